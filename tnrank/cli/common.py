@@ -1,0 +1,104 @@
+"""Options and output helpers shared by the subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from ..certify import GRID_MODES, MAX_SAMPLES
+from ..errors import TnrankError
+from ..grid import MAX_GRID_ENTRIES
+from ..weights import PRIME
+
+__all__ = [
+    "add_certify_options",
+    "certify_kwargs",
+    "int_list",
+    "positive_int",
+    "progress_printer",
+    "print_json",
+]
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return value
+
+
+def int_list(text: str) -> list[int]:
+    """argparse type: ``6``, ``2..24`` (even steps kept by callers that need them) or ``2,4,8``."""
+    text = text.strip()
+    try:
+        if ".." in text:
+            lo, hi = (int(x) for x in text.split("..", 1))
+            if hi < lo:
+                raise argparse.ArgumentTypeError(f"range {text!r} is empty; write low..high")
+            return list(range(lo, hi + 1))
+        return [int(x) for x in text.split(",") if x]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number, a list such as 2,4,6 or a range such as 2..24"
+        ) from None
+
+
+def add_certify_options(parser: argparse.ArgumentParser) -> None:
+    """Options controlling how ranks are certified."""
+    group = parser.add_argument_group("certification")
+    group.add_argument("--seed", type=int, default=0, help="seed of weights and samples (default 0)")
+    group.add_argument("--prime", type=int, default=PRIME, help=f"modulus below 2**30 (default {PRIME})")
+    group.add_argument("--confirm", action="store_true",
+                       help="repeat with a second prime and seed; keep both ranks")
+    group.add_argument("--grid", choices=GRID_MODES, default="auto",
+                       help="full grid, sampled rows/columns, auto (full when it fits) or skip")
+    group.add_argument("--max-entries", type=positive_int, default=MAX_GRID_ENTRIES,
+                       help=f"largest full grid (entries; default {MAX_GRID_ENTRIES:,})")
+    group.add_argument("--max-samples", type=positive_int, default=MAX_SAMPLES,
+                       help=f"largest side K of sampled matrices (default {MAX_SAMPLES})")
+    group.add_argument("--no-float", action="store_true", help="skip the float SVD estimate")
+    group.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
+
+
+def certify_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    """Keyword arguments for :func:`tnrank.certify` from the parsed options."""
+    return {
+        "seed": args.seed,
+        "prime": _check_prime(args.prime),
+        "confirm": args.confirm,
+        "grid": args.grid,
+        "max_entries": args.max_entries,
+        "max_samples": args.max_samples,
+        "float_check": not args.no_float,
+    }
+
+
+def _check_prime(p: int) -> int:
+    import flint
+
+    if not 2 <= p < 2**30 or not flint.fmpz(p).is_prime():
+        raise TnrankError(f"--prime {p} is not a prime below 2**30; omit it to use {PRIME}")
+    return p
+
+
+def progress_printer(quiet: bool) -> Callable[[str], None] | None:
+    """Progress lines on stderr (None when quiet)."""
+    if quiet:
+        return None
+
+    def say(message: str) -> None:
+        print(f"  {message}", file=sys.stderr, flush=True)
+
+    return say
+
+
+def print_json(obj: Any) -> None:
+    """One JSON object on stdout."""
+    print(json.dumps(obj, indent=2, ensure_ascii=False))

@@ -1,0 +1,149 @@
+"""Bipartitions of the time steps: which inputs are "start" and which "end"."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .errors import TnrankError
+
+__all__ = ["Partition", "PARTITION_NAMES"]
+
+#: Named partitions accepted by :meth:`Partition.parse`.
+PARTITION_NAMES = ("start-end", "interleaved")
+
+
+@dataclass(frozen=True)
+class Partition:
+    """A split of the time steps ``0..T-1`` into two non-empty sides.
+
+    Time steps are numbered from 0 (``x^1`` of the paper is step 0).
+
+    Parameters
+    ----------
+    T : int
+        Sequence length.
+    start : tuple of int
+        The steps on the first side (``S``), sorted. The other side ``E`` is
+        the rest.
+
+    Examples
+    --------
+    >>> Partition.parse("start-end", 6).start
+    (0, 1, 2)
+    >>> Partition.parse("interleaved", 6).end
+    (1, 3, 5)
+    >>> Partition.parse("0,2,5", 6).prefix_length is None
+    True
+    """
+
+    T: int
+    start: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        T, start = self.T, self.start
+        if isinstance(T, bool) or not isinstance(T, int) or T < 2:
+            raise TnrankError(
+                f"sequence length T must be a whole number >= 2, got {T!r}; a partition needs "
+                "a step on each side"
+            )
+        steps = list(start)
+        for s in steps:
+            if isinstance(s, bool) or not isinstance(s, int):
+                raise TnrankError(f"partition step {s!r} is not a whole number; give step indices")
+        dups = sorted({s for s in steps if steps.count(s) > 1})
+        if dups:
+            raise TnrankError(
+                f"partition lists step(s) {', '.join(map(str, dups))} more than once; list each "
+                "step once"
+            )
+        bad = [s for s in steps if not 0 <= s < T]
+        if bad:
+            raise TnrankError(
+                f"partition step(s) {', '.join(map(str, bad))} out of range for T={T}; steps "
+                f"run from 0 to {T - 1}"
+            )
+        if not steps:
+            raise TnrankError("the start side of the partition is empty; give at least one step")
+        if len(steps) == T:
+            raise TnrankError(
+                "the end side of the partition is empty; leave at least one step out of the "
+                "start side"
+            )
+        object.__setattr__(self, "start", tuple(sorted(steps)))
+
+    @classmethod
+    def parse(cls, spec: str | Iterable[int] | Partition, T: int) -> Partition:
+        """Build a partition from a name, a comma-separated list or a set of steps.
+
+        Parameters
+        ----------
+        spec : str, iterable of int or Partition
+            ``"start-end"`` (first ``T/2`` steps; needs even ``T``),
+            ``"interleaved"`` (even steps ``0, 2, 4, ...``), ``"0,2,5"`` or
+            an iterable of step indices forming the start side.
+        T : int
+            Sequence length.
+
+        Returns
+        -------
+        Partition
+        """
+        if isinstance(spec, Partition):
+            if spec.T != T:
+                raise TnrankError(f"partition is for T={spec.T}, but T={T} was asked for")
+            return spec
+        if isinstance(T, bool) or not isinstance(T, int) or T < 2:
+            raise TnrankError(f"sequence length T must be a whole number >= 2, got {T!r}")
+        if isinstance(spec, str):
+            name = spec.strip().lower()
+            if name in ("start-end", "startend", "se"):
+                if T % 2:
+                    raise TnrankError(
+                        f"the start-end partition needs an even T, got T={T}; use T={T + 1} or "
+                        "give the start steps explicitly (e.g. --partition 0,1,2)"
+                    )
+                return cls(T, tuple(range(T // 2)))
+            if name in ("interleaved", "odd-even", "even-odd"):
+                return cls(T, tuple(range(0, T, 2)))
+            try:
+                steps = [int(tok) for tok in name.replace(" ", "").split(",") if tok != ""]
+            except ValueError:
+                raise TnrankError(
+                    f"cannot read partition {spec!r}; use {' or '.join(PARTITION_NAMES)} or a "
+                    "comma-separated list of start steps such as 0,2,5"
+                ) from None
+            return cls(T, tuple(steps))
+        return cls(T, tuple(int(s) for s in spec))
+
+    @property
+    def end(self) -> tuple[int, ...]:
+        """The steps on the second side (``E``), sorted."""
+        chosen = set(self.start)
+        return tuple(t for t in range(self.T) if t not in chosen)
+
+    @property
+    def prefix_length(self) -> int | None:
+        """``k`` when one side is the prefix ``0..k-1`` (so the other side sees the
+        first only through the hidden states after step ``k``), else None."""
+        for side in (self.start, self.end):
+            if side == tuple(range(len(side))):
+                return len(side)
+        return None
+
+    @property
+    def name(self) -> str:
+        """``start-end``, ``interleaved`` or the list of start steps."""
+        if self.T % 2 == 0 and self.start == tuple(range(self.T // 2)):
+            return "start-end"
+        if self.start == tuple(range(0, self.T, 2)):
+            return "interleaved"
+        return ",".join(map(str, self.start))
+
+    def side_of(self, t: int) -> int:
+        """0 if step ``t`` is on the start side, 1 if on the end side."""
+        return 0 if t in self.start else 1
+
+    def swapped(self) -> Partition:
+        """The same split with the two sides exchanged."""
+        return Partition(self.T, self.end)
