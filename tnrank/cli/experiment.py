@@ -1,0 +1,162 @@
+"""``tnrank experiment``: train deep and shallow recurrent networks on the paper's
+long-term memory tasks (needs the ``experiments`` extra for training)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..errors import TnrankError
+from ..experiments.budget import CELLS, DEFAULT_TOLERANCE
+from ..experiments.presets import PRESETS, preset
+from ..experiments.results import (
+    VALUE_NAMES,
+    ExperimentSpec,
+    load_results,
+    plot_results,
+    results_table,
+    solved_values,
+)
+from ..report_format import format_table
+from .common import positive_int, progress_printer
+
+_TRAIN_KEYS = ("steps", "batch", "lr", "eval_every", "patience")
+_DEFAULTS = {"cell": "eurnn", "capacity": 2, "representation": 0, "batch": 128, "lr": 1e-3,
+             "patience": 4, "tolerance": DEFAULT_TOLERANCE}
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "experiment",
+        help="train deep vs shallow networks on Copying Memory / Start-End Similarity",
+        description="Train MAC-matched recurrent networks of several depths on the paper's long-term "
+        "memory tasks and report the largest delay (copying) or length (ses) each depth solves at "
+        ">= 99%% data accuracy. Needs PyTorch: pip install \"tnrank[experiments]\".",
+    )
+    tasks = p.add_subparsers(dest="task", metavar="TASK", parser_class=type(p))
+    tasks.required = True
+    for task, what in (("copying", "Copying Memory over delays B"),
+                       ("ses", "Start-End Similarity over lengths T")):
+        q = tasks.add_parser(task, help=what, description=f"{what}. Options left out come from the "
+                             "preset (default: small).")
+        q.add_argument("--preset", choices=sorted(PRESETS[task]), default="small",
+                       help="sweep sizes: small (~20 min on 2 CPU cores) or paper (default small)")
+        flag = "--delays" if task == "copying" else "--lengths"
+        q.add_argument(flag, dest="values", type=int, nargs="+", metavar=VALUE_NAMES[task],
+                       help="delays B (blanks between data and marker)" if task == "copying"
+                       else "even sequence lengths T")
+        q.add_argument("-L", "--depth", dest="depths", type=positive_int, nargs="+", help="depths to compare")
+        q.add_argument("--macs", type=positive_int, help="MACs per time step every depth is matched to")
+        q.add_argument("--mac-tolerance", dest="tolerance", type=float,
+                       help=f"accepted relative MAC mismatch (default {DEFAULT_TOLERANCE})")
+        q.add_argument("-m", type=positive_int, help="symbols to copy (copying) or block length (ses)")
+        q.add_argument("-n", type=positive_int, help="alphabet size")
+        q.add_argument("--steps", type=positive_int, help="training steps per run (most)")
+        q.add_argument("--seeds", type=int, nargs="+", help="seeds (initial weights and training data)")
+        q.add_argument("--cell", choices=CELLS, help="recurrent cell (default eurnn)")
+        q.add_argument("--capacity", type=positive_int, help="EURNN capacity: rotation layers (default 2)")
+        q.add_argument("--representation", type=positive_int,
+                       help="RAC representation size M (default: the vocabulary size)")
+        q.add_argument("--batch", type=positive_int, help="batch size (default 128)")
+        q.add_argument("--lr", type=float, help="RMSProp learning rate (default 1e-3)")
+        q.add_argument("--eval-every", dest="eval_every", type=positive_int,
+                       help="training steps between validation evaluations")
+        q.add_argument("--patience", type=positive_int,
+                       help="evaluations without improvement before the learning rate drops 10x (default 4)")
+        q.add_argument("--rank", action="store_true",
+                       help="(with --cell rac) measure each trained RAC's Start-End grid rank")
+        q.add_argument("--rank-T", dest="rank_T", type=positive_int, default=6,
+                       help="even length at which --rank measures (default 6)")
+        q.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda (default cpu)")
+        q.add_argument("--threads", type=positive_int, default=1, help="CPU threads for torch (default 1)")
+        q.add_argument("-o", "--out", help="results JSON (default experiment-<task>-<preset>.json); "
+                       "finished runs in it are reused")
+        q.add_argument("--plot", help="plot PNG (default: the results file with .png)")
+        q.add_argument("--no-plot", action="store_true", help="do not draw the plot")
+        q.add_argument("--fresh", action="store_true", help="overwrite the results file instead of resuming")
+        q.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
+        q.set_defaults(func=run)
+    q = tasks.add_parser("plot", help="redraw the table and plot of a results file (no training)",
+                         description="Print the table and draw the plot of a results file.")
+    q.add_argument("results", help="results JSON written by tnrank experiment copying|ses")
+    q.add_argument("--plot", help="plot PNG (default: the results file with .png)")
+    q.set_defaults(func=run_plot)
+
+
+def spec_from_args(args: argparse.Namespace) -> ExperimentSpec:
+    """Merge the preset with the options given on the command line."""
+    base = dict(_DEFAULTS) | preset(args.task, args.preset)
+    given = {k: getattr(args, k) for k in ("values", "depths", "macs", "tolerance", "m", "n", "steps",
+                                           "seeds", "cell", "capacity", "representation", "batch", "lr",
+                                           "eval_every", "patience")}
+    base |= {k: v for k, v in given.items() if v is not None}
+    if args.rank and base["cell"] != "rac":
+        raise TnrankError(f"--rank measures a trained RAC's rank; add --cell rac (not {base['cell']})")
+    return ExperimentSpec(
+        task=args.task, values=list(base["values"]), depths=list(base["depths"]),
+        seeds=list(base["seeds"]), cell=base["cell"], m=base["m"], n=base["n"], macs=base["macs"],
+        tolerance=base["tolerance"], capacity=base["capacity"], representation=base["representation"],
+        train={k: base[k] for k in _TRAIN_KEYS}, rank_length=args.rank_T if args.rank else 0,
+    )
+
+
+def _print_results(data: dict, plot: str | None) -> None:
+    header, rows = results_table(data)
+    print(format_table(header, rows))
+    name = VALUE_NAMES[data["task"]]
+    parts = []
+    for d in data["sweep"]["depths"]:
+        solved = solved_values(data, d)
+        parts.append(f"depth {d}: {max(solved) if solved else 'none'}")
+    print(f"largest {name} solved at >= 99% test data accuracy: " + ", ".join(parts))
+    ranked = [r for r in data["runs"] if r.get("rank")]
+    if ranked:
+        rheader = ["depth", name, "seed", "T", "matrix", "trained rank (float)", "tol (class 0)",
+                   "generic grid rank (certified)"]
+        rrows = [[str(r["depth"]), str(r["value"]), str(r["seed"]), str(r["rank"]["T"]),
+                  f"{r['rank']['matrix']} {r['rank']['shape'][0]}x{r['rank']['shape'][1]}",
+                  str(r["rank"]["trained_rank"]), f"{r['rank']['per_class'][0]['tol']:.1e}",
+                  r["rank"]["generic"]["summary"] if r["rank"]["generic"] else "-"] for r in ranked]
+        print(format_table(rheader, rrows))
+    if plot:
+        print(f"plot: {plot}")
+
+
+def run(args: argparse.Namespace) -> int:
+    spec = spec_from_args(args)
+    from ..experiments import require_torch
+
+    require_torch()
+    from ..experiments.runner import prepare, run_experiment
+
+    prepare(spec)  # bad sizes fail before anything is written
+    out = args.out or f"experiment-{args.task}-{args.preset}.json"
+    say = progress_printer(args.quiet)
+    interrupted = False
+    try:
+        data = run_experiment(spec, out, device=args.device, threads=args.threads, fresh=args.fresh,
+                              progress=say)
+    except KeyboardInterrupt:
+        interrupted = True
+        data = load_results(out) if Path(out).exists() else None
+    plot = None
+    if data is not None and data.get("runs"):
+        if not args.no_plot:
+            plot = str(plot_results(data, args.plot or str(Path(out).with_suffix(".png"))))
+        _print_results(data, plot)
+    print(f"results: {out}")
+    if interrupted:
+        print(f"tnrank experiment: interrupted; finished runs are kept in {out} and the same command resumes",
+              file=sys.stderr)
+        return 130
+    return 0
+
+
+def run_plot(args: argparse.Namespace) -> int:
+    data = load_results(args.results)
+    plot = None
+    if data.get("runs"):
+        plot = str(plot_results(data, args.plot or str(Path(args.results).with_suffix(".png"))))
+    _print_results(data, plot)
+    return 0

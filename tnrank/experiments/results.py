@@ -1,0 +1,227 @@
+"""Experiment settings, the results file, the table and the plot (no PyTorch).
+
+A results file is one JSON object: the settings that fix what a run means,
+the sweep (depths, task values, seeds), the matched model sizes, the
+memoryless baselines and one record per finished run (learning curve, test
+scores). Runs are saved as they finish, so an interrupted sweep resumes
+where it stopped, and the table and plot are redrawn from the file alone.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import TnrankError
+from .budget import DEFAULT_TOLERANCE
+
+__all__ = [
+    "ExperimentSpec",
+    "FORMAT",
+    "SOLVED",
+    "load_results",
+    "save_results",
+    "solved_values",
+    "results_table",
+    "plot_results",
+    "VALUE_NAMES",
+]
+
+FORMAT = "tnrank-experiment/1"
+#: Data accuracy at which a run counts as having solved its task.
+SOLVED = 0.99
+#: What the swept value is called, per task.
+VALUE_NAMES = {"copying": "B", "ses": "T"}
+_LONG_NAMES = {"copying": "delay B", "ses": "sequence length T"}
+
+
+@dataclass
+class ExperimentSpec:
+    """Everything that defines a sweep.
+
+    Parameters
+    ----------
+    task : {"copying", "ses"}
+    values : list of int
+        Delays ``B`` (copying) or sequence lengths ``T`` (ses).
+    depths, seeds : list of int
+    cell : {"eurnn", "rac", "lstm"}
+    m, n : int
+        Symbols per block and alphabet size.
+    macs : int
+        MACs-per-step budget every depth is matched to.
+    tolerance : float
+        Accepted relative MAC mismatch.
+    capacity : int
+        EURNN capacity.
+    representation : int
+        RAC representation size ``M`` (0: the vocabulary size).
+    train : dict
+        :class:`tnrank.experiments.train.TrainConfig` fields (without the device).
+    rank_length : int
+        Sequence length at which a trained RAC's Start-End rank is measured
+        (0: no rank measurement).
+    """
+
+    task: str
+    values: list[int]
+    depths: list[int]
+    seeds: list[int]
+    cell: str = "eurnn"
+    m: int = 10
+    n: int = 8
+    macs: int = 1000
+    tolerance: float = DEFAULT_TOLERANCE
+    capacity: int = 2
+    representation: int = 0
+    train: dict[str, Any] = field(default_factory=dict)
+    rank_length: int = 0
+
+    def settings(self) -> dict[str, Any]:
+        """What must agree for a results file to be resumed (not the sweep lists)."""
+        out = asdict(self)
+        for key in ("values", "depths", "seeds"):
+            out.pop(key)
+        return out
+
+
+def hardware() -> dict[str, Any]:
+    """Where the runs were made."""
+    return {"machine": platform.machine(), "processor": platform.processor() or platform.machine(),
+            "cpus": os.cpu_count(), "python": platform.python_version()}
+
+
+def load_results(path: str | os.PathLike) -> dict[str, Any]:
+    """Read a results file (raises :class:`TnrankError` for anything else)."""
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text())
+    except FileNotFoundError:
+        raise TnrankError(f"results file {str(p)!r} does not exist; run an experiment first") from None
+    except (OSError, ValueError) as exc:
+        raise TnrankError(f"cannot read results file {str(p)!r}: {exc}") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise TnrankError(f"{str(p)!r} is not a tnrank experiment results file (format {FORMAT})")
+    return data
+
+
+def save_results(path: str | os.PathLike, data: dict[str, Any]) -> None:
+    """Write atomically (a temporary file renamed over the old one)."""
+    p = Path(path)
+    if p.parent and not p.parent.exists():
+        p.parent.mkdir(parents=True, exist_ok=True)
+    tmp = p.with_name(p.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=1, sort_keys=False) + "\n")
+    os.replace(tmp, p)
+
+
+def _runs_at(data: dict[str, Any], depth: int, value: int) -> list[dict[str, Any]]:
+    return [r for r in data["runs"] if r["depth"] == depth and r["value"] == value]
+
+
+def solved_values(data: dict[str, Any], depth: int) -> list[int]:
+    """Values solved by ``depth``: at least half of its seeds reached the threshold."""
+    out = []
+    for value in data["sweep"]["values"]:
+        runs = _runs_at(data, depth, value)
+        if runs and 2 * sum(r["solved"] for r in runs) >= len(runs):
+            out.append(value)
+    return out
+
+
+def _pct(x: float) -> str:
+    return "nan" if x is None or not math.isfinite(x) else f"{100 * x:.1f}%"
+
+
+def results_table(data: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    """Header and rows: per depth its width, MACs, parameters, the mean test data
+    accuracy at every value (``✓`` when solved, ``·`` when not run) and the
+    largest value solved; a last row gives the memoryless baseline.
+
+    Examples
+    --------
+    >>> data = {"task": "copying", "sweep": {"values": [0, 10], "depths": [1], "seeds": [0]},
+    ...         "models": {"1": {"width": 30, "macs": 1290, "params": 2000}},
+    ...         "baselines": {"0": {"accuracy": 0.125}, "10": {"accuracy": 0.125}},
+    ...         "runs": [{"depth": 1, "value": 0, "seed": 0, "test_accuracy": 1.0, "solved": True}]}
+    >>> header, rows = results_table(data)
+    >>> header[-1], rows[0][4:], rows[1][4:]
+    ('largest B solved', ['100.0% ✓', '·', '0'], ['12.5%', '12.5%', ''])
+    """
+    name = VALUE_NAMES[data["task"]]
+    values = data["sweep"]["values"]
+    header = ["depth", "width", "MACs/step", "params"] + [f"{name}={v}" for v in values] + [
+        f"largest {name} solved"]
+    rows = []
+    for depth in data["sweep"]["depths"]:
+        model = data["models"].get(str(depth), {})
+        cells = []
+        solved = set(solved_values(data, depth))
+        for v in values:
+            runs = _runs_at(data, depth, v)
+            if not runs:
+                cells.append("·")
+                continue
+            acc = sum(r["test_accuracy"] for r in runs) / len(runs)
+            cells.append(_pct(acc) + (" ✓" if v in solved else ""))
+        best = max(solved) if solved else None
+        rows.append([str(depth), str(model.get("width", "?")), f"{model.get('macs', 0):,}",
+                     f"{model.get('params', 0):,}", *cells, "—" if best is None else str(best)])
+    base = [_pct(data["baselines"][str(v)]["accuracy"]) for v in values]
+    rows.append(["memoryless", "", "", "", *base, ""])
+    return header, rows
+
+
+def plot_results(data: dict[str, Any], path: str | os.PathLike) -> Path:
+    """Two panels: test data accuracy against the swept value per depth (with the
+    memoryless baseline and the 99% line), and the validation learning curves
+    at the largest value that every depth has run. Deterministic PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    name = VALUE_NAMES[data["task"]]
+    values = data["sweep"]["values"]
+    depths = data["sweep"]["depths"]
+    fig = Figure(figsize=(10, 4), dpi=100)
+    FigureCanvasAgg(fig)
+    ax1, ax2 = fig.subplots(1, 2)
+    for depth in depths:
+        xs, ys = [], []
+        for v in values:
+            runs = _runs_at(data, depth, v)
+            if runs:
+                xs.append(v)
+                ys.append(sum(r["test_accuracy"] for r in runs) / len(runs))
+        width = data["models"].get(str(depth), {}).get("width", "?")
+        ax1.plot(xs, ys, marker="o", label=f"depth {depth} (width {width})")
+    ax1.plot(values, [data["baselines"][str(v)]["accuracy"] for v in values], "k--", lw=1,
+             label="memoryless")
+    ax1.axhline(SOLVED, color="grey", lw=0.8, ls=":")
+    ax1.set_xlabel(_LONG_NAMES[data["task"]])
+    ax1.set_ylabel("test data accuracy")
+    ax1.set_ylim(0, 1.02)
+    ax1.set_title(f"{data['task']}: {data['settings']['cell']}, {data['settings']['macs']:,} MACs/step")
+    ax1.legend(fontsize=8, loc="lower left")
+    common = [v for v in values if all(_runs_at(data, d, v) for d in depths)]
+    if common:
+        v = common[-1]
+        for depth in depths:
+            run = sorted(_runs_at(data, depth, v), key=lambda r: r["seed"])[0]
+            ax2.plot(run["curve"]["step"], run["curve"]["val_accuracy"], label=f"depth {depth}")
+        ax2.set_title(f"validation curves at {name}={v} (seed {run['seed']})")
+    ax2.set_xlabel("training step")
+    ax2.set_ylabel("validation data accuracy")
+    ax2.set_ylim(0, 1.02)
+    ax2.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    out = Path(path)
+    fig.savefig(out, format="png", metadata={"Software": None})
+    return out
