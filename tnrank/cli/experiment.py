@@ -128,8 +128,9 @@ def run(args: argparse.Namespace) -> int:
     from ..experiments import require_torch
 
     require_torch()
-    from ..experiments.runner import prepare, run_experiment
+    from ..experiments.runner import check_device, prepare, run_experiment
 
+    check_device(args.device)
     prepare(spec)  # bad sizes fail before anything is written
     out = args.out or f"experiment-{args.task}-{args.preset}.json"
     say = progress_printer(args.quiet)

@@ -18,7 +18,7 @@ from .results import FORMAT, VALUE_NAMES, ExperimentSpec, hardware, load_results
 from .tasks import make_task
 from .train import TrainConfig, train
 
-__all__ = ["run_experiment", "prepare"]
+__all__ = ["run_experiment", "prepare", "check_device"]
 
 Progress = Callable[[str], None]
 
@@ -87,13 +87,13 @@ def run_experiment(
     """
     say = progress or (lambda _msg: None)
     tasks, cell, widths = prepare(spec)
-    dev = _device(device)
+    dev = check_device(device)
     torch.set_num_threads(max(1, threads))
     data = _new_data(spec)
     if out is not None and Path(out).exists() and not fresh:
         old = load_results(out)
         if old["settings"] != data["settings"]:
-            diff = sorted(k for k in data["settings"] if old["settings"].get(k) != data["settings"][k])
+            diff = _differences(old["settings"], data["settings"])
             raise TnrankError(
                 f"{out} holds results made with other settings ({', '.join(diff)}); "
                 "use another --out, or --fresh to overwrite it"
@@ -171,7 +171,19 @@ def run_experiment(
     return data
 
 
-def _device(name: str) -> torch.device:
+def _differences(old: dict, new: dict) -> list[str]:
+    out = []
+    for key in sorted(set(old) | set(new)):
+        a, b = old.get(key), new.get(key)
+        if isinstance(a, dict) and isinstance(b, dict):
+            out += _differences(a, b)
+        elif a != b:
+            out.append(f"{key} {a} -> {b}")
+    return out
+
+
+def check_device(name: str) -> torch.device:
+    """The torch device called ``name``, or a one-line error saying what to use."""
     try:
         dev = torch.device(name)
     except (RuntimeError, ValueError):

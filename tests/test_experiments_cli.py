@@ -1,0 +1,80 @@
+"""The ``tnrank experiment`` command: bad input, missing torch, resume, table and plot."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tnrank.cli import main
+
+
+def one_line_error(capsys, argv, *words):
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "Traceback" not in err
+    for w in words:
+        assert w in err
+    return err
+
+
+def test_import_tnrank_and_cli_stay_torch_free():
+    code = ("import sys, tnrank, tnrank.cli, tnrank.experiments, tnrank.experiments.results, "
+            "tnrank.experiments.tasks; tnrank.cli.build_parser(); "
+            "assert 'torch' not in sys.modules, 'torch was imported'")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_missing_torch_says_how_to_install(capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "torch", None)  # import torch now raises ImportError
+    one_line_error(capsys, ["experiment", "copying", "--delays", "0"], 'pip install "tnrank[experiments]"')
+
+
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["experiment", "ses", "--lengths", "21", "-m", "2"], ["even length T", "T=22"]),
+        (["experiment", "ses", "--lengths", "8", "-m", "6"], ["more than T/2"]),
+        (["experiment", "copying", "--depth", "3", "--macs", "150"], ["too small for depth", "--macs"]),
+        (["experiment", "copying", "--rank"], ["--cell rac"]),
+        (["experiment", "copying", "--cell", "rac", "--rank", "--rank-T", "5"], ["--rank-T", "even"]),
+        (["experiment", "copying", "--device", "nonsense"], ["--device"]),
+        (["experiment", "plot", "/nonexistent/results.json"], ["does not exist"]),
+    ],
+)
+def test_bad_input_one_line(capsys, argv, words, tmp_path):
+    pytest.importorskip("torch")
+    one_line_error(capsys, argv + (["-o", str(tmp_path / "r.json")] if argv[1] != "plot" else []), *words)
+
+
+def test_run_resume_table_and_plot(capsys, tmp_path):
+    pytest.importorskip("torch")
+    out = tmp_path / "r.json"
+    argv = ["experiment", "copying", "-m", "2", "-n", "3", "--depth", "1", "2", "--macs", "300",
+            "--mac-tolerance", "0.2", "--steps", "40", "--eval-every", "20", "--batch", "32",
+            "-o", str(out), "--delays", "0"]
+    assert main(argv) == 0  # first only B=0
+    first = json.loads(out.read_text())
+    assert {(r["depth"], r["value"]) for r in first["runs"]} == {(1, 0), (2, 0)}
+    for d in ("1", "2"):
+        m = first["models"][d]
+        assert m["macs"] == m["macs_counted"] and m["params"] == m["params_counted"]
+        assert abs(m["macs"] - 300) <= 60
+    capsys.readouterr()
+    assert main(argv + ["2"]) == 0  # resumes: trains only the B=2 runs
+    text = capsys.readouterr()
+    assert "[1/4]" not in text.err and "[2/4] depth 2 B=0" not in text.err
+    assert "[3/4] depth 1 B=2" in text.err and "memoryless 33.3%" in text.err
+    data = json.loads(out.read_text())
+    assert data["complete"] and len(data["runs"]) == 4
+    assert first["runs"] == data["runs"][:2]
+    assert "largest B solved" in text.out and "memoryless" in text.out
+    png = tmp_path / "r.png"
+    first_png = png.read_bytes()
+    # redraw from the file alone: same table, byte-identical plot
+    assert main(["experiment", "plot", str(out)]) == 0
+    assert png.read_bytes() == first_png
+    table = capsys.readouterr().out
+    assert table.splitlines()[0] == text.out.splitlines()[0]
+    # other settings refuse to mix into the same file
+    one_line_error(capsys, argv + ["--lr", "0.01"], "other settings", "lr")
