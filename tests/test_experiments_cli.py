@@ -78,3 +78,28 @@ def test_run_resume_table_and_plot(capsys, tmp_path):
     assert table.splitlines()[0] == text.out.splitlines()[0]
     # other settings refuse to mix into the same file
     one_line_error(capsys, argv + ["--lr", "0.01"], "other settings", "lr")
+
+
+def test_interrupted_sweep_keeps_finished_runs_and_resumes(tmp_path):
+    pytest.importorskip("torch")
+    from tnrank.experiments.results import ExperimentSpec
+    from tnrank.experiments.runner import run_experiment
+
+    spec = ExperimentSpec(task="ses", values=[4, 6], depths=[1], seeds=[0], cell="lstm", m=2, n=2,
+                          macs=200, tolerance=0.2,
+                          train={"steps": 20, "eval_every": 10, "batch": 16, "lr": 1e-3, "patience": 4})
+    out = tmp_path / "s.json"
+
+    def stop_at_second_run(line):
+        if line.startswith("[2/2]"):
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_experiment(spec, out, progress=stop_at_second_run)
+    kept = json.loads(out.read_text())
+    assert [(r["value"], r["depth"]) for r in kept["runs"]] == [(4, 1)]
+    lines = []
+    data = run_experiment(spec, out, progress=lines.append)
+    assert data["complete"] and [r["value"] for r in data["runs"]] == [4, 6]
+    assert data["runs"][0] == kept["runs"][0]  # the finished run was reused, not retrained
+    assert not any(line.startswith("[1/2]") for line in lines)

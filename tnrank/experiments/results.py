@@ -92,8 +92,16 @@ class ExperimentSpec:
 
 def hardware() -> dict[str, Any]:
     """Where the runs were made."""
-    return {"machine": platform.machine(), "processor": platform.processor() or platform.machine(),
-            "cpus": os.cpu_count(), "python": platform.python_version()}
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"processor": model, "cpus": os.cpu_count(), "system": platform.system(),
+            "python": platform.python_version()}
 
 
 def load_results(path: str | os.PathLike) -> dict[str, Any]:
@@ -204,7 +212,7 @@ def plot_results(data: dict[str, Any], path: str | os.PathLike) -> Path:
         ax1.plot(xs, ys, marker="o", label=f"depth {depth} (width {width})")
     ax1.plot(values, [data["baselines"][str(v)]["accuracy"] for v in values], "k--", lw=1,
              label="memoryless")
-    ax1.axhline(SOLVED, color="grey", lw=0.8, ls=":")
+    ax1.axhline(SOLVED, color="grey", lw=0.8, ls=":", label=f"solved ({SOLVED:.0%})")
     ax1.set_xlabel(_LONG_NAMES[data["task"]])
     ax1.set_ylabel("test data accuracy")
     ax1.set_ylim(0, 1.02)

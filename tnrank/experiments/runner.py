@@ -3,6 +3,7 @@ run by run so an interrupted sweep resumes (PyTorch)."""
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -143,9 +144,11 @@ def run_experiment(
         res = train(net, task, config, seed=s, progress=report)
         run = {"value": v, "depth": d, "seed": s, "width": mdl["width"], "macs": mdl["macs"],
                "params": mdl["params"], "steps_run": res.steps_run, "stopped_early": res.stopped_early,
-               "test_loss": res.test_loss, "test_accuracy": res.test_accuracy, "solved": res.solved,
-               "seconds": round(res.seconds, 2), "curve": res.curve}
-        verdict = "solved" if res.solved else "not solved"
+               "diverged": res.diverged, "test_loss": _finite(res.test_loss),
+               "test_accuracy": res.test_accuracy, "solved": res.solved,
+               "seconds": round(res.seconds, 2),
+               "curve": {k: [_finite(x) for x in xs] for k, xs in res.curve.items()}}
+        verdict = "solved" if res.solved else ("diverged (inf/nan loss)" if res.diverged else "not solved")
         say(f"  {head}: test data acc {100 * res.test_accuracy:.1f}% (memoryless "
             f"{100 * base.accuracy:.1f}%), loss {res.test_loss:.4f} (memoryless {base.loss:.4f}), "
             f"{verdict} after {res.steps_run} steps, {res.seconds:.0f} s")
@@ -169,6 +172,11 @@ def run_experiment(
     if out is not None:
         save_results(out, data)
     return data
+
+
+def _finite(x):
+    """Floats that JSON can hold: inf and nan become None."""
+    return x if not isinstance(x, float) or math.isfinite(x) else None
 
 
 def _differences(old: dict, new: dict) -> list[str]:

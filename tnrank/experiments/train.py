@@ -50,6 +50,7 @@ class TrainResult:
         "step": [], "train_loss": [], "val_loss": [], "val_accuracy": [], "lr": []})
     steps_run: int = 0
     stopped_early: bool = False
+    diverged: bool = False
     test_loss: float = float("nan")
     test_accuracy: float = float("nan")
     seconds: float = 0.0
@@ -118,6 +119,9 @@ def train(
         xb = torch.as_tensor(xb, device=device)
         yb = torch.as_tensor(yb, device=device)
         loss, _, _ = _loss_and_hits(net, task, xb, yb)
+        if not torch.isfinite(loss):
+            result.diverged = True  # inf/nan: further steps cannot recover the weights
+            break
         opt.zero_grad(set_to_none=True)
         loss.backward()
         nn.utils.clip_grad_norm_(net.parameters(), config.clip)
