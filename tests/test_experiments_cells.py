@@ -129,3 +129,14 @@ def test_tiny_similarity_configuration_learns():
     net = build_network(spec, 1, 12, per_step=False, seed=0)
     res = train(net, task, TrainConfig(steps=800, eval_every=50, batch=64, lr=1e-2), seed=0)
     assert res.test_accuracy >= 0.95  # chance is 1/3
+
+
+def test_overflowing_rac_stops_as_diverged():
+    task = CopyingTask(m=2, n=3, delay=40)
+    spec = CellSpec("rac", vocab=task.vocab, classes=task.classes, representation=task.vocab)
+    net = build_network(spec, 2, 4, per_step=True, seed=0)
+    with torch.no_grad():
+        for cell in net.cells:
+            cell.w_hid.weight.mul_(1e4)  # products of 40+ such factors overflow float32
+    res = train(net, task, TrainConfig(steps=50, eval_every=10), seed=0)
+    assert res.diverged and res.steps_run == 0 and not res.solved  # stopped before any update
