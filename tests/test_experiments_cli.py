@@ -103,3 +103,14 @@ def test_interrupted_sweep_keeps_finished_runs_and_resumes(tmp_path):
     assert data["complete"] and [r["value"] for r in data["runs"]] == [4, 6]
     assert data["runs"][0] == kept["runs"][0]  # the finished run was reused, not retrained
     assert not any(line.startswith("[1/2]") for line in lines)
+
+
+def test_lazy_names_and_missing_torch_for_torch_names(monkeypatch):
+    import tnrank.experiments as ex
+    from tnrank.errors import TnrankError
+
+    assert ex.CopyingTask(m=1, n=2, delay=0).length == 2
+    monkeypatch.setitem(sys.modules, "torch", None)
+    monkeypatch.delitem(sys.modules, "tnrank.experiments.runner", raising=False)
+    with pytest.raises(TnrankError, match=r'pip install "tnrank\[experiments\]"'):
+        ex.run_experiment  # noqa: B018

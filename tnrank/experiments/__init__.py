@@ -13,9 +13,22 @@ never imports torch.
 
 from __future__ import annotations
 
+import importlib
+
 from ..errors import TnrankError
 
-__all__ = ["require_torch", "INSTALL_HINT"]
+#: Public names, imported on first use from their modules (torch only when needed).
+_LAZY = {
+    "CopyingTask": "tasks", "SimilarityTask": "tasks", "make_task": "tasks",
+    "CellSpec": "budget", "match_width": "budget", "network_macs": "budget", "network_params": "budget",
+    "ExperimentSpec": "results", "load_results": "results", "results_table": "results",
+    "plot_results": "results",
+    "StackedRNN": "cells", "build_network": "cells", "count_step_macs": "counting",
+    "TrainConfig": "train", "run_experiment": "runner", "trained_rank": "rank_check",
+}
+_NEEDS_TORCH = {"cells", "counting", "train", "runner", "rank_check"}
+
+__all__ = ["require_torch", "INSTALL_HINT", *_LAZY]
 
 #: The one line that tells how to get the optional dependency.
 INSTALL_HINT = 'pip install "tnrank[experiments]"'
@@ -31,3 +44,12 @@ def require_torch():
             f"the experiments need PyTorch, which is not installed; install the extra: {INSTALL_HINT}"
         ) from None
     return torch
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'tnrank.experiments' has no attribute {name!r}")
+    if module in _NEEDS_TORCH:
+        require_torch()
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)

@@ -17,8 +17,8 @@ __all__ = ["PRESETS", "preset"]
 
 PRESETS: dict[str, dict[str, dict[str, Any]]] = {
     "copying": {
-        "small": {"m": 5, "n": 8, "macs": 1250, "values": [0, 25, 50, 100], "depths": [1, 2, 3],
-                  "seeds": [0], "steps": 1500, "eval_every": 100},
+        "small": {"m": 10, "n": 8, "macs": 1250, "values": [0, 20, 40, 80], "depths": [1, 2, 3],
+                  "seeds": [0], "steps": 2000, "eval_every": 100},
         "paper": {"m": 30, "n": 32, "macs": 20000, "values": [0, 50, 100, 150, 200, 300],
                   "depths": [1, 2, 3], "seeds": [0, 1, 2], "steps": 20000, "eval_every": 250},
     },
