@@ -129,6 +129,7 @@ class EURNNCell(nn.Module):
         return torch.zeros(batch, self.width, dtype=dtype, device=device)
 
     def step(self, x: torch.Tensor, h: torch.Tensor, prep: dict) -> tuple[torch.Tensor, torch.Tensor]:
+        """One step: ``h = modReLU(W x + U h)``; returns ``([Re h, Im h], h)``."""
         wx = self.input(x)
         z = torch.complex(wx[:, :self.width], wx[:, self.width:]) + self.rotate(h, prep)
         r = z.abs()
@@ -175,6 +176,7 @@ class RACCell(nn.Module):
         return None  # W^H h^0 = 1 (the paper's convention)
 
     def step(self, x: torch.Tensor, h, prep: dict):
+        """One step: ``h = (W^I v) ⊙ (W^H h)``, or ``W^I v`` at the first step (``h is None``)."""
         if self.representation is not None:
             x = self.representation(x)
         a = self.w_in(x)
@@ -201,6 +203,7 @@ class LSTMCell(nn.Module):
         return (z, z)
 
     def step(self, x: torch.Tensor, state, prep: dict):
+        """One LSTM step on ``state = (h, c)``; returns ``(h, (h, c))``."""
         h, c = state
         g = self.w_in(x) + self.w_hid(h)
         f, i, u, o = g.chunk(4, dim=1)
