@@ -148,18 +148,21 @@ def _pct(x: float) -> str:
 
 def results_table(data: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     """Header and rows: per depth its width, MACs, parameters, the mean test data
-    accuracy at every value (``✓`` when solved, ``·`` when not run) and the
-    largest value solved; a last row gives the memoryless baseline.
+    accuracy at every value (``✓`` when solved, ``·`` when not run; in
+    parentheses the mean number of training steps run, which stops early once
+    the validation data accuracy reaches 99.5%) and the largest value solved;
+    a last row gives the memoryless baseline.
 
     Examples
     --------
     >>> data = {"task": "copying", "sweep": {"values": [0, 10], "depths": [1], "seeds": [0]},
     ...         "models": {"1": {"width": 30, "macs": 1290, "params": 2000}},
     ...         "baselines": {"0": {"accuracy": 0.125}, "10": {"accuracy": 0.125}},
-    ...         "runs": [{"depth": 1, "value": 0, "seed": 0, "test_accuracy": 1.0, "solved": True}]}
+    ...         "runs": [{"depth": 1, "value": 0, "seed": 0, "test_accuracy": 1.0, "solved": True,
+...                   "steps_run": 600}]}
     >>> header, rows = results_table(data)
     >>> header[-1], rows[0][4:], rows[1][4:]
-    ('largest B solved', ['100.0% ✓', '·', '0'], ['12.5%', '12.5%', ''])
+    ('largest B solved', ['100.0% ✓ (600)', '·', '0'], ['12.5%', '12.5%', ''])
     """
     name = VALUE_NAMES[data["task"]]
     values = data["sweep"]["values"]
@@ -176,7 +179,8 @@ def results_table(data: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
                 cells.append("·")
                 continue
             acc = sum(r["test_accuracy"] for r in runs) / len(runs)
-            cells.append(_pct(acc) + (" ✓" if v in solved else ""))
+            steps = round(sum(r["steps_run"] for r in runs) / len(runs))
+            cells.append(_pct(acc) + (" ✓" if v in solved else "") + f" ({steps})")
         best = max(solved) if solved else None
         rows.append([str(depth), str(model.get("width", "?")), f"{model.get('macs', 0):,}",
                      f"{model.get('params', 0):,}", *cells, "—" if best is None else str(best)])
