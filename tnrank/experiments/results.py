@@ -159,7 +159,7 @@ def results_table(data: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     ...         "models": {"1": {"width": 30, "macs": 1290, "params": 2000}},
     ...         "baselines": {"0": {"accuracy": 0.125}, "10": {"accuracy": 0.125}},
     ...         "runs": [{"depth": 1, "value": 0, "seed": 0, "test_accuracy": 1.0, "solved": True,
-...                   "steps_run": 600}]}
+    ...                   "steps_run": 600}]}
     >>> header, rows = results_table(data)
     >>> header[-1], rows[0][4:], rows[1][4:]
     ('largest B solved', ['100.0% ✓ (600)', '·', '0'], ['12.5%', '12.5%', ''])
