@@ -112,8 +112,8 @@ def _print_results(data: dict, plot: str | None) -> None:
     print(f"largest {name} solved at >= 99% test data accuracy: " + ", ".join(parts))
     ranked = [r for r in data["runs"] if r.get("rank")]
     if ranked:
-        rheader = ["depth", name, "seed", "T", "matrix", "trained rank (float)", "tol (class 0)",
-                   "generic grid rank (certified)"]
+        rheader = ["depth", f"task {name}", "seed", "grid T", "matrix", "trained rank (float)",
+                   "tol (class 0)", "generic grid rank (certified)"]
         rrows = [[str(r["depth"]), str(r["value"]), str(r["seed"]), str(r["rank"]["T"]),
                   f"{r['rank']['matrix']} {r['rank']['shape'][0]}x{r['rank']['shape'][1]}",
                   str(r["rank"]["trained_rank"]), f"{r['rank']['per_class'][0]['tol']:.1e}",
