@@ -23,8 +23,8 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
                   "depths": [1, 2, 3], "seeds": [0, 1, 2], "steps": 20000, "eval_every": 250},
     },
     "ses": {
-        "small": {"m": 4, "n": 4, "macs": 1200, "values": [20, 40, 60, 100], "depths": [1, 2, 3],
-                  "seeds": [0], "steps": 1500, "eval_every": 100},
+        "small": {"m": 2, "n": 4, "macs": 1200, "values": [20, 40, 80, 120], "depths": [1, 2, 3],
+                  "seeds": [0], "steps": 1500, "eval_every": 100, "lr": 3e-3},
         "paper": {"m": 10, "n": 32, "macs": 20000, "values": [40, 80, 120, 160, 240, 320],
                   "depths": [1, 2, 3], "seeds": [0, 1, 2], "steps": 20000, "eval_every": 250},
     },
