@@ -39,12 +39,22 @@ def test_missing_torch_says_how_to_install(capsys, monkeypatch):
         (["experiment", "copying", "--rank"], ["--cell rac"]),
         (["experiment", "copying", "--cell", "rac", "--rank", "--rank-T", "5"], ["--rank-T", "even"]),
         (["experiment", "copying", "--device", "nonsense"], ["--device"]),
+        (["experiment", "copying", "--seeds", "-1"], ["seeds", ">= 0"]),
+        (["experiment", "copying", "--lr", "0"], ["learning rate", "positive"]),
+        (["experiment", "copying", "--mac-tolerance", "2"], ["tolerance", "between 0 and 1"]),
         (["experiment", "plot", "/nonexistent/results.json"], ["does not exist"]),
     ],
 )
 def test_bad_input_one_line(capsys, argv, words, tmp_path):
     pytest.importorskip("torch")
     one_line_error(capsys, argv + (["-o", str(tmp_path / "r.json")] if argv[1] != "plot" else []), *words)
+
+
+def test_unwritable_results_file_is_one_line(capsys, tmp_path):
+    pytest.importorskip("torch")
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    one_line_error(capsys, ["experiment", "copying", "-o", str(blocker / "r.json")], "cannot", "-o")
 
 
 def test_run_resume_table_and_plot(capsys, tmp_path):

@@ -121,11 +121,18 @@ def load_results(path: str | os.PathLike) -> dict[str, Any]:
 def save_results(path: str | os.PathLike, data: dict[str, Any]) -> None:
     """Write atomically (a temporary file renamed over the old one)."""
     p = Path(path)
-    if p.parent and not p.parent.exists():
+    try:
         p.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        msg = f"cannot create the folder of {str(p)!r} ({exc.strerror}); choose another -o"
+        raise TnrankError(msg) from None
     tmp = p.with_name(p.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=1, sort_keys=False) + "\n")
-    os.replace(tmp, p)
+    try:
+        tmp.write_text(json.dumps(data, indent=1, sort_keys=False) + "\n")
+        os.replace(tmp, p)
+    except OSError as exc:
+        msg = f"cannot write results file {str(p)!r} ({exc.strerror}); choose another -o"
+        raise TnrankError(msg) from None
 
 
 def _runs_at(data: dict[str, Any], depth: int, value: int) -> list[dict[str, Any]]:

@@ -36,8 +36,11 @@ def prepare(spec: ExperimentSpec) -> tuple[dict[int, Any], CellSpec, dict[int, i
         raise TnrankError(f"give at least one {VALUE_NAMES.get(spec.task, 'value')} to sweep")
     if not spec.depths or min(spec.depths) < 1:
         raise TnrankError("depths must be whole numbers >= 1, e.g. --depth 1 2 3")
-    if not spec.seeds:
-        raise TnrankError("give at least one seed, e.g. --seeds 0")
+    if not spec.seeds or min(spec.seeds) < 0:
+        raise TnrankError("seeds must be whole numbers >= 0, e.g. --seeds 0 1 2")
+    lr = spec.train.get("lr", 1e-3)
+    if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
+        raise TnrankError(f"learning rate must be a positive number, got {lr}; e.g. --lr 1e-3")
     tasks = {v: make_task(spec.task, v, spec.m, spec.n) for v in spec.values}
     if spec.rank_length:
         if spec.cell != "rac":
