@@ -46,7 +46,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         q.add_argument(flag, dest="values", type=int, nargs="+", metavar=VALUE_NAMES[task],
                        help="delays B (blanks between data and marker)" if task == "copying"
                        else "even sequence lengths T")
-        q.add_argument("-L", "--depth", dest="depths", type=positive_int, nargs="+", help="depths to compare")
+        q.add_argument("-L", "--depth", dest="depths", type=positive_int, nargs="+", metavar="L",
+                       help="depths to compare")
         q.add_argument("--macs", type=positive_int, help="MACs per time step every depth is matched to")
         q.add_argument("--mac-tolerance", dest="tolerance", type=float,
                        help=f"accepted relative MAC mismatch (default {DEFAULT_TOLERANCE})")
