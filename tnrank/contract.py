@@ -39,6 +39,7 @@ __all__ = [
     "OPTIMIZERS",
     "BACKENDS",
     "MAX_INTERMEDIATE",
+    "DP_LIMIT",
 ]
 
 #: Path finders accepted (opt_einsum names).
@@ -47,6 +48,9 @@ OPTIMIZERS = ("auto", "dp", "greedy")
 BACKENDS = ("opt_einsum", "tensornetwork")
 #: Largest intermediate tensor (entries) a contraction may create.
 MAX_INTERMEDIATE = 2**26
+#: Most operands (tensors and plugged vectors) the ``"dp"`` path search accepts: its
+#: search over connected sub-networks grows exponentially (33 operands take seconds).
+DP_LIMIT = 20
 _LOW = 15  # residues < 2**30 are split into two 15-bit halves
 
 
@@ -75,7 +79,9 @@ def contract(
         With inputs: False gives one axis per step (the grid, shape
         ``(n_0, n_1, …)``); True pairs the rows (all ``n`` equal), shape ``(n,)``.
     optimize : {"auto", "dp", "greedy"}
-        opt_einsum path finder.
+        opt_einsum path finder; ``"auto"`` searches small contractions
+        thoroughly and uses ``"greedy"`` beyond 14 operands, ``"dp"`` is
+        refused beyond :data:`DP_LIMIT` operands.
     backend : {"opt_einsum", "tensornetwork"}
         tensornetwork works on float tensors only.
     prime : int, optional
@@ -112,6 +118,11 @@ def contract(
         if label not in sym:
             sym[label] = oe.get_symbol(len(sym))
     eq = ",".join("".join(sym[x] for x in s) for s in subs) + "->" + "".join(sym[x] for x in out)
+    if optimize == "dp" and len(operands) > DP_LIMIT:
+        raise TnrankError(
+            f"optimize='dp' searches exponentially many orders; this contraction has {len(operands)} "
+            f"operands (limit {DP_LIMIT}); use optimize='auto' or 'greedy'"
+        )
     shapes = [op.shape for op in operands]
     path, info = oe.contract_path(eq, *shapes, shapes=True, optimize=optimize)
     if info.largest_intermediate > MAX_INTERMEDIATE:
