@@ -217,15 +217,16 @@ class _Reduced:
 
     def __init__(self) -> None:
         self.adj: dict[Hashable, dict[Hashable, int]] = {_SOURCE: {}, _SINK: {}}
-        self.value: list[int] = []  # exact product of dims a cut through this edge costs
+        # what cutting an edge costs: (exact product of dims, number of same-step bonds)
+        self.cost: list[tuple[int, int]] = []
         self.log: list[tuple] = []
 
-    def new_edge(self, u: Hashable, v: Hashable, value: int) -> None:
+    def new_edge(self, u: Hashable, v: Hashable, cost: tuple[int, int]) -> None:
         old = self.adj[u].get(v)
         if old is not None:  # parallel: merge into one edge whose cut costs both
-            value *= self.value[old]
-        eid = len(self.value)
-        self.value.append(value)
+            cost = (cost[0] * self.cost[old][0], cost[1] + self.cost[old][1])
+        eid = len(self.cost)
+        self.cost.append(cost)
         self.adj[u][v] = eid
         self.adj[v][u] = eid
 
@@ -251,7 +252,7 @@ class _Reduced:
                 del adj[u][x]
                 del adj[v][x]
                 self.log.append(("series", x, u, v, e1, e2))
-                self.new_edge(u, v, min(self.value[e1], self.value[e2]))
+                self.new_edge(u, v, min(self.cost[e1], self.cost[e2]))
                 touched = (u, v)
             for y in touched:
                 if y not in (_SOURCE, _SINK) and len(adj[y]) <= 2:
@@ -269,7 +270,7 @@ class _Reduced:
                 if side[u] == side[v]:
                     side[x] = side[u]
                 else:  # the cheaper of the two edges is cut: x sits with the other end
-                    side[x] = side[v] if self.value[e1] <= self.value[e2] else side[u]
+                    side[x] = side[v] if self.cost[e1] <= self.cost[e2] else side[u]
 
 
 def min_cut(
@@ -315,18 +316,23 @@ def min_cut(
         for n in network.tensors:
             red.adj[n] = {}
         bonds = list(network.bonds.values())
+        step = dict(graph.nodes(data="step"))
         for b in bonds:
             if b.dim > 1:
-                red.new_edge(b.nodes[0], b.nodes[1], b.dim)
+                u, v = b.nodes
+                red.new_edge(u, v, (b.dim, int(step[u] is not None and step[u] == step[v])))
         for leg in network.legs.values():
             if leg.dim > 1:
                 terminal = _SOURCE if side_of_step[leg.step] == 0 else _SINK
-                red.new_edge(leg.tensor, terminal, leg.dim)
+                red.new_edge(leg.tensor, terminal, (leg.dim, int(step[leg.tensor] == leg.step)))
         red.eliminate()
+        # ties between equal products go to cuts through fewer bonds joining nodes of one
+        # step (for unrolled circuits: cuts along the time boundary rather than inside a step)
+        weight = len(bonds) + len(network.legs) + 1
         flow = nx.Graph()
         flow.add_nodes_from(red.adj)
         flow.add_edges_from(
-            (u, v, {"capacity": round(SCALE * math.log2(red.value[e]))})
+            (u, v, {"capacity": round(SCALE * math.log2(red.cost[e][0])) * weight + red.cost[e][1]})
             for u, nbrs in red.adj.items() for v, e in nbrs.items()
         )
         _value, (reach, _rest) = nx.minimum_cut(flow, _SOURCE, _SINK, flow_func=boykov_kolmogorov)

@@ -46,11 +46,12 @@ from collections.abc import Hashable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from .errors import TnrankError
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["TensorNetwork", "Leg", "Bond", "KINDS", "MAX_FILE_BYTES", "MAX_DIM"]
 
@@ -160,7 +161,9 @@ class TensorNetwork:
     def __init__(self, name: str = "", description: str = "") -> None:
         self.name = name
         self.description = description
-        self.graph: nx.MultiGraph = nx.MultiGraph()
+        import networkx  # noqa: PLC0415 - imported on first use: `import tnrank` stays light
+
+        self.graph: nx.MultiGraph = networkx.MultiGraph()
         self.info: dict[str, Any] = {}
         self._bonds: dict[str, Bond] = {}
         self._legs: dict[str, Leg] = {}
@@ -314,7 +317,7 @@ class TensorNetwork:
         self._bonds.update((name, Bond(name, (u, v), dim)) for name, u, v, dim in edges)
         edges += [(leg.name, leg.name, leg.tensor, leg.dim) for leg in legs]
         g = self.graph
-        if type(g) is nx.MultiGraph and g.number_of_nodes() == 0 and _plain_factories(g):
+        if type(g).__name__ == "MultiGraph" and g.number_of_nodes() == 0 and _plain_factories(g):
             # a fresh multigraph: fill networkx's documented dict-of-dict-of-dict-of-dict
             # structure directly (add_edges_from costs ~10 µs an edge on large networks)
             node, adj = g._node, g._adj
@@ -326,7 +329,9 @@ class TensorNetwork:
                 if keydict is None:
                     keydict = adj[u][v] = adj[v][u] = {}
                 keydict[name] = {"dim": dim}
-            clear = getattr(nx, "_clear_cache", None)
+            import networkx  # noqa: PLC0415
+
+            clear = getattr(networkx, "_clear_cache", None)
             if clear is not None:
                 clear(g)
         else:  # pragma: no cover - only for graphs with custom factories
@@ -587,7 +592,7 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _plain_factories(g: nx.MultiGraph) -> bool:
+def _plain_factories(g: Any) -> bool:
     return all(
         getattr(g, f) is dict
         for f in ("node_dict_factory", "adjlist_outer_dict_factory", "adjlist_inner_dict_factory",

@@ -103,9 +103,8 @@ def _run_rac(args: argparse.Namespace) -> int:
         if name not in sep:
             rows.append([name, f"{value:,}", f"{math.log2(value):.2f}", "grid", notes.get(name, "")])
     for tb in theorems:
-        kind = "upper, all weights" if tb.kind == "upper" else "lower, generic weights"
         rows.append([tb.name, f"{tb.value:,}", f"{math.log2(tb.value):.2f}", "separation",
-                     f"{kind}: {tb.statement}"])
+                     f"{tb.kind} bound: {tb.statement}"])
     print(format_table(["bound", "value", "log2", "applies to", "what"], rows))
     print()
     print(f"min-cut: {cut.describe() if cut else f'{bound:,} (network too large to list the cut)'}")
