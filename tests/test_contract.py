@@ -175,19 +175,16 @@ def _random_network(rng: np.random.Generator, loops: bool) -> TensorNetwork:
 @pytest.mark.parametrize("loops", [False, True])
 def test_random_networks_rank_against_min_cut(loops):
     rng = np.random.default_rng(11 if loops else 12)
-    strict = 0
     for trial in range(40):
         net = _random_network(rng, loops)
         n = len(net.steps)
         start = list(range(int(rng.integers(1, n))))
         rank = matricization_rank(net, start, seed=trial)
         cut = min_cut(net, start).bound
-        if loops:
+        if loops:  # with loops the cut is an upper bound
             assert rank <= cut
-            strict += rank < cut
-        else:
+        else:  # on trees random cores reach it
             assert rank == cut
-    assert strict < 40
 
 
 def test_rac_tensors_share_arrays():
