@@ -105,3 +105,13 @@ def test_verify_shows_the_min_cut(capsys):
     assert "min-cut" in header
     cuts = [mincut_bound(Architecture.rac(L, 2, 2), "start-end", T=4) for L in (1, 2)]
     assert f"  {cuts[0]}  " in row1 and f"  {cuts[1]}  " in row2
+
+
+def test_astronomical_bounds_are_printed_as_powers_of_two(capsys):
+    code, out, _ = run(capsys, "bound", "-L", "6", "-R", "3", "-M", "5", "-T", "200")
+    assert code == 0 and "min-cut       2^152,756,538.2" in out
+    code, out, _ = run(capsys, "bound", "-L", "6", "-R", "3", "-M", "5", "-T", "200", "--json")
+    data = json.loads(out)
+    assert data["min_cut"]["bound"] is None and data["min_cut"]["log2"] == pytest.approx(152756538.2, abs=0.1)
+    assert data["bounds"]["separation"]["input degree"] is None
+    assert data["bounds_log2"]["separation"]["input degree"] > 4096

@@ -48,10 +48,35 @@ from .network import TensorNetwork, paused_gc
 from .partition import Partition
 from .unroll import _Layout
 
-__all__ = ["min_cut", "mincut_bound", "MinCut", "CutEdge", "resolve_partition", "SCALE"]
+__all__ = [
+    "min_cut",
+    "mincut_bound",
+    "mincut_log2",
+    "MinCut",
+    "CutEdge",
+    "resolve_partition",
+    "format_bound",
+    "SCALE",
+    "PRINTABLE_BITS",
+    "MAX_BOUND_BITS",
+]
 
 #: Integer capacities are ``round(SCALE · log2 dim)``.
 SCALE = 2**40
+#: Bounds above ``2**PRINTABLE_BITS`` are shown as powers of two (Python refuses to
+#: convert integers of more than 4300 digits to text).
+PRINTABLE_BITS = 4096
+
+
+def format_bound(value: int) -> str:
+    """``value`` with thousands separators, or ``2^<log2>`` when it is astronomically large.
+
+    >>> format_bound(12345), format_bound(3**5000)
+    ('12,345', '2^7,924.8')
+    """
+    if value.bit_length() > PRINTABLE_BITS:
+        return f"2^{math.log2(value):,.1f}"
+    return f"{value:,}"
 
 
 @dataclass(frozen=True)
@@ -110,13 +135,14 @@ class MinCut:
                 groups[(e.leg, e.dim)] = groups.get((e.leg, e.dim), 0) + 1
         parts = [f"{n} {'leg' if leg else 'bond'}{'s' if n > 1 else ''} of dim {d}"
                  for (leg, d), n in sorted(groups.items())]
-        return f"{self.bound:,} = " + (" + ".join(parts) if parts else "nothing (the sides are disconnected)")
+        return f"{format_bound(self.bound)} = " + (" + ".join(parts) if parts else
+                                                   "nothing (the sides are disconnected)")
 
     def to_dict(self) -> dict[str, Any]:
-        """``bound``, ``log2``, ``cut_edges`` (list of objects), ``start``, ``end`` and the
-        number of nodes on each side."""
+        """``bound`` (None above ``2**PRINTABLE_BITS``), ``log2``, ``cut_edges`` (list of
+        objects), ``start``, ``end`` and the number of nodes on each side."""
         return {
-            "bound": self.bound,
+            "bound": self.bound if self.bound.bit_length() <= PRINTABLE_BITS else None,
             "log2": round(self.log2, 6),
             "cut_edges": [e.to_dict() for e in self.cut_edges],
             "start": list(self.start),
@@ -354,6 +380,10 @@ def min_cut(
 
 
 # ---------------------------------------------------------------- architectures
+#: Largest min-cut (in bits) that :func:`mincut_bound` writes out as an integer.
+MAX_BOUND_BITS = 2**24
+
+
 def mincut_bound(
     architecture: Architecture,
     partition: Partition | str,
@@ -363,11 +393,12 @@ def mincut_bound(
 
     Every copy of a step-layer block is the same tree hanging from one bond,
     so the cheapest way to cut a copy given the side of its root depends on
-    the block only: a dynamic programme over the ``T × L`` blocks (exact
-    integers, no rounding) gives the minimum over all cuts of the unrolled
-    tree. It equals ``min_cut(unroll(architecture, T), partition).bound`` and
-    bounds both the grid rank and the separation rank (see the module notes).
-    Results are cached.
+    the block only: a dynamic programme over the ``T × L`` blocks gives the
+    minimum over all cuts of the unrolled tree, exactly (products are kept as
+    exponents of primes, compared by their logarithms and, on near-ties,
+    as integers). It equals ``min_cut(unroll(architecture, T), partition).bound``
+    and bounds both the grid rank and the separation rank (see the module
+    notes). Results are cached.
 
     Parameters
     ----------
@@ -380,48 +411,130 @@ def mincut_bound(
     Returns
     -------
     int
+        Raises :class:`~tnrank.TnrankError` beyond ``2**MAX_BOUND_BITS``;
+        :func:`mincut_log2` has no limit.
 
     Examples
     --------
     >>> from tnrank import Architecture, Partition
     >>> mincut_bound(Architecture.rac(1, 3, 2), Partition.parse("start-end", 8))   # min{R, M^(T/2)}
     3
-    >>> import math
-    >>> math.log2(mincut_bound(Architecture.rac(3, 2, 2), "start-end", T=64))
-    560.0
+    >>> mincut_bound(Architecture.rac(3, 2, 2), "start-end", T=64).bit_length() - 1
+    560
     """
+    dp = _mincut_dp(*_arch_part(architecture, partition, T))
+    bits = dp.log2()
+    if bits > MAX_BOUND_BITS:
+        raise TnrankError(f"the min-cut is 2^{bits:,.1f}, too large to write out as an integer; use "
+                          "tnrank.mincut.mincut_log2")
+    return dp.exact()
+
+
+def mincut_log2(architecture: Architecture, partition: Partition | str, T: int | None = None) -> float:
+    """``log2`` of :func:`mincut_bound`, for any size.
+
+    >>> from tnrank import Architecture
+    >>> round(mincut_log2(Architecture.rac(6, 3, 5), "start-end", T=200))
+    152756538
+    """
+    return _mincut_dp(*_arch_part(architecture, partition, T)).log2()
+
+
+def _arch_part(architecture: Architecture, partition: Partition | str, T: int | None):
     if not isinstance(architecture, Architecture):
         raise TnrankError("mincut_bound needs an Architecture (e.g. Architecture.rac(depth, width, M))")
     if isinstance(partition, Partition):
         if T is not None and T != partition.T:
             raise TnrankError(f"partition is for T={partition.T}, but T={T} was asked for")
-        part = partition
-    else:
-        if T is None:
-            raise TnrankError("give T with a partition written as text, or pass a Partition")
-        part = Partition.parse(partition, T)
-    return _mincut_dp(architecture, part)
+        return architecture, partition
+    if T is None:
+        raise TnrankError("give T with a partition written as text, or pass a Partition")
+    return architecture, Partition.parse(partition, T)
+
+
+class _Product:
+    """A product of prime powers: exponents over a list of primes, and its log2."""
+
+    __slots__ = ("exps", "log", "primes")
+
+    def __init__(self, exps: tuple[int, ...], log: float, primes: tuple[int, ...]) -> None:
+        self.exps, self.log, self.primes = exps, log, primes
+
+    def log2(self) -> float:
+        return self.log
+
+    def exact(self) -> int:
+        return math.prod(p**e for p, e in zip(self.primes, self.exps, strict=True))
+
+
+def _factor(n: int) -> dict[int, int]:
+    out: dict[int, int] = {}
+    p = 2
+    while p * p <= n:
+        while n % p == 0:
+            out[p] = out.get(p, 0) + 1
+            n //= p
+        p += 1
+    if n > 1:
+        out[n] = out.get(n, 0) + 1
+    return out
+
+
+class _Arith:
+    """Exact products of bond dimensions with fast comparisons."""
+
+    def __init__(self, dims: set[int]) -> None:
+        self.primes = tuple(sorted({p for d in dims for p in _factor(d)}))
+        self.logs = tuple(math.log2(p) for p in self.primes)
+        self.one = self.make((0,) * len(self.primes))
+        self.of = {d: self.make(tuple(_factor(d).get(p, 0) for p in self.primes)) for d in dims}
+
+    def make(self, exps: tuple[int, ...]) -> _Product:
+        return _Product(exps, math.fsum(e * w for e, w in zip(exps, self.logs, strict=True)), self.primes)
+
+    def mul(self, a: _Product, b: _Product) -> _Product:
+        return self.make(tuple(x + y for x, y in zip(a.exps, b.exps, strict=True)))
+
+    def prod(self, items) -> _Product:
+        out = self.one
+        for x in items:
+            out = self.mul(out, x)
+        return out
+
+    def min(self, a: _Product, b: _Product) -> _Product:
+        if a.exps == b.exps:
+            return a
+        gap = a.log2() - b.log2()
+        if abs(gap) > 1e-9 * max(1.0, a.log2(), b.log2()):
+            return a if gap < 0 else b
+        # a near-tie between different products: decide with integers
+        num = math.prod(p ** (x - y) for p, x, y in zip(self.primes, a.exps, b.exps, strict=True) if x > y)
+        den = math.prod(p ** (y - x) for p, x, y in zip(self.primes, a.exps, b.exps, strict=True) if y > x)
+        return a if num <= den else b
 
 
 @lru_cache(maxsize=512)
-def _mincut_dp(arch: Architecture, part: Partition) -> int:
+def _mincut_dp(arch: Architecture, part: Partition) -> _Product:
     layout = _Layout(arch, part.T)
     side = [part.side_of(t) for t in range(part.T)]
-    best: dict[tuple[int, int], tuple[int, int]] = {}
+    ar = _Arith(set(layout.hdim) | {layout.leg_dim})
+    leg_cut = ar.of[layout.leg_dim]
+    hcut = [ar.of[d] for d in layout.hdim]
+    best: dict[tuple[int, int], tuple[_Product, _Product]] = {}
 
-    def through(axis: tuple, s: int, k: int, children: dict) -> int:
+    def through(axis: tuple, s: int, k: int, children: dict) -> _Product:
         """Cheapest cost of the subtree behind ``axis`` seen from a node on side ``s``."""
         tag = axis[0]
         if tag == "x":
-            return 1 if side[axis[1]] == s else layout.leg_dim
+            return ar.one if side[axis[1]] == s else leg_cut
         if tag == "h":
             c = best[(axis[1], axis[2])]
-            return min(c[s], c[1 - s] * layout.hdim[axis[2]])
+            return ar.min(c[s], ar.mul(c[1 - s], hcut[axis[2]]))
         child = children[axis[1]]
-        return min(cost(child, s, k, children), cost(child, 1 - s, k, children) * layout.hdim[k])
+        return ar.min(cost(child, s, k, children), ar.mul(cost(child, 1 - s, k, children), hcut[k]))
 
-    def cost(spec, s: int, k: int, children: dict) -> int:
-        return math.prod(through(a, s, k, children) for a in spec.axes[1:])
+    def cost(spec, s: int, k: int, children: dict) -> _Product:
+        return ar.prod(through(a, s, k, children) for a in spec.axes[1:])
 
     for t in range(part.T):
         for k in arch.order:
@@ -429,6 +542,5 @@ def _mincut_dp(arch: Architecture, part: Partition) -> int:
             children = {sp.axes[0][1]: sp for sp in specs[1:]}
             root = specs[0]
             best[(t, k)] = (cost(root, 0, k, children), cost(root, 1, k, children))
-    return min(
-        math.prod(through(a, s, -1, {}) for a in layout.output_axes()) for s in (0, 1)
-    )
+    ends = [ar.prod(through(a, s, -1, {}) for a in layout.output_axes()) for s in (0, 1)]
+    return ar.min(ends[0], ends[1])

@@ -12,7 +12,16 @@ from ..bounds import theorem_bounds, upper_bounds
 from ..contract import matricization_rank
 from ..errors import TnrankError
 from ..examples import example_path
-from ..mincut import MinCut, min_cut, mincut_bound, resolve_partition
+from ..mincut import (
+    MAX_BOUND_BITS,
+    PRINTABLE_BITS,
+    MinCut,
+    format_bound,
+    min_cut,
+    mincut_bound,
+    mincut_log2,
+    resolve_partition,
+)
 from ..network import TensorNetwork
 from ..partition import Partition
 from ..report_format import format_table
@@ -70,20 +79,22 @@ def _run_rac(args: argparse.Namespace) -> int:
     arch = Architecture.rac(args.depth, width, args.M)
     part = Partition.parse(args.partition, args.T)
     nodes, bonds, legs = unrolled_size(arch, args.T)
+    log2 = mincut_log2(arch, part)
     cut: MinCut | None = None
+    copies = None
     if nodes <= MAX_NODES:
         net = unroll(arch, args.T)
         cut = min_cut(net, part)
         copies = net.copies()
-        bound = cut.bound
+        bound: int | None = cut.bound
     else:
-        copies = None
-        bound = mincut_bound(arch, part)
+        bound = mincut_bound(arch, part) if log2 <= MAX_BOUND_BITS else None
     grid = upper_bounds(arch, part, "grid")
     sep = upper_bounds(arch, part, "separation")
     theorems = theorem_bounds(arch, part)
     if args.json:
-        print_json(_rac_json(arch, part, (nodes, bonds, legs), copies, cut, bound, grid, sep, theorems))
+        print_json(_rac_json(arch, part, (nodes, bonds, legs), copies, cut, bound, log2, grid, sep,
+                             theorems))
         return 0
     print(arch.describe())
     print(f"T={part.T}, partition {part.name} (start {_span(part.start)} | end {_span(part.end)})")
@@ -92,37 +103,52 @@ def _run_rac(args: argparse.Namespace) -> int:
         line += f"; copies of x^t per step: {_copies(copies)}"
     print(line)
     print()
-    rows = [["min-cut", f"{bound:,}", f"{math.log2(bound):.2f}", "grid, separation",
+    shown = _num(bound, log2)
+    rows = [["min-cut", shown, f"{log2:,.2f}", "grid, separation",
              "tensor-network cut (every weight setting)"]]
     notes = {"state degree": "degree of y in the hidden states at the cut",
              "input degree": "degree of y in the inputs of the smaller side",
              "grid size": "M^|S| template rows (one per grid row)"}
     for name, value in sep.items():
-        rows.append([name, f"{value:,}", f"{math.log2(value):.2f}", "grid, separation", notes.get(name, "")])
+        rows.append([name, format_bound(value), f"{math.log2(value):,.2f}", "grid, separation",
+                     notes.get(name, "")])
     for name, value in grid.items():
         if name not in sep:
-            rows.append([name, f"{value:,}", f"{math.log2(value):.2f}", "grid", notes.get(name, "")])
+            rows.append([name, format_bound(value), f"{math.log2(value):,.2f}", "grid",
+                         notes.get(name, "")])
     for tb in theorems:
-        rows.append([tb.name, f"{tb.value:,}", f"{math.log2(tb.value):.2f}", "separation",
+        rows.append([tb.name, format_bound(tb.value), f"{math.log2(tb.value):,.2f}", "separation",
                      f"{tb.kind} bound: {tb.statement}"])
     print(format_table(["bound", "value", "log2", "applies to", "what"], rows))
     print()
-    print(f"min-cut: {cut.describe() if cut else f'{bound:,} (network too large to list the cut)'}")
     if cut is not None:
+        print(f"min-cut: {cut.describe()}")
         print(f"cut edges: {_edges(cut)}")
-    best_g = min([(v, n) for n, v in grid.items()] + [(bound, "min-cut")])
-    best_s = min([(v, n) for n, v in sep.items()] + [(bound, "min-cut")])
-    print(f"best upper bounds: grid rank ≤ {best_g[0]:,} ({best_g[1]}), separation rank ≤ "
-          f"{best_s[0]:,} ({best_s[1]})")
+    else:
+        print(f"min-cut: {shown} (the network has {nodes:,} nodes: bound from the step-layer "
+              "dynamic programme, cut not listed)")
+    best_g = min([(math.log2(v), n, format_bound(v)) for n, v in grid.items()] + [(log2, "min-cut", shown)])
+    best_s = min([(math.log2(v), n, format_bound(v)) for n, v in sep.items()] + [(log2, "min-cut", shown)])
+    print(f"best upper bounds: grid rank ≤ {best_g[2]} ({best_g[1]}), separation rank ≤ "
+          f"{best_s[2]} ({best_s[1]})")
     return 0
 
 
-def _rac_json(arch, part, size, copies, cut, bound, grid, sep, theorems) -> dict[str, Any]:
+def _num(value: int | None, log2: float) -> str:
+    return f"2^{log2:,.1f}" if value is None else format_bound(value)
+
+
+def _printable(bounds: dict[str, int]) -> dict[str, int | None]:
+    return {k: (v if v.bit_length() <= PRINTABLE_BITS else None) for k, v in bounds.items()}
+
+
+def _rac_json(arch, part, size, copies, cut, bound, log2, grid, sep, theorems) -> dict[str, Any]:
     nodes, bonds, legs = size
     if cut is not None:
         mc = cut.to_dict() | {"method": "max-flow on the unrolled network"}
     else:
-        mc = {"bound": bound, "log2": round(math.log2(bound), 6), "cut_edges": None,
+        mc = {"bound": None if bound is None or bound.bit_length() > PRINTABLE_BITS else bound,
+              "log2": round(log2, 6), "cut_edges": None,
               "method": "dynamic programme over step-layer blocks (network too large to list the cut)"}
     return {
         "architecture": {"name": arch.name, "description": arch.describe(), "depth": arch.depth,
@@ -132,9 +158,12 @@ def _rac_json(arch, part, size, copies, cut, bound, grid, sep, theorems) -> dict
         "network": {"nodes": nodes, "bonds": bonds, "legs": legs,
                     "copies": None if copies is None else [copies[t] for t in range(part.T)]},
         "min_cut": mc,
-        "bounds": {"grid": grid, "separation": sep},
-        "theorems": [{"name": t.name, "kind": t.kind, "value": t.value, "statement": t.statement,
-                      "citation": t.citation} for t in theorems],
+        "bounds": {"grid": _printable(grid), "separation": _printable(sep)},
+        "bounds_log2": {"grid": {k: round(math.log2(v), 6) for k, v in grid.items()},
+                        "separation": {k: round(math.log2(v), 6) for k, v in sep.items()}},
+        "theorems": [{"name": t.name, "kind": t.kind, "value": t.value if t.value.bit_length() <=
+                      PRINTABLE_BITS else None, "statement": t.statement, "citation": t.citation}
+                     for t in theorems],
     }
 
 
@@ -173,7 +202,7 @@ def _run_network(args: argparse.Namespace) -> int:
     print(f"cut edges: {_edges(cut)}")
     if rank is not None:
         print(f"matricization rank with random cores (exact mod {PRIME}, seed {args.seed}): {rank:,} "
-              f"(min-cut {cut.bound:,})")
+              f"(min-cut {format_bound(cut.bound)})")
     return 0
 
 
