@@ -256,3 +256,15 @@ def test_large_networks_are_fast_enough_to_query():
     # the dynamic programme never builds the network: depth 4 at T = 200 has ~10^8 nodes
     bound = mincut_bound(Architecture.rac(4, 2, 2), "start-end", T=200)
     assert bound > 2**100 and (bound & (bound - 1)) == 0  # a power of two: all dims are 2
+
+
+def test_certify_leaves_out_astronomical_min_cuts():
+    from tnrank.certify import _automatic_bounds
+    from tnrank.mincut import mincut_log2
+
+    small, huge = Architecture.rac(3, 2, 2), Architecture.rac(5, 2, 2)
+    part = Partition.parse("start-end", 40)
+    assert _automatic_bounds(small, part) == {"min-cut": mincut_bound(small, part)}
+    assert mincut_log2(huge, part) > 4096 and _automatic_bounds(huge, part) == {}
+    with pytest.raises(TnrankError, match="too large to write out"):
+        mincut_bound(Architecture.rac(6, 3, 5), "start-end", T=400)

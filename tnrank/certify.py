@@ -440,10 +440,14 @@ def certify(
 
 
 def _automatic_bounds(arch: Architecture, part: Partition) -> dict[str, int]:
-    """Bounds from optional modules (the tensor-network min-cut)."""
+    """Bounds from optional modules (the tensor-network min-cut). A min-cut above
+    2**4096 is left out: no computed rank can reach it, and Python refuses to print
+    integers of more than 4300 digits."""
     try:
-        from .mincut import mincut_bound  # noqa: PLC0415
+        from .mincut import mincut_bound, mincut_log2  # noqa: PLC0415
     except ImportError:
+        return {}
+    if mincut_log2(arch, part) > 4096:
         return {}
     return {"min-cut": mincut_bound(arch, part)}
 
