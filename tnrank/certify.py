@@ -35,13 +35,16 @@ from .partition import Partition
 from .rank import MAX_FLOAT_SVD, FloatRank, float_rank, rank_mod_p
 from .weights import PRIME, SECOND_PRIME, random_weights
 
-__all__ = ["certify", "Report", "RankResult", "TheoremCheck", "GRID_MODES", "MAX_SAMPLES"]
+__all__ = ["certify", "Report", "RankResult", "TheoremCheck", "GRID_MODES", "MAX_SAMPLES", "MAX_PARAMETERS"]
 
 #: How the grid rank is computed: the full matricization, sampled rows and
 #: columns, the full one when it fits (``auto``), or not at all (``skip``).
 GRID_MODES = ("auto", "full", "sampled", "skip")
 #: Default cap on the side ``K`` of sampled matrices.
 MAX_SAMPLES = 8192
+#: Most weights (all layers) certify accepts: beyond it the random weight
+#: arrays alone take hundreds of megabytes and the evaluations far more.
+MAX_PARAMETERS = 2**22
 _FIRST_K = 64
 _BOUND_ORDER = ("min-cut", "state degree", "grid size", "input degree")
 
@@ -406,6 +409,11 @@ def certify(
         raise TnrankError(f"grid mode {grid!r} is unknown; use one of {', '.join(GRID_MODES)}")
     if isinstance(max_samples, bool) or not isinstance(max_samples, int) or max_samples < 1:
         raise TnrankError(f"max_samples must be a positive whole number, got {max_samples!r}")
+    if architecture.parameter_count() > MAX_PARAMETERS:
+        raise TnrankError(
+            f"the architecture has {architecture.parameter_count():,} weights; certify handles at "
+            f"most {MAX_PARAMETERS:,} (memory); reduce the widths"
+        )
     part = Partition.parse(partition, T)
     say: Progress = progress or (lambda _msg: None)
     arch = architecture
