@@ -113,7 +113,8 @@ def main() -> None:
     cases = [("grid", 2, 3, 3, 10), ("separation", 2, 4, 4, 20)]
     if not args.quick:
         cases += [("grid", 3, 4, 2, 12), ("separation", 2, 5, 5, 20)]
-    print(f"{'case':44} {'tnrank':>9} {'answer':>11}   {'baseline':12} {'time':>10} {'answer':>7} {'ratio':>8}")
+    print(f"{'case':44} {'tnrank':>9} {'answer':>11}   {'baseline':12} {'time':>10} "
+          f"{'answer':>7} {'ratio':>8}")
     for kind, L, M, R, T in cases:
         name, t_tn, answer, baselines = (case_grid if kind == "grid" else case_separation)(L, M, R, T)
         for i, (bname, t_b, b_answer, *extra) in enumerate(baselines):
