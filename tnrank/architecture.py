@@ -18,6 +18,7 @@ the output reading the top layer, and the initial-state convention
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -264,6 +265,23 @@ class Architecture:
             description=f"depth-{depth} recurrent arithmetic circuit",
             reference="Levine et al., arXiv:1710.09431, Sec. 2",
         )
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike) -> Architecture:
+        """Read an architecture file (TOML; format in docs/architecture-files.md).
+
+        Every problem in the file is reported at once; see :func:`tnrank.archfile.load`.
+        """
+        from .archfile import load
+
+        return load(path)
+
+    def to_file(self, path: str | os.PathLike) -> None:
+        """Write this architecture as a canonical architecture file; see
+        :func:`tnrank.archfile.dump`."""
+        from .archfile import dump
+
+        dump(self, path)
 
     # ------------------------------------------------------------------ properties
     @property
