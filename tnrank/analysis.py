@@ -74,8 +74,8 @@ def bound_rows(report: Report) -> list[BoundRow]:
     --------
     >>> from tnrank import Architecture, certify
     >>> rows = bound_rows(certify(Architecture.rac(2, 2, 2), T=4))
-    >>> [(r.quantity, r.name, r.value, r.tight) for r in rows if r.best]
-    [('grid', 'grid size', 4, True), ('separation', 'input degree', 6, True)]
+    >>> [(r.name, r.value, r.tight) for r in rows if r.quantity == "separation"]
+    [('state degree', 6, True), ('input degree', 6, True)]
     """
     rows = []
     for res in (report.grid, report.separation):
