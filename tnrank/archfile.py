@@ -98,6 +98,9 @@ def _suggest(word: str, choices: Sequence[str]) -> str:
     by_lower = {c.lower(): c for c in choices}
     if word.lower() in by_lower:
         return f"; did you mean {by_lower[word.lower()]!r}?"
+    prefixed = [c for c in choices if len(word) >= 2 and c.lower().startswith(word.lower())]
+    if len(prefixed) == 1:
+        return f"; did you mean {prefixed[0]!r}?"
     close = difflib.get_close_matches(word.lower(), list(by_lower), n=1, cutoff=0.6)
     return f"; did you mean {by_lower[close[0]]!r}?" if close else ""
 
@@ -264,8 +267,9 @@ def loads(text: str, source: str = "<string>") -> Architecture:
                 problems.add(f"{ly['label']}: sources lists the layer itself; a layer sees its own "
                              "past through its hidden weights already")
             elif src not in known:
-                problems.add(f"{ly['label']}: source {src!r} does not exist{_suggest(src, known)} "
-                             f"(sources are {', '.join(map(repr, known))})")
+                others = [n for n in known if n != ly["name"]]
+                problems.add(f"{ly['label']}: source {src!r} does not exist{_suggest(src, others)} "
+                             f"(sources are {', '.join(map(repr, others))})")
         if len(set(ly["sources"])) != len(ly["sources"]):
             problems.add(f"{ly['label']}: sources lists a source twice; list each once")
     output: tuple[str, ...] | None = ()
