@@ -74,8 +74,8 @@ def bound_rows(report: Report) -> list[BoundRow]:
     --------
     >>> from tnrank import Architecture, certify
     >>> rows = bound_rows(certify(Architecture.rac(2, 2, 2), T=4))
-    >>> [(r.name, r.value, r.tight) for r in rows if r.quantity == "separation"]
-    [('state degree', 6, True), ('input degree', 6, True)]
+    >>> [(r.name, r.value) for r in rows if r.quantity == "separation" and r.tight]
+    [('state degree', 6), ('input degree', 6)]
     """
     rows = []
     for res in (report.grid, report.separation):
