@@ -154,12 +154,12 @@ def _choice(value: Any, what: str, choices: Sequence[str], problems: _Problems) 
     return None
 
 
-def _names(value: Any, what: str, problems: _Problems) -> tuple[str, ...] | None:
+def _names(value: Any, what: str, problems: _Problems, example: str) -> tuple[str, ...] | None:
     """A string or a non-empty list of strings."""
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-        problems.add(f"{what} must be a list of layer names such as [\"layer1\"], got {value!r}")
+        problems.add(f"{what} must be a non-empty list of names such as {example}, got {value!r}")
         return None
     return tuple(value)
 
@@ -248,7 +248,8 @@ def loads(text: str, source: str = "<string>") -> Architecture:
                                                               allow_empty=False)
         integration = _choice(table.get("integration", "multiplicative"), f"{label}: integration",
                               INTEGRATIONS, problems)
-        sources = _names(table["sources"], f"{label}: sources", problems) if "sources" in table else ()
+        sources = (_names(table["sources"], f"{label}: sources", problems, '["layer1", "input"]')
+                   if "sources" in table else ())
         layers.append({"label": label, "name": name, "width": width, "integration": integration,
                        "sources": sources})
 
@@ -270,11 +271,9 @@ def loads(text: str, source: str = "<string>") -> Architecture:
                 others = [n for n in known if n != ly["name"]]
                 problems.add(f"{ly['label']}: source {src!r} does not exist{_suggest(src, others)} "
                              f"(sources are {', '.join(map(repr, others))})")
-        if len(set(ly["sources"])) != len(ly["sources"]):
-            problems.add(f"{ly['label']}: sources lists a source twice; list each once")
     output: tuple[str, ...] | None = ()
     if "output" in data:
-        output = _names(data["output"], "output", problems)
+        output = _names(data["output"], "output", problems, '["layer3"]')
         for out in output or ():
             if out not in names:
                 problems.add(f"output reads {out!r}, which is not a layer{_suggest(out, names)} "
