@@ -179,6 +179,13 @@ def test_every_problem_is_reported_at_once():
     assert all(line.startswith("  - ") for line in lines[1:])
 
 
+def test_a_cycle_is_reported_with_the_other_problems():
+    lines = problems_of('M = 2\n[[layer]]\nname = "a"\nwidth = 0\nsources = ["b"]\n'
+                        '[[layer]]\nname = "b"\nsources = ["a"]\ncolour = 1\n')
+    assert lines[0] == "f.toml: 4 problems in the architecture file"
+    assert any("cycle: a -> b -> a" in line for line in lines)
+
+
 def test_one_problem_is_one_line():
     assert len(problems_of('M = 2\n[[layer]]\nwidth = 0\n')) == 1
 

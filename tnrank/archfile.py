@@ -260,10 +260,13 @@ def loads(text: str, source: str = "<string>") -> Architecture:
     if INPUT in names:
         problems.add(f"layer name {INPUT!r} is reserved for the raw input f(x^t); rename that layer")
     known = [INPUT] + names
+    wiring_ok = len(names) == len(layers) == len(set(names)) and INPUT not in names
     for ly in layers:
         if ly["sources"] is None:
+            wiring_ok = False
             continue
         for src in ly["sources"]:
+            wiring_ok = wiring_ok and src in known and src != ly["name"]
             if src == ly["name"]:
                 problems.add(f"{ly['label']}: sources lists the layer itself; a layer sees its own "
                              "past through its hidden weights already")
@@ -292,7 +295,7 @@ def loads(text: str, source: str = "<string>") -> Architecture:
               ly["name"] or f"layer{k}")
         for k, ly in enumerate(layers, start=1)
     ]
-    if not problems.items and built:
+    if wiring_ok and built:  # every name and source is valid: look for a cycle
         resolved = [
             Layer(b.width, b.sources or ((INPUT,) if k == 0 else (built[k - 1].name,)),
                   b.integration, b.name)

@@ -104,6 +104,7 @@ def run(args: argparse.Namespace) -> int:
     if len(entries) == 1 and len(args.T) == 1 and not args.markdown:
         label, arch = entries[0]
         report = certify(arch, args.T[0], args.partition, progress=say, **kwargs)
+        # options that render the architecture or the report (diagrams) plug in here
         if args.json:
             print_json(analysis_dict(report, label))
         else:
