@@ -77,3 +77,46 @@ def test_docs_build_without_warnings(tmp_path):
         capture_output=True, text=True, check=False,
     )
     assert proc.returncode == 0, "docs build failed (page:line in each warning):\n" + proc.stderr
+
+
+def update_examples(pages=PAGES) -> None:
+    """Rewrite the expected output of every console example with what it prints now.
+
+    Run ``python tests/test_docs.py --update`` after a change of output format; blocks whose
+    expected output uses ``...`` are left for a person to edit.
+    """
+    for page in pages:
+        lines = page.read_text().splitlines()
+        out: list[str] = []
+        i = 0
+        in_block = False
+        while i < len(lines):
+            line = lines[i]
+            if line.strip().startswith("```console"):
+                in_block = True
+            elif in_block and line.strip().startswith("```"):
+                in_block = False
+            elif in_block and line.startswith("$ "):
+                j = i + 1
+                while j < len(lines) and not lines[j].startswith("$ ") and not lines[j].startswith("```"):
+                    j += 1
+                old = lines[i + 1:j]
+                if any("..." in x for x in old) or (old and old[-1].startswith("[exit code ")):
+                    out.extend(lines[i:j])
+                else:
+                    proc = subprocess.run(["bash", "-c", line[2:]], cwd=ROOT, capture_output=True,
+                                          text=True, check=False)
+                    out.append(line)
+                    out.extend(x.rstrip() for x in proc.stdout.rstrip("\n").splitlines())
+                i = j
+                continue
+            out.append(line)
+            i += 1
+        page.write_text("\n".join(out) + "\n")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--update"]:
+        update_examples()
+    else:
+        print("usage: python tests/test_docs.py --update")
