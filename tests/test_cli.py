@@ -96,3 +96,11 @@ def test_console_script_runs_as_a_module():
         "tnrank rank: error: the start-end partition needs an even T, got T=3; use T=4 or give "
         "the start steps explicitly (e.g. --partition 0,1,2)"
     )
+
+
+def test_import_stays_light():
+    code = ("import sys, tnrank, tnrank.cli; "
+            "heavy = [m for m in ('matplotlib', 'torch', 'tensornetwork') if m in sys.modules]; "
+            "print(heavy)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "[]"

@@ -30,7 +30,7 @@ __all__ = ["Architecture", "Layer", "INTEGRATIONS", "INITIAL_STATES", "INPUT"]
 INPUT = "input"
 #: Ways a layer merges its input term ``a`` with its hidden term ``b``.
 INTEGRATIONS = ("multiplicative", "additive", "general")
-#: Initial-state conventions: ``ones`` sets W^H h^0 = 1 (the paper's), ``zeros``
+#: Initial-state conventions. ``ones`` sets W^H h^0 = 1 (the paper's), ``zeros``
 #: sets it to 0, ``state`` uses an explicit h^0 carried by the weights.
 INITIAL_STATES = ("ones", "zeros", "state")
 
@@ -315,8 +315,8 @@ class Architecture:
 
     @property
     def is_standard_rac(self) -> bool:
-        """True for the paper's RAC: a multiplicative stack, top-layer output,
-        ``initial="ones"`` and one width for all layers."""
+        """Whether this is the paper's RAC (a multiplicative stack with top-layer
+        output, ``initial="ones"`` and one width for all layers)."""
         if self.initial != "ones" or len(set(self.widths)) != 1:
             return False
         if self.output != (self.layers[-1].name,):

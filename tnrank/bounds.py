@@ -376,7 +376,7 @@ class TheoremBound:
     ----------
     name : str
         ``"Theorem 1 (depth 1)"``, ``"Theorem 1 (depth 2)"`` or ``"Conjecture 1"``.
-    kind : {"upper", "lower"}
+    kind : str
         ``upper``: the rank is at most ``value`` for all weights; ``lower``: at
         least ``value`` for generic weights.
     value : int

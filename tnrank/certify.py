@@ -37,7 +37,7 @@ from .weights import PRIME, SECOND_PRIME, random_weights
 
 __all__ = ["certify", "Report", "RankResult", "TheoremCheck", "GRID_MODES", "MAX_SAMPLES", "MAX_PARAMETERS"]
 
-#: How the grid rank is computed: the full matricization, sampled rows and
+#: Ways to compute the grid rank — the full matricization, sampled rows and
 #: columns, the full one when it fits (``auto``), or not at all (``skip``).
 GRID_MODES = ("auto", "full", "sampled", "skip")
 #: Default cap on the side ``K`` of sampled matrices.
@@ -57,7 +57,8 @@ class RankResult:
 
     Attributes
     ----------
-    quantity : {"grid", "separation"}
+    quantity : str
+        ``"grid"`` or ``"separation"``.
     lower : int
         Proved lower bound: an exact modular rank actually computed.
     upper : int
@@ -69,7 +70,7 @@ class RankResult:
         ``lower == upper``.
     rank : int or None
         The rank when exact.
-    status : {"exact", "generic-whp", "lower-bound"}
+    status : str
         ``exact``: proved. ``generic-whp``: ``lower`` is the generic value
         with probability at least ``1 - failure_bound`` (the computed matrix
         was rank-deficient, so sampling had saturated). ``lower-bound``:
@@ -208,8 +209,8 @@ class Report:
 
     @property
     def verdict(self) -> str:
-        """Worst theorem verdict: ``violated`` > ``undecided`` > ``tight`` > ``holds``;
-        ``n/a`` when no theorem applies."""
+        """The worst theorem verdict (``violated`` > ``undecided`` > ``tight`` >
+        ``holds``), or ``n/a`` when no theorem applies."""
         verdicts = {c.verdict for c in self.theorems}
         for v in ("violated", "undecided", "tight", "holds"):
             if v in verdicts:
@@ -369,7 +370,7 @@ def certify(
     prime : int
         Modulus of the exact arithmetic (below 2**30).
     confirm : bool
-        Repeat each computation with :data:`~tnrank.SECOND_PRIME` and
+        Repeat each computation with :data:`~tnrank.weights.SECOND_PRIME` and
         ``seed + 1``; the larger rank is kept (both are proved lower bounds)
         and both are reported.
     grid : {"auto", "full", "sampled", "skip"}
@@ -384,7 +385,7 @@ def certify(
         smaller side is at most 2048) and flag disagreement.
     extra_bounds : dict, optional
         Further upper bounds ``{"grid": {name: value}, "separation": {...}}``
-        (the min-cut of :mod:`tnrank.mincut` is added automatically when
+        (the tensor-network min-cut is added automatically when
         available).
     progress : callable(str), optional
         Receives one line per stage.

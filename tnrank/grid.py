@@ -31,8 +31,8 @@ __all__ = [
     "MAX_GRID_ENTRIES",
 ]
 
-#: Largest full grid (number of entries) built by default: 2**25 int64 entries
-#: take 256 MiB, and the modular rank of such a matricization takes seconds.
+#: Largest number of entries of a full grid built by default (2**25 int64 entries
+#: take 256 MiB, and the modular rank of such a matricization takes seconds).
 MAX_GRID_ENTRIES = 2**25
 # target number of elements of one working array (keeps arrays in cache-sized blocks)
 _BLOCK = 2**17
@@ -118,7 +118,7 @@ def matricize(tensor: np.ndarray, partition: Partition | str | Sequence[int]) ->
     ----------
     tensor : ndarray of order T
     partition : Partition, str or sequence of int
-        See :meth:`Partition.parse`.
+        See :meth:`tnrank.partition.Partition.parse`.
 
     Returns
     -------
