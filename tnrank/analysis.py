@@ -43,7 +43,8 @@ class BoundRow:
 
     Attributes
     ----------
-    quantity : {"grid", "separation"}
+    quantity : str
+        ``"grid"`` or ``"separation"``.
     name : str
         The bound's name (a key of :data:`BOUND_SOURCES` or a caller's own).
     value : int

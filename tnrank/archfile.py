@@ -1,6 +1,6 @@
 """Architecture files: a recurrent arithmetic circuit written down in TOML.
 
-An architecture file holds the same information as an :class:`~tnrank.Architecture`
+An architecture file holds the same information as an :class:`~tnrank.architecture.Architecture`
 object, so a file and code are interchangeable::
 
     format = "tnrank-architecture/1"
@@ -21,9 +21,9 @@ object, so a file and code are interchangeable::
 
 Every key, its allowed values and its default are listed in
 docs/architecture-files.md. Files are read with the standard library's
-:mod:`tomllib` (data only: nothing in a file is ever executed) after a size
+``tomllib`` (data only: nothing in a file is ever executed) after a size
 check, and every problem in a file is reported at once in one
-:class:`~tnrank.TnrankError` whose first line is a summary. :func:`dumps`
+:class:`~tnrank.errors.TnrankError` whose first line is a summary. :func:`dumps`
 writes the *canonical form* — every key, in the order above — so
 ``dumps(loads(text)) == text`` for a canonical file and
 ``loads(dumps(arch)) == arch`` for every architecture.

@@ -42,8 +42,8 @@ __all__ = ["certify", "Report", "RankResult", "TheoremCheck", "GRID_MODES", "MAX
 GRID_MODES = ("auto", "full", "sampled", "skip")
 #: Default cap on the side ``K`` of sampled matrices.
 MAX_SAMPLES = 8192
-#: Most weights (all layers) certify accepts: beyond it the random weight
-#: arrays alone take hundreds of megabytes and the evaluations far more.
+#: Largest number of weights, all layers together, that certify accepts; beyond it the
+#: random weight arrays alone take hundreds of megabytes and the evaluations far more.
 MAX_PARAMETERS = 2**22
 _FIRST_K = 64
 _BOUND_ORDER = ("min-cut", "state degree", "grid size", "input degree")

@@ -27,8 +27,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "docs/architecture-files.md). One file and one T: the architecture, its parameter and "
         "multiply-accumulate counts, certified grid and separation ranks, every upper bound with "
         "its source and which is tight, and the paper's theorem checks. Several files or "
-        "several T: rank-versus-T tables, one row per file. A directory stands for its *.toml "
-        "files.",
+        "several T: rank-versus-T tables, one row per file. A directory stands for the .toml "
+        "files in it.",
     )
     p.add_argument("files", nargs="+", metavar="FILE", help="architecture files or directories")
     p.add_argument("-T", type=positive_int, nargs="+", required=True, help="sequence length(s)")
