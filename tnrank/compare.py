@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .analysis import architecture_dict
 from .architecture import Architecture
 from .certify import RankResult, Report, certify
 from .errors import TnrankError
@@ -215,8 +216,6 @@ def markdown_comparison(entries: Entries, Ts: Sequence[int], rows: Sequence[Comp
 def comparison_dict(entries: Entries, Ts: Sequence[int], rows: Sequence[CompareRow],
                     partition: str = "start-end", interrupted: bool = False) -> dict[str, Any]:
     """Plain-JSON form: the architectures, every report, and how far the run got."""
-    from .analysis import architecture_dict
-
     return {
         "partition": _partition_name(partition, Ts),
         "T": list(Ts),
