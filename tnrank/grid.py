@@ -35,7 +35,7 @@ __all__ = [
 #: take 256 MiB, and the modular rank of such a matricization takes seconds).
 MAX_GRID_ENTRIES = 2**25
 # target number of elements of one working array (keeps arrays in cache-sized blocks)
-_BLOCK = 2**17
+_BLOCK = 2**15
 # threads for independent blocks (numpy's element-wise loops release the GIL)
 _WORKERS = max(1, min(4, os.cpu_count() or 1))
 
@@ -251,8 +251,9 @@ def sample_matrix(
     row_v = [np.ascontiguousarray(rows[:, pos[t], :].T)[:, :, None] for t in S]  # (M, Kr, 1)
     state = circuit.run([row_v[pos[t]] for t in range(first_col)])
     out = np.empty((Kr, Kc), dtype=np.int64 if circuit.prime is not None else np.float64)
-    width = max(1, Kr)
-    chunk = max(1, _BLOCK // width)
+    # a block holds (widest layer) x Kr x chunk entries per array
+    width = max(1, Kr) * max(circuit.arch.widths + (circuit.arch.M,))
+    chunk = max(1, 8 * _BLOCK // width)
 
     def column_block(j0: int) -> None:
         j1 = min(Kc, j0 + chunk)
