@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from tn_archs import ARCHITECTURES
 
 from tnrank import PRIME, Architecture, TnrankError, evaluate, grid_tensor, random_weights
 from tnrank.contract import (
@@ -20,8 +21,6 @@ from tnrank.network import TensorNetwork
 from tnrank.tn_backend import contract_einsum
 from tnrank.unroll import unroll
 from tnrank.weights import Weights
-
-from .archs import ARCHITECTURES
 
 NAMES = sorted(ARCHITECTURES)
 

@@ -8,6 +8,7 @@ import math
 import networkx as nx
 import numpy as np
 import pytest
+from tn_archs import ARCHITECTURES
 
 from tnrank import PRIME, Architecture, Partition, TnrankError, certify, random_weights
 from tnrank.grid import grid_matrix, sample_matrix
@@ -15,8 +16,6 @@ from tnrank.mincut import min_cut, mincut_bound, resolve_partition
 from tnrank.network import TensorNetwork
 from tnrank.rank import rank_mod_p
 from tnrank.unroll import unroll
-
-from .archs import ARCHITECTURES
 
 
 @pytest.mark.parametrize("M", [1, 2, 3, 4])

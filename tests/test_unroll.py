@@ -7,11 +7,10 @@ from collections import Counter, defaultdict
 
 import networkx as nx
 import pytest
+from tn_archs import ARCHITECTURES
 
 from tnrank import Architecture, Layer, TnrankError
 from tnrank.unroll import needs_augmentation, unroll, unrolled_size
-
-from .archs import ARCHITECTURES
 
 
 def test_depth_one_is_a_tensor_train():

@@ -7,10 +7,10 @@ Float tensors are contracted by opt_einsum (or by tensornetwork through
 along the same path with exact int64 arithmetic (operands split into 15-bit
 halves, so no product or sum leaves int64).
 
-For an unrolled circuit, :func:`rac_tensors` turns :class:`~tnrank.Weights`
+For an unrolled circuit, :func:`rac_tensors` turns :class:`~tnrank.weights.Weights`
 into the tensors of every node, :func:`evaluate_network` reproduces
-:func:`tnrank.evaluate` and :func:`contract_grid` reproduces
-:func:`tnrank.grid_tensor`.
+:func:`tnrank.evaluate.evaluate` and :func:`contract_grid` reproduces
+:func:`tnrank.grid.grid_tensor`.
 """
 
 from __future__ import annotations
@@ -371,7 +371,7 @@ def evaluate_network(
     weights : Weights
         Float or modular.
     inputs : array_like, shape (..., T, M)
-        As for :func:`tnrank.evaluate`.
+        As for :func:`tnrank.evaluate.evaluate`.
     optimize, backend
         See :func:`contract`.
 
@@ -430,7 +430,7 @@ def contract_grid(
     Returns
     -------
     ndarray of shape (n,) * T
-        Equal to :func:`tnrank.grid_tensor` (exactly, for modular weights).
+        Equal to :func:`tnrank.grid.grid_tensor` (exactly, for modular weights).
 
     Examples
     --------

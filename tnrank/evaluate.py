@@ -145,6 +145,11 @@ class Circuit:
                     f"{what} must be integers for modular weights (prime {self.prime}); use "
                     "float weights for real-valued inputs"
                 )
+            if arr.size and np.max(np.abs(arr)) >= 2**62:
+                raise TnrankError(f"{what} hold integers too large to reduce exactly; reduce them "
+                                  f"modulo {self.prime} first")
+        elif arr.dtype == np.uint64:
+            return (arr % np.uint64(self.prime)).astype(np.int64)
         return np.mod(arr.astype(np.int64), self.prime)
 
 

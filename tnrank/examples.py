@@ -106,7 +106,7 @@ def grid_2d(rows: int, cols: int, bond: int = 2, phys: int = 2) -> TensorNetwork
     return net
 
 
-#: The shipped examples: file name -> builder call.
+#: Shipped examples by file name; each value builds its network.
 EXAMPLES = {
     "mps-8.json": lambda: mps(8, bond=3, phys=2),
     "tree-8.json": lambda: binary_tree(3, bond=3, phys=2),

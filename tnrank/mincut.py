@@ -404,14 +404,14 @@ def mincut_bound(
     ----------
     architecture : Architecture
     partition : Partition or str
-        A :class:`~tnrank.Partition`, or a specification with ``T``.
+        A :class:`~tnrank.partition.Partition`, or a specification with ``T``.
     T : int, optional
         Sequence length, when ``partition`` is a string.
 
     Returns
     -------
     int
-        Raises :class:`~tnrank.TnrankError` beyond ``2**MAX_BOUND_BITS``;
+        Raises :class:`~tnrank.errors.TnrankError` beyond ``2**MAX_BOUND_BITS``;
         :func:`mincut_log2` has no limit.
 
     Examples

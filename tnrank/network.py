@@ -1,6 +1,6 @@
 """Tensor networks as graphs: tensors with kinds, bonds with dimensions, open legs with steps.
 
-A :class:`TensorNetwork` is a :class:`networkx.MultiGraph` with bookkeeping.
+A :class:`TensorNetwork` is a ``networkx.MultiGraph`` with bookkeeping.
 Every tensor is a node; every bond is an edge whose key is the bond's name and
 whose ``dim`` attribute is its dimension. Every *open leg* is a node of kind
 ``"input"`` joined to its tensor by one bond: contracting the network plugs a
@@ -86,7 +86,7 @@ class Leg:
     ----------
     name : str
         The leg's name; also the name of its ``"input"`` node and of its bond.
-    tensor : hashable
+    tensor : str or int
         The tensor the leg belongs to.
     dim : int
         Dimension of the vectors plugged into it.
@@ -137,8 +137,8 @@ class TensorNetwork:
 
     Attributes
     ----------
-    graph : networkx.MultiGraph
-        Nodes are tensors and open legs (see the module notes for their
+    graph
+        A ``networkx.MultiGraph``. Nodes are tensors and open legs (see the module notes for their
         attributes); edges are bonds, keyed by bond name, with ``dim``.
     info : dict
         Extra facts set by builders (for unrolled circuits: the

@@ -33,7 +33,7 @@ carried *augmented* by a constant component, ``ū = (u, 1)``, and the legs take
   ``O[i₁, …, iₙ] = Σ_l w^l[i_l] ∏_{l'≠l} [i_{l'} = last]``.
 
 Contracting the network with ``(v_t, 1)`` at every copy of leg ``t``
-reproduces :func:`tnrank.evaluate` exactly (tested for every kind of
+reproduces :func:`tnrank.evaluate.evaluate` exactly (tested for every kind of
 architecture in ``tests/test_contract.py``).
 """
 

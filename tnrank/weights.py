@@ -14,7 +14,7 @@ from .errors import TnrankError
 
 __all__ = ["Weights", "random_weights", "witness_weights", "PRIME", "SECOND_PRIME"]
 
-#: Default modulus: the largest prime below 2**30 (products of residues fit int64).
+#: Default modulus, the largest prime below 2**30 (products of residues fit int64).
 PRIME = 1_073_741_789
 #: A second prime for independent confirmation runs.
 SECOND_PRIME = 1_073_741_783
