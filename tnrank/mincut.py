@@ -515,6 +515,11 @@ class _Arith:
 
 @lru_cache(maxsize=512)
 def _mincut_dp(arch: Architecture, part: Partition) -> _Product:
+    with paused_gc():  # many small objects: keep the collector off a large live heap
+        return _dynamic_programme(arch, part)
+
+
+def _dynamic_programme(arch: Architecture, part: Partition) -> _Product:
     layout = _Layout(arch, part.T)
     side = [part.side_of(t) for t in range(part.T)]
     ar = _Arith(set(layout.hdim) | {layout.leg_dim})
