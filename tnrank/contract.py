@@ -16,7 +16,7 @@ into the tensors of every node, :func:`evaluate_network` reproduces
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 
 import numpy as np
 import opt_einsum as oe
@@ -26,6 +26,7 @@ from .errors import TnrankError
 from .evaluate import Circuit
 from .mincut import resolve_partition
 from .network import TensorNetwork
+from .partition import Partition
 from .rank import rank_mod_p
 from .weights import PRIME, Weights
 
@@ -470,8 +471,8 @@ def random_tensors(
 
 def matricization_rank(
     network: TensorNetwork,
-    start,
-    end=None,
+    start: Partition | str | Iterable[int | str],
+    end: Iterable[int | str] | None = None,
     *,
     seed: int = 0,
     prime: int = PRIME,

@@ -318,10 +318,11 @@ def min_cut(
     -------
     MinCut
         ``bound`` is the exact product of the dimensions of the returned cut
-        edges. The cut minimizes ``Σ round(2^40 log2 dim)``: exactly minimal
-        whenever the minimum is below ``2^40 / (number of cut bonds)``, and
-        within that rounding otherwise. Sides that are not connected give
-        bound 1.
+        edges. The cut minimizes ``Σ round(2^40 log2 dim)`` (ties go to cuts
+        through fewer bonds inside one step): it is exactly minimal whenever
+        the minimum is below ``2^40`` divided by the number of bonds and legs,
+        and minimal up to that rounding otherwise. Sides that are not
+        connected give bound 1.
 
     Examples
     --------
