@@ -18,10 +18,11 @@ the output reading the top layer, and the initial-state convention
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from .errors import TnrankError
+from .errors import TnrankError, whole_number
 
 __all__ = ["Architecture", "Layer", "INTEGRATIONS", "INITIAL_STATES", "INPUT"]
 
@@ -29,7 +30,7 @@ __all__ = ["Architecture", "Layer", "INTEGRATIONS", "INITIAL_STATES", "INPUT"]
 INPUT = "input"
 #: Ways a layer merges its input term ``a`` with its hidden term ``b``.
 INTEGRATIONS = ("multiplicative", "additive", "general")
-#: Initial-state conventions: ``ones`` sets W^H h^0 = 1 (the paper's), ``zeros``
+#: Initial-state conventions. ``ones`` sets W^H h^0 = 1 (the paper's), ``zeros``
 #: sets it to 0, ``state`` uses an explicit h^0 carried by the weights.
 INITIAL_STATES = ("ones", "zeros", "state")
 
@@ -39,22 +40,7 @@ MAX_WIDTH = 100_000
 
 
 def _check_size(value: object, what: str, fix: str = "") -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        try:
-            as_int = int(value)  # numpy integers and the like
-        except (TypeError, ValueError):
-            as_int = None
-        if as_int is None or as_int != value:
-            raise TnrankError(f"{what} must be a whole number, got {value!r}{fix}")
-        value = as_int
-    if value < 1:
-        raise TnrankError(f"{what} must be at least 1, got {value}{fix}")
-    if value > MAX_WIDTH:
-        raise TnrankError(
-            f"{what} = {value} is larger than tnrank's limit of {MAX_WIDTH:,}; "
-            "ranks of such circuits cannot be computed"
-        )
-    return value
+    return whole_number(value, what, MAX_WIDTH, fix)
 
 
 @dataclass(frozen=True)
@@ -265,6 +251,23 @@ class Architecture:
             reference="Levine et al., arXiv:1710.09431, Sec. 2",
         )
 
+    @classmethod
+    def from_file(cls, path: str | os.PathLike) -> Architecture:
+        """Read an architecture file (TOML; format in docs/architecture-files.md).
+
+        Every problem in the file is reported at once; see :func:`tnrank.archfile.load`.
+        """
+        from .archfile import load
+
+        return load(path)
+
+    def to_file(self, path: str | os.PathLike) -> None:
+        """Write this architecture as a canonical architecture file; see
+        :func:`tnrank.archfile.dump`."""
+        from .archfile import dump
+
+        dump(self, path)
+
     # ------------------------------------------------------------------ properties
     @property
     def depth(self) -> int:
@@ -297,8 +300,8 @@ class Architecture:
 
     @property
     def is_standard_rac(self) -> bool:
-        """True for the paper's RAC: a multiplicative stack, top-layer output,
-        ``initial="ones"`` and one width for all layers."""
+        """Whether this is the paper's RAC (a multiplicative stack with top-layer
+        output, ``initial="ones"`` and one width for all layers)."""
         if self.initial != "ones" or len(set(self.widths)) != 1:
             return False
         if self.output != (self.layers[-1].name,):

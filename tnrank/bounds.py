@@ -15,6 +15,13 @@ every wiring tnrank accepts:
   degree, so either side's span of monomials bounds the rank (``M^{|S|}`` for a
   depth-1 RAC). On a grid each ``v^t`` takes only ``n`` template values, so a
   side contributes at most ``n`` per step (the **grid size** ``n^{|S|}``).
+
+The state-degree count uses *effective* widths: a layer whose state is always
+a scalar times an input-independent vector (a width-1 layer, or a
+multiplicative layer fed by one such stream, or by the input when ``M = 1``)
+has one monomial per degree, whatever its width. A width-1 bottleneck thus
+caps the rank at ``∏_{l < b} C(R_l + n_l - 1, n_l)`` over the layers below it
+(see docs/architecture-files.md).
 """
 
 from __future__ import annotations
@@ -170,8 +177,30 @@ def state_degree_bound(arch: Architecture, partition: Partition) -> int | None:
     return _count_terms(arch, out)
 
 
+def _effective_widths(arch: Architecture) -> tuple[int, ...]:
+    """Widths, with 1 for layers whose state is a scalar times a fixed vector.
+
+    A width-1 layer has that form; so has a multiplicative layer whose sources
+    are one such stream (or the input when ``M = 1``), by induction on ``t``:
+    ``(W^I σ_t c_t) ⊙ (W^H σ'_{t-1} c'_{t-1}) = σ_t σ'_{t-1} (W^I c_t ⊙ W^H c'_{t-1})``.
+    Every monomial of degree ``d`` in such a state is a multiple of ``σ^d``.
+    """
+    rank_one: dict[int, bool] = {}
+    for l in arch.order:
+        layer = arch.layers[l]
+        sources = set(layer.sources)
+        if layer.width == 1:
+            rank_one[l] = True
+        elif layer.integration == "multiplicative" and len(sources) == 1:
+            src = sources.pop()
+            rank_one[l] = arch.M == 1 if src == INPUT else rank_one[arch.index(src)]
+        else:
+            rank_one[l] = False
+    return tuple(1 if rank_one[l] else layer.width for l, layer in enumerate(arch.layers))
+
+
 def _count_terms(arch: Architecture, profiles: set) -> int:
-    widths = arch.widths
+    widths = _effective_widths(arch)
     with_end = {d for d, f in profiles if f and any(d)}
     pure_start = {d for d, f in profiles if not f and any(d)} - with_end
     state_free = any(not any(d) for d, _ in profiles)
@@ -202,7 +231,7 @@ def _boxed_state_bound(arch: Architecture, partition: Partition) -> int:
     deg = [0] * L
     for name in arch.output:
         deg = [max(x, y) for x, y in zip(deg, top[arch.index(name)], strict=False)]
-    return math.prod(_comb(r + n, n) for r, n in zip(arch.widths, deg, strict=False)) + 1
+    return math.prod(_comb(r + n, n) for r, n in zip(_effective_widths(arch), deg, strict=False)) + 1
 
 
 def _input_degree_ranges(arch: Architecture, T: int) -> list[tuple[int, int]]:
@@ -347,7 +376,7 @@ class TheoremBound:
     ----------
     name : str
         ``"Theorem 1 (depth 1)"``, ``"Theorem 1 (depth 2)"`` or ``"Conjecture 1"``.
-    kind : {"upper", "lower"}
+    kind : str
         ``upper``: the rank is at most ``value`` for all weights; ``lower``: at
         least ``value`` for generic weights.
     value : int

@@ -35,13 +35,16 @@ from .partition import Partition
 from .rank import MAX_FLOAT_SVD, FloatRank, float_rank, rank_mod_p
 from .weights import PRIME, SECOND_PRIME, random_weights
 
-__all__ = ["certify", "Report", "RankResult", "TheoremCheck", "GRID_MODES", "MAX_SAMPLES"]
+__all__ = ["certify", "Report", "RankResult", "TheoremCheck", "GRID_MODES", "MAX_SAMPLES", "MAX_PARAMETERS"]
 
-#: How the grid rank is computed: the full matricization, sampled rows and
+#: Ways to compute the grid rank — the full matricization, sampled rows and
 #: columns, the full one when it fits (``auto``), or not at all (``skip``).
 GRID_MODES = ("auto", "full", "sampled", "skip")
 #: Default cap on the side ``K`` of sampled matrices.
 MAX_SAMPLES = 8192
+#: Largest number of weights, all layers together, that certify accepts; beyond it the
+#: random weight arrays alone take hundreds of megabytes and the evaluations far more.
+MAX_PARAMETERS = 2**22
 _FIRST_K = 64
 _BOUND_ORDER = ("min-cut", "state degree", "grid size", "input degree")
 
@@ -54,7 +57,8 @@ class RankResult:
 
     Attributes
     ----------
-    quantity : {"grid", "separation"}
+    quantity : str
+        ``"grid"`` or ``"separation"``.
     lower : int
         Proved lower bound: an exact modular rank actually computed.
     upper : int
@@ -66,7 +70,7 @@ class RankResult:
         ``lower == upper``.
     rank : int or None
         The rank when exact.
-    status : {"exact", "generic-whp", "lower-bound"}
+    status : str
         ``exact``: proved. ``generic-whp``: ``lower`` is the generic value
         with probability at least ``1 - failure_bound`` (the computed matrix
         was rank-deficient, so sampling had saturated). ``lower-bound``:
@@ -205,8 +209,8 @@ class Report:
 
     @property
     def verdict(self) -> str:
-        """Worst theorem verdict: ``violated`` > ``undecided`` > ``tight`` > ``holds``;
-        ``n/a`` when no theorem applies."""
+        """The worst theorem verdict (``violated`` > ``undecided`` > ``tight`` >
+        ``holds``), or ``n/a`` when no theorem applies."""
         verdicts = {c.verdict for c in self.theorems}
         for v in ("violated", "undecided", "tight", "holds"):
             if v in verdicts:
@@ -366,7 +370,7 @@ def certify(
     prime : int
         Modulus of the exact arithmetic (below 2**30).
     confirm : bool
-        Repeat each computation with :data:`~tnrank.SECOND_PRIME` and
+        Repeat each computation with :data:`~tnrank.weights.SECOND_PRIME` and
         ``seed + 1``; the larger rank is kept (both are proved lower bounds)
         and both are reported.
     grid : {"auto", "full", "sampled", "skip"}
@@ -381,7 +385,7 @@ def certify(
         smaller side is at most 2048) and flag disagreement.
     extra_bounds : dict, optional
         Further upper bounds ``{"grid": {name: value}, "separation": {...}}``
-        (the min-cut of :mod:`tnrank.mincut` is added automatically when
+        (the tensor-network min-cut is added automatically when
         available).
     progress : callable(str), optional
         Receives one line per stage.
@@ -406,6 +410,11 @@ def certify(
         raise TnrankError(f"grid mode {grid!r} is unknown; use one of {', '.join(GRID_MODES)}")
     if isinstance(max_samples, bool) or not isinstance(max_samples, int) or max_samples < 1:
         raise TnrankError(f"max_samples must be a positive whole number, got {max_samples!r}")
+    if architecture.parameter_count() > MAX_PARAMETERS:
+        raise TnrankError(
+            f"the architecture has {architecture.parameter_count():,} weights; certify handles at "
+            f"most {MAX_PARAMETERS:,} (memory); reduce the widths"
+        )
     part = Partition.parse(partition, T)
     say: Progress = progress or (lambda _msg: None)
     arch = architecture
@@ -440,10 +449,14 @@ def certify(
 
 
 def _automatic_bounds(arch: Architecture, part: Partition) -> dict[str, int]:
-    """Bounds from optional modules (the tensor-network min-cut)."""
+    """Bounds from optional modules (the tensor-network min-cut). A min-cut above
+    2**4096 is left out: no computed rank can reach it, and Python refuses to print
+    integers of more than 4300 digits."""
     try:
-        from .mincut import mincut_bound  # noqa: PLC0415
+        from .mincut import mincut_bound, mincut_log2  # noqa: PLC0415
     except ImportError:
+        return {}
+    if mincut_log2(arch, part) > 4096:
         return {}
     return {"min-cut": mincut_bound(arch, part)}
 

@@ -11,7 +11,9 @@ most significant); its rank is a lower bound on the separation rank.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 
 import numpy as np
 
@@ -29,11 +31,13 @@ __all__ = [
     "MAX_GRID_ENTRIES",
 ]
 
-#: Largest full grid (number of entries) built by default: 2**25 int64 entries
-#: take 256 MiB, and the modular rank of such a matricization takes seconds.
+#: Largest number of entries of a full grid built by default (2**25 int64 entries
+#: take 256 MiB, and the modular rank of such a matricization takes seconds).
 MAX_GRID_ENTRIES = 2**25
 # target number of elements of one working array (keeps arrays in cache-sized blocks)
-_BLOCK = 2**17
+_BLOCK = 2**15
+# threads for independent blocks (numpy's element-wise loops release the GIL)
+_WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 Progress = Callable[[int, int], None]
 
@@ -114,7 +118,7 @@ def matricize(tensor: np.ndarray, partition: Partition | str | Sequence[int]) ->
     ----------
     tensor : ndarray of order T
     partition : Partition, str or sequence of int
-        See :meth:`Partition.parse`.
+        See :meth:`tnrank.partition.Partition.parse`.
 
     Returns
     -------
@@ -172,12 +176,15 @@ def grid_matrix(
     e_rest = [t for t in partition.end if t >= c]
     order = [t - c for t in s_rest + e_rest]
     block_r, block_c = n ** len(s_rest), n ** len(e_rest)
-    prefix_state_cache: dict[tuple[int, ...], list] = {}
-    total = n**c
-    for done, prefix in enumerate(np.ndindex(*([n] * c)) if c else [()], start=1):
-        state = _prefix_state(circuit, F, prefix, prefix_state_cache)
-        state = circuit.run(expand, state)
-        block = circuit.readout(state)
+    # states after every assignment of the first c steps, one prefix tree: (R, n, ..., n)
+    prefixes = [F.reshape((M,) + (1,) * i + (n,) + (1,) * (c - i - 1)) for i in range(c)]
+    heads = circuit.run(prefixes)
+    assignments = list(np.ndindex(*([n] * c))) if c else [()]
+
+    def block_at(i: int) -> None:
+        prefix = assignments[i]
+        state = [None if h is None else _head(h, prefix, c) for h in heads]
+        block = circuit.readout(circuit.run(expand, state))
         block = np.broadcast_to(block, (n,) * free)
         block = np.transpose(block, order).reshape(block_r, block_c)
         r0 = c0 = 0
@@ -187,23 +194,16 @@ def grid_matrix(
             else:
                 c0 = c0 * n + d
         out[r0 * block_r:(r0 + 1) * block_r, c0 * block_c:(c0 + 1) * block_c] = block
-        if progress is not None:
-            progress(done, total)
+
+    _in_parallel(block_at, range(len(assignments)), progress)
     return out
 
 
-def _prefix_state(circuit: Circuit, F: np.ndarray, prefix: tuple[int, ...], cache: dict) -> list:
-    """State after the fixed steps ``prefix`` (templates), sharing shorter prefixes."""
-    if not prefix:
-        return circuit.initial_state()
-    if prefix in cache:
-        return cache[prefix]
-    parent = _prefix_state(circuit, F, prefix[:-1], cache)
-    state = circuit.step(parent, F[:, prefix[-1]])
-    if len(cache) > 4096:
-        cache.clear()
-    cache[prefix] = state
-    return state
+def _head(h: np.ndarray, prefix: tuple[int, ...], c: int) -> np.ndarray:
+    """One prefix's state out of the prefix tree (size-1 axes are broadcast steps)."""
+    batch = h.shape[1:]
+    index = tuple(prefix[i] if batch[i] > 1 else 0 for i in range(min(c, len(batch))))
+    return h[(slice(None),) + index]
 
 
 def sample_matrix(
@@ -251,15 +251,40 @@ def sample_matrix(
     row_v = [np.ascontiguousarray(rows[:, pos[t], :].T)[:, :, None] for t in S]  # (M, Kr, 1)
     state = circuit.run([row_v[pos[t]] for t in range(first_col)])
     out = np.empty((Kr, Kc), dtype=np.int64 if circuit.prime is not None else np.float64)
-    width = max(1, Kr)
-    chunk = max(1, _BLOCK // width)
-    total = -(-Kc // chunk)
-    for done, j0 in enumerate(range(0, Kc, chunk), start=1):
+    # a block holds (widest layer) x Kr x chunk entries per array
+    width = max(1, Kr) * max(circuit.arch.widths + (circuit.arch.M,))
+    chunk = max(1, 8 * _BLOCK // width)
+
+    def column_block(j0: int) -> None:
         j1 = min(Kc, j0 + chunk)
         col_v = {t: np.ascontiguousarray(cols[j0:j1, pos[t], :].T)[:, None, :] for t in E}
         steps = [col_v[t] if t in col_v else row_v[pos[t]] for t in range(first_col, partition.T)]
         block = circuit.readout(circuit.run(steps, state))
         out[:, j0:j1] = np.broadcast_to(block, (Kr, j1 - j0))
-        if progress is not None:
-            progress(done, total)
+
+    _in_parallel(column_block, range(0, Kc, chunk), progress)
     return out
+
+
+def _in_parallel(work: Callable[[int], None], items: range, progress: Progress | None) -> None:
+    """Run independent blocks on all cores (numpy releases the GIL inside its loops).
+
+    Ctrl-C cancels the blocks not yet started and re-raises in the caller.
+    """
+    total = len(items)
+    workers = min(_WORKERS, total)
+    if workers <= 1:
+        for done, item in enumerate(items, start=1):
+            work(item)
+            if progress is not None:
+                progress(done, total)
+        return
+    pool = ThreadPoolExecutor(max_workers=workers)
+    try:
+        futures = [pool.submit(work, item) for item in items]
+        for done, fut in enumerate(as_completed(futures), start=1):
+            fut.result()
+            if progress is not None:
+                progress(done, total)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -45,7 +45,11 @@ class VerifyRow:
 
 
 def sweep_configs(
-    depths: Iterable[int], Ms: Iterable[int], Rs: Iterable[int], Ts: Iterable[int]
+    depths: Iterable[int],
+    Ms: Iterable[int],
+    Rs: Iterable[int],
+    Ts: Iterable[int],
+    partition: str = "start-end",
 ) -> list[tuple[int, int, int, int]]:
     """All ``(L, M, R, T)`` combinations, validated before any work starts."""
     configs = list(itertools.product(depths, Ms, Rs, Ts))
@@ -53,7 +57,7 @@ def sweep_configs(
         raise TnrankError("the sweep is empty; give at least one value for each of -L, -M, -R, -T")
     for L, M, R, T in configs:
         Architecture.rac(L, R, M)  # raises on bad sizes
-        Partition.parse("start-end", T)  # raises on odd or too small T
+        Partition.parse(partition, T)  # raises on odd or too small T
     return configs
 
 
@@ -65,6 +69,7 @@ def verify(
     *,
     seed: int = 0,
     confirm: bool = False,
+    partition: str = "start-end",
     progress: Callable[[str], None] | None = None,
     **certify_options: Any,
 ) -> Iterator[VerifyRow]:
@@ -76,10 +81,13 @@ def verify(
     Parameters
     ----------
     depths, Ms, Rs, Ts : iterables of int
-        The grid of configurations (Start-End partition, so every ``T`` even).
+        The grid of configurations.
     seed : int
     confirm : bool
         Confirm each rank with a second prime and seed.
+    partition : str
+        ``"start-end"`` (the paper's theorems apply; every ``T`` even) or any
+        named partition.
     progress : callable(str), optional
     **certify_options
         Passed to :func:`tnrank.certify`.
@@ -94,10 +102,10 @@ def verify(
     >>> [row.verdict for row in verify([1, 2], [2], [2], [4])]
     ['tight', 'holds']
     """
-    configs = sweep_configs(depths, Ms, Rs, Ts)
+    configs = sweep_configs(depths, Ms, Rs, Ts, partition)
     for i, (L, M, R, T) in enumerate(configs, start=1):
         if progress is not None:
             progress(f"[{i}/{len(configs)}] L={L} M={M} R={R} T={T}")
         arch = Architecture.rac(L, R, M)
-        rep = certify(arch, T, "start-end", seed=seed, confirm=confirm, **certify_options)
+        rep = certify(arch, T, partition, seed=seed, confirm=confirm, **certify_options)
         yield VerifyRow(L, M, R, T, rep)

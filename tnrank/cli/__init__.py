@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -14,7 +15,7 @@ __all__ = ["main", "build_parser", "COMMANDS"]
 
 #: Subcommand modules (``tnrank.cli.<name>``); each has ``add_parser(subparsers)``
 #: which registers the command and sets ``func`` to a handler returning an exit code.
-COMMANDS = ("rank", "verify", "experiment")
+COMMANDS = ("rank", "verify", "sweep", "analyze", "bound", "experiment")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -39,7 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (2 for bad input, 130 on Ctrl-C)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version and usage errors (already printed)
+        return int(exc.code or 0) if not isinstance(exc.code, str) else 2
     try:
         return int(args.func(args) or 0)
     except TnrankError as exc:
@@ -48,3 +52,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"tnrank {args.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into a reader that stopped (head, less)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141

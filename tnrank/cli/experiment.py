@@ -32,7 +32,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="train deep vs shallow networks on Copying Memory / Start-End Similarity",
         description="Train MAC-matched recurrent networks of several depths on the paper's long-term "
         "memory tasks and report the largest delay (copying) or length (ses) each depth solves at "
-        ">= 99%% data accuracy. Needs PyTorch: pip install \"tnrank[experiments]\".",
+        ">= 99% data accuracy. Needs PyTorch: pip install \"tnrank[experiments]\".",
     )
     tasks = p.add_subparsers(dest="task", metavar="TASK", parser_class=type(p))
     tasks.required = True

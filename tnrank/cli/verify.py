@@ -10,7 +10,7 @@ from ..verify import VerifyRow, sweep_configs, verify
 from .common import add_certify_options, certify_kwargs, print_json, progress_printer
 
 DEFAULTS = {"depth": [1, 2, 3], "M": [2, 3], "R": [2, 3], "T": [2, 4, 6, 8]}
-HEADER = ["L", "M", "R", "T", "grid rank", "separation rank", "paper bound", "verdict"]
+HEADER = ["L", "M", "R", "T", "grid rank", "separation rank", "min-cut", "paper bound", "verdict"]
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -47,8 +47,9 @@ def row_cells(row: VerifyRow) -> list[str]:
         sign = "≤" if c.bound.kind == "upper" else "≥"
         parts.append(f"{c.bound.name.replace('Theorem', 'Thm')} {sign} {c.bound.value:,}")
     bound = "; ".join(parts) or "-"
+    cut = rep.separation.bounds.get("min-cut")
     return [str(row.depth), str(row.M), str(row.R), str(row.T), _cell(rep.grid),
-            _cell(rep.separation), bound, row.verdict]
+            _cell(rep.separation), "-" if cut is None else f"{cut:,}", bound, row.verdict]
 
 
 def run(args: argparse.Namespace) -> int:

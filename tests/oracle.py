@@ -1,0 +1,104 @@
+"""Independent reference implementations used as test oracles.
+
+Everything here is written as plainly as possible — Python loops over
+sequences, lists of numbers, textbook Gaussian elimination — and shares no
+code with the package's batched engine.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+
+def naive_output(weights, sequence, prime=None):
+    """y for one sequence of representation vectors, by the recurrence, with Python numbers."""
+    arch = weights.architecture
+
+    def reduce(x):
+        return x % prime if prime is not None else x
+
+    def to_py(a):
+        return [[int(v) if prime is not None else float(v) for v in row] for row in np.atleast_2d(a)]
+
+    names = [layer.name for layer in arch.layers]
+    W_in = [to_py(w) for w in weights.input]
+    W_h = [to_py(w) for w in weights.hidden]
+    merges = [None if m is None else to_py(m) for m in weights.merge]
+    inits = [None if h is None else to_py(h)[0] for h in weights.initial]
+    prev = {name: None for name in names}
+    for v in sequence:
+        v = [int(c) if prime is not None else float(c) for c in v]
+        cur = {}
+        pending = list(range(arch.depth))
+        while pending:  # resolve layers whose sources are ready, in any valid order
+            for k in list(pending):
+                layer = arch.layers[k]
+                if any(s != "input" and s not in cur for s in layer.sources):
+                    continue
+                x = []
+                for s in layer.sources:
+                    x += v if s == "input" else cur[s]
+                R = layer.width
+                a = [reduce(sum(W_in[k][r][j] * x[j] for j in range(len(x)))) for r in range(R)]
+                if prev[layer.name] is None:
+                    if arch.initial == "ones":
+                        b = [1] * R
+                    elif arch.initial == "zeros":
+                        b = [0] * R
+                    else:
+                        h0 = inits[k]
+                        b = [reduce(sum(W_h[k][r][j] * h0[j] for j in range(R))) for r in range(R)]
+                else:
+                    hp = prev[layer.name]
+                    b = [reduce(sum(W_h[k][r][j] * hp[j] for j in range(R))) for r in range(R)]
+                if layer.integration == "multiplicative":
+                    h = [reduce(a[r] * b[r]) for r in range(R)]
+                elif layer.integration == "additive":
+                    h = [reduce(a[r] + b[r]) for r in range(R)]
+                else:
+                    al, b1, b2, bias = merges[k]
+                    h = [reduce(al[r] * a[r] * b[r] + b1[r] * a[r] + b2[r] * b[r] + bias[r])
+                         for r in range(R)]
+                cur[layer.name] = h
+                pending.remove(k)
+        prev = cur
+    y = 0
+    for name, w in zip(arch.output, weights.output, strict=True):
+        wl = [int(c) if prime is not None else float(c) for c in w]
+        y += sum(wl[r] * prev[name][r] for r in range(len(wl)))
+    return reduce(y)
+
+
+def naive_grid(weights, T, templates, prime=None):
+    """The grid tensor by evaluating every template sequence one at a time."""
+    n = templates.shape[1]
+    out = np.empty((n,) * T, dtype=object)
+    for idx in itertools.product(range(n), repeat=T):
+        out[idx] = naive_output(weights, [templates[:, d] for d in idx], prime)
+    return out
+
+
+def rank_mod_p_naive(matrix, p):
+    """Rank over GF(p) by textbook Gaussian elimination on Python integers."""
+    rows = [[int(x) % p for x in row] for row in np.asarray(matrix, dtype=object)]
+    rank, ncols = 0, len(rows[0]) if rows else 0
+    for col in range(ncols):
+        pivot = next((i for i in range(rank, len(rows)) if rows[i][col]), None)
+        if pivot is None:
+            continue
+        rows[rank], rows[pivot] = rows[pivot], rows[rank]
+        inv = pow(rows[rank][col], p - 2, p)
+        rows[rank] = [x * inv % p for x in rows[rank]]
+        for i in range(len(rows)):
+            if i != rank and rows[i][col]:
+                f = rows[i][col]
+                rows[i] = [(x - f * y) % p for x, y in zip(rows[i], rows[rank], strict=True)]
+        rank += 1
+    return rank
+
+
+def monomial_count(M, d):
+    """Number of monomials of degree exactly d in M variables (stars and bars, by enumeration)."""
+    return sum(1 for c in itertools.product(range(d + 1), repeat=M) if sum(c) == d)

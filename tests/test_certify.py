@@ -1,0 +1,157 @@
+import json
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from strategies import architectures, partitions
+
+from tnrank import (
+    PRIME,
+    SECOND_PRIME,
+    Architecture,
+    Layer,
+    Partition,
+    TnrankError,
+    certify,
+    grid_matrix,
+    random_weights,
+    rank_mod_p,
+    witness_weights,
+)
+from tnrank.bounds import _input_degree_ranges, _monomials, theorem1_deep_lower
+
+
+def separation_oracle(arch, part, seed=0, prime=PRIME):
+    """Separation rank by a second algorithm: the grid on n random templates, with n at least
+    the number of monomials each input can carry, equals the separation rank (each step's
+    evaluation map on n generic points is injective)."""
+    n = max(_monomials(arch.M, *rng_) for rng_ in _input_degree_ranges(arch, part.T))
+    templates = np.random.default_rng([seed, 9]).integers(0, prime, size=(arch.M, n))
+    w = random_weights(arch, seed=seed, prime=prime)
+    return rank_mod_p(grid_matrix(w, part, templates), prime)
+
+
+@pytest.mark.parametrize("M, R, T", [(2, 2, 4), (2, 3, 6), (3, 2, 8), (3, 3, 6), (2, 5, 8), (4, 3, 4)])
+def test_depth_one_rank_is_min_R_and_M_to_the_half(M, R, T):
+    rep = certify(Architecture.rac(1, R, M), T, confirm=True)
+    expected = min(R, M ** (T // 2))
+    for res in (rep.grid, rep.separation):
+        assert res.exact and res.rank == expected
+    assert rep.grid.confirmations == (expected,)
+    assert rep.verdict == "tight"
+
+
+@pytest.mark.parametrize("M, T", [(2, 2), (2, 6), (2, 10), (3, 4), (3, 8), (4, 6)])
+def test_witness_weights_give_exactly_the_multiset_count(M, T):
+    arch = Architecture.rac(2, M, M)
+    part = Partition.parse("start-end", T)
+    expected = math.comb(M + T // 2 - 1, T // 2)
+    for seed, prime in ((0, PRIME), (1, SECOND_PRIME)):
+        G = grid_matrix(witness_weights(arch, seed=seed, prime=prime), part)
+        assert rank_mod_p(G, prime) == expected
+
+
+@pytest.mark.parametrize("M, R, T", [(2, 2, 8), (2, 3, 6), (3, 2, 6), (3, 3, 10), (4, 2, 6)])
+def test_depth_two_generic_rank_between_theorem_and_every_upper_bound(M, R, T):
+    rep = certify(Architecture.rac(2, R, M), T, confirm=True)
+    bound = theorem1_deep_lower(R, M, T)
+    for res in (rep.grid, rep.separation):
+        assert res.lower >= bound
+        assert all(res.lower <= v for v in res.bounds.values())
+        assert res.lower == max((res.lower, *res.confirmations))
+    assert rep.theorems[0].verdict in ("holds", "tight")
+
+
+@pytest.mark.parametrize(
+    "arch, spec, T",
+    [
+        (Architecture.rac(2, 2, 2), "start-end", 4),
+        (Architecture.rac(2, 2, 2), "interleaved", 4),
+        (Architecture.rac(3, 2, 2), "start-end", 4),
+        (Architecture.rac(2, 3, 2), "0,3", 4),
+        (Architecture(M=2, layers=[Layer(2, integration="general"), 2]), "start-end", 4),
+        (Architecture(M=2, layers=[Layer(2), Layer(2, ("input", "layer1"))], initial="state"),
+         "start-end", 4),
+    ],
+)
+def test_separation_rank_agrees_with_a_second_algorithm(arch, spec, T):
+    part = Partition.parse(spec, T)
+    rep = certify(arch, T, part, confirm=True)
+    truth = separation_oracle(arch, part)
+    assert rep.separation.lower <= truth <= rep.separation.upper
+    if rep.separation.status in ("exact", "generic-whp"):
+        assert rep.separation.lower == truth
+
+
+def test_sampled_grid_reaches_the_full_grid_rank():
+    arch = Architecture.rac(2, 2, 2)
+    full = certify(arch, 8, grid="full")
+    sampled = certify(arch, 8, grid="sampled")
+    assert full.grid.rank == sampled.grid.rank == 10
+    assert sampled.grid.lower_source.startswith("sampled")
+
+
+def test_sampled_separation_grows_until_saturation():
+    # depth 2, M=2, R=3, T=8: the state-degree bound (45) is not reached; the 64x64 sample is
+    # rank-deficient, so the value holds with high probability only
+    rep = certify(Architecture.rac(2, 3, 2), 8, confirm=True)
+    sep = rep.separation
+    assert sep.status == "generic-whp" and not sep.exact and sep.rank is None
+    assert sep.lower < sep.samples and 0 < sep.failure_bound < 1e-3
+    assert sep.confirmations == (sep.lower,)
+
+
+def test_report_json_has_the_documented_keys():
+    rep = certify(Architecture.rac(2, 2, 2), 6)
+    data = json.loads(rep.to_json())
+    for key in ("grid", "separation"):
+        assert {"lower", "upper", "upper_source", "exact", "rank"} <= set(data[key])
+    assert data["separation"]["exact"] is True and data["T"] == 6
+
+
+def test_float_estimate_is_flagged_when_it_disagrees():
+    rep = certify(Architecture.rac(2, 3, 3), 10)
+    assert rep.grid.rank == 63
+    assert rep.grid.float_estimate is not None
+    assert rep.grid.float_agrees == (rep.grid.float_estimate.rank == 63)
+
+
+@settings(max_examples=25, deadline=None)
+@given(data=st.data(), arch=architectures(max_depth=2, max_width=2, max_M=2), T=st.integers(2, 5))
+def test_certified_bounds_are_consistent(data, arch, T):
+    part = data.draw(partitions(T))
+    rep = certify(arch, T, part, max_samples=128, float_check=False)
+    for res in (rep.grid, rep.separation):
+        assert res.lower <= res.upper
+        assert res.exact == (res.lower == res.upper)
+    assert rep.grid.lower <= arch.M ** min(len(part.start), len(part.end))
+    assert rep.grid.lower <= rep.separation.upper
+
+
+@settings(max_examples=20, deadline=None)
+@given(arch=architectures(max_depth=2, max_width=3, max_M=3), seed=st.integers(0, 10**6))
+def test_grid_rank_is_unchanged_under_relabeling_templates(arch, seed):
+    part = Partition.parse("start-end", 4)
+    w = random_weights(arch, seed=seed, prime=PRIME)
+    perm = np.random.default_rng(seed).permutation(arch.M)
+    base = rank_mod_p(grid_matrix(w, part), PRIME)
+    relabeled = np.eye(arch.M, dtype=np.int64)[:, perm]
+    assert rank_mod_p(grid_matrix(w, part, relabeled), PRIME) == base
+
+
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        ({"T": 7}, "needs an even T"),
+        ({"T": 1}, "T must be a whole number >= 2"),
+        ({"T": 6, "partition": "0,0"}, "more than once"),
+        ({"T": 6, "grid": "huge"}, "grid mode 'huge' is unknown"),
+        ({"T": 6, "max_samples": 0}, "max_samples must be a positive"),
+        ({"T": 40, "grid": "full"}, "sampled mode"),
+    ],
+)
+def test_bad_certify_input(kwargs, fragment):
+    with pytest.raises(TnrankError, match=fragment):
+        certify(Architecture.rac(2, 2, 2), **kwargs)

@@ -1,0 +1,106 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+import tnrank.bounds
+import tnrank.verify
+from tnrank.cli import main
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_rank_json_report(capsys):
+    code, out, _ = run(capsys, "rank", "-L", "2", "-R", "3", "-M", "3", "-T", "10", "--json", "-q")
+    data = json.loads(out)
+    assert code == 0
+    assert data["grid"]["rank"] == 63 and data["separation"]["exact"] is True
+    assert {"lower", "upper", "upper_source", "exact", "rank"} <= set(data["separation"])
+
+
+def test_rank_table_names_provenance(capsys):
+    code, out, err = run(capsys, "rank", "-L", "1", "-R", "2", "-M", "2", "-T", "6", "--partition",
+                         "interleaved")
+    assert code == 0 and "separation" in out and "interleaved" in out
+    assert "not applicable" in out  # the paper's theorems concern Start-End only
+    assert "grid:" in err  # progress lines
+
+
+def test_verify_sweep_prints_rows_and_verdicts(capsys):
+    code, out, _ = run(capsys, "verify", "-L", "1", "2", "-M", "2", "-R", "2", "-T", "2", "4", "-q")
+    assert code == 0
+    assert "4 of 4 configurations" in out and "tight" in out
+
+
+def test_verify_json(capsys):
+    code, out, _ = run(capsys, "verify", "-L", "2", "-M", "2", "-R", "2", "-T", "4", "--json", "-q")
+    data = json.loads(out)
+    assert code == 0 and data["completed"] == 1 and data["rows"][0]["verdict"] == "holds"
+
+
+def test_verify_exits_nonzero_when_a_bound_is_violated(capsys, monkeypatch):
+    # a deliberately false "theorem" must be caught by the certified ranks
+    monkeypatch.setattr(tnrank.bounds, "theorem1_deep_lower", lambda R, M, T: 10**6)
+    code, out, _ = run(capsys, "verify", "-L", "2", "-M", "2", "-R", "2", "-T", "4", "-q")
+    assert code == 1 and "violated" in out
+
+
+def test_verify_keeps_rows_done_when_interrupted(capsys, monkeypatch):
+    real = tnrank.verify.certify
+    calls = []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tnrank.verify, "certify", flaky)
+    code, out, err = run(capsys, "verify", "-L", "1", "-M", "2", "-R", "2", "-T", "2", "4", "6", "-q")
+    assert code == 130
+    assert "1 of 3 configurations" in out and "interrupted after 1 of 3" in err
+
+
+@pytest.mark.parametrize(
+    "argv, fragment",
+    [
+        (["rank", "-L", "2", "-R", "2", "-M", "2", "-T", "7"], "needs an even T"),
+        (["rank", "-L", "2", "-R", "2", "-M", "0", "-T", "4"], "must be at least 1"),
+        (["rank", "-L", "0", "-R", "2", "-M", "2", "-T", "4"], "must be at least 1"),
+        (["rank", "-L", "2", "-R", "2", "-M", "2", "-T", "4", "--partition", "0,0"], "more than once"),
+        (["rank", "-L", "2", "-R", "2", "-M", "2", "-T", "4", "--partition", "0,7"], "out of range"),
+        (["rank", "-L", "2", "-R", "2", "-M", "2", "-T", "4", "--partition", "0,1,2,3"], "end side"),
+        (["rank", "-L", "2", "-R", "2", "3", "4", "-M", "2", "-T", "4"], "3 widths given for depth 2"),
+        (["rank", "-L", "2", "-R", "2", "-M", "4", "-T", "40", "--grid", "full"], "sampled mode"),
+        (["rank", "-L", "2", "-R", "2", "-M", "2", "-T", "4", "--prime", "1000"], "not a prime"),
+        (["verify", "-T", "3"], "needs an even T"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_code_two(capsys, argv, fragment):
+    code, out, err = run(capsys, *argv, "-q")
+    assert code == 2
+    assert fragment in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_console_script_runs_as_a_module():
+    proc = subprocess.run([sys.executable, "-m", "tnrank", "rank", "-L", "1", "-R", "2", "-M", "2",
+                           "-T", "3", "-q"], capture_output=True, text=True, check=False)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == (
+        "tnrank rank: error: the start-end partition needs an even T, got T=3; use T=4 or give "
+        "the start steps explicitly (e.g. --partition 0,1,2)"
+    )
+
+
+def test_import_stays_light():
+    code = ("import sys, tnrank, tnrank.cli; "
+            "heavy = [m for m in ('matplotlib', 'torch', 'tensornetwork') if m in sys.modules]; "
+            "print(heavy)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "[]"

@@ -1,0 +1,86 @@
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+
+import tnrank.verify
+from tnrank.cli import main
+from tnrank.plot import plot_sweep
+
+ARGS = ["sweep", "-L", "1", "2", "-R", "2", "-M", "2", "-T", "2..6", "-q"]
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    out = tmp_path_factory.mktemp("sweep")
+    code = main(ARGS + ["-o", str(out / "r.svg"), "--json", str(out / "r.json"), "--csv", str(out / "r.csv")])
+    assert code == 0
+    return out
+
+
+def svg_ids(path):
+    return {el.get("id") for el in ET.parse(path).iter() if el.get("id")}
+
+
+def test_plot_data_equals_certified_results(results):
+    data = json.loads((results / "r.json").read_text())
+    fig = plot_sweep(data["rows"])
+    lines = {line.get_gid(): line for line in fig.axes[0].get_lines() if line.get_gid()}
+    for depth in (1, 2):
+        rows = [r for r in data["rows"] if r["L"] == depth]
+        line = lines[f"rank-depth{depth}"]
+        assert list(line.get_xdata()) == [r["T"] for r in rows]
+        assert list(line.get_ydata()) == [r["separation"]["lower"] for r in rows]
+        bound = lines[f"paper-bound-depth{depth}"]
+        assert list(bound.get_ydata()) == [r["theorems"][0]["value"] for r in rows]
+
+
+def test_svg_marks_each_point_exact_or_bounded(results):
+    data = json.loads((results / "r.json").read_text())
+    ids = svg_ids(results / "r.svg")
+    for r in data["rows"]:
+        kind = "exact" if r["separation"]["exact"] else "bounded"
+        assert f"point-depth{r['L']}-T{r['T']}-{kind}" in ids
+    assert {"rank-depth1", "rank-depth2", "degree-bound-depth2"} <= ids
+
+
+def test_replot_from_json_is_byte_identical(results, tmp_path):
+    assert main(["sweep", "--from", str(results / "r.json"), "-o", str(tmp_path / "again.svg")]) == 0
+    assert (tmp_path / "again.svg").read_bytes() == (results / "r.svg").read_bytes()
+
+
+def test_csv_has_one_row_per_point(results):
+    lines = (results / "r.csv").read_text().strip().splitlines()
+    assert lines[0].startswith("L,M,R,T,quantity,lower,upper")
+    assert len(lines) == 1 + 2 * 3  # depths 1, 2 at T = 2, 4, 6
+
+
+def test_interrupted_sweep_saves_what_is_done(tmp_path, monkeypatch, capsys):
+    real = tnrank.verify.certify
+    calls = []
+
+    def flaky(*a, **k):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(*a, **k)
+
+    monkeypatch.setattr(tnrank.verify, "certify", flaky)
+    code = main(ARGS + ["--json", str(tmp_path / "part.json")])
+    data = json.loads((tmp_path / "part.json").read_text())
+    assert code == 130 and data["complete"] is False and len(data["rows"]) == 2
+    assert "interrupted after 2 of 6 points" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "extra, fragment",
+    [
+        (["-o", "/nonexistent-dir/x.png"], "does not exist"),
+        (["-o", "x.gif"], "cannot tell the figure format"),
+        ([], "nothing to write"),
+        (["--from", "/nonexistent.json", "-o", "x.svg"], "does not exist"),
+    ],
+)
+def test_bad_sweep_input(extra, fragment, capsys):
+    assert main(ARGS + extra) == 2
+    assert fragment in capsys.readouterr().err

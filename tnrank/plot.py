@@ -1,0 +1,158 @@
+"""Rank-versus-length figures: certified ranks per depth against the paper's bounds.
+
+matplotlib is imported only inside the functions that draw, so ``import tnrank``
+stays fast. Output files are reproducible byte for byte: fixed layout, fixed SVG
+hash salt and no time stamps in the metadata.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .errors import TnrankError
+
+__all__ = ["plot_sweep", "FIGURE_SUFFIXES", "check_figure_path", "save_figure"]
+
+#: File suffixes figures can be written to.
+FIGURE_SUFFIXES = (".svg", ".png", ".pdf")
+_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
+
+
+def check_figure_path(path: str | os.PathLike) -> Path:
+    """Check that a figure can be written to ``path`` (suffix and directory)."""
+    p = Path(path)
+    if p.suffix.lower() not in FIGURE_SUFFIXES:
+        raise TnrankError(
+            f"cannot tell the figure format of {str(p)!r}; end the file name with one of "
+            f"{', '.join(FIGURE_SUFFIXES)}"
+        )
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.is_dir():
+        raise TnrankError(f"directory {str(parent)!r} does not exist; create it or choose another path")
+    return p
+
+
+def save_figure(fig: Any, path: str | os.PathLike) -> Path:
+    """Save a matplotlib figure reproducibly (no dates, fixed SVG ids)."""
+    import matplotlib
+
+    p = check_figure_path(path)
+    suffix = p.suffix.lower()
+    metadata = {".svg": {"Date": None, "Creator": "tnrank"},
+                ".pdf": {"CreationDate": None, "ModDate": None, "Creator": "tnrank", "Producer": "tnrank"},
+                ".png": {"Software": "tnrank"}}[suffix]
+    with matplotlib.rc_context({"svg.hashsalt": "tnrank", "svg.fonttype": "path"}):
+        fig.savefig(p, metadata=metadata, dpi=150 if suffix == ".png" else "figure")
+    return p
+
+
+def _series(rows: Sequence[dict[str, Any]], quantity: str) -> dict[int, list[dict[str, Any]]]:
+    by_depth: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        res = row.get(quantity)
+        if res is None:
+            continue
+        by_depth.setdefault(int(row["L"]), []).append({"T": int(row["T"]), **res,
+                                                       "theorems": row.get("theorems", [])})
+    for points in by_depth.values():
+        points.sort(key=lambda p: p["T"])
+    return by_depth
+
+
+def plot_sweep(
+    rows: Sequence[dict[str, Any]],
+    path: str | os.PathLike | None = None,
+    quantity: str = "separation",
+    title: str | None = None,
+) -> Any:
+    """Plot certified ranks against ``T``, one line per depth, with the bounds dashed.
+
+    Parameters
+    ----------
+    rows : sequence of dict
+        Sweep rows as produced by :meth:`tnrank.verify.VerifyRow.to_dict` (keys ``L``,
+        ``M``, ``R``, ``T``, ``grid``, ``separation``, ``theorems``).
+    path : path, optional
+        Write the figure there (``.svg``, ``.png`` or ``.pdf``).
+    quantity : {"separation", "grid"}
+    title : str, optional
+        Default: the configuration.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Notes
+    -----
+    Filled markers are exact ranks; hollow markers are certified lower bounds,
+    with a thin bar up to the best upper bound. Dashed lines in a depth's color
+    are its state-degree bound; dotted black/colored lines are the paper's
+    Theorem 1 and conjecture.
+    """
+    if quantity not in ("separation", "grid"):
+        raise TnrankError(f"quantity {quantity!r} is unknown; use separation or grid")
+    if path is not None:
+        check_figure_path(path)
+    series = _series(rows, quantity)
+    if not series:
+        raise TnrankError("nothing to plot: the sweep has no completed rows")
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
+    fig = Figure(figsize=(7.5, 4.6), layout="constrained")
+    ax = fig.add_subplot()
+    ax.set_yscale("log")
+    handles = []
+    all_T = sorted({p["T"] for pts in series.values() for p in pts})
+    top = 1.0
+    for i, (depth, pts) in enumerate(sorted(series.items())):
+        color = _COLORS[i % len(_COLORS)]
+        Ts = [p["T"] for p in pts]
+        lows = [max(p["lower"], 1) for p in pts]
+        ax.plot(Ts, lows, "-", color=color, lw=1.8, zorder=3, gid=f"rank-depth{depth}")
+        for p in pts:
+            exact = p["lower"] == p["upper"]
+            ax.plot([p["T"]], [max(p["lower"], 1)], "o", ms=6, zorder=4, color=color,
+                    markerfacecolor=color if exact else "white", markeredgewidth=1.5,
+                    gid=f"point-depth{depth}-T{p['T']}-{'exact' if exact else 'bounded'}")
+            if not exact:
+                hi = min(p["upper"], p["lower"] * 50)
+                ax.plot([p["T"], p["T"]], [max(p["lower"], 1), hi], "-", color=color, lw=0.8,
+                        alpha=0.7, zorder=2)
+        handles.append(Line2D([], [], color=color, marker="o", lw=1.8, label=f"depth {depth}: certified"))
+        degree = [(p["T"], p["bounds"].get("state degree")) for p in pts if p["bounds"].get("state degree")]
+        if degree:
+            ax.plot([t for t, _ in degree], [v for _, v in degree], "--", color=color, lw=1.0, alpha=0.8,
+                    gid=f"degree-bound-depth{depth}")
+            handles.append(Line2D([], [], color=color, ls="--", lw=1.0, label=f"depth {depth}: degree bound"))
+        theorem = [(p["T"], th) for p in pts for th in p["theorems"]]
+        if theorem:
+            name = theorem[0][1]["name"]
+            kind = "≤" if theorem[0][1]["kind"] == "upper" else "≥"
+            ax.plot([t for t, _ in theorem], [th["value"] for _, th in theorem], ":", color=color,
+                    lw=2.0, alpha=0.9, gid=f"paper-bound-depth{depth}")
+            handles.append(Line2D([], [], color=color, ls=":", lw=2.0, label=f"{name} ({kind})"))
+        top = max(top, max(lows), *(v for _, v in degree)) if degree else max(top, max(lows))
+    ax.set_ylim(0.8, top * 3)
+    ax.set_xticks(all_T)
+    ax.set_xlabel("sequence length T")
+    label = "Start-End separation rank" if quantity == "separation" else "grid rank (Start-End)"
+    ax.set_ylabel(label)
+    ax.grid(True, which="major", alpha=0.3)
+    handles.append(Line2D([], [], color="gray", marker="o", lw=0, markerfacecolor="gray", label="exact"))
+    handles.append(Line2D([], [], color="gray", marker="o", lw=0, markerfacecolor="white",
+                          label="lower bound (bar: to upper)"))
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    if title is None:
+        first = rows[0]
+        title = f"{label}, R = {first['R']}, M = {first['M']}"
+    ax.set_title(title, fontsize=11)
+    if path is not None:
+        save_figure(fig, path)
+    return fig
