@@ -35,7 +35,7 @@ INSTALL_HINT = 'pip install "tnrank[experiments]"'
 
 
 def require_torch():
-    """Import and return ``torch``, or raise a one-line :class:`TnrankError` saying
+    """Import and return ``torch``, or raise a one-line :class:`~tnrank.errors.TnrankError` saying
     how to install the ``experiments`` extra."""
     try:
         import torch

@@ -2,7 +2,7 @@
 width that matches a MAC budget at each depth (numpy-free arithmetic).
 
 Counting rules (per time step, per sequence; checked against an instrumented
-count of the ops one step actually runs, see :mod:`tnrank.experiments.counting`):
+count of the ops one step actually runs, see ``tnrank.experiments.counting``):
 
 1. A matrix-vector product with an ``r × d`` matrix costs ``r·d`` MACs when
    both are real, ``2·r·d`` when one is complex, ``4·r·d`` when both are.

@@ -62,7 +62,7 @@ class ExperimentSpec:
     representation : int
         RAC representation size ``M`` (0: the vocabulary size).
     train : dict
-        :class:`tnrank.experiments.train.TrainConfig` fields (without the device).
+        ``tnrank.experiments.train.TrainConfig`` fields (without the device).
     rank_length : int
         Sequence length at which a trained RAC's Start-End rank is measured
         (0: no rank measurement).
@@ -105,7 +105,7 @@ def hardware() -> dict[str, Any]:
 
 
 def load_results(path: str | os.PathLike) -> dict[str, Any]:
-    """Read a results file (raises :class:`TnrankError` for anything else)."""
+    """Read a results file (raises :class:`~tnrank.errors.TnrankError` for anything else)."""
     p = Path(path)
     try:
         data = json.loads(p.read_text())

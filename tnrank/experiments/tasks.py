@@ -23,7 +23,7 @@ import numpy as np
 
 from ..errors import TnrankError
 
-__all__ = ["CopyingTask", "SimilarityTask", "Baseline", "make_task", "TASKS", "EVAL_SEED"]
+__all__ = ["Task", "CopyingTask", "SimilarityTask", "Baseline", "make_task", "TASKS", "EVAL_SEED"]
 
 #: Seed of the fixed validation and test sets (the run's seed drives training data only).
 EVAL_SEED = 20171025
@@ -54,7 +54,9 @@ def _whole(value: object, what: str, low: int) -> int:
     return int(value)
 
 
-class _Task:
+class Task:
+    """What both tasks share: fixed evaluation sets and seeded training batches."""
+
     name: str
     vocab: int      # input symbols (one-hot size)
     classes: int    # output classes
@@ -86,7 +88,7 @@ class _Task:
         raise NotImplementedError
 
 
-class CopyingTask(_Task):
+class CopyingTask(Task):
     """Copying Memory: remember ``m`` symbols over a delay of ``B`` blanks.
 
     Sequence of length ``T = 2m + B`` (0-based steps): steps ``0..m-1`` hold
@@ -130,7 +132,7 @@ class CopyingTask(_Task):
 
     @property
     def marker_position(self) -> int:
-        """0-based step of the recall marker: ``m + B``."""
+        """Step of the recall marker, ``m + B`` (steps count from 0)."""
         return self.m + self.delay
 
     @property
@@ -168,7 +170,7 @@ class CopyingTask(_Task):
         return (1, self.m, self.n, self.delay)
 
 
-class SimilarityTask(_Task):
+class SimilarityTask(Task):
     """Start-End Similarity: do two blocks ``T/2`` apart agree?
 
     Sequence of length ``T`` (even): block A at steps ``0..m-1``, block B at
