@@ -155,10 +155,11 @@ def _pct(x: float) -> str:
 
 def results_table(data: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     """Header and rows: per depth its width, MACs, parameters, the mean test data
-    accuracy at every value (``✓`` when solved, ``·`` when not run; in
-    parentheses the mean number of training steps run, which stops early once
-    the validation data accuracy reaches 99.5%) and the largest value solved;
-    a last row gives the memoryless baseline.
+    accuracy at every value (``✓`` when solved, i.e. at least half of the seeds
+    reached 99%; with several seeds, how many did, as ``k/n``; ``·`` when not
+    run; in parentheses the mean number of training steps run, which stops
+    early once the validation data accuracy reaches 99.5%) and the largest
+    value solved; a last row gives the memoryless baseline.
 
     Examples
     --------
@@ -187,7 +188,8 @@ def results_table(data: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
                 continue
             acc = sum(r["test_accuracy"] for r in runs) / len(runs)
             steps = round(sum(r["steps_run"] for r in runs) / len(runs))
-            cells.append(_pct(acc) + (" ✓" if v in solved else "") + f" ({steps})")
+            share = f" {sum(r['solved'] for r in runs)}/{len(runs)}" if len(runs) > 1 else ""
+            cells.append(_pct(acc) + (" ✓" if v in solved else "") + share + f" ({steps})")
         best = max(solved) if solved else None
         rows.append([str(depth), str(model.get("width", "?")), f"{model.get('macs', 0):,}",
                      f"{model.get('params', 0):,}", *cells, "—" if best is None else str(best)])
