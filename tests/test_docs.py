@@ -3,7 +3,9 @@
 Python examples (``>>>``) in README.md and docs/*.md run as doctests (pytest's
 ``--doctest-glob``). Shell examples are ```` ```console ```` blocks: lines starting with
 ``$ `` are commands, the lines after them the expected standard output, where ``...``
-stands for any text. A failure names the page and line.
+stands for any text, and a last line ``[exit code N]`` expects a failure. Commands run in a
+scratch directory where ``graphs/`` and ``docs/`` are visible. A failure names the page and
+line.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -50,13 +53,23 @@ def _pattern(expected: list[str]) -> re.Pattern:
 
 
 EXAMPLES = list(console_examples())
+SHARED = ("graphs", "docs")  # what examples may read; they write into a scratch directory
+
+
+def run_example(command: str, where: Path) -> subprocess.CompletedProcess:
+    """Run one documented command in a scratch directory that sees graphs/ and docs/."""
+    for name in SHARED:
+        link = where / name
+        if not link.exists():
+            link.symlink_to(ROOT / name)
+    return subprocess.run(["bash", "-c", command], cwd=where, capture_output=True, text=True,
+                          timeout=600, check=False)
 
 
 @pytest.mark.parametrize("page, line, command, expected", EXAMPLES,
                          ids=[f"{e[0].name}:{e[1]}" for e in EXAMPLES])
-def test_console_example(page, line, command, expected):
-    proc = subprocess.run(["bash", "-c", command], cwd=ROOT, capture_output=True, text=True,
-                          timeout=600, check=False)
+def test_console_example(page, line, command, expected, tmp_path):
+    proc = run_example(command, tmp_path)
     out = "\n".join(x.rstrip() for x in proc.stdout.splitlines())
     where = f"{page.relative_to(ROOT)}:{line}"
     wanted_code = 0
@@ -104,8 +117,8 @@ def update_examples(pages=PAGES) -> None:
                 if any("..." in x for x in old) or (old and old[-1].startswith("[exit code ")):
                     out.extend(lines[i:j])
                 else:
-                    proc = subprocess.run(["bash", "-c", line[2:]], cwd=ROOT, capture_output=True,
-                                          text=True, check=False)
+                    with tempfile.TemporaryDirectory() as scratch:
+                        proc = run_example(line[2:], Path(scratch))
                     out.append(line)
                     out.extend(x.rstrip() for x in proc.stdout.rstrip("\n").splitlines())
                 i = j

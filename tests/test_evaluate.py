@@ -62,7 +62,7 @@ def test_wide_layers_use_grouped_products_exactly():
     "inputs, fragment",
     [
         (np.ones((2, 3, 4)), "last axis of length 4"),
-        (np.full((2, 3, 3), 0.5), "must be integers"),
+        (np.full((2, 3, 3), 0.5), "non-integer values"),
         (np.ones(3), "shape \\(..., T, M\\)"),
         (np.array([["a", "b", "c"]]), "numeric"),
     ],

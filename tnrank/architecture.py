@@ -22,7 +22,7 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from .errors import TnrankError
+from .errors import TnrankError, whole_number
 
 __all__ = ["Architecture", "Layer", "INTEGRATIONS", "INITIAL_STATES", "INPUT"]
 
@@ -40,22 +40,7 @@ MAX_WIDTH = 100_000
 
 
 def _check_size(value: object, what: str, fix: str = "") -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        try:
-            as_int = int(value)  # numpy integers and the like
-        except (TypeError, ValueError):
-            as_int = None
-        if as_int is None or as_int != value:
-            raise TnrankError(f"{what} must be a whole number, got {value!r}{fix}")
-        value = as_int
-    if value < 1:
-        raise TnrankError(f"{what} must be at least 1, got {value}{fix}")
-    if value > MAX_WIDTH:
-        raise TnrankError(
-            f"{what} = {value} is larger than tnrank's limit of {MAX_WIDTH:,}; "
-            "ranks of such circuits cannot be computed"
-        )
-    return value
+    return whole_number(value, what, MAX_WIDTH, fix)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import numpy as np
 from .architecture import INPUT
 from .arithmetic import arithmetic_for
 from .errors import TnrankError
-from .weights import Weights
+from .weights import Weights, field_array
 
 __all__ = ["evaluate", "Circuit"]
 
@@ -126,31 +126,13 @@ class Circuit:
 
     def prepare_inputs(self, values: np.ndarray, what: str = "inputs") -> np.ndarray:
         """Check input vectors (last axis M) and convert them to this circuit's arithmetic."""
-        arr = np.asarray(values)
-        if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
-            raise TnrankError(f"{what} must be numeric arrays, got dtype {arr.dtype}")
+        arr = field_array(values, self.prime, what)
         if arr.ndim == 0 or arr.shape[-1] != self.arch.M:
             raise TnrankError(
                 f"{what} have last axis of length {arr.shape[-1] if arr.ndim else 0}, but the "
                 f"architecture has M={self.arch.M} representation functions"
             )
-        if self.prime is None:
-            out = arr.astype(np.float64)
-            if not np.all(np.isfinite(out)):
-                raise TnrankError(f"{what} contain inf or nan")
-            return out
-        if not np.issubdtype(arr.dtype, np.integer):
-            if not np.all(np.isfinite(arr)) or not np.all(arr == np.round(arr)):
-                raise TnrankError(
-                    f"{what} must be integers for modular weights (prime {self.prime}); use "
-                    "float weights for real-valued inputs"
-                )
-            if arr.size and np.max(np.abs(arr)) >= 2**62:
-                raise TnrankError(f"{what} hold integers too large to reduce exactly; reduce them "
-                                  f"modulo {self.prime} first")
-        elif arr.dtype == np.uint64:
-            return (arr % np.uint64(self.prime)).astype(np.int64)
-        return np.mod(arr.astype(np.int64), self.prime)
+        return arr
 
 
 def _aligned(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

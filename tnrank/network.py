@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import TnrankError
+from .errors import TnrankError, whole_number
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -104,19 +104,7 @@ class Leg:
 
 
 def _check_dim(dim: object, what: str) -> int:
-    if isinstance(dim, bool) or not isinstance(dim, int):
-        try:
-            as_int = int(dim)  # numpy integers
-        except (TypeError, ValueError):
-            as_int = None
-        if as_int is None or as_int != dim:
-            raise TnrankError(f"{what}: dimension must be a whole number, got {dim!r}")
-        dim = as_int
-    if dim < 1:
-        raise TnrankError(f"{what}: dimension must be at least 1, got {dim}")
-    if dim > MAX_DIM:
-        raise TnrankError(f"{what}: dimension {dim} is larger than tnrank's limit of {MAX_DIM:,}")
-    return dim
+    return whole_number(dim, f"{what}: dimension", MAX_DIM)
 
 
 def _check_name(name: object, what: str) -> Hashable:

@@ -12,7 +12,7 @@ from .architecture import Architecture
 from .arithmetic import MAX_PRIME
 from .errors import TnrankError
 
-__all__ = ["Weights", "random_weights", "witness_weights", "PRIME", "SECOND_PRIME"]
+__all__ = ["Weights", "random_weights", "witness_weights", "field_array", "PRIME", "SECOND_PRIME"]
 
 #: Default modulus, the largest prime below 2**30 (products of residues fit int64).
 PRIME = 1_073_741_789
@@ -191,31 +191,49 @@ def _is_vector(value: object) -> bool:
     return arr.ndim == 1 and arr.dtype != object
 
 
+def field_array(value: object, prime: int | None, what: str) -> np.ndarray:
+    """``value`` as float64 (``prime=None``) or as int64 residues modulo ``prime``.
+
+    The one conversion every array entering tnrank's arithmetic goes through:
+    non-numeric, complex, infinite, or (for a prime) non-integer and overflowing
+    values get a one-line :class:`~tnrank.errors.TnrankError` naming ``what``.
+
+    >>> field_array([-1, 8], 7, "inputs").tolist()
+    [6, 1]
+    """
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:  # ragged lists and the like
+        raise TnrankError(f"{what}: cannot read as an array ({exc})") from None
+    if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
+        raise TnrankError(f"{what} must be numeric, got dtype {arr.dtype}")
+    if np.iscomplexobj(arr):
+        raise TnrankError(f"{what} must be real, got complex values")
+    if prime is None:
+        out = arr.astype(np.float64)
+        if not np.all(np.isfinite(out)):
+            raise TnrankError(f"{what} contains inf or nan; give finite values")
+        return out
+    if arr.dtype == np.uint64:
+        return (arr % np.uint64(prime)).astype(np.int64)
+    if not np.issubdtype(arr.dtype, np.integer):
+        if not np.all(np.isfinite(arr)) or not np.all(arr == np.round(arr)):
+            raise TnrankError(
+                f"{what} has non-integer values; modular arithmetic (prime {prime}) needs "
+                "integers — use float weights for real values"
+            )
+        if arr.size and np.max(np.abs(arr)) >= 2**62:
+            raise TnrankError(f"{what} has integers too large to reduce exactly; reduce them "
+                              f"modulo {prime} first")
+    return np.mod(arr.astype(np.int64), prime)
+
+
 def _converter(prime: int | None):
     def convert(value: object, shape: tuple[int, ...], what: str) -> np.ndarray:
-        try:
-            arr = np.asarray(value)
-        except Exception as exc:  # ragged lists and the like
-            raise TnrankError(f"{what}: cannot read as an array ({exc})") from None
+        arr = field_array(value, prime, what)
         if arr.shape != shape:
             raise TnrankError(f"{what} has shape {arr.shape}, expected {shape}")
-        if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
-            raise TnrankError(f"{what} must be numeric, got dtype {arr.dtype}")
-        if np.iscomplexobj(arr):
-            raise TnrankError(f"{what} must be real, got complex values")
-        if prime is None:
-            out = arr.astype(np.float64)
-            if not np.all(np.isfinite(out)):
-                raise TnrankError(f"{what} contains inf or nan; give finite weights")
-            return out
-        if not np.issubdtype(arr.dtype, np.integer):
-            if not np.all(np.isfinite(arr)) or not np.all(arr == np.round(arr)):
-                raise TnrankError(
-                    f"{what} has non-integer values; modular weights must be integers"
-                )
-            if np.any(np.abs(arr) >= 2**62):
-                raise TnrankError(f"{what} has integers too large to reduce exactly")
-        return np.mod(arr.astype(np.int64), prime)
+        return arr
 
     return convert
 
