@@ -44,7 +44,7 @@ __all__ = ["Drawing", "draw_network", "draw_cell", "draw_architecture", "network
 #: Every bond gets its dimension written on it up to this many tensors; larger
 #: drawings name the dimensions once, in the key.
 LABEL_ALL_BONDS = 160
-#: Colours: start and end legs (Okabe-Ito blue and orange), the cut, boxes, bands.
+#: The colours of start and end legs (Okabe-Ito blue and orange), the cut, boxes and bands.
 COLORS = {
     "start": "#0072B2",
     "end": "#D55E00",
@@ -78,11 +78,12 @@ class Drawing:
 
     Attributes
     ----------
-    figure : matplotlib.figure.Figure
-    layout : tnrank.layout.Layout
-        Positions of nodes and paths of bonds, in inches.
+    figure
+        The matplotlib figure.
+    layout : Layout
+        Positions of nodes and paths of bonds, in inches (:class:`tnrank.layout.Layout`).
     cut : MinCut or None
-        The cut drawn, if any.
+        The cut drawn, if any (:class:`tnrank.mincut.MinCut`).
     bound_text : str
         The bound written on the figure (empty without a cut).
     """
@@ -583,9 +584,9 @@ def draw_architecture(
 
     nodes, _bonds, legs = unrolled_size(architecture, T)
     if nodes - legs - 1 > MAX_TENSORS * 4:  # far beyond: refuse before building anything
-        raise TnrankError(f"{architecture.name or 'the architecture'} at T={T} unrolls into "
-                          f"{nodes - legs:,} tensors, too many to draw legibly; draw the folded "
-                          "cell with --compact, or use a smaller T")
+        raise TnrankError(f"{architecture.name or 'the architecture'} at T={T} is too large to draw "
+                          f"legibly: it unrolls into {nodes - legs:,} tensors; draw the folded cell "
+                          "with --compact, or use a smaller T")
     if path is not None:
         check_figure_path(path)
     return draw_network(unroll(architecture, T), path, partition=partition, cut=cut, title=title)

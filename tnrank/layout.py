@@ -45,9 +45,10 @@ __all__ = [
     "MAX_TENSORS",
 ]
 
-#: Largest drawing, in inches, that :func:`network_layout` accepts (wider or taller
+#: Widest drawing, in inches, that :func:`network_layout` accepts (wider or taller
 #: drawings are unreadable on screen and in print).
 MAX_WIDTH = 36.0
+#: Tallest drawing, in inches, that :func:`network_layout` accepts.
 MAX_HEIGHT = 40.0
 #: Largest number of tensors drawn (beyond it, labels and boxes get lost).
 MAX_TENSORS = 1500
@@ -71,7 +72,7 @@ class NodeBox:
 
     Attributes
     ----------
-    name : hashable
+    name : str or int
         The network's node name.
     kind : str
         The node kind (``delta``, ``weight``, ``input``, ...).
@@ -144,7 +145,7 @@ class Band:
 
     ``level`` is the nesting depth (1 for the sub-networks the top row reads);
     ``label`` names the state the copy computes; it is written at ``label_at``,
-    right of the copy's root.
+    right of the copy's ``root`` (the copy tensor whose bond leaves the copy).
     """
 
     x0: float
@@ -155,6 +156,7 @@ class Band:
     index: int
     label: str = ""
     label_at: tuple[float, float] = (0.0, 0.0)
+    root: Hashable = None
 
 
 @dataclass
@@ -167,8 +169,8 @@ class Layout:
         :class:`NodeBox` by node name.
     edges : list of EdgePath
     bands : list of Band
-    row_labels : list of (x, y, text)
-        Layer names at the left of each row.
+    row_labels : list of tuple
+        ``(x, y, text)``: the layer names at the left of each row.
     width, height : float
         Size of the drawing in inches (without header).
     style : str
@@ -359,7 +361,7 @@ def _unrolled(network: TensorNetwork, T: int) -> Layout:
                 inset = 0.06 * (level - 1)
                 bands.append(Band(0.1 + inset, bottom + inset, X[child[0]] + 0.56 - inset, top, level,
                                   len(bands), state_label(child[0], child[1]),
-                                  (X[child[0]] + 0.1, root_y)))
+                                  (X[child[0]] + 0.1, root_y), tree.root[child]))
         return y, low
 
     for key in tree.children.get("out", []):

@@ -97,11 +97,11 @@ def format_report_html(report: Report) -> str:
         rows.append("<tr>" + "".join(f"<td>{esc(str(c))}</td>" for c in cells) + "</tr>")
     checks = "".join(
         f"<li>{esc(c.bound.name)}: sep {'≤' if c.bound.kind == 'upper' else '≥'} {c.bound.value:,}"
-        f" &rarr; <b>{esc(c.verdict)}</b></li>" for c in report.theorems)
+        f" → <b>{esc(c.verdict)}</b></li>" for c in report.theorems)
     theorems = f"<ul>{checks}</ul>" if checks else f"<p>{esc(report.applicability or '')}</p>"
     return (
         '<div class="tnrank-report">'
-        f"<p><b>{esc(arch.describe())}</b><br>T = {part.T}, partition {esc(part.name)} "
+        f"<p><b>{esc(arch.describe())}</b><br/>T = {part.T}, partition {esc(part.name)} "
         f"(start {esc(_steps(part.start))} | end {esc(_steps(part.end))}), seed {report.seed}, "
         f"prime {report.prime}</p>"
         f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
