@@ -23,7 +23,7 @@ import math
 import os
 import re
 from collections import Counter
-from collections.abc import Hashable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -171,15 +171,17 @@ def bound_expression(cut: MinCut, network: TensorNetwork, layout: Layout) -> tup
         key = ("leg", None) if e.leg else ("bond", layer_of.get(e.bond))
         tex = symbols.get(key, str(e.dim))
         plain = tex.replace("_{", "").replace("}", "")
-        if "+" in tex:
-            tex, plain = f"({tex})", f"({plain})"
         factors[(plain, tex)] += 1
     value = format_bound(cut.bound)
     if not factors:
         return f"1 (the sides are disconnected) = {value}", f"1 (the sides are disconnected) = {value}"
     items = sorted(factors.items())
-    plain = "·".join(p if n == 1 else f"{p}^{n}" for (p, _), n in items)
-    tex = r" \cdot ".join(t if n == 1 else f"{t}^{{{n}}}" for (_, t), n in items)
+
+    def group(text: str, n: int) -> str:  # parentheses where a sum meets a power or a product
+        return f"({text})" if "+" in text and (n > 1 or len(items) > 1) else text
+
+    plain = "·".join(group(p, n) + ("" if n == 1 else f"^{n}") for (p, _), n in items)
+    tex = r" \cdot ".join(group(t, n) + ("" if n == 1 else f"^{{{n}}}") for (_, t), n in items)
     if plain == value:
         return value, value
     return f"{plain} = {value}", f"${tex}$ = {value}"
@@ -273,28 +275,7 @@ def _render(
             ax.text(top[0] - 0.05, top[1] + 0.03, "$t-1$", ha="right", va="bottom",
                     fontsize=_FONT - 1, color="#555555", zorder=3)
         if label_bonds or is_cut:
-            x, y, orient = e.label_point()
-            if e.leg and layout.style == "unrolled":  # its label is right of the leg's end
-                (xa, ya), (xb, yb) = e.points[0], e.points[-1]
-                if abs(xa - xb) > abs(ya - yb):  # pointing left: the dimension goes above
-                    x, y, orient = (xa + xb) / 2 - 0.04, ya, "h"
-                else:  # hanging down: the dimension goes left of it
-                    ax.text(xa - 0.04, ya + 0.045, str(e.dim), ha="right", va="center",
-                            fontsize=_FONT if is_cut else _FONT - 1.5,
-                            color=COLORS["cut"] if is_cut else "#777777", zorder=6,
-                            fontweight="bold" if is_cut else "normal",
-                            gid=canvas.gid("dim", **{"class": "dim" + (" cut" if is_cut else "")}))
-                    continue
-            kw: dict[str, Any] = {"fontsize": _FONT - 1.5 if not is_cut else _FONT,
-                                  "color": COLORS["cut"] if is_cut else "#777777", "zorder": 6}
-            if is_cut:
-                kw["fontweight"] = "bold"
-            if orient == "h":
-                ax.text(x, y + 0.035, str(e.dim), ha="center", va="bottom", **kw,
-                        gid=canvas.gid("dim", **{"class": "dim" + (" cut" if is_cut else "")}))
-            else:
-                ax.text(x + 0.045, y, str(e.dim), ha="left", va="center", **kw,
-                        gid=canvas.gid("dim", **{"class": "dim" + (" cut" if is_cut else "")}))
+            _dim_label(canvas, layout, e, is_cut)
     for n in layout.nodes.values():
         side = _side_of(partition, n.step) if n.kind == "input" else None
         n.side = side
@@ -323,6 +304,28 @@ def _render(
             ax.text(n.x, n.y, n.label or " ", ha="center", va="center", fontsize=_FONT - 0.5,
                     zorder=7, gid=gid, bbox={"boxstyle": style, "facecolor": fill,
                                              "edgecolor": "#222222", "linewidth": 0.7})
+
+
+def _dim_label(canvas: _Canvas, layout: Layout, e: Any, is_cut: bool) -> None:
+    """Write a bond's dimension beside it: above a horizontal bond, right of a vertical one,
+    left of an open leg hanging down (its name is on the right)."""
+    x, y, orient = e.label_point()
+    if e.leg and layout.style == "unrolled":
+        (xa, ya), (xb, yb) = e.points[0], e.points[-1]
+        if abs(xa - xb) > abs(ya - yb):  # pointing left
+            x, y, orient = (xa + xb) / 2 - 0.04, ya, "h"
+        else:
+            x, y, orient = xa - 0.085, ya + 0.045, "left"
+    kw: dict[str, Any] = {"fontsize": _FONT if is_cut else _FONT - 1.5, "zorder": 6,
+                          "color": COLORS["cut"] if is_cut else "#777777",
+                          "fontweight": "bold" if is_cut else "normal",
+                          "gid": canvas.gid("dim", **{"class": "dim" + (" cut" if is_cut else "")})}
+    if orient == "h":
+        canvas.ax.text(x, y + 0.035, str(e.dim), ha="center", va="bottom", **kw)
+    elif orient == "v":
+        canvas.ax.text(x + 0.045, y, str(e.dim), ha="left", va="center", **kw)
+    else:
+        canvas.ax.text(x + 0.045, y, str(e.dim), ha="right", va="center", **kw)
 
 
 def _header(canvas: _Canvas, title: str, lines: Iterable[tuple[str, str]], key: list[tuple]) -> None:
@@ -355,19 +358,26 @@ def _key_rows(layout: Layout, partition: Partition | None, cut: bool, kinds: set
     if "delta" in kinds:
         key.append(("copy tensor δ (⊙)", {"marker": "o", "color": "black", "lw": 0, "markersize": 5}))
     if "merge" in kinds:
-        key.append(("merge (+ or ⋆ general)", {"marker": "o", "color": "#222222", "lw": 0,
-                                               "markerfacecolor": "white", "markersize": 7}))
+        key.append(("merge: + additive, MI general", {"marker": "o", "color": "#222222", "lw": 0,
+                                                      "markerfacecolor": "white", "markersize": 7}))
     if "weight" in kinds:
         box = {"marker": "s", "color": "#222222", "lw": 0, "markersize": 8, "markeredgewidth": 0.7}
         key.append(("$W^I$ input weight", box | {"markerfacecolor": COLORS["input-weight"]}))
         key.append(("$W^H$ hidden weight", box | {"markerfacecolor": COLORS["hidden-weight"]}))
+    roles = {n.role for n in layout.nodes.values() if n.kind == "initial"}
+    if roles:
+        text = {"ones": "1", "zeros": "0", "state": "$h^0$"}
+        shown = ", ".join(text[r] for r in ("ones", "zeros", "state") if r in roles)
+        key.append((f"initial hidden term ({shown})", {"marker": "s", "color": "#222222", "lw": 0,
+                                                       "markersize": 8, "markeredgewidth": 0.7,
+                                                       "markerfacecolor": COLORS["initial"]}))
     if partition is not None:
         key.append(("start inputs", {"color": COLORS["start"], "lw": 1.5}))
         key.append(("end inputs", {"color": COLORS["end"], "lw": 1.5}))
     if cut:
         key.append(("min-cut bond", {"color": COLORS["cut"], "lw": 2.6}))
     if layout.bands:
-        key.append(("copy of a sub-network", {"marker": "s", "lw": 0, "markersize": 9,
+        key.append(("copy of a sub-network ($h^{t,l}$ it computes)", {"marker": "s", "lw": 0, "markersize": 9,
                                              "markerfacecolor": COLORS["band"][0],
                                              "markeredgecolor": "#c9d3df"}))
     return key
@@ -603,6 +613,3 @@ def network_svg(network: TensorNetwork, **options: Any) -> str | None:
     drawing.figure.clear()
     return text
 
-
-def _names(nodes: Iterable[Hashable]) -> list[str]:  # pragma: no cover - debugging aid
-    return [str(n) for n in nodes]

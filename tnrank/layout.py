@@ -62,8 +62,7 @@ PITCH = 0.58  # row to row otherwise
 SIDE = 0.26  # offset of the 2nd, 3rd ... source bond of one W^I
 LEFT = 1.3  # margin left of column 0 (row labels)
 RIGHT = 0.85  # margin right of the last column (output)
-TOP = 0.55  # above the top row (output)
-BOTTOM = 0.25
+BOTTOM = 0.15
 
 
 @dataclass
@@ -224,7 +223,7 @@ def node_label(attrs: dict, name: Hashable) -> str:
     if kind == "output":
         return "$w^O$"
     if kind == "merge":
-        return "$+$" if role == "additive" else "$\\star$"
+        return "+" if role == "additive" else "MI"
     if kind == "input":
         step = attrs.get("step")
         return f"$x^{_sup(str(step + 1))}$" if step is not None else ""
@@ -393,7 +392,7 @@ def _unrolled(network: TensorNetwork, T: int) -> Layout:
                                   [(a.x, a.y), (b.x, b.y)], leg=True))
     xs = [n.x for n in lay.nodes.values()]
     ys = [n.y for n in lay.nodes.values()] + [b.y0 for b in bands]
-    lay.shift(0.0, -min(ys) + BOTTOM + 0.1)
+    lay.shift(0.0, -min(ys) + BOTTOM)
     lay.width = max(xs) + RIGHT
     lay.height = max(n.y for n in lay.nodes.values()) + 0.3
     return lay
@@ -489,11 +488,9 @@ def _layered(network: TensorNetwork) -> Layout:
         a, b = lay.nodes[u], lay.nodes[v]
         pts = [(a.x, a.y), (b.x, b.y)]
         if abs(a.y - b.y) < 1e-9 and abs(order[u] - order[v]) > 1:  # would run through others: arc
-            mid = (a.x + b.x) / 2
             lift = 0.12 + 0.06 * abs(order[u] - order[v])
             pts = [(a.x + (b.x - a.x) * s, a.y + lift * 4 * s * (1 - s)) for s in
                    (0, 0.1, 0.25, 0.4, 0.5, 0.6, 0.75, 0.9, 1)]
-            del mid
         lay.edges.append(EdgePath(bond.name, (u, v), bond.dim, pts))
     for leg in legs:
         a, b = lay.nodes[leg.name], lay.nodes[leg.tensor]
