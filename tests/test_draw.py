@@ -18,7 +18,17 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from tnrank import Architecture, Layer, Partition, TnrankError, certify, min_cut, mincut_bound, unroll
+from tnrank import (
+    Architecture,
+    Layer,
+    Partition,
+    TensorNetwork,
+    TnrankError,
+    certify,
+    min_cut,
+    mincut_bound,
+    unroll,
+)
 from tnrank.archfile import load
 from tnrank.cli import main
 from tnrank.draw import draw_architecture, draw_cell, draw_network, network_svg
@@ -269,6 +279,8 @@ def test_too_large_networks_are_refused_with_a_hint():
         assert "--compact" in str(err.value) and "smaller T" in str(err.value)
         assert "\n" not in str(err.value)
     assert network_svg(unroll(rac(3, 2, 2), 12)) is None
+    with pytest.raises(TnrankError, match="nothing to draw"):
+        draw_network(TensorNetwork("empty"))
     draw_architecture(rac(3, 2, 2), 8)  # the largest depth-3 network drawn
 
 

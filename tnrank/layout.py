@@ -526,6 +526,8 @@ def network_layout(network: TensorNetwork) -> Layout:
     True
     """
     n_tensors = len(network.tensors)
+    if n_tensors == 0:
+        raise TnrankError(f"{network.name or 'the network'} has no tensors; there is nothing to draw")
     if n_tensors > MAX_TENSORS:
         raise TnrankError(_too_large(network, f"{n_tensors:,} tensors (more than {MAX_TENSORS:,})"))
     if _is_unrolled(network):
@@ -534,7 +536,7 @@ def network_layout(network: TensorNetwork) -> Layout:
     else:
         lay = _layered(network)
     if lay.width > MAX_WIDTH or lay.height > MAX_HEIGHT:
-        raise TnrankError(_too_large(network, f"a {lay.width:.0f} × {lay.height:.0f} inch drawing "
+        raise TnrankError(_too_large(network, f"a {lay.width:.1f} × {lay.height:.1f} inch drawing "
                                      f"(more than {MAX_WIDTH:.0f} × {MAX_HEIGHT:.0f})"))
     return lay
 
