@@ -228,7 +228,7 @@ def _render(
     label_bonds: bool,
     partition: Partition | None,
 ) -> None:
-    from matplotlib.patches import Circle, Rectangle  # noqa: PLC0415
+    from matplotlib.patches import Rectangle  # noqa: PLC0415
 
     ax = canvas.ax
     outer = 0
@@ -285,7 +285,7 @@ def _render(
         gid = canvas.gid("node", **{"class": " ".join(classes), "data_name": n.name,
                                     "data_step": n.step, "data_layer": n.layer, "data_copy": n.copy})
         if n.kind == "delta":
-            ax.add_patch(Circle((n.x, n.y), 0.055, facecolor="black", edgecolor="black", zorder=7, gid=gid))
+            ax.plot([n.x], [n.y], "o", ms=7.9, color="black", zorder=7, gid=gid)  # one SVG marker def
         elif n.kind == "input":  # the label of an open leg, right of its end
             color = "#222222" if side is None else COLORS["start" if side == 0 else "end"]
             if n.anchor == "right":
