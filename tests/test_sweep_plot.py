@@ -84,3 +84,26 @@ def test_interrupted_sweep_saves_what_is_done(tmp_path, monkeypatch, capsys):
 def test_bad_sweep_input(extra, fragment, capsys):
     assert main(ARGS + extra) == 2
     assert fragment in capsys.readouterr().err
+
+
+def test_markers_tell_exact_generic_and_bounded_points_apart():
+    from pathlib import Path
+
+    from tnrank.cli.sweep import load_results
+
+    data = load_results(str(Path(__file__).resolve().parents[1] / "docs" / "figures" / "sweep-R2-M2.json"))
+    fig = plot_sweep(data["rows"])
+    ax = fig.axes[0]
+    lines = {line.get_gid(): line for line in ax.get_lines() if line.get_gid()}
+    seen = set()
+    for r in data["rows"]:
+        sep = r["separation"]
+        point = lines[f"point-depth{r['L']}-T{r['T']}-{'exact' if sep['exact'] else 'bounded'}"]
+        expected = "full" if sep["exact"] else ("bottom" if sep["status"] == "generic-whp" else "none")
+        assert point.get_fillstyle() == expected
+        seen.add(expected)
+    assert {"full", "bottom"} <= seen
+    for depth in (1, 2, 3):  # bounds lie under the ranks: a bound equal to the rank stays visible
+        bound, rank = lines[f"degree-bound-depth{depth}"], lines[f"rank-depth{depth}"]
+        assert bound.get_zorder() < rank.get_zorder() and bound.get_linewidth() > rank.get_linewidth()
+    assert ax.yaxis.get_major_formatter()(1000, 0) == "1,000"

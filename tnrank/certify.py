@@ -256,6 +256,12 @@ class Report:
     def __str__(self) -> str:
         return self.format()
 
+    def _repr_html_(self) -> str:
+        """A small HTML table, shown by Jupyter."""
+        from .report_format import format_report_html
+
+        return format_report_html(self)
+
 
 def _best(bounds: dict[str, int]) -> tuple[int, str]:
     ranked = sorted(bounds.items(), key=lambda kv: (kv[1], _BOUND_ORDER.index(kv[0])

@@ -414,6 +414,13 @@ class TensorNetwork:
     def __repr__(self) -> str:
         return f"<TensorNetwork {self.summary()}>"
 
+    def _repr_svg_(self) -> str | None:
+        """The drawing of :func:`tnrank.draw.draw_network`, shown by Jupyter (None when the
+        network is too large to draw legibly: Jupyter then shows the text)."""
+        from .draw import network_svg
+
+        return network_svg(self)
+
     # ------------------------------------------------------------------ files
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form (the file format); inverse of :meth:`from_dict`."""

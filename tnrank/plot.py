@@ -87,10 +87,12 @@ def plot_sweep(
 
     Notes
     -----
-    Filled markers are exact ranks; hollow markers are certified lower bounds,
-    with a thin bar up to the best upper bound. Dashed lines in a depth's color
-    are its state-degree bound; dotted black/colored lines are the paper's
-    Theorem 1 and conjecture.
+    Filled markers are exact ranks; half-filled markers are generic values
+    with high probability (``generic-whp``) and hollow markers certified lower
+    bounds, each with a thin bar up to the best upper bound. Dashed lines in a
+    depth's colour are its state-degree bound, dotted lines the paper's
+    Theorem 1 or conjecture; both are drawn wide and light under the ranks, so
+    a bound that equals the rank shows as a halo around its line.
     """
     if quantity not in ("separation", "grid"):
         raise TnrankError(f"quantity {quantity!r} is unknown; use separation or grid")
@@ -104,55 +106,75 @@ def plot_sweep(
     matplotlib.use("Agg", force=False)
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
+    from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
-    fig = Figure(figsize=(7.5, 4.6), layout="constrained")
+    fig = Figure(figsize=(9.5, 5.2), layout="constrained")
     ax = fig.add_subplot()
     ax.set_yscale("log")
-    handles = []
+    handles: list[Any] = []
     all_T = sorted({p["T"] for pts in series.values() for p in pts})
     top = 1.0
     for i, (depth, pts) in enumerate(sorted(series.items())):
         color = _COLORS[i % len(_COLORS)]
         Ts = [p["T"] for p in pts]
         lows = [max(p["lower"], 1) for p in pts]
-        ax.plot(Ts, lows, "-", color=color, lw=1.8, zorder=3, gid=f"rank-depth{depth}")
+        handles.append(Line2D([], [], color=color, marker="o", lw=1.8,
+                              label=f"depth {depth}: certified rank"))
+        degree = [(p["T"], p["bounds"].get("state degree")) for p in pts if p["bounds"].get("state degree")]
+        if degree:
+            ax.plot([t for t, _ in degree], [v for _, v in degree], "--", color=color, lw=3.2, alpha=0.45,
+                    dashes=(3, 2), zorder=2, gid=f"degree-bound-depth{depth}")
+            handles.append(Line2D([], [], color=color, ls="--", lw=3.2, alpha=0.45, dashes=(3, 2),
+                                  label=f"depth {depth}: degree bound (upper bound)"))
+        theorem = [(p["T"], th) for p in pts for th in p["theorems"]]
+        if theorem:
+            name = theorem[0][1]["name"]
+            kind = "upper" if theorem[0][1]["kind"] == "upper" else "lower"
+            ax.plot([t for t, _ in theorem], [th["value"] for _, th in theorem], ":", color=color,
+                    lw=3.2, alpha=0.75, zorder=2, gid=f"paper-bound-depth{depth}")
+            named = name if "depth" in name else f"depth {depth}: {name}"
+            handles.append(Line2D([], [], color=color, ls=":", lw=3.2, alpha=0.75,
+                                  label=f"{named} ({kind} bound)"))
+        ax.plot(Ts, lows, "-", color=color, lw=1.5, zorder=3, gid=f"rank-depth{depth}")
         for p in pts:
             exact = p["lower"] == p["upper"]
-            ax.plot([p["T"]], [max(p["lower"], 1)], "o", ms=6, zorder=4, color=color,
-                    markerfacecolor=color if exact else "white", markeredgewidth=1.5,
+            fill = "full" if exact else ("bottom" if p.get("status") == "generic-whp" else "none")
+            ax.plot([p["T"]], [max(p["lower"], 1)], "o", ms=6, zorder=4, color=color, fillstyle=fill,
+                    markerfacecolor=color if fill != "none" else "white", markerfacecoloralt="white",
+                    markeredgewidth=1.4,
                     gid=f"point-depth{depth}-T{p['T']}-{'exact' if exact else 'bounded'}")
             if not exact:
                 hi = min(p["upper"], p["lower"] * 50)
                 ax.plot([p["T"], p["T"]], [max(p["lower"], 1), hi], "-", color=color, lw=0.8,
                         alpha=0.7, zorder=2)
-        handles.append(Line2D([], [], color=color, marker="o", lw=1.8, label=f"depth {depth}: certified"))
-        degree = [(p["T"], p["bounds"].get("state degree")) for p in pts if p["bounds"].get("state degree")]
-        if degree:
-            ax.plot([t for t, _ in degree], [v for _, v in degree], "--", color=color, lw=1.0, alpha=0.8,
-                    gid=f"degree-bound-depth{depth}")
-            handles.append(Line2D([], [], color=color, ls="--", lw=1.0, label=f"depth {depth}: degree bound"))
-        theorem = [(p["T"], th) for p in pts for th in p["theorems"]]
-        if theorem:
-            name = theorem[0][1]["name"]
-            kind = "≤" if theorem[0][1]["kind"] == "upper" else "≥"
-            ax.plot([t for t, _ in theorem], [th["value"] for _, th in theorem], ":", color=color,
-                    lw=2.0, alpha=0.9, gid=f"paper-bound-depth{depth}")
-            handles.append(Line2D([], [], color=color, ls=":", lw=2.0, label=f"{name} ({kind})"))
         top = max(top, max(lows), *(v for _, v in degree)) if degree else max(top, max(lows))
-    ax.set_ylim(0.8, top * 3)
-    ax.set_xticks(all_T)
+    ax.set_ylim(0.7, top * 3)
+    ax.yaxis.set_major_locator(LogLocator(base=10))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+    if len(all_T) <= 16:
+        ax.set_xticks(all_T)
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=16))
     ax.set_xlabel("sequence length T")
     label = "Start-End separation rank" if quantity == "separation" else "grid rank (Start-End)"
     ax.set_ylabel(label)
     ax.grid(True, which="major", alpha=0.3)
-    handles.append(Line2D([], [], color="gray", marker="o", lw=0, markerfacecolor="gray", label="exact"))
-    handles.append(Line2D([], [], color="gray", marker="o", lw=0, markerfacecolor="white",
-                          label="lower bound (bar: to upper)"))
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    gray = {"color": "#555555", "lw": 0, "marker": "o", "markeredgewidth": 1.4, "ms": 6}
+    handles += [
+        Line2D([], [], **gray, markerfacecolor="#555555", label="exact rank (proved)"),
+        Line2D([], [], **gray, fillstyle="bottom", markerfacecolor="#555555", markerfacecoloralt="white",
+               label="generic rank w.h.p. (bar: to upper bound)"),
+        Line2D([], [], **gray, markerfacecolor="white", label="certified lower bound (bar: to upper)"),
+    ]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8,
+              frameon=False, handlelength=2.6)
     if title is None:
         first = rows[0]
-        title = f"{label}, R = {first['R']}, M = {first['M']}"
-    ax.set_title(title, fontsize=11)
+        depths = ", ".join(str(d) for d in sorted(series))
+        title = (f"{label} of depth-L RACs (L = {depths}), R = {first['R']}, M = {first['M']}\n"
+                 "certified: exact ranks mod p (lower), degree and min-cut bounds (upper)")
+    ax.set_title(title, fontsize=10.5)
     if path is not None:
         save_figure(fig, path)
     return fig

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .certify import RankResult, Report
 
-__all__ = ["format_report", "format_table"]
+__all__ = ["format_report", "format_report_html", "format_table"]
 
 
 def format_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -75,6 +76,37 @@ def format_report(report: Report) -> str:
         "exact = proved value; w.p. = holds with the stated probability; float SVD = estimate only"
     )
     return "\n".join(lines)
+
+
+def format_report_html(report: Report) -> str:
+    """The report as a small HTML table (what Jupyter shows for a :class:`~tnrank.certify.Report`).
+
+    >>> from tnrank import Architecture, certify
+    >>> page = format_report_html(certify(Architecture.rac(depth=2, width=2, M=2), T=4))
+    >>> page.count("<tr>"), "<td>exact</td>" in page
+    (3, True)
+    """
+    arch, part = report.architecture, report.partition
+    esc = html.escape
+    head = "".join(f"<th>{h}</th>" for h in ("quantity", "lower", "upper", "upper source", "status"))
+    rows = []
+    for res in (report.grid, report.separation):
+        if res is None:
+            continue
+        cells = [res.quantity, f"{res.lower:,}", f"{res.upper:,}", res.upper_source, res.status]
+        rows.append("<tr>" + "".join(f"<td>{esc(str(c))}</td>" for c in cells) + "</tr>")
+    checks = "".join(
+        f"<li>{esc(c.bound.name)}: sep {'≤' if c.bound.kind == 'upper' else '≥'} {c.bound.value:,}"
+        f" → <b>{esc(c.verdict)}</b></li>" for c in report.theorems)
+    theorems = f"<ul>{checks}</ul>" if checks else f"<p>{esc(report.applicability or '')}</p>"
+    return (
+        '<div class="tnrank-report">'
+        f"<p><b>{esc(arch.describe())}</b><br/>T = {part.T}, partition {esc(part.name)} "
+        f"(start {esc(_steps(part.start))} | end {esc(_steps(part.end))}), seed {report.seed}, "
+        f"prime {report.prime}</p>"
+        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        f"{theorems}</div>"
+    )
 
 
 def _steps(steps: Sequence[int]) -> str:

@@ -38,6 +38,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     out.add_argument("--json", action="store_true", help="print one JSON object")
     out.add_argument("--markdown", action="store_true",
                      help="print the comparison as a Markdown document (as graphs/README.md)")
+    p.add_argument("--draw", metavar="FIGURE",
+                   help="one file and one T: also draw the unrolled network with the min-cut of "
+                   "the partition (.svg, .png or .pdf; see tnrank draw)")
     add_certify_options(p)
     p.set_defaults(func=run)
 
@@ -101,10 +104,19 @@ def run(args: argparse.Namespace) -> int:
         Partition.parse(args.partition, T)
     kwargs = certify_kwargs(args)
     say = progress_printer(args.quiet)
+    if args.draw is not None and (len(entries) != 1 or len(args.T) != 1 or args.markdown):
+        raise TnrankError("--draw draws one network: give one architecture file and one T "
+                          "(use tnrank draw for more)")
     if len(entries) == 1 and len(args.T) == 1 and not args.markdown:
         label, arch = entries[0]
+        if args.draw is not None:  # before the ranks: a bad path or size fails at once
+            from ..draw import draw_architecture  # noqa: PLC0415 - matplotlib on demand
+
+            drawing = draw_architecture(arch, args.T[0], args.draw, partition=args.partition, cut=True)
+            drawing.figure.clear()
+            if say is not None:
+                say(f"{args.draw}: {drawing.bound_text}")
         report = certify(arch, args.T[0], args.partition, progress=say, **kwargs)
-        # options that render the architecture or the report (diagrams) plug in here
         if args.json:
             print_json(analysis_dict(report, label))
         else:

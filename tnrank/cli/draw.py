@@ -1,0 +1,92 @@
+"""``tnrank draw``: the unrolled tensor network of a RAC or an architecture file, with its min-cut."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..archfile import load
+from ..architecture import Architecture
+from ..errors import TnrankError
+from ..plot import check_figure_path
+from .common import positive_int
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "draw",
+        help="draw an unrolled network (with its min-cut) or a folded cell, as SVG, PNG or PDF",
+        description="Draw the tensor network of a RAC (-L -R -M -T), of an architecture file, or of "
+        "a network file (--network): time left to right, layers bottom to top, inputs at the "
+        "bottom, start and end inputs coloured apart, copies of duplicated sub-networks on shaded "
+        "bands. --cut highlights the minimum cut of the partition and writes its bound; --compact "
+        "draws the folded recurrent cell instead. The format follows the suffix of -o.",
+    )
+    p.add_argument("file", nargs="?", metavar="FILE", help="an architecture file (TOML)")
+    p.add_argument("-L", "--depth", type=positive_int, help="number of layers")
+    p.add_argument("-R", "--width", type=positive_int, nargs="+",
+                   help="hidden channels: one value, or one per layer")
+    p.add_argument("-M", type=positive_int, help="number of representation functions")
+    p.add_argument("-T", type=positive_int, help="sequence length (not needed with --compact)")
+    p.add_argument("--network", metavar="NETWORK",
+                   help="a network file (JSON/TOML) or a shipped example: mps-8, tree-8, peps-3x3")
+    p.add_argument("-o", "--output", required=True, help="figure file: .svg, .png or .pdf")
+    p.add_argument("--partition", "--legs", dest="partition", default=None,
+                   help="start-end (default for even T), interleaved, or the start steps "
+                   "(0-based) such as 0,2,5; colours the inputs and chooses the cut")
+    p.add_argument("--cut", action="store_true", help="highlight the min-cut and write its bound")
+    p.add_argument("--compact", action="store_true", help="draw the folded recurrent cell")
+    p.add_argument("--title", help="figure title (default: the architecture's name)")
+    p.set_defaults(func=run)
+
+
+def _architecture(args: argparse.Namespace) -> Architecture:
+    flags = [o for o, v in (("-L", args.depth), ("-R", args.width), ("-M", args.M)) if v is not None]
+    if args.file is not None:
+        if flags:
+            raise TnrankError(f"give either an architecture file or -L/-R/-M, not both ({', '.join(flags)} "
+                              f"given with {args.file})")
+        return load(args.file)
+    missing = [o for o in ("-L", "-R", "-M") if o not in flags]
+    if missing:
+        raise TnrankError(f"missing {', '.join(missing)}; give -L -R -M -T for a RAC, an architecture "
+                          "file, or --network FILE")
+    width = args.width[0] if len(args.width) == 1 else args.width
+    return Architecture.rac(args.depth, width, args.M)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..draw import draw_architecture, draw_cell, draw_network  # noqa: PLC0415 - matplotlib
+
+    check_figure_path(args.output)
+    if args.network is not None:
+        others = [o for o, v in (("FILE", args.file), ("-L", args.depth), ("-R", args.width),
+                                 ("-M", args.M), ("-T", args.T)) if v is not None]
+        if others or args.compact:
+            given = ", ".join(others + (["--compact"] if args.compact else []))
+            raise TnrankError(f"--network draws a network file as it is; leave out {given}")
+        from .bound import _load  # noqa: PLC0415
+
+        net = _load(args.network)
+        drawing = draw_network(net, args.output, partition=args.partition, cut=args.cut,
+                               title=args.title)
+        what = net.summary()
+    else:
+        arch = _architecture(args)
+        if args.compact:
+            if args.cut:
+                raise TnrankError("--cut needs the unrolled network; leave out --compact")
+            drawing = draw_cell(arch, args.output, title=args.title)
+            what = f"{arch.name or 'architecture'}: folded cell of {arch.depth} layer(s)"
+        else:
+            if args.T is None:
+                raise TnrankError("give -T to draw the unrolled network, or --compact for the folded cell")
+            drawing = draw_architecture(arch, args.T, args.output, partition=args.partition,
+                                        cut=args.cut, title=args.title)
+            what = f"{arch.name or 'architecture'}, T={args.T}: {len(drawing.layout.nodes):,} nodes"
+    line = f"{Path(args.output)}: {what}"
+    if drawing.bound_text:
+        line += f"; {drawing.bound_text}"
+    print(line)
+    return 0
+
