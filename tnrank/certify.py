@@ -274,6 +274,19 @@ def _failure(r: int, degree: int, prime: int) -> float:
     return min(1.0, (r + 1) * degree / prime)
 
 
+def _ticker(say: Progress, label: str, every: float = 5.0) -> Callable[[int, int], None]:
+    """Block progress as a line at most every ``every`` seconds (long matrices only)."""
+    last = [time.perf_counter()]
+
+    def tick(done: int, total: int) -> None:
+        now = time.perf_counter()
+        if now - last[0] >= every and done < total:
+            last[0] = now
+            say(f"{label}: {100 * done // total}% of the entries of this matrix")
+
+    return tick
+
+
 def _grow(
     build: Callable[[np.ndarray, np.ndarray], np.ndarray],
     draw: Callable[[int, int], tuple[np.ndarray, np.ndarray]],
@@ -488,7 +501,7 @@ def _certify_grid(arch, part, runs, mode, bounds, max_entries, max_samples, floa
         w = random_weights(arch, seed=s, prime=p)
         if full:
             say(f"grid: building the full {rows}×{cols} matricization mod {p}")
-            G = grid_matrix(w, part, max_entries=max_entries)
+            G = grid_matrix(w, part, max_entries=max_entries, progress=_ticker(say, "grid"))
             r = rank_mod_p(G, p)
             say(f"grid: rank {r} mod {p}")
             if i == 0 and float_check and min(G.shape) <= MAX_FLOAT_SVD:
@@ -498,7 +511,7 @@ def _certify_grid(arch, part, runs, mode, bounds, max_entries, max_samples, floa
             rng = np.random.default_rng([s, 2])
             cap = min(max_samples, rows, cols)
             draw = _template_draw(arch.M, part, rng, cap)
-            build = lambda a, b, w=w: sample_matrix(w, part, a, b)  # noqa: E731
+            build = lambda a, b, w=w: sample_matrix(w, part, a, b, _ticker(say, "grid"))  # noqa: E731
             r, k, _Y, rr, cc = _grow(build, draw, p, upper, cap, _FIRST_K, say, "grid (sampled)")
             if i == 0 and float_check and k <= MAX_FLOAT_SVD:
                 Yf = sample_matrix(random_weights(arch, seed=s), part, rr.astype(float), cc.astype(float))
@@ -540,7 +553,7 @@ def _certify_separation(arch, part, runs, bounds, grid_result, max_samples, floa
         w = random_weights(arch, seed=s, prime=p)
         rng = np.random.default_rng([s, 1])
         draw = _random_draw(arch.M, part, rng, p)
-        build = lambda a, b, w=w: sample_matrix(w, part, a, b)  # noqa: E731
+        build = lambda a, b, w=w: sample_matrix(w, part, a, b, _ticker(say, "separation"))  # noqa: E731
         first = _FIRST_K if i == 0 else ks[0]
         cap = max_samples if i == 0 else ks[0]
         r, k, _Y, _r, _c = _grow(build, draw, p, upper, cap, first, say, "separation")
