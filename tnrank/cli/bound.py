@@ -7,7 +7,6 @@ import math
 from pathlib import Path
 from typing import Any
 
-from ..architecture import Architecture
 from ..bounds import theorem_bounds, upper_bounds
 from ..contract import matricization_rank
 from ..errors import TnrankError
@@ -27,7 +26,7 @@ from ..partition import Partition
 from ..report_format import format_table
 from ..unroll import MAX_NODES, unroll, unrolled_size
 from ..weights import PRIME
-from .common import positive_int, print_json
+from .common import add_rac_options, print_json, rac_from_args
 
 _SHOWN_EDGES = 12
 
@@ -40,11 +39,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "a partition beside every closed-form bound; or, with --network, min-cut bounds (and exact "
         "ranks with random cores) for a tensor network read from a JSON or TOML file.",
     )
-    p.add_argument("-L", "--depth", type=positive_int, help="number of layers")
-    p.add_argument("-R", "--width", type=positive_int, nargs="+",
-                   help="hidden channels: one value, or one per layer")
-    p.add_argument("-M", type=positive_int, help="number of representation functions")
-    p.add_argument("-T", type=positive_int, help="sequence length")
+    add_rac_options(p, required=False)
     p.add_argument("--network", metavar="FILE",
                    help="a network file (JSON/TOML) or a shipped example: mps-8, tree-8, peps-3x3")
     p.add_argument("--partition", "--legs", dest="partition", default="start-end",
@@ -75,8 +70,7 @@ def run(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------- RAC
 def _run_rac(args: argparse.Namespace) -> int:
-    width = args.width[0] if len(args.width) == 1 else args.width
-    arch = Architecture.rac(args.depth, width, args.M)
+    arch = rac_from_args(args)
     part = Partition.parse(args.partition, args.T)
     nodes, bonds, legs = unrolled_size(arch, args.T)
     log2 = mincut_log2(arch, part)

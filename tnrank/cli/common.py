@@ -8,12 +8,15 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from ..architecture import Architecture
 from ..certify import GRID_MODES, MAX_SAMPLES
 from ..errors import TnrankError
 from ..grid import MAX_GRID_ENTRIES
 from ..weights import PRIME
 
 __all__ = [
+    "add_rac_options",
+    "rac_from_args",
     "add_certify_options",
     "certify_kwargs",
     "int_list",
@@ -48,6 +51,23 @@ def int_list(text: str) -> list[int]:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a number, a list such as 2,4,6 or a range such as 2..24"
         ) from None
+
+
+def add_rac_options(parser: argparse.ArgumentParser, required: bool = True,
+                    T_help: str = "sequence length") -> None:
+    """``-L -R -M -T``: the paper's RAC of one depth, width(s) and input size."""
+    parser.add_argument("-L", "--depth", type=positive_int, required=required, help="number of layers")
+    parser.add_argument("-R", "--width", type=positive_int, nargs="+", required=required,
+                        help="hidden channels: one value, or one per layer")
+    parser.add_argument("-M", type=positive_int, required=required,
+                        help="number of representation functions")
+    parser.add_argument("-T", type=positive_int, required=required, help=T_help)
+
+
+def rac_from_args(args: argparse.Namespace) -> Architecture:
+    """The RAC described by ``-L -R -M`` (one width, or one per layer)."""
+    width = args.width[0] if len(args.width) == 1 else args.width
+    return Architecture.rac(args.depth, width, args.M)
 
 
 def add_certify_options(parser: argparse.ArgumentParser) -> None:

@@ -9,7 +9,7 @@ from ..archfile import load
 from ..architecture import Architecture
 from ..errors import TnrankError
 from ..plot import check_figure_path
-from .common import positive_int
+from .common import add_rac_options, rac_from_args
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -23,11 +23,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "draws the folded recurrent cell instead. The format follows the suffix of -o.",
     )
     p.add_argument("file", nargs="?", metavar="FILE", help="an architecture file (TOML)")
-    p.add_argument("-L", "--depth", type=positive_int, help="number of layers")
-    p.add_argument("-R", "--width", type=positive_int, nargs="+",
-                   help="hidden channels: one value, or one per layer")
-    p.add_argument("-M", type=positive_int, help="number of representation functions")
-    p.add_argument("-T", type=positive_int, help="sequence length (not needed with --compact)")
+    add_rac_options(p, required=False, T_help="sequence length (not needed with --compact)")
     p.add_argument("--network", metavar="NETWORK",
                    help="a network file (JSON/TOML) or a shipped example: mps-8, tree-8, peps-3x3")
     p.add_argument("-o", "--output", required=True, help="figure file: .svg, .png or .pdf")
@@ -51,8 +47,7 @@ def _architecture(args: argparse.Namespace) -> Architecture:
     if missing:
         raise TnrankError(f"missing {', '.join(missing)}; give -L -R -M -T for a RAC, an architecture "
                           "file, or --network FILE")
-    width = args.width[0] if len(args.width) == 1 else args.width
-    return Architecture.rac(args.depth, width, args.M)
+    return rac_from_args(args)
 
 
 def run(args: argparse.Namespace) -> int:

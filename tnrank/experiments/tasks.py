@@ -17,6 +17,7 @@ seed, never on the run, so every depth is scored on the same sequences.
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,7 +55,7 @@ def _whole(value: object, what: str, low: int) -> int:
     return int(value)
 
 
-class Task:
+class Task(ABC):
     """What both tasks share: fixed evaluation sets and seeded training batches."""
 
     name: str
@@ -63,8 +64,9 @@ class Task:
     length: int     # T
     per_step: bool  # targets at every step (copying) or at the last step only (ses)
 
+    @abstractmethod
     def sample(self, batch: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        raise NotImplementedError
+        """A random training batch ``(inputs, targets)``."""
 
     def fixed_set(self, size: int, which: str) -> tuple[np.ndarray, np.ndarray]:
         """The fixed ``"validation"`` or ``"test"`` set: ``size`` sequences that
@@ -81,11 +83,13 @@ class Task:
         while True:
             yield self.sample(batch, rng)
 
+    @abstractmethod
     def _key(self) -> tuple[int, ...]:
-        raise NotImplementedError
+        """The task's sizes, mixed into every seed."""
 
+    @abstractmethod
     def _sample(self, batch, rng, balanced):
-        raise NotImplementedError
+        """``batch`` sequences; ``balanced`` fixes equal class counts (evaluation sets)."""
 
 
 class CopyingTask(Task):
