@@ -40,6 +40,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "ranks with random cores) for a tensor network read from a JSON or TOML file.",
     )
     add_rac_options(p, required=False)
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="accepted for symmetry with the other commands (this one prints no progress)")
     p.add_argument("--network", metavar="FILE",
                    help="a network file (JSON/TOML) or a shipped example: mps-8, tree-8, peps-3x3")
     p.add_argument("--partition", "--legs", dest="partition", default="start-end",

@@ -24,6 +24,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("file", nargs="?", metavar="FILE", help="an architecture file (TOML)")
     add_rac_options(p, required=False, T_help="sequence length (not needed with --compact)")
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="accepted for symmetry with the other commands (this one prints no progress)")
     p.add_argument("--network", metavar="NETWORK",
                    help="a network file (JSON/TOML) or a shipped example: mps-8, tree-8, peps-3x3")
     p.add_argument("-o", "--output", required=True, help="figure file: .svg, .png or .pdf")

@@ -42,8 +42,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                              "preset (default: small).")
         q.add_argument("--preset", choices=sorted(PRESETS[task]), default="small",
                        help="sweep sizes: small (~20 min on 2 CPU cores) or paper (default small)")
-        flag = "--delays" if task == "copying" else "--lengths"
-        q.add_argument(flag, dest="values", type=int, nargs="+", metavar=VALUE_NAMES[task],
+        flags = ("--delays", "-B") if task == "copying" else ("--lengths", "-T")
+        q.add_argument(*flags, dest="values", type=int, nargs="+", metavar=VALUE_NAMES[task],
                        help="delays B (blanks between data and marker)" if task == "copying"
                        else "even sequence lengths T")
         q.add_argument("-L", "--depth", dest="depths", type=positive_int, nargs="+", metavar="L",
