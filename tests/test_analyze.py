@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from interrupts import interrupt_on_call
 from oracle import naive_grid, rank_mod_p_naive
 
 import tnrank.cli.analyze
@@ -105,15 +106,7 @@ def test_markdown_is_a_document_with_links_and_the_command(tmp_path, capsys, mon
 
 
 def test_interrupted_comparison_keeps_the_rows_done(capsys, monkeypatch):
-    real, calls = tnrank.compare.certify, []
-
-    def flaky(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 3:
-            raise KeyboardInterrupt
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(tnrank.compare, "certify", flaky)
+    interrupt_on_call(monkeypatch, tnrank.compare, 3)
     code, out, err = run(capsys, "analyze", GRAPHS / "shallow_rac.toml", GRAPHS / "linear_rnn.toml",
                          "-T", "2", "4", "-q")
     assert code == 130 and "interrupted after 2 of 4 reports" in err

@@ -3,6 +3,7 @@ import subprocess
 import sys
 
 import pytest
+from interrupts import interrupt_on_call
 
 import tnrank.bounds
 import tnrank.verify
@@ -51,16 +52,7 @@ def test_verify_exits_nonzero_when_a_bound_is_violated(capsys, monkeypatch):
 
 
 def test_verify_keeps_rows_done_when_interrupted(capsys, monkeypatch):
-    real = tnrank.verify.certify
-    calls = []
-
-    def flaky(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 2:
-            raise KeyboardInterrupt
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(tnrank.verify, "certify", flaky)
+    interrupt_on_call(monkeypatch, tnrank.verify, 2)
     code, out, err = run(capsys, "verify", "-L", "1", "-M", "2", "-R", "2", "-T", "2", "4", "6", "-q")
     assert code == 130
     assert "1 of 3 configurations" in out and "interrupted after 1 of 3" in err

@@ -2,6 +2,7 @@ import json
 import xml.etree.ElementTree as ET
 
 import pytest
+from interrupts import interrupt_on_call
 
 import tnrank.verify
 from tnrank.cli import main
@@ -56,16 +57,7 @@ def test_csv_has_one_row_per_point(results):
 
 
 def test_interrupted_sweep_saves_what_is_done(tmp_path, monkeypatch, capsys):
-    real = tnrank.verify.certify
-    calls = []
-
-    def flaky(*a, **k):
-        calls.append(1)
-        if len(calls) == 3:
-            raise KeyboardInterrupt
-        return real(*a, **k)
-
-    monkeypatch.setattr(tnrank.verify, "certify", flaky)
+    interrupt_on_call(monkeypatch, tnrank.verify, 3)
     code = main(ARGS + ["--json", str(tmp_path / "part.json")])
     data = json.loads((tmp_path / "part.json").read_text())
     assert code == 130 and data["complete"] is False and len(data["rows"]) == 2
