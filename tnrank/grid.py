@@ -11,7 +11,6 @@ most significant); its rank is a lower bound on the separation rank.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
@@ -20,6 +19,7 @@ import numpy as np
 from .errors import TnrankError
 from .evaluate import Circuit
 from .partition import Partition
+from .threads import get_threads
 from .weights import Weights
 
 __all__ = [
@@ -36,8 +36,6 @@ __all__ = [
 MAX_GRID_ENTRIES = 2**25
 # target number of elements of one working array (keeps arrays in cache-sized blocks)
 _BLOCK = 2**15
-# threads for independent blocks (numpy's element-wise loops release the GIL)
-_WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 Progress = Callable[[int, int], None]
 
@@ -272,7 +270,7 @@ def _in_parallel(work: Callable[[int], None], items: range, progress: Progress |
     Ctrl-C cancels the blocks not yet started and re-raises in the caller.
     """
     total = len(items)
-    workers = min(_WORKERS, total)
+    workers = min(get_threads(), 4, total)
     if workers <= 1:
         for done, item in enumerate(items, start=1):
             work(item)
