@@ -34,9 +34,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "bound",
         help="min-cut and closed-form upper bounds (a RAC, or your own network file)",
-        description="Unroll a depth-L RAC into its tensor network and print the min-cut bound for "
-        "a partition beside every closed-form bound; or, with --network, min-cut bounds (and exact "
-        "ranks with random cores) for a tensor network read from a JSON or TOML file.",
+        description="Print the min-cut bound of a depth-L RAC's unrolled tensor network for a "
+        "partition beside every closed-form bound (the value from a dynamic programme over the "
+        "step-layer blocks; the network is built only to list the cut edges); or, with --network, "
+        "min-cut bounds (and exact ranks with random cores) for a tensor network read from a JSON "
+        "or TOML file.",
     )
     add_rac_options(p, required=False)
     p.add_argument("-q", "--quiet", action="store_true",
@@ -50,9 +52,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="with --network: also the exact matricization rank with random cores")
     p.add_argument("--seed", type=int, default=0, help="seed of the random cores (default 0)")
     p.add_argument("--cut-edges", action=argparse.BooleanOptionalAction, default=None,
-                   help="for a RAC: list the edges of a minimum cut, built from the unrolled network by "
-                   f"max-flow (default: only for networks up to {LISTED_NODES:,} nodes; otherwise the "
-                   "min-cut value comes from a dynamic programme without building the network)")
+                   help="for a RAC: build the unrolled network and list the edges of a minimum cut "
+                   f"found by max-flow (default: for networks of at most {LISTED_NODES:,} nodes; "
+                   "otherwise the min-cut value alone, from a dynamic programme without the network)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)
 
