@@ -19,6 +19,7 @@ the output reading the top layer, and the initial-state convention
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -37,6 +38,8 @@ INITIAL_STATES = ("ones", "zeros", "state")
 #: Largest width (hidden channels or M) tnrank accepts; larger is almost
 #: surely a typo and would exhaust memory long before producing a rank.
 MAX_WIDTH = 100_000
+#: Largest number of layers.
+MAX_DEPTH = 1_000
 
 
 def _check_size(value: object, what: str, fix: str = "") -> int:
@@ -126,6 +129,11 @@ class Architecture:
             layers = [layers]
         if not layers:
             problems.append("an architecture needs at least one layer (depth >= 1)")
+        elif len(layers) > MAX_DEPTH:
+            raise TnrankError(
+                f"depth {len(layers):,} is larger than tnrank's limit of {MAX_DEPTH:,} layers; "
+                "no rank or bound of such a circuit can be computed"
+            )
         built: list[Layer] = []
         for k, layer in enumerate(layers, start=1):
             if not isinstance(layer, Layer):
@@ -146,7 +154,8 @@ class Architecture:
                 )
             )
         names = [layer.name for layer in built]
-        for dup in sorted({n for n in names if names.count(n) > 1}):
+        name_set = set(names)
+        for dup in sorted(n for n, c in Counter(names).items() if c > 1):
             problems.append(f"layer name {dup!r} is used twice; give each layer its own name")
         if INPUT in names:
             problems.append(f"{INPUT!r} is reserved for the raw input; rename that layer")
@@ -157,10 +166,10 @@ class Architecture:
                     f"use one of {', '.join(INTEGRATIONS)}"
                 )
             for src in layer.sources:
-                if src != INPUT and src not in names:
+                if src != INPUT and src not in name_set:
                     problems.append(
                         f"layer {layer.name!r}: source {src!r} does not exist; "
-                        f"sources are {INPUT!r} or one of {', '.join(names)}"
+                        f"sources are {INPUT!r} or one of {_some(names)}"
                     )
                 if src == layer.name:
                     problems.append(
@@ -169,9 +178,9 @@ class Architecture:
                     )
         output = tuple(output) or ((built[-1].name,) if built else ())
         for out in output:
-            if out not in names:
+            if out not in name_set:
                 problems.append(
-                    f"output reads {out!r}, which is not a layer; use one of {', '.join(names)}"
+                    f"output reads {out!r}, which is not a layer; use one of {_some(names)}"
                 )
         if len(set(output)) != len(output):
             problems.append("output lists a layer twice; list each layer once")
@@ -373,4 +382,10 @@ def _topological_order(layers: Sequence[Layer]) -> tuple[tuple[int, ...], list[s
                 stack.append((nxt, iter(deps[nxt])))
                 path.append(nxt)
     return tuple(order), []
+
+
+def _some(names: Sequence[str], limit: int = 8) -> str:
+    """The first ``limit`` names, then how many more."""
+    shown = ", ".join(names[:limit])
+    return shown if len(names) <= limit else f"{shown}, ... ({len(names) - limit:,} more)"
 
