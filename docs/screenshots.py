@@ -77,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--width", type=int, default=1280, help="window width in px (default: %(default)s)")
     parser.add_argument("--height", type=int, default=2400, help="window height in px (default: %(default)s)")
     parser.add_argument("--html", type=Path, default=HTML, help="built site (default: docs/_build/html)")
-    parser.add_argument("--out", type=Path, default=OUT, help="folder for the PNGs (default: docs/_build/screenshots)")
+    parser.add_argument("--out", type=Path, default=OUT,
+                        help="folder for the PNGs (default: docs/_build/screenshots)")
     parser.add_argument("--no-build", action="store_true", help="use the site already built")
     args = parser.parse_args(argv)
     browser = find_browser()

@@ -107,6 +107,30 @@ def test_site_loads_nothing_from_the_network(site):
     assert not problems, "the site needs the network or misses files:\n" + "\n".join(problems[:20])
 
 
+def test_site_check_finds_external_assets(tmp_path):
+    """The checker itself: a CDN script, a remote font and a missing local file are caught."""
+    (tmp_path / "_static").mkdir()
+    (tmp_path / "_static" / "local.css").write_text(
+        "/* url(https://ignored.example/in-comment.css) */\n"
+        "@font-face { src: url('//fonts.example/f.woff2'), url(data:font/woff2;base64,AAAA); }\n"
+        ".a { background: url(\"img/missing.png\") }\n")
+    (tmp_path / "page.html").write_text(
+        '<html><head><script src="https://cdn.example/mathjax.js"></script>'
+        '<script src="_static/here.js"></script>'
+        '<link rel="stylesheet" href="_static/local.css"><link rel="next" href="https://x.example/">'
+        '</head><body style="background: url(http://img.example/bg.png)"></body></html>')
+    (tmp_path / "_static" / "here.js").write_text("")
+    problems = site_check.external_assets(tmp_path)
+    assert sorted(problems) == sorted([
+        "page.html: external https://cdn.example/mathjax.js",
+        "page.html: external http://img.example/bg.png",
+        "_static/local.css: external //fonts.example/f.woff2",
+        "_static/local.css: missing img/missing.png",
+    ])
+    assert round(site_check.contrast("#000000", "#ffffff"), 1) == 21.0
+    assert round(site_check.contrast("#767676", "#ffffff"), 2) == 4.54  # WCAG's AA grey
+
+
 def test_code_blocks_are_readable(site):
     """Every colour in highlighted code and console output meets WCAG AA (4.5:1) on its block."""
     low = site_check.low_contrast_code(site)
@@ -121,7 +145,7 @@ def test_math_in_headings_renders_in_navigation(site):
     checked = 0
     for page in pages:
         links = site_check.navigation_links(page)
-        for section, heading in site_check.headings_with_math(page).items():
+        for section in site_check.headings_with_math(page):
             if section in links:  # the panel lists the first levels only
                 checked += 1
                 assert 'class="math' in links[section], f"{page.name}#{section}: {links[section]}"

@@ -1,16 +1,16 @@
-"""Unroll a recurrent arithmetic circuit into a tensor network.
+r"""Unroll a recurrent arithmetic circuit into a tensor network.
 
 **Depth 1** gives the Tensor Train (MPS) of Levine et al. (arXiv:1710.09431,
-Sec. 3): one copy tensor ``δ`` per step joined by ``W^H`` along the chain, each
-reading its input through ``W^I``.
+Sec. 3): one copy tensor :math:`\delta` per step joined by :math:`W^H` along the
+chain, each reading its input through :math:`W^I`.
 
-**Depth ≥ 2**: a tensor network cannot copy a vector, so every *use* of a
-hidden state ``h^{t,l}`` (by the next step of its layer, by each layer that
-reads it at step ``t``, by the output) gets its own copy of the whole
+**Depth** :math:`L \ge 2`: a tensor network cannot copy a vector, so every *use* of a
+hidden state :math:`h^{t,l}` (by the next step of its layer, by each layer that
+reads it at step :math:`t`, by the output) gets its own copy of the whole
 sub-network computing it. The network is a tree whose open legs are the copies
-of the inputs: in a depth-2 RAC, input ``x^t`` (1-based) appears ``T − t + 1``
-times, and the number of nodes grows like ``C(T + L, L)``. Nodes carry the step
-``t`` and layer ``l`` of the state they compute and the index of their copy.
+of the inputs: in a depth-2 RAC, input :math:`x^t` (1-based) appears
+:math:`T - t + 1` times, and the number of nodes grows like :math:`\binom{T + L}{L}`.
+Nodes carry the step :math:`t` and layer :math:`l` of the state they compute and the index of their copy.
 
 **Sums.** Contraction is multilinear in the vectors plugged into the legs, but
 additive and general integrations, several sources of one layer (concatenated,
