@@ -48,6 +48,9 @@ copybutton_prompt_text = r">>> |\.\.\. |\$ "
 copybutton_prompt_is_regexp = True
 copybutton_only_copy_prompt_lines = True
 
+# pydata-sphinx-theme (numpy, networkx): at 1280 px it keeps the site navigation, a content
+# column wide enough for the results tables and the on-this-page panel all on screen, and it
+# serves every asset (fonts included) from _static
 html_theme = "pydata_sphinx_theme"
 html_title = "tnrank"  # the version is its own navbar item (_templates/version.html)
 templates_path = ["_templates"]
@@ -60,11 +63,11 @@ html_theme_options = {
     "navbar_end": ["theme-switcher"],
     "header_links_before_dropdown": 6,
     "secondary_sidebar_items": ["page-toc"],
-    "show_toc_level": 2,
+    "show_toc_level": 1,  # deeper levels unfold as the reader scrolls to them
     "footer_start": ["tnrank-footer"],
     "footer_end": ["sphinx-version", "theme-version"],
     "navigation_with_keys": False,
-    "icon_links": [],
+    "icon_links": [],  # the project publishes no repository address yet: no link rather than a guess
     # high-contrast highlighting: console output (the results tables) keeps the text colour
     "pygments_light_style": "a11y-high-contrast-light",
     "pygments_dark_style": "a11y-high-contrast-dark",
