@@ -14,8 +14,8 @@ the sources of layer :math:`l` at step :math:`t`) and the hidden term
         \alpha \odot a^{t,l} \odot b^{t,l} + \beta_1 \odot a^{t,l}
             + \beta_2 \odot b^{t,l} + \text{bias} & \text{(general)}
     \end{cases}
-    \qquad
-    y = \sum_{l \in \text{output}} \langle w^{O,l}, h^{T,l} \rangle .
+
+and outputs :math:`y = \sum_{l \in \text{output}} \langle w^{O,l}, h^{T,l} \rangle`.
 
 The paper's RAC (Levine, Sharir, Ziv & Shashua, arXiv:1710.09431, Sec. 2)
 is the special case of multiplicative layers, each fed by the layer below,
