@@ -162,7 +162,7 @@ def plot_sweep(
         ax.set_xticks(all_T)
     else:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=16))
-    ax.set_xlabel("sequence length T")
+    ax.set_xlabel("sequence length $T$")
     label = "Start-End separation rank" if quantity == "separation" else "grid rank (Start-End)"
     ax.set_ylabel(label)
     ax.grid(True, which="major", alpha=0.3)
@@ -181,8 +181,8 @@ def plot_sweep(
     if title is None:
         first = rows[0]
         depths = ", ".join(str(d) for d in sorted(series))
-        title = (f"{label} of depth-L RACs (L = {depths}), R = {first['R']}, M = {first['M']}\n"
-                 "certified: exact ranks mod p (lower), degree and min-cut bounds (upper)")
+        title = (f"{label} of depth-$L$ RACs ($L$ = {depths}), $R$ = {first['R']}, $M$ = {first['M']}\n"
+                 "certified: exact ranks mod $p$ (lower), degree and min-cut bounds (upper)")
     ax.set_title(title, fontsize=_TEXT_PT)
     if path is not None:
         save_figure(fig, path)
