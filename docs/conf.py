@@ -73,7 +73,7 @@ html_theme_options = {
     "pygments_dark_style": "a11y-high-contrast-dark",
 }
 html_sidebars = {"**": ["site-nav"]}
-html_context = {"default_mode": "light", "author": author}
+html_context = {"default_mode": "auto", "author": author}  # light or dark as the reader's system prefers
 
 
 def _usage_as_console(app, doctree):

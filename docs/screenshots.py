@@ -4,6 +4,7 @@ Usage (from the repository root)::
 
     python docs/screenshots.py                      # build the site, shoot the main pages
     python docs/screenshots.py --no-build --pages cli api --width 1280 --height 3000
+    python docs/screenshots.py --no-build --dark      # the dark colour scheme
 
 The site is built into ``docs/_build/html`` (unless ``--no-build``) and each page is opened
 from disk — no server, no network — in headless Chromium (or Chrome), found on ``PATH`` or
@@ -54,15 +55,17 @@ def build(html: Path = HTML) -> None:
 
 
 def screenshot(browser: str, page: Path, target: Path, width: int, height: int,
-               wait_ms: int = 4000) -> None:
+               wait_ms: int = 4000, dark: bool = False) -> None:
     """Save one page, ``width`` x ``height`` CSS pixels, as a PNG at ``target``.
 
-    ``wait_ms`` of virtual time let scripts (MathJax) finish typesetting first.
+    ``wait_ms`` of virtual time let scripts (MathJax) finish typesetting first; ``dark``
+    asks for the dark colour scheme (the site follows the reader's preference).
     """
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="tnrank-shot-") as profile:
         proc = subprocess.run(
-            [browser, *QUIET_FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}",
+            [browser, *QUIET_FLAGS, *(["--force-dark-mode"] if dark else []),
+             f"--user-data-dir={profile}", f"--window-size={width},{height}",
              f"--virtual-time-budget={wait_ms}", f"--screenshot={target}", page.as_uri()],
             capture_output=True, text=True, timeout=120, check=False,
         )
@@ -79,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--html", type=Path, default=HTML, help="built site (default: docs/_build/html)")
     parser.add_argument("--out", type=Path, default=OUT,
                         help="folder for the PNGs (default: docs/_build/screenshots)")
+    parser.add_argument("--dark", action="store_true", help="the dark colour scheme")
     parser.add_argument("--no-build", action="store_true", help="use the site already built")
     args = parser.parse_args(argv)
     browser = find_browser()
@@ -93,8 +97,8 @@ def main(argv: list[str] | None = None) -> int:
         if not page.exists():
             print(f"screenshots: {page} does not exist", file=sys.stderr)
             return 2
-        target = args.out / f"{name}-{args.width}.png"
-        screenshot(browser, page, target, args.width, args.height)
+        target = args.out / f"{name}-{args.width}{'-dark' if args.dark else ''}.png"
+        screenshot(browser, page, target, args.width, args.height, dark=args.dark)
         print(target)
     return 0
 
