@@ -1,19 +1,19 @@
-"""Tensor networks as graphs: tensors with kinds, bonds with dimensions, open legs with steps.
+r"""Tensor networks as graphs: tensors with kinds, bonds with dimensions, open legs with steps.
 
 A :class:`TensorNetwork` is a ``networkx.MultiGraph`` with bookkeeping.
 Every tensor is a node; every bond is an edge whose key is the bond's name and
 whose ``dim`` attribute is its dimension. Every *open leg* is a node of kind
 ``"input"`` joined to its tensor by one bond: contracting the network plugs a
 vector into each input node. Legs carry a *step*: legs that share a step are
-copies of one input (a deep recurrent network reads ``x^t`` many times), and
+copies of one input (a deep recurrent network reads :math:`x^t` many times), and
 bipartitions of a network split its steps.
 
 Node attributes (``network.graph.nodes[n]``):
 
 ``kind``
-    ``"input"`` (open leg), ``"weight"`` (``W^I`` or ``W^H``), ``"delta"``
-    (copy tensor of ``⊙``), ``"merge"`` (additive / general integration),
-    ``"initial"`` (initial vector), ``"output"`` (``w^O``) or ``"tensor"`` (a
+    ``"input"`` (open leg), ``"weight"`` (:math:`W^I` or :math:`W^H`), ``"delta"``
+    (copy tensor of :math:`\odot`), ``"merge"`` (additive / general integration),
+    ``"initial"`` (initial vector), ``"output"`` (:math:`w^O`) or ``"tensor"`` (a
     user's tensor).
 ``step``, ``layer``, ``copy``
     Time step (0-based), layer index (0-based) and which copy of a duplicated
