@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import TnrankError
+from .fileio import atomic_write
 from .layout import Layout, cell_layout, network_layout
 from .partition import Partition
 from .plot import check_figure_path, save_figure
@@ -99,10 +100,11 @@ class Drawing:
 
         SVG files get ``class`` and ``data-*`` attributes on every node and bond group.
         """
-        p = save_figure(self.figure, path)
-        if p.suffix.lower() == ".svg":
-            p.write_text(self._annotate(p.read_text(encoding="utf-8")), encoding="utf-8")
-        return p
+        if Path(path).suffix.lower() == ".svg":
+            p = check_figure_path(path)
+            atomic_write(p, self.svg())
+            return p
+        return save_figure(self.figure, path)
 
     def svg(self) -> str:
         """The SVG text, with the same bytes :meth:`save` writes."""

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import TnrankError
+from .fileio import atomic_path
 
 __all__ = ["plot_sweep", "FIGURE_SUFFIXES", "check_figure_path", "save_figure"]
 
@@ -44,8 +45,10 @@ def save_figure(fig: Any, path: str | os.PathLike) -> Path:
     metadata = {".svg": {"Date": None, "Creator": "tnrank"},
                 ".pdf": {"CreationDate": None, "ModDate": None, "Creator": "tnrank", "Producer": "tnrank"},
                 ".png": {"Software": "tnrank"}}[suffix]
-    with matplotlib.rc_context({"svg.hashsalt": "tnrank", "svg.fonttype": "path"}):
-        fig.savefig(p, metadata=metadata, dpi=150 if suffix == ".png" else "figure")
+    with atomic_path(p) as tmp, \
+            matplotlib.rc_context({"svg.hashsalt": "tnrank", "svg.fonttype": "path"}):
+        fig.savefig(tmp, format=suffix[1:], metadata=metadata,
+                    dpi=150 if suffix == ".png" else "figure")
     return p
 
 
