@@ -201,7 +201,8 @@ def test_large_files_are_refused_before_parsing(tmp_path, monkeypatch):
 
     monkeypatch.setattr(tomllib, "loads", never)
     with pytest.raises(TnrankError,
-                       match=r"big.toml: 3,1\d\d,\d\d\d bytes is too large for this kind of file \(limit 1,048,576"):
+                       match=r"big.toml: 3,1\d\d,\d\d\d bytes is too large for this kind of file "
+                             r"\(limit 1,048,576"):
         load(path)
     assert path.stat().st_size > MAX_FILE_BYTES
 
