@@ -28,7 +28,7 @@ dimension ``k`` is exact in float64 when ``k * max|a| * max|b| < 2**53``:
 
 * small primes (``p`` below about ``2**24``) need one GEMM per block of inner
   dimension ``k <= 2**53 / (p/2)**2`` (unbounded in practice for ``p < 2**20``);
-* larger primes, up to :data:`LARGEST_PRIME` ``= 2**31 - 1`` (including tnrank's
+* larger primes, up to :data:`~tnrank.elimination.LARGEST_PRIME` ``= 2**31 - 1`` (including tnrank's
   ``PRIME = 2**30 - 35``), split ``B`` into two limbs, ``B = B1 * 2**s + B0``
   with ``|B0|, |B1| <= 2**(s-1)``, and combine two GEMMs,
   ``A @ B = ((A @ B1) mod p) * 2**s + A @ B0``; for ``PRIME`` each block may
@@ -85,7 +85,7 @@ _REDUCE_COST = 24
 
 
 def check_prime(p: object, *, minimum: int = SMALLEST_PRIME) -> int:
-    """``p`` as an int if it is a prime that the exact rank supports, else a :class:`TnrankError`.
+    """``p`` as an int if the exact rank supports it, else a :class:`~tnrank.errors.TnrankError`.
 
     Parameters
     ----------
@@ -103,7 +103,7 @@ def check_prime(p: object, *, minimum: int = SMALLEST_PRIME) -> int:
     ------
     TnrankError
         For booleans and non-integers, numbers that are not prime, primes
-        below ``minimum`` and primes above :data:`LARGEST_PRIME`.
+        below ``minimum`` and primes above :data:`~tnrank.elimination.LARGEST_PRIME`.
 
     Examples
     --------
@@ -165,8 +165,8 @@ def rank_memory(rows: int, cols: int) -> int:
 
     Examples
     --------
-    >>> rank_memory(4096, 4096) / 2**20     # MiB
-    320.0
+    >>> round(rank_memory(4096, 4096) / 2**20)     # MiB
+    256
     """
     rows, cols = int(rows), int(cols)
     if rows <= 0 or cols <= 0:
