@@ -28,11 +28,11 @@ dimension ``k`` is exact in float64 when ``k * max|a| * max|b| < 2**53``:
 
 * small primes (``p`` below about ``2**24``) need one GEMM per block of inner
   dimension ``k <= 2**53 / (p/2)**2`` (unbounded in practice for ``p < 2**20``);
-* larger primes, up to :data:`~tnrank.elimination.LARGEST_PRIME` ``= 2**31 - 1`` (including tnrank's
-  ``PRIME = 2**30 - 35``), split ``B`` into two limbs, ``B = B1 * 2**s + B0``
-  with ``|B0|, |B1| <= 2**(s-1)``, and combine two GEMMs,
-  ``A @ B = ((A @ B1) mod p) * 2**s + A @ B0``; for ``PRIME`` each block may
-  have an inner dimension up to 1022.
+* larger primes, up to :data:`~tnrank.elimination.LARGEST_PRIME` ``= 2**31 - 1``
+  (including tnrank's ``PRIME = 2**30 - 35``), split ``B`` into two limbs,
+  ``B = B1 * 2**s + B0`` with ``|B0|, |B1|`` about ``sqrt(p / 2)``, and combine
+  two GEMMs, ``A @ B = ((A @ B1) mod p) * 2**s + A @ B0``; for ``PRIME``
+  (``s = 15``) each block may have an inner dimension up to 1021.
 
 Every intermediate integer stays below ``2**53 - 2**32`` in absolute value, so
 each floating-point operation is exact and the rank is exact, whatever the BLAS
