@@ -120,3 +120,13 @@ def test_bad_input():
         unroll(Architecture.rac(1, 2, 2), 0)
     with pytest.raises(TnrankError, match="limit"):
         unroll(Architecture.rac(5, 2, 2), 200)
+
+
+def test_too_many_step_layer_blocks_are_refused_before_any_work():
+    from tnrank.unroll import MAX_BLOCKS, unrolled_size
+
+    arch = Architecture.rac(3, 2, 2)
+    T = MAX_BLOCKS // 3 + 1
+    with pytest.raises(TnrankError, match="step-layer blocks"):
+        unrolled_size(arch, T)
+    assert unrolled_size(arch, 4)[0] > 0

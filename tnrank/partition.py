@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -153,7 +154,11 @@ class Partition:
 
     def side_of(self, t: int) -> int:
         """0 if step ``t`` is on the start side, 1 if on the end side."""
-        return 0 if t in self.start else 1
+        return 0 if t in self._start_set else 1
+
+    @functools.cached_property
+    def _start_set(self) -> frozenset[int]:
+        return frozenset(self.start)
 
     def swapped(self) -> Partition:
         """The same split with the two sides exchanged."""

@@ -50,10 +50,12 @@ from .architecture import INPUT, Architecture
 from .errors import TnrankError
 from .network import Leg, TensorNetwork, paused_gc
 
-__all__ = ["unroll", "unrolled_size", "needs_augmentation", "MAX_NODES"]
+__all__ = ["unroll", "unrolled_size", "needs_augmentation", "MAX_NODES", "MAX_BLOCKS"]
 
 #: Largest unrolled network built (nodes); about 1 GiB of networkx graph.
 MAX_NODES = 2_000_000
+#: Largest number of step-layer blocks (T × depth) described or cut (seconds of work).
+MAX_BLOCKS = 50_000
 
 
 def needs_augmentation(arch: Architecture) -> bool:
@@ -98,6 +100,12 @@ class _Layout:
             raise TnrankError("unroll needs an Architecture (e.g. Architecture.rac(depth, width, M))")
         if isinstance(T, bool) or not isinstance(T, int) or T < 1:
             raise TnrankError(f"sequence length T must be a whole number >= 1, got {T!r}")
+        if T * arch.depth > MAX_BLOCKS:
+            raise TnrankError(
+                f"T × depth = {T:,} × {arch.depth:,} = {T * arch.depth:,} step-layer blocks, more "
+                f"than tnrank's limit of {MAX_BLOCKS:,} for unrolled networks and their min-cut; "
+                "use a smaller T"
+            )
         self.arch, self.T = arch, T
         self.aug = needs_augmentation(arch)
         extra = int(self.aug)
