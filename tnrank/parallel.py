@@ -11,7 +11,7 @@ restore the sequential order.
 Every task runs under a thread cap (:mod:`tnrank.threads`), so N workers on
 one node do not each start a thread per core. The cap is, in order: the
 ``threads`` argument, ``TNRANK_THREADS`` in the worker's environment, and on a
-Dask worker its share of the node (cores divided by the worker's threads).
+Dask worker the BLAS thread count Dask set for it (one thread by default).
 
 The core never imports Dask; :func:`local_pool` builds the process pool behind
 ``--jobs``.
@@ -57,7 +57,9 @@ def worker_threads(threads: int | None = None) -> int | None:
     ----------
     threads : int or None
         An explicit cap wins. Otherwise ``TNRANK_THREADS`` if set; otherwise,
-        on a Dask worker, the cores divided by the tasks the worker runs at once.
+        on a Dask worker, the BLAS thread count Dask gave its worker processes
+        (``OMP_NUM_THREADS``, 1 unless the cluster's ``pre-spawn-environ``
+        says otherwise), so tnrank's own threads follow the same choice.
 
     Returns
     -------
@@ -68,15 +70,16 @@ def worker_threads(threads: int | None = None) -> int | None:
     if os.environ.get(ENV_VAR, "") != "":
         return get_threads()
     distributed = sys.modules.get("distributed")  # present only inside a Dask worker or client
-    if distributed is not None:
-        try:
-            worker = distributed.get_worker()
-        except ValueError:  # not running on a worker
-            return None
-        nthreads = getattr(worker, "nthreads", None) or getattr(getattr(worker, "state", None),
-                                                                 "nthreads", 1)
-        return max(1, _cores() // max(1, int(nthreads)))
-    return None
+    if distributed is None:
+        return None
+    try:
+        distributed.get_worker()
+    except ValueError:  # a client, not a worker
+        return None
+    try:
+        return max(1, int(os.environ.get("OMP_NUM_THREADS", "1")))
+    except ValueError:
+        return 1
 
 
 def _capped_call(func: Callable[[T], R], threads: int | None, item: T) -> R:
@@ -195,7 +198,8 @@ def _mp_context() -> multiprocessing.context.BaseContext:
     """forkserver (workers forked from a clean process that has imported tnrank), else spawn."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["tnrank.verify", "tnrank.compare"])
+        # what the first certify call would import lazily is imported once, in the server
+        ctx.set_forkserver_preload(["tnrank.verify", "tnrank.compare", "tnrank.mincut", "flint"])
         return ctx
     return multiprocessing.get_context("spawn")
 
