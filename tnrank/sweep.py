@@ -11,8 +11,9 @@ A results file (``tnrank sweep --json FILE``) is one JSON object::
 
 It is rewritten atomically after every finished row (:mod:`tnrank.safefile`),
 so a sweep killed at any moment keeps every row it finished; running the same
-sweep again computes only the rows missing. A file made with other settings is
-refused rather than mixed, and so is a second process writing the same file.
+sweep again computes only the rows missing, and a sweep with more depths or
+lengths extends the file. A file made with other settings is refused rather
+than mixed, and so is a second process writing the same file.
 :func:`merge_results` joins files of one sweep computed on different machines
 (for example one depth each).
 """
@@ -221,7 +222,8 @@ class ResultsFile:
     path : path-like
     config : dict
         From :func:`sweep_config`. An existing file must have been made with
-        the same config; its rows are kept and :attr:`missing` lists the rest.
+        the same settings, and its depths and lengths must be among this
+        sweep's; its rows are kept and :attr:`missing` lists the rest.
 
     Raises
     ------
@@ -242,15 +244,7 @@ class ResultsFile:
         self._lock.__enter__()
         try:
             if self.path.exists():
-                old = load_results(self.path)
-                diff = _differences(old["config"], self.config, "there", "here")
-                if diff:
-                    raise TnrankError(
-                        f"{self.path} holds a sweep made with other settings ({'; '.join(diff)}); "
-                        "give the same options to resume it, or write to another file"
-                    )
-                points = set(_points(self.config))
-                self.data["rows"] = [r for r in old["rows"] if _key(r) in points]
+                self.data["rows"] = self._resumable(load_results(self.path))
             save_results(self.path, self.data)
         except BaseException:
             self._lock.__exit__(None, None, None)
@@ -259,6 +253,23 @@ class ResultsFile:
 
     def __exit__(self, *exc: object) -> None:
         self._lock.__exit__(*exc)
+
+    def _resumable(self, old: dict[str, Any]) -> list[dict[str, Any]]:
+        """The rows of an existing file, when it holds part of this sweep."""
+        diff = _differences(_settings(old["config"]), _settings(self.config), "there", "here")
+        if diff:
+            raise TnrankError(
+                f"{self.path} holds a sweep made with other settings ({'; '.join(diff)}); give the "
+                "same options to resume it, or write to another file"
+            )
+        cut = _differences({k: old["config"][k] for k in GRID_KEYS},
+                           {k: self.config[k] for k in GRID_KEYS}, "there", "here")
+        if any(not set(old["config"][k]) <= set(self.config[k]) for k in GRID_KEYS):
+            raise TnrankError(
+                f"{self.path} holds points this sweep leaves out ({'; '.join(cut)}); a results file "
+                "is extended, never cut: give those values too, or write to another file"
+            )
+        return list(old["rows"])
 
     @property
     def missing(self) -> list[Key]:
@@ -298,7 +309,8 @@ def sweep(
         Sequence lengths.
     path : path-like, optional
         Results file: each row is saved as it finishes; an existing file of the
-        same sweep is resumed (only the missing points are computed).
+        same sweep, or of part of it, is resumed (only the missing points are
+        computed).
     partition : str
     seed : int
     progress, executor, threads, capacity
