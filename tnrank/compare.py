@@ -87,7 +87,7 @@ def compare(
         executor); rows then come in the order they finish, each equal to
         the sequential one. None: one after another in this process.
     threads : int, optional
-        Cap on tnrank's and BLAS's threads per report (:mod:`tnrank.threads`).
+        Cap on tnrank's and BLAS's threads per report (``tnrank.threads``).
     capacity : callable, optional
         Reports the executor runs at once, for the progress counts
         (:func:`tnrank.parallel.map_unordered`).

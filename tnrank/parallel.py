@@ -1,4 +1,4 @@
-"""Independent configurations on any :class:`concurrent.futures.Executor`.
+"""Independent configurations on any ``concurrent.futures.Executor``.
 
 Each configuration of a sweep is one deterministic ``certify`` call whose
 report pickles in about 1.5 KB, so a sweep is an embarrassingly parallel map:
@@ -8,7 +8,7 @@ the job of an existing engine (a process pool, loky, a Dask cluster through
 finish, each with its index, so callers store them as they come and can
 restore the sequential order.
 
-Every task runs under a thread cap (:mod:`tnrank.threads`), so N workers on
+Every task runs under a thread cap (``tnrank.threads``), so N workers on
 one node do not each start a thread per core. The cap is, in order: the
 ``threads`` argument, ``TNRANK_THREADS`` in the worker's environment, and on a
 Dask worker the BLAS thread count Dask set for it (one thread by default).

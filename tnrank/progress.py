@@ -72,7 +72,7 @@ class Status:
 
     @property
     def remaining(self) -> float | None:
-        """Estimated seconds left: the rate so far applied to what is left (None before the first)."""
+        """The seconds left, estimated from the rate so far (None before the first is done)."""
         if self.done == 0:
             return None
         return self.elapsed * (self.total - self.done) / self.done

@@ -153,7 +153,7 @@ def verify(
         after another in this process.
     threads : int, optional
         Cap on tnrank's and BLAS's threads per configuration (see
-        :mod:`tnrank.threads`); with a pool of N processes on one machine,
+        ``tnrank.threads``); with a pool of N processes on one machine,
         give the cores divided by N.
     capacity : callable, optional
         Configurations the executor runs at once, for the progress counts
