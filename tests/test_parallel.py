@@ -1,5 +1,6 @@
 """Sweeps on local worker processes: same rows as a sequential run, thread caps, progress."""
 
+import argparse
 import io
 import json
 import os
@@ -7,14 +8,16 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from parallel_tasks import die, thread_caps, without_timings
 
 import tnrank.verify
 from tnrank.cli import main
+from tnrank.cli.parallel_options import parallel_run
 from tnrank.errors import TnrankError
-from tnrank.parallel import local_pool, map_unordered, threads_per_worker
+from tnrank.parallel import local_pool, map_unordered, threads_per_worker, worker_threads
 from tnrank.progress import Status, progress_display
 from tnrank.threads import get_threads
 
@@ -172,3 +175,27 @@ def test_notebook_display_uses_tqdm_when_installed():
     show(Status(4, 3, 1, 2.0, "b"))
     show.close()
     assert "3/4" in out.getvalue() and "1 running, 0 queued" in out.getvalue()
+
+
+def test_analyze_comparison_with_jobs_equals_sequential(capsys, monkeypatch):
+    argv = ["analyze", "graphs/shallow_rac.toml", "graphs/deep_rac_2.toml", "graphs/tt_rnn.toml",
+            "-T", "4", "6", "-q"]
+    monkeypatch.chdir(Path(__file__).resolve().parents[1])
+    _, seq_text, _ = run(capsys, *argv)
+    _, seq_json, _ = run(capsys, *argv, "--json")
+    _, par_json, _ = run(capsys, *argv, "--json", "--jobs", "2")
+    assert without_timings(json.loads(par_json)) == without_timings(json.loads(seq_json))
+    assert len(json.loads(par_json)["rows"]) == 6 and "…" not in seq_text
+
+
+def test_jobs_share_the_cores_unless_tnrank_threads_says_otherwise(monkeypatch):
+    args = argparse.Namespace(jobs=2, scheduler=None, threads=None)
+    monkeypatch.delenv("TNRANK_THREADS", raising=False)
+    with parallel_run(args, quiet=True) as where:
+        assert where.threads == max(1, CORES // 2)
+    monkeypatch.setenv("TNRANK_THREADS", "1")
+    with parallel_run(args, quiet=True) as where:
+        assert where.threads is None  # each worker reads the variable it inherits
+    assert worker_threads(None) == 1
+    with parallel_run(argparse.Namespace(jobs=2, scheduler=None, threads=3), quiet=True) as where:
+        assert where.threads == 3

@@ -24,7 +24,7 @@ import multiprocessing
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import TypeVar
@@ -238,17 +238,3 @@ def first_line(exc: BaseException) -> str:
     """The first line of an exception's message (or its type when it has none)."""
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
-
-
-def gather(iterable: Iterable[tuple[int, R]], n: int) -> list[R | None]:
-    """Results yielded by :func:`map_unordered` back in the order of the items.
-
-    Examples
-    --------
-    >>> gather([(2, "c"), (0, "a"), (1, "b")], 3)
-    ['a', 'b', 'c']
-    """
-    out: list[R | None] = [None] * n
-    for i, result in iterable:
-        out[i] = result
-    return out

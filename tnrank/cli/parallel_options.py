@@ -11,6 +11,7 @@ the ``distributed`` extra. Dask is imported only here, and only for
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
@@ -20,6 +21,7 @@ from typing import Any
 from ..errors import TnrankError
 from ..parallel import first_line, local_pool, threads_per_worker
 from ..progress import Display, progress_display
+from ..threads import ENV_VAR
 from .common import positive_int
 
 __all__ = ["add_parallel_options", "parallel_run", "Parallel", "EXTRA_HINT"]
@@ -135,10 +137,12 @@ def parallel_run(args: argparse.Namespace, quiet: bool = False) -> Iterator[Para
             client.close()
     elif args.jobs is not None and args.jobs > 1:
         jobs = args.jobs
+        if threads is None and not os.environ.get(ENV_VAR):  # the workers read TNRANK_THREADS
+            threads = threads_per_worker(jobs)
         display = None if quiet else progress_display()
         try:
             with local_pool(jobs) as pool:
-                yield Parallel(pool, threads or threads_per_worker(jobs), lambda: jobs, display)
+                yield Parallel(pool, threads, lambda: jobs, display)
         finally:
             if display is not None:
                 display.close()
