@@ -138,3 +138,13 @@ def test_cli_scheduler_option_sends_the_sweep_to_dask_workers(dask_cli_cluster, 
     assert lines[0].startswith(f"  Dask scheduler {dask_cli_cluster}: 2 workers, 2 threads; "
                                "dashboard http://127.0.0.1:")
     assert sum(" done;" in line for line in lines) == 12
+
+
+@pytest.mark.parametrize("address, fragment", [
+    ("tcp://127.0.0.1:1", "cannot reach the Dask scheduler at tcp://127.0.0.1:1 (Connection refused)"),
+    ("nonsense", "--scheduler 'nonsense' is not a scheduler address"),
+])
+def test_a_bad_scheduler_address_is_one_line(capsys, address, fragment):
+    code = main(["verify", "-L", "1", "-M", "2", "-R", "2", "-T", "4", "-q", "--scheduler", address])
+    err = capsys.readouterr().err
+    assert code == 2 and fragment in err and len(err.strip().splitlines()) == 1

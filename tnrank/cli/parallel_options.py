@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
@@ -82,15 +83,36 @@ class Parallel:
             say(line)
 
 
+def _probe(address: str) -> None:
+    """Fail fast, with one line, on an address that is malformed or refuses connections
+    (a Client that cannot connect retries until its timeout and complains again at exit)."""
+    from distributed.comm.addressing import parse_address, parse_host_port  # noqa: PLC0415
+
+    try:
+        scheme, location = parse_address(address)
+        if scheme not in ("tcp", "tls"):
+            return  # inproc://, ucx://, ...: left to Dask
+        host, port = parse_host_port(location)
+    except (ValueError, TypeError) as exc:
+        raise TnrankError(f"--scheduler {address!r} is not a scheduler address ({first_line(exc)}); "
+                          "write tcp://host:8786") from None
+    try:
+        socket.create_connection((host, port), timeout=10).close()
+    except OSError as exc:
+        raise TnrankError(f"cannot reach the Dask scheduler at {address} ({exc.strerror or exc}); "
+                          "start one with `dask scheduler` or check the address") from None
+
+
 def _connect(address: str) -> Any:
     try:
         from distributed import Client  # noqa: PLC0415 - the optional extra
     except ImportError:
         raise TnrankError(f"--scheduler needs Dask, which is not installed: {EXTRA_HINT}") from None
+    _probe(address)
     try:
-        return Client(address, timeout="20s", set_as_default=False)
+        return Client(address, timeout="30s", set_as_default=False)
     except (OSError, TimeoutError, ValueError, TypeError) as exc:
-        raise TnrankError(f"cannot reach the Dask scheduler at {address!r} ({first_line(exc)}); "
+        raise TnrankError(f"cannot reach the Dask scheduler at {address} ({first_line(exc)}); "
                           "start one with `dask scheduler` or check the address") from None
 
 
