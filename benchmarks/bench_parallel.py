@@ -92,7 +92,7 @@ def main() -> None:
         client.wait_for_workers(2)
         start = time.perf_counter() - t0
         client.run(lambda: __import__("tnrank.verify") and __import__("flint"))  # warm imports
-        t_dask, rows = timed(lambda: rows_of(client.get_executor(), case), repeat)
+        t_dask, rows = timed(lambda: rows_of(client.get_executor(pure=False), case), repeat)
         assert rows == base, "Dask rows differ from the sequential rows"
         print(f"  Dask LocalCluster, 2 workers   {t_dask:7.2f} s   {t_seq / t_dask:4.2f}x   "
               f"({t_one / t_dask:4.2f}x the 1-thread run; cluster start-up {start:.1f} s, not "
@@ -113,7 +113,7 @@ def main() -> None:
     print(f"  --jobs 2                       {1e3 * t_pool / m:7.2f} ms per configuration; "
           f"empty task {1e3 * trip:.2f} ms")
     if client is not None:
-        ex = client.get_executor()
+        ex = client.get_executor(pure=False)
         rows_of(ex, TINY)
         t_d, rows = timed(lambda: rows_of(ex, TINY), repeat)
         assert rows == base

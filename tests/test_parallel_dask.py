@@ -44,7 +44,7 @@ def sequential_small():
 
 
 def test_local_cluster_sweep_gives_the_sequential_rows(client, sequential_small):
-    rows = list(verify(*SMALL, executor=client.get_executor()))
+    rows = list(verify(*SMALL, executor=client.get_executor(pure=False)))
     assert len(rows) == 12
     assert report_rows(rows) == sequential_small
 
@@ -53,16 +53,16 @@ def test_dask_workers_cap_tnrank_threads_as_dask_caps_blas(client):
     # Dask starts its workers with OMP_NUM_THREADS=1 (and the same for OpenBLAS and MKL) so
     # that worker threads do not oversubscribe the node; tnrank's own threads follow
     dask_choice = set(client.run(lambda: int(os.environ["OMP_NUM_THREADS"])).values())
-    got = [r for _, r in map_unordered(thread_caps, range(4), client.get_executor())]
+    got = [r for _, r in map_unordered(thread_caps, range(4), client.get_executor(pure=False))]
     assert dask_choice == {1}
     assert {(cap, tuple(blas)) for cap, blas, _ in got} == {(1, (1,))}
-    got = [r for _, r in map_unordered(thread_caps, range(4), client.get_executor(), threads=2)]
+    got = [r for _, r in map_unordered(thread_caps, range(4), client.get_executor(pure=False), threads=2)]
     assert {(cap, tuple(blas)) for cap, blas, _ in got} == {(2, (2,))}  # an explicit cap wins
 
 
 def test_library_sweep_on_the_cluster_writes_the_sequential_file(client, tmp_path):
     seq = sweep([1, 2], 2, 2, [2, 4, 6], path=tmp_path / "seq.json")
-    par = sweep([1, 2], 2, 2, [2, 4, 6], path=tmp_path / "par.json", executor=client.get_executor())
+    par = sweep([1, 2], 2, 2, [2, 4, 6], path=tmp_path / "par.json", executor=client.get_executor(pure=False))
     assert without_timings(par) == without_timings(seq)
     assert without_timings(load_results(tmp_path / "par.json")) == without_timings(seq)
 
@@ -80,7 +80,7 @@ def test_a_worker_killed_mid_sweep_loses_and_duplicates_no_row(client):
     expected = report_rows(verify(*SLOW))
     killed = None
     rows = []
-    for row in verify(*SLOW, executor=client.get_executor()):
+    for row in verify(*SLOW, executor=client.get_executor(pure=False)):
         rows.append(row)
         if len(rows) == 1:  # a fast row came back while a slow one is being computed: kill it
             killed = _long_running(client)

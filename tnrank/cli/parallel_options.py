@@ -152,7 +152,8 @@ def parallel_run(args: argparse.Namespace, quiet: bool = False) -> Iterator[Para
                 if "dashboard" in info.get("services", {}):
                     line += f"; dashboard {client.dashboard_link}"
                 display.write(line)
-            yield Parallel(client.get_executor(), threads, lambda: _dask_slots(client), display)
+            executor = client.get_executor(pure=False)  # every configuration computed, none reused
+            yield Parallel(executor, threads, lambda: _dask_slots(client), display)
         finally:
             if display is not None:
                 display.close()
