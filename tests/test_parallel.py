@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -199,3 +199,23 @@ def test_jobs_share_the_cores_unless_tnrank_threads_says_otherwise(monkeypatch):
     assert worker_threads(None) == 1
     with parallel_run(argparse.Namespace(jobs=2, scheduler=None, threads=3), quiet=True) as where:
         assert where.threads == 3
+
+
+class SyncExecutor(Executor):
+    """Runs each task at submission: every future is finished before anyone waits."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        fut = Future()
+        try:
+            fut.set_result(fn(*args, **kwargs))
+        except Exception as exc:  # noqa: BLE001 - handed to the caller through the future
+            fut.set_exception(exc)
+        return fut
+
+
+def test_results_that_came_back_are_handed_out_before_a_failure():
+    got = []
+    with pytest.raises(TypeError, match="bad operand type for abs"):
+        for i, value in map_unordered(abs, [-1, "x", -2, -3], SyncExecutor()):
+            got.append((i, value))
+    assert got == [(0, 1), (2, 2), (3, 3)]  # a file of results keeps all three

@@ -174,19 +174,21 @@ def map_unordered(
     try:
         while pending:
             finished, pending = cf.wait(pending, timeout=refresh, return_when=cf.FIRST_COMPLETED)
-            for fut in sorted(finished, key=index.__getitem__):
-                i = index[fut]
-                try:
-                    result = fut.result()
-                except BaseException as exc:
-                    failure = _failure(exc, names[i])
-                    if failure is not None:
-                        raise failure from None
-                    raise
+            # the results that came back are handed out before any failure among them is raised
+            failed = sorted((f for f in finished if f.cancelled() or f.exception() is not None),
+                            key=index.__getitem__)
+            for fut in sorted(set(finished) - set(failed), key=index.__getitem__):
                 done += 1
                 if progress is not None:
-                    progress(status(names[i]))
-                yield i, result
+                    progress(status(names[index[fut]]))
+                yield index[fut], fut.result()
+            if failed:
+                pending |= set(failed[1:])  # cancelled below with the rest
+                exc = failed[0].exception() if not failed[0].cancelled() else None
+                failure = _failure(exc, names[index[failed[0]]]) if exc is not None else None
+                if failure is not None:
+                    raise failure from None
+                failed[0].result()  # raises the task's own exception (or CancelledError)
             if progress is not None and not finished:
                 progress(status(""))
     finally:
