@@ -43,8 +43,8 @@ def add_parallel_options(parser: argparse.ArgumentParser) -> None:
                        f"tcp://host:8786 (needs {EXTRA_HINT})")
     group.add_argument("--threads", type=positive_int, default=None, metavar="N",
                        help="cap on tnrank's and BLAS's threads per process (default: the "
-                       "TNRANK_THREADS variable, else the cores divided by --jobs, or on a Dask "
-                       "worker its share of the node)")
+                       "TNRANK_THREADS variable, else all cores, the cores divided by --jobs, or "
+                       "on a Dask worker the BLAS threads Dask set, 1 by default)")
 
 
 @dataclass
