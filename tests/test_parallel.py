@@ -153,6 +153,16 @@ def test_terminal_display_rewrites_one_line_and_prints_rows_above_it():
     assert "  row a\n" in screen
 
 
+def test_terminal_display_escapes_control_characters_of_labels():
+    term = FakeTerminal()
+    show = progress_display(term)
+    show(Status(2, 1, 1, 1.0, "evil\x1b[2J.toml T=4"))
+    show.write("  row of evil\x1b]0;title\x07.toml")
+    text = term.getvalue()
+    assert "\x1b[2J" not in text and "\x1b]0" not in text and "\x07" not in text
+    assert "evil\\x1b[2J.toml T=4 done" in text and "row of evil\\x1b]0;title\\x07.toml" in text
+
+
 def test_plain_lines_print_each_finished_configuration_only():
     out = io.StringIO()
     show = progress_display(out)

@@ -122,11 +122,20 @@ class Display:
         """Finish the display (a terminal line is made permanent)."""
 
 
+def _printable(text: str) -> str:
+    """Control characters escaped: a label (a file name) cannot drive the terminal."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+
+
 class _TerminalDisplay(Display):
-    """One status line on a terminal, rewritten in place; other lines print above it."""
+    """One status line on a terminal, rewritten in place; other lines print above it.
+
+    It writes its own cursor controls, so it writes to the terminal itself (standard
+    error as the process started with it) and escapes the control characters of the text.
+    """
 
     def __init__(self, stream: TextIO | None = None) -> None:
-        super().__init__(stream)
+        super().__init__(stream if stream is not None else (sys.__stderr__ or sys.stderr))
         self._line = ""
 
     def _draw(self) -> None:
@@ -135,11 +144,11 @@ class _TerminalDisplay(Display):
         self.stream.flush()
 
     def update(self, status: Status) -> None:
-        self._line = f"  {status}"
+        self._line = _printable(f"  {status}")
         self._draw()
 
     def write(self, line: str) -> None:
-        self.stream.write("\r\x1b[K" + line + "\n")
+        self.stream.write("\r\x1b[K" + _printable(line) + "\n")
         self._draw()
 
     def close(self) -> None:
@@ -224,7 +233,7 @@ def progress_display(stream: TextIO | None = None, kind: str = "auto") -> Displa
             return Display(target)
         return _TqdmDisplay(tqdm, target)
     if kind == "terminal":
-        return _TerminalDisplay(target)
+        return _TerminalDisplay(stream)
     if kind == "lines":
         return Display(target)
     raise ValueError(f"unknown progress display {kind!r}; use auto, terminal, notebook or lines")
