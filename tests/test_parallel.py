@@ -229,3 +229,16 @@ def test_results_that_came_back_are_handed_out_before_a_failure():
         for i, value in map_unordered(abs, [-1, "x", -2, -3], SyncExecutor()):
             got.append((i, value))
     assert got == [(0, 1), (2, 2), (3, 3)]  # a file of results keeps all three
+
+
+class KilledWorker(Exception):
+    """Stands in for distributed's exception of the same name (matched by name, not imported)."""
+
+
+def gives_up(_item):
+    raise KilledWorker("attempted to run task 3 times; all workers died")
+
+
+def test_a_task_dask_gave_up_on_is_one_clear_error():
+    with pytest.raises(TnrankError, match="the Dask workers computing L=3 M=3 R=3 T=8 died repeatedly"):
+        list(map_unordered(gives_up, [0], SyncExecutor(), labels=["L=3 M=3 R=3 T=8"]))
