@@ -14,7 +14,7 @@ from parallel_tasks import without_timings
 import tnrank
 import tnrank.verify
 from tnrank.cli import main
-from tnrank.safefile import exclusive
+from tnrank.fileio import exclusive
 from tnrank.sweep import load_results
 
 ROOT = Path(tnrank.__file__).resolve().parents[1]

@@ -17,6 +17,9 @@ Writing
     on POSIX and Windows). An interrupted or killed run therefore leaves either
     the old file or the complete new one, never a partial one.
 
+A file being written by one process is locked (:func:`exclusive`) so that a
+second tnrank process is refused instead of interleaving its writes.
+
 Output paths are checked before any long computation by
 :func:`check_output_path` (folder exists and is writable, not a directory,
 suffix known) and :func:`check_distinct_outputs` (no file named twice).
@@ -37,6 +40,11 @@ from typing import Any
 
 from .errors import TnrankError
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not on POSIX
+    fcntl = None  # type: ignore[assignment]
+
 __all__ = [
     "MAX_NESTING",
     "MAX_READ_BYTES",
@@ -48,6 +56,8 @@ __all__ = [
     "check_output_path",
     "check_distinct_outputs",
     "printable",
+    "write_json",
+    "exclusive",
 ]
 
 #: Deepest nesting of arrays and tables accepted in a JSON or TOML file.
@@ -264,6 +274,21 @@ def _keep_mode(dest: Path, tmp: Path) -> None:
         os.chmod(tmp, mode)
 
 
+def write_json(path: str | os.PathLike, data: Any, indent: int | None = 2) -> None:
+    """Write ``data`` as JSON to ``path`` atomically (see :func:`atomic_write`).
+
+    Raises
+    ------
+    TnrankError
+        When the folder is missing or not writable.
+    """
+    text = json.dumps(data, indent=indent, ensure_ascii=False) + "\n"
+    try:
+        atomic_write(path, text)
+    except OSError as exc:
+        raise TnrankError(f"cannot write {printable(os.fspath(path))!r} ({exc.strerror or exc})") from None
+
+
 def atomic_write(path: str | os.PathLike, data: str | bytes) -> None:
     """Write ``data`` to ``path`` atomically (temporary file, flush, fsync, rename).
 
@@ -359,3 +384,70 @@ def check_distinct_outputs(paths: dict[str, str | os.PathLike | None]) -> None:
             raise TnrankError(f"{seen[key]} and {what} both name {printable(os.fspath(path))}; "
                               "give each output its own file")
         seen[key] = what
+
+
+@contextlib.contextmanager
+def exclusive(path: str | os.PathLike, what: str = "file") -> Iterator[None]:
+    """Hold the write lock of ``path`` for the block (a sibling ``PATH.lock`` file).
+
+    Parameters
+    ----------
+    path : path-like
+        The file about to be written.
+    what : str
+        What it is, for the refusal (``"results file"``).
+
+    Raises
+    ------
+    TnrankError
+        When another process holds the lock.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> target = os.path.join(tempfile.mkdtemp(), "r.json")
+    >>> with exclusive(target):
+    ...     with exclusive(target):
+    ...         pass
+    Traceback (most recent call last):
+    ...
+    tnrank.errors.TnrankError: ...r.json is being written by another tnrank process (pid ...); ...
+    """
+    lock = Path(f"{path}.lock")
+    fd = _acquire(lock, str(path), what)
+    try:
+        yield
+    finally:
+        try:
+            lock.unlink(missing_ok=True)  # while still locked: no one can hold a stale copy
+        finally:
+            os.close(fd)
+
+
+def _acquire(lock: Path, path: str, what: str) -> int:
+    for _attempt in range(10):
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise TnrankError(f"cannot create the lock file {str(lock)!r} ({exc.strerror})") from None
+        if fcntl is None:  # pragma: no cover - no advisory locks: best effort
+            return fd
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 32).decode(errors="replace").strip() or "?"
+            os.close(fd)
+            raise TnrankError(
+                f"{path} is being written by another tnrank process (pid {holder}); wait for it "
+                f"to finish or write to another {what}"
+            ) from None
+        try:  # the holder before us may have removed the file we opened: lock the current one
+            same = os.stat(lock).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            os.ftruncate(fd, 0)
+            os.write(fd, str(os.getpid()).encode())
+            return fd
+        os.close(fd)
+    raise TnrankError(f"cannot lock {path}: its lock file keeps changing; retry")  # pragma: no cover

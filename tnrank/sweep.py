@@ -9,7 +9,7 @@ A results file (``tnrank sweep --json FILE``) is one JSON object::
      "rows": [...],          # one per (L, T), in the order of the sweep
      "complete": true}
 
-It is rewritten atomically after every finished row (:mod:`tnrank.safefile`),
+It is rewritten atomically after every finished row (:mod:`tnrank.fileio`),
 so a sweep killed at any moment keeps every row it finished; running the same
 sweep again computes only the rows missing, and a sweep with more depths or
 lengths extends the file. A file made with other settings is refused rather
@@ -30,8 +30,8 @@ from typing import Any
 
 from .certify import MAX_SAMPLES
 from .errors import TnrankError
+from .fileio import exclusive, write_json
 from .grid import MAX_GRID_ENTRIES
-from .safefile import exclusive, write_json
 from .verify import sweep_configs, verify_configs
 from .weights import PRIME
 

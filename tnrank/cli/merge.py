@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..safefile import exclusive
+from ..fileio import exclusive
 from ..sweep import load_results, merge_results, missing_points, save_results
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import TnrankError
+from ..fileio import write_json
 from ..plot import check_figure_path, plot_sweep
-from ..safefile import write_json
 from ..sweep import FORMAT, load_results, sweep, sweep_config
 from ..verify import sweep_configs
 from .common import add_certify_options, certify_kwargs, positive_int, progress_printer
