@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import sys
-from pathlib import Path
 from typing import Any
 
 from ..errors import TnrankError
-from ..fileio import write_json
+from ..fileio import atomic_write, check_distinct_outputs, check_output_path, write_json
+from ..partition import MAX_T
 from ..plot import check_figure_path, plot_sweep
 from ..sweep import FORMAT, load_results, sweep, sweep_config
 from ..verify import sweep_configs
@@ -53,20 +54,27 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+#: Most lengths one sweep takes.
+MAX_LENGTHS = 1_000
+
+
 def expand_lengths(tokens: list[str]) -> list[int]:
     """``["2..8", "12"]`` -> ``[2, 4, 6, 8, 12]`` (ranges keep even lengths)."""
     out: list[int] = []
     for token in tokens:
         try:
-            if ".." in token:
-                lo, hi = (int(x) for x in token.split("..", 1))
-                if hi < lo:
-                    raise TnrankError(f"range {token!r} is empty; write low..high such as 2..24")
-                out += [t for t in range(lo, hi + 1) if t % 2 == 0]
-            else:
-                out.append(int(token))
+            lo, hi = (int(x) for x in token.split("..", 1)) if ".." in token else (None, int(token))
         except ValueError:
             raise TnrankError(f"-T {token!r} is not a length or a range such as 2..24") from None
+        if lo is None:
+            out.append(hi)
+            continue
+        if hi < lo:
+            raise TnrankError(f"range {token!r} is empty; write low..high such as 2..24")
+        if hi > MAX_T or hi - lo > 2 * MAX_LENGTHS:  # checked before the range is built
+            raise TnrankError(f"range {token!r} is too long; a sweep takes at most "
+                              f"{MAX_LENGTHS:,} lengths up to T = {MAX_T:,}")
+        out += [t for t in range(lo, hi + 1) if t % 2 == 0]
     return sorted(dict.fromkeys(out))
 
 
@@ -92,10 +100,11 @@ def _write(args: argparse.Namespace, data: dict[str, Any], json_too: bool = True
     if args.json and json_too:
         write_json(args.json, data)
     if args.csv:
-        with open(args.csv, "w", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=CSV_FIELDS)
-            writer.writeheader()
-            writer.writerows(csv_rows(rows, args.quantity))
+        buffer = io.StringIO(newline="")
+        writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS)
+        writer.writeheader()
+        writer.writerows(csv_rows(rows, args.quantity))
+        atomic_write(args.csv, buffer.getvalue())
     if args.output and rows:
         plot_sweep(rows, args.output, args.quantity, args.title)
 
@@ -103,9 +112,11 @@ def _write(args: argparse.Namespace, data: dict[str, Any], json_too: bool = True
 def _check_outputs(args: argparse.Namespace) -> None:
     if args.output:
         check_figure_path(args.output)
-    for path in (args.csv, args.json):
-        if path and not Path(path).resolve().parent.is_dir():
-            raise TnrankError(f"directory of {path!r} does not exist; create it or choose another path")
+    for path, what in ((args.csv, "the CSV table"), (args.json, "the results file")):
+        if path:
+            check_output_path(path, what)
+    check_distinct_outputs({"the figure (-o)": args.output, "the CSV table (--csv)": args.csv,
+                            "the results file (--json)": args.json})
     if not (args.output or args.csv or args.json):
         raise TnrankError("nothing to write; give -o figure.png, --csv file or --json file")
 
