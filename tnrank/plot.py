@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import TnrankError
-from .fileio import atomic_path
+from .fileio import atomic_path, check_output_path
 
 __all__ = ["plot_sweep", "FIGURE_SUFFIXES", "check_figure_path", "save_figure"]
 
@@ -33,7 +33,7 @@ def check_figure_path(path: str | os.PathLike) -> Path:
     parent = p.parent if str(p.parent) else Path(".")
     if not parent.is_dir():
         raise TnrankError(f"directory {str(parent)!r} does not exist; create it or choose another path")
-    return p
+    return check_output_path(p, "the figure")
 
 
 def save_figure(fig: Any, path: str | os.PathLike) -> Path:
