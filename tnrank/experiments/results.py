@@ -221,7 +221,7 @@ def seed_table(data: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     """
     name = VALUE_NAMES[data["task"]]
     values = data["sweep"]["values"]
-    control = values[0]
+    control = min(values)
     header = ["depth", "width", name, "seeds solved", "best seed", "median",
               "steps to 99% (median; per seed)", f"at {name}={control}", "lr drops"]
     rows = []
@@ -349,8 +349,9 @@ def capacity_search(data: dict[str, Any], depth: int, value: int) -> tuple[list[
 
     Returns
     -------
-    found : [width, macs] or None
-        The fewest-MAC candidate that solves (``None``: none in the range).
+    found : list of int or None
+        ``[width, macs]`` of the fewest-MAC candidate that solves (``None``:
+        none in the range, or the search is unfinished).
     tested : list of dict
         Each candidate the search consults, in order: width, MACs, how many
         seeds solved and whether it counts as solving. The last entry has
