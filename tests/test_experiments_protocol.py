@@ -124,9 +124,13 @@ def test_plateau_schedule_fires_on_a_synthetic_plateau():
 def test_schedule_fires_in_training_and_is_logged():
     """A learning rate too small to move the weights: the validation loss is flat, so it drops."""
     config = TrainConfig(steps=40, eval_every=5, lr=1e-12, patience=2, min_lr=1e-15, **TINY)
-    for res in (train_batched(nets(1, 5, [0]), TASK, config, [0])[0],
-                train(nets(1, 5, [0])[0], TASK, config, seed=0)):
+    seen, alone = [], []
+    for res, points in ((train_batched(nets(1, 5, [0]), TASK, config, [0],
+                                       progress=lambda i, p: seen.append(p))[0], seen),
+                        (train(nets(1, 5, [0])[0], TASK, config, seed=0, progress=alone.append), alone)):
         assert res.lr_drops == [15, 25, 35]
+        # the progress points say when the rate dropped (the runner prints them as "plateau")
+        assert [p["step"] for p in points if p["lr_before"] != p["lr"]] == [15, 25, 35]
         assert res.curve["lr"][2] == pytest.approx(1e-13) and res.curve["lr"][-1] == pytest.approx(1e-15)
 
 

@@ -283,6 +283,7 @@ def train_batched(
                 if results[i].diverged:
                     continue
                 vl = v_loss[row] if math.isfinite(v_loss[row]) else float("inf")
+                old_lr = schedules[i].lr
                 new_lr = schedules[i].update(step, vl)
                 c = results[i].curve
                 c["step"].append(step)
@@ -292,11 +293,11 @@ def train_batched(
                 c["lr"].append(new_lr)
                 if best[i].offer(step, v_acc[row], vl) and config.restore_best:
                     best_params[i] = {k: v.detach()[row].clone() for k, v in params.items()}
-                if new_lr != float(lr[row]):
+                if new_lr != old_lr:
                     lr[row] = new_lr
                 if progress is not None:
                     progress(i, {k: v[-1] for k, v in c.items()}
-                             | {"seconds": time.perf_counter() - start, "lr_next": new_lr})
+                             | {"seconds": time.perf_counter() - start, "lr_before": old_lr})
                 if v_acc[row] >= config.stop_accuracy:
                     results[i].stopped_early = step < config.steps
                     stop_rows.append(row)

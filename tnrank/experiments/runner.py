@@ -238,7 +238,8 @@ class _Context:
                     for s in missing]
 
             def report(i: int, point: dict) -> None:
-                drop = f" -> {point['lr_next']:.0e} (plateau)" if point["lr_next"] != point["lr"] else ""
+                before = point.get("lr_before", point["lr"])
+                drop = f" (plateau: was {before:.0e})" if before != point["lr"] else ""
                 say(f"    seed {missing[i]} step {point['step']}/{config.steps}: train loss "
                     f"{point['train_loss']:.4f}, val loss {point['val_loss']:.4f}, val data acc "
                     f"{100 * point['val_accuracy']:.1f}% (memoryless {100 * base.accuracy:.1f}%), "
@@ -253,7 +254,7 @@ class _Context:
                 results = []
                 for i, (net, s) in enumerate(zip(nets, missing, strict=True)):
                     results.append(train(net, task, config, seed=s,
-                                         progress=lambda p, i=i: report(i, p | {"lr_next": p["lr"]})))
+                                         progress=lambda p, i=i: report(i, p)))
                 share = None
             for net, s, res in zip(nets, missing, results, strict=True):
                 run = {"value": v, "depth": d, "seed": s, "width": width, "macs": macs, "params": params,

@@ -157,6 +157,7 @@ def train(
             v_loss, v_acc = evaluate_network(net, task, *val, device=device)
             if not np.isfinite(v_loss):
                 v_loss = float("inf")
+            old_lr = opt.param_groups[0]["lr"]
             for group in opt.param_groups:
                 group["lr"] = sched.update(step, v_loss)
             if best.offer(step, v_acc, v_loss) and config.restore_best:
@@ -169,7 +170,8 @@ def train(
             c["lr"].append(opt.param_groups[0]["lr"])
             running, n_running = 0.0, 0
             if progress is not None:
-                progress({k: v[-1] for k, v in c.items()} | {"seconds": time.perf_counter() - start})
+                progress({k: v[-1] for k, v in c.items()}
+                         | {"seconds": time.perf_counter() - start, "lr_before": old_lr})
             if v_acc >= config.stop_accuracy:
                 result.stopped_early = step < config.steps
                 break
