@@ -24,7 +24,7 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
         "small": {"m": 10, "n": 8, "macs": 1250, "values": [0, 20, 40, 80], "depths": [1, 2, 3],
                   "seeds": [0], "steps": 2000, "eval_every": 100},
         "fair": {"m": 10, "n": 8, "macs": 1250, "values": [0, 80], "depths": [1, 2, 3],
-                 "seeds": [0, 1, 2], "steps": 3000, "eval_every": 100},
+                 "seeds": [0, 1, 2], "steps": 2000, "eval_every": 100},
         "paper": {"m": 30, "n": 32, "macs": 20000, "values": [0, 50, 100, 150, 200, 300],
                   "depths": [1, 2, 3], "seeds": [0, 1, 2], "steps": 20000, "eval_every": 250},
     },
