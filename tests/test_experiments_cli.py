@@ -73,8 +73,8 @@ def test_run_resume_table_and_plot(capsys, tmp_path):
     capsys.readouterr()
     assert main(argv + ["2"]) == 0  # resumes: trains only the B=2 runs
     text = capsys.readouterr()
-    assert "[1/4]" not in text.err and "[2/4] depth 2 B=0" not in text.err
-    assert "[3/4] depth 1 B=2" in text.err and "memoryless 33.3%" in text.err
+    assert "[depth 1 B=0" not in text.err and "[depth 2 B=0" not in text.err
+    assert "[depth 1 B=2 width" in text.err and "memoryless 33.3%" in text.err
     data = json.loads(out.read_text())
     assert data["complete"] and len(data["runs"]) == 4
     assert first["runs"] == data["runs"][:2]
@@ -101,7 +101,7 @@ def test_interrupted_sweep_keeps_finished_runs_and_resumes(tmp_path):
     out = tmp_path / "s.json"
 
     def stop_at_second_run(line):
-        if line.startswith("[2/2]"):
+        if line.startswith("[depth 1 T=6"):
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
@@ -112,7 +112,7 @@ def test_interrupted_sweep_keeps_finished_runs_and_resumes(tmp_path):
     data = run_experiment(spec, out, progress=lines.append)
     assert data["complete"] and [r["value"] for r in data["runs"]] == [4, 6]
     assert data["runs"][0] == kept["runs"][0]  # the finished run was reused, not retrained
-    assert not any(line.startswith("[1/2]") for line in lines)
+    assert not any(line.startswith("[depth 1 T=4") for line in lines)
 
 
 def test_lazy_names_and_missing_torch_for_torch_names(monkeypatch):
@@ -124,3 +124,47 @@ def test_lazy_names_and_missing_torch_for_torch_names(monkeypatch):
     monkeypatch.delitem(sys.modules, "tnrank.experiments.runner", raising=False)
     with pytest.raises(TnrankError, match=r'pip install "tnrank\[experiments\]"'):
         ex.run_experiment  # noqa: B018
+
+
+def test_capacity_sweep_searches_widths_resumes_and_replays(capsys, tmp_path):
+    pytest.importorskip("torch")
+    from tnrank.experiments.budget import CellSpec, network_macs
+    from tnrank.experiments.capacity import seeds_solve
+    from tnrank.experiments.results import capacity_search
+
+    out = tmp_path / "c.json"
+    argv = ["experiment", "copying", "--sweep", "macs", "--macs", "40", "400", "-m", "2", "-n", "2",
+            "--delays", "0", "1", "--depth", "1", "2", "--seeds", "0", "1", "--steps", "80",
+            "--eval-every", "20", "--batch", "32", "--lr", "0.01", "-o", str(out)]
+    assert main(argv) == 0
+    text = capsys.readouterr()
+    data = json.loads(out.read_text())
+    spec = CellSpec("eurnn", vocab=4, classes=3, capacity=2)
+    for d in (1, 2):
+        ladder = data["ladders"][str(d)]
+        assert ladder and all(40 <= m <= 400 and m == network_macs(spec, d, w) for w, m in ladder)
+        for v in (0, 1):
+            found, tested = capacity_search(data, d, v)
+            by_width = {}
+            for r in data["runs"]:
+                if r["depth"] == d and r["value"] == v:
+                    by_width.setdefault(r["width"], []).append(r["solved"])
+            # every trained width is one the search consulted, each with both seeds
+            assert sorted(by_width) == sorted(t["width"] for t in tested)
+            assert all(len(s) == 2 for s in by_width.values())
+            widths = [w for w, _ in ladder]
+            if found is None:
+                assert not seeds_solve(by_width[widths[-1]])
+            else:
+                assert seeds_solve(by_width[found[0]])
+                i = widths.index(found[0])
+                assert i == 0 or not seeds_solve(by_width[widths[i - 1]])
+            word = f"{found[1]:,} (width {found[0]})" if found else "none in the range"
+            assert f"depth {d} B={v}: fewest MACs/step solving: {word}" in text.err
+    assert "fewest MACs per step that solve" in text.out and (tmp_path / "c.png").exists()
+    assert main(argv) == 0  # resumes: nothing left to train
+    again = capsys.readouterr()
+    assert "[depth" not in again.err and json.loads(out.read_text())["runs"] == data["runs"]
+    one_line_error(capsys, argv[:4] + ["--macs", "40", "-o", str(tmp_path / "d.json")], "--macs LOW HIGH")
+    one_line_error(capsys, ["experiment", "copying", "--macs", "400", "800", "-o", str(tmp_path / "e.json")],
+                   "one MAC budget")

@@ -8,22 +8,29 @@ import sys
 from pathlib import Path
 
 from ..errors import TnrankError
-from ..experiments.budget import CELLS, DEFAULT_TOLERANCE
+from ..experiments.budget import CELLS, DEFAULT_INIT, DEFAULT_TOLERANCE, INITS
+from ..experiments.capacity import RULES
 from ..experiments.presets import PRESETS, preset
 from ..experiments.results import (
     VALUE_NAMES,
     ExperimentSpec,
+    capacity_table,
     load_results,
+    plot_capacity,
     plot_results,
     results_table,
+    seed_table,
     solved_values,
 )
+from ..experiments.schedule import SCHEDULES
 from ..report_format import format_table
 from .common import positive_int, progress_printer
 
-_TRAIN_KEYS = ("steps", "batch", "lr", "eval_every", "patience")
+_TRAIN_KEYS = ("steps", "batch", "lr", "eval_every", "patience", "schedule", "restore_best")
 _DEFAULTS = {"cell": "eurnn", "capacity": 2, "representation": 0, "batch": 128, "lr": 1e-3,
-             "patience": 4, "tolerance": DEFAULT_TOLERANCE}
+             "patience": 3, "tolerance": DEFAULT_TOLERANCE, "eval_every": 100, "schedule": "plateau",
+             "restore_best": True, "init": DEFAULT_INIT, "sweep": "values", "macs_ratio": 1.0,
+             "rule": "best"}
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -41,14 +48,26 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         q = tasks.add_parser(task, help=what, description=f"{what}. Options left out come from the "
                              "preset (default: small).")
         q.add_argument("--preset", choices=sorted(PRESETS[task]), default="small",
-                       help="sweep sizes: small (~20 min on 2 CPU cores) or paper (default small)")
+                       help="sweep sizes: smoke (~1 min on 2 CPU cores), small (~20 min), fair "
+                       "(copying, ~1 h), paper (a GPU; default small)")
         flags = ("--delays", "-B") if task == "copying" else ("--lengths", "-T")
         q.add_argument(*flags, dest="values", type=int, nargs="+", metavar=VALUE_NAMES[task],
                        help="delays B (blanks between data and marker)" if task == "copying"
                        else "even sequence lengths T")
         q.add_argument("-L", "--depth", dest="depths", type=positive_int, nargs="+", metavar="L",
                        help="depths to compare")
-        q.add_argument("--macs", type=positive_int, help="MACs per time step every depth is matched to")
+        q.add_argument("--macs", type=positive_int, nargs="+", metavar="MACS",
+                       help="MACs per time step every depth is matched to; with --sweep macs, the "
+                       "range LOW HIGH searched")
+        q.add_argument("--sweep", choices=("values", "macs"),
+                       help="values: every depth at one MAC budget over the delays/lengths (default); "
+                       "macs: per depth and delay/length, the fewest MACs per step that solve")
+        q.add_argument("--macs-ratio", dest="macs_ratio", type=float,
+                       help="(--sweep macs) least MAC ratio between candidate widths "
+                       "(default 1: every width)")
+        q.add_argument("--rule", choices=RULES,
+                       help="(--sweep macs) a width solves when the best seed does (best, default) "
+                       "or at least half of them (majority)")
         q.add_argument("--mac-tolerance", dest="tolerance", type=float,
                        help=f"accepted relative MAC mismatch (default {DEFAULT_TOLERANCE})")
         q.add_argument("-m", type=positive_int, help="symbols to copy (copying) or block length (ses)")
@@ -64,7 +83,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         q.add_argument("--eval-every", dest="eval_every", type=positive_int,
                        help="training steps between validation evaluations")
         q.add_argument("--patience", type=positive_int,
-                       help="evaluations without improvement before the learning rate drops 10x (default 4)")
+                       help="evaluations without a 1%% validation-loss improvement before the learning "
+                       "rate drops 10x (default 3)")
+        q.add_argument("--schedule", choices=SCHEDULES,
+                       help="learning-rate schedule: plateau (default) or none (constant)")
+        q.add_argument("--no-restore-best", dest="restore_best", action="store_false", default=None,
+                       help="score the final weights instead of the best validation checkpoint")
+        q.add_argument("--init", choices=INITS,
+                       help=f"EURNN input weights: reference U(±0.01) or normal N(0, 1/D) "
+                       f"(default {DEFAULT_INIT})")
+        q.add_argument("--one-at-a-time", dest="batched", action="store_false",
+                       help="train one network at a time instead of the seeds of a cell together")
         q.add_argument("--rank", action="store_true",
                        help="(with --cell rac) measure each trained RAC's Start-End grid rank")
         q.add_argument("--rank-T", dest="rank_T", type=positive_int, default=6,
@@ -90,27 +119,62 @@ def spec_from_args(args: argparse.Namespace) -> ExperimentSpec:
     base = dict(_DEFAULTS) | preset(args.task, args.preset)
     given = {k: getattr(args, k) for k in ("values", "depths", "macs", "tolerance", "m", "n", "steps",
                                            "seeds", "cell", "capacity", "representation", "batch", "lr",
-                                           "eval_every", "patience")}
+                                           "eval_every", "patience", "schedule", "restore_best", "init",
+                                           "sweep", "macs_ratio", "rule")}
     base |= {k: v for k, v in given.items() if v is not None}
     if args.rank and base["cell"] != "rac":
         raise TnrankError(f"--rank measures a trained RAC's rank; add --cell rac (not {base['cell']})")
+    macs = base["macs"] if isinstance(base["macs"], list) else [base["macs"]]
+    macs_range: list[int] = []
+    if base["sweep"] == "macs":
+        if len(macs) != 2 or macs[0] > macs[1]:
+            raise TnrankError("--sweep macs searches a MAC range: give --macs LOW HIGH, e.g. --macs 200 1300")
+        macs_range = list(macs)
+    elif len(macs) != 1:
+        raise TnrankError(f"give one MAC budget (--macs {macs[0]}), or a range with --sweep macs")
     return ExperimentSpec(
         task=args.task, values=list(base["values"]), depths=list(base["depths"]),
-        seeds=list(base["seeds"]), cell=base["cell"], m=base["m"], n=base["n"], macs=base["macs"],
+        seeds=list(base["seeds"]), cell=base["cell"], m=base["m"], n=base["n"], macs=macs[-1],
         tolerance=base["tolerance"], capacity=base["capacity"], representation=base["representation"],
         train={k: base[k] for k in _TRAIN_KEYS}, rank_length=args.rank_T if args.rank else 0,
+        init=base["init"], sweep=base["sweep"], macs_range=macs_range, macs_ratio=base["macs_ratio"],
+        rule=base["rule"],
     )
 
 
+def _is_capacity(data: dict) -> bool:
+    return data["settings"].get("sweep", "values") == "macs"
+
+
+def _draw(data: dict, path: str) -> str:
+    return str((plot_capacity if _is_capacity(data) else plot_results)(data, path))
+
+
 def _print_results(data: dict, plot: str | None) -> None:
+    name = VALUE_NAMES[data["task"]]
+    if _is_capacity(data):
+        header, rows = capacity_table(data)
+        print(f"fewest MACs per step that solve (width), seeds decide by the "
+              f"{data['settings']['rule']!r} rule:")
+        print(format_table(header, rows))
+        if plot:
+            print(f"plot: {plot}")
+        return
     header, rows = results_table(data)
     print(format_table(header, rows))
-    name = VALUE_NAMES[data["task"]]
     parts = []
     for d in data["sweep"]["depths"]:
         solved = solved_values(data, d)
         parts.append(f"depth {d}: {max(solved) if solved else 'none'}")
     print(f"largest {name} solved at >= 99% test data accuracy: " + ", ".join(parts))
+    if len(data["sweep"]["seeds"]) > 1 or any("steps_to_99" in r for r in data["runs"]):
+        header, rows = seed_table(data)
+        print(format_table(header, rows))
+        best = []
+        for d in data["sweep"]["depths"]:
+            solved = solved_values(data, d, "best")
+            best.append(f"depth {d}: {max(solved) if solved else 'none'}")
+        print(f"largest {name} solved by the best seed: " + ", ".join(best))
     ranked = [r for r in data["runs"] if r.get("rank")]
     if ranked:
         rheader = ["depth", f"task {name}", "seed", "grid T", "matrix", "trained rank (float)",
@@ -138,14 +202,14 @@ def run(args: argparse.Namespace) -> int:
     interrupted = False
     try:
         data = run_experiment(spec, out, device=args.device, threads=args.threads, fresh=args.fresh,
-                              progress=say)
+                              progress=say, batched=args.batched)
     except KeyboardInterrupt:
         interrupted = True
         data = load_results(out) if Path(out).exists() else None
     plot = None
     if data is not None and data.get("runs"):
         if not args.no_plot:
-            plot = str(plot_results(data, args.plot or str(Path(out).with_suffix(".png"))))
+            plot = _draw(data, args.plot or str(Path(out).with_suffix(".png")))
         _print_results(data, plot)
     print(f"results: {out}")
     if interrupted:
@@ -159,6 +223,6 @@ def run_plot(args: argparse.Namespace) -> int:
     data = load_results(args.results)
     plot = None
     if data.get("runs"):
-        plot = str(plot_results(data, args.plot or str(Path(args.results).with_suffix(".png"))))
+        plot = _draw(data, args.plot or str(Path(args.results).with_suffix(".png")))
     _print_results(data, plot)
     return 0

@@ -41,10 +41,19 @@ __all__ = [
     "network_params",
     "match_width",
     "DEFAULT_TOLERANCE",
+    "INITS",
+    "DEFAULT_INIT",
+    "width_ladder",
 ]
 
 #: Trainable cells.
 CELLS = ("eurnn", "rac", "lstm")
+#: Initialisations of an EURNN layer's input weights ``W``: ``reference``
+#: draws them from U(-0.01, 0.01) as the EUNN reference code does; ``normal``
+#: from N(0, 1/D). The other parameters start the same way under both.
+INITS = ("reference", "normal")
+#: The default (chosen by a measured comparison, see docs/experiments.md).
+DEFAULT_INIT = "normal"
 #: Default relative tolerance of MAC matching.
 DEFAULT_TOLERANCE = 0.05
 _MAX_WIDTH = 20_000
@@ -198,3 +207,34 @@ def match_width(spec: CellSpec, depth: int, budget: int, tolerance: float = DEFA
             f"per step (closest: width {best}, {got:,} MACs); change --macs or raise --mac-tolerance"
         )
     return best
+
+
+def width_ladder(spec: CellSpec, depth: int, low: int, high: int,
+                 ratio: float = 1.0) -> list[tuple[int, int]]:
+    """``(width, MACs per step)`` of the widths whose MACs lie in ``[low, high]``,
+    thinned so that consecutive MACs grow by at least ``ratio`` (the capacity sweep's candidates).
+
+    Examples
+    --------
+    >>> spec = CellSpec("eurnn", vocab=10, classes=9, capacity=2)
+    >>> width_ladder(spec, 3, 200, 1300)
+    [(2, 210), (3, 339), (4, 484), (5, 645), (6, 822), (7, 1015), (8, 1224)]
+    >>> [w for w, _ in width_ladder(spec, 1, 80, 1300, ratio=1.5)]
+    [2, 3, 5, 8, 12, 18, 27]
+    """
+    if depth < 1:
+        raise TnrankError(f"depth must be at least 1, got {depth}")
+    if not 1 <= low <= high:
+        raise TnrankError(f"a MAC range needs 1 <= low <= high, got {low:,} to {high:,}")
+    if ratio < 1:
+        raise TnrankError(f"the MAC ratio between candidates must be at least 1, got {ratio}")
+    out: list[tuple[int, int]] = []
+    w = spec.min_width
+    while w < _MAX_WIDTH:
+        macs = network_macs(spec, depth, w)
+        if macs > high:
+            break
+        if macs >= low and (not out or macs >= out[-1][1] * ratio):
+            out.append((w, macs))
+        w += 1
+    return out

@@ -29,9 +29,10 @@ import torch
 from torch import nn
 
 from ..errors import TnrankError
-from .budget import CellSpec
+from .budget import DEFAULT_INIT, INITS, CellSpec
 
-__all__ = ["EURNNCell", "RACCell", "LSTMCell", "StackedRNN", "build_network", "rotation_layout"]
+__all__ = ["EURNNCell", "RACCell", "LSTMCell", "StackedRNN", "build_network", "rotation_layout",
+           "INITS", "DEFAULT_INIT"]
 
 
 def rotation_layout(width: int, capacity: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -63,15 +64,22 @@ class EURNNCell(nn.Module):
     capacity : int
         Number of rotation layers ``K`` (``K = N`` reaches every unitary
         matrix up to the diagonal; small ``K`` is cheap).
+    init : {"reference", "normal"}
+        Input weights from U(±0.01) or N(0, 1/D) (see :data:`INITS`).
     """
 
-    def __init__(self, in_dim: int, width: int, capacity: int) -> None:
+    def __init__(self, in_dim: int, width: int, capacity: int, init: str = DEFAULT_INIT) -> None:
         super().__init__()
         if width < 2:
             raise TnrankError(f"an EURNN layer needs at least 2 complex units, got {width}")
         self.width, self.capacity, self.out_dim = width, capacity, 2 * width
         self.input = nn.Linear(in_dim, 2 * width, bias=False)  # real x -> (Re, Im) of W x
-        nn.init.normal_(self.input.weight, std=1.0 / math.sqrt(in_dim))
+        if init == "reference":
+            nn.init.uniform_(self.input.weight, -0.01, 0.01)
+        elif init == "normal":
+            nn.init.normal_(self.input.weight, std=1.0 / math.sqrt(in_dim))
+        else:
+            raise TnrankError(f"unknown initialisation {init!r}; use one of {', '.join(INITS)}")
         layout = rotation_layout(width, capacity)
         self.theta = nn.ParameterList()
         self.phi = nn.ParameterList()
@@ -221,15 +229,18 @@ class StackedRNN(nn.Module):
     depth, width : int
     per_step : bool
         Logits at every step (copying) or at the last step only (ses).
+    init : {"reference", "normal"}
+        EURNN input-weight initialisation (ignored by the other cells).
     """
 
-    def __init__(self, spec: CellSpec, depth: int, width: int, per_step: bool) -> None:
+    def __init__(self, spec: CellSpec, depth: int, width: int, per_step: bool,
+                 init: str = DEFAULT_INIT) -> None:
         super().__init__()
         self.spec, self.depth, self.width, self.per_step = spec, depth, width, per_step
         cells = []
         for k in range(depth):
             if spec.cell == "eurnn":
-                cells.append(EURNNCell(spec.vocab if k == 0 else 2 * width, width, spec.capacity))
+                cells.append(EURNNCell(spec.vocab if k == 0 else 2 * width, width, spec.capacity, init))
             elif spec.cell == "rac":
                 cells.append(RACCell(spec.representation if k == 0 else width, width,
                                      vocab=spec.vocab if k == 0 else None))
@@ -275,11 +286,12 @@ class StackedRNN(nn.Module):
         return weights, arr(self.cells[0].representation.weight)
 
 
-def build_network(spec: CellSpec, depth: int, width: int, per_step: bool, seed: int) -> StackedRNN:
+def build_network(spec: CellSpec, depth: int, width: int, per_step: bool, seed: int,
+                  init: str = DEFAULT_INIT) -> StackedRNN:
     """A freshly initialised network; ``seed`` fixes the initial weights."""
     gen_state = torch.random.get_rng_state()
     torch.manual_seed(seed)
     try:
-        return StackedRNN(spec, depth, width, per_step)
+        return StackedRNN(spec, depth, width, per_step, init)
     finally:
         torch.random.set_rng_state(gen_state)

@@ -1,4 +1,6 @@
-"""Named sweep sizes: ``small`` (about 20 minutes on a 2-core CPU) and ``paper``.
+"""Named sweep sizes: ``smoke`` (about a minute on a 2-core CPU: every step of a
+sweep at toy sizes), ``small`` (about 20 minutes), ``fair`` (copying only: the
+fair test of docs/experiments.md, about an hour with one thread) and ``paper``.
 
 ``paper`` uses the sizes Levine et al. (arXiv:1710.09431) state for Copying
 Memory (m = 30 symbols from n = 32, i.e. 150 bits; RMSProp; batch 128) at a
@@ -17,12 +19,18 @@ __all__ = ["PRESETS", "preset"]
 
 PRESETS: dict[str, dict[str, dict[str, Any]]] = {
     "copying": {
+        "smoke": {"m": 3, "n": 4, "macs": 300, "values": [0, 4], "depths": [1, 2], "seeds": [0, 1],
+                  "steps": 150, "eval_every": 25, "lr": 3e-3},
         "small": {"m": 10, "n": 8, "macs": 1250, "values": [0, 20, 40, 80], "depths": [1, 2, 3],
                   "seeds": [0], "steps": 2000, "eval_every": 100},
+        "fair": {"m": 10, "n": 8, "macs": 1250, "values": [0, 80], "depths": [1, 2, 3],
+                 "seeds": [0, 1, 2], "steps": 2000, "eval_every": 100},
         "paper": {"m": 30, "n": 32, "macs": 20000, "values": [0, 50, 100, 150, 200, 300],
                   "depths": [1, 2, 3], "seeds": [0, 1, 2], "steps": 20000, "eval_every": 250},
     },
     "ses": {
+        "smoke": {"m": 2, "n": 2, "macs": 350, "values": [4, 8], "depths": [1, 2], "seeds": [0, 1],
+                  "steps": 150, "eval_every": 25, "lr": 3e-3},
         "small": {"m": 2, "n": 4, "macs": 1200, "values": [20, 40, 80, 120], "depths": [1, 2, 3],
                   "seeds": [0], "steps": 1500, "eval_every": 100, "lr": 3e-3},
         "paper": {"m": 10, "n": 32, "macs": 20000, "values": [40, 80, 120, 160, 240, 320],

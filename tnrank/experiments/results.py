@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import TnrankError
-from .budget import DEFAULT_TOLERANCE
+from .budget import DEFAULT_INIT, DEFAULT_TOLERANCE
 
 __all__ = [
     "ExperimentSpec",
@@ -30,6 +30,11 @@ __all__ = [
     "results_table",
     "plot_results",
     "VALUE_NAMES",
+    "steps_to_solved",
+    "seed_table",
+    "capacity_search",
+    "capacity_table",
+    "plot_capacity",
 ]
 
 FORMAT = "tnrank-experiment/1"
@@ -66,6 +71,18 @@ class ExperimentSpec:
     rank_length : int
         Sequence length at which a trained RAC's Start-End rank is measured
         (0: no rank measurement).
+    init : {"reference", "normal"}
+        EURNN input-weight initialisation.
+    sweep : {"values", "macs"}
+        ``values``: every depth at the ``macs`` budget over the task values;
+        ``macs``: per depth and value, the fewest MACs per step that solve
+        (a search over the widths whose MACs lie in ``macs_range``).
+    macs_range : list of int
+        ``[low, high]`` MACs per step searched by the ``macs`` sweep.
+    macs_ratio : float
+        Least MAC ratio between consecutive candidates of the ``macs`` sweep.
+    rule : {"best", "majority"}
+        How seeds decide that a candidate of the ``macs`` sweep solves.
     """
 
     task: str
@@ -81,6 +98,11 @@ class ExperimentSpec:
     representation: int = 0
     train: dict[str, Any] = field(default_factory=dict)
     rank_length: int = 0
+    init: str = DEFAULT_INIT
+    sweep: str = "values"
+    macs_range: list[int] = field(default_factory=list)
+    macs_ratio: float = 1.0
+    rule: str = "best"
 
     def settings(self) -> dict[str, Any]:
         """What must agree for a results file to be resumed (not the sweep lists)."""
@@ -139,14 +161,84 @@ def _runs_at(data: dict[str, Any], depth: int, value: int) -> list[dict[str, Any
     return [r for r in data["runs"] if r["depth"] == depth and r["value"] == value]
 
 
-def solved_values(data: dict[str, Any], depth: int) -> list[int]:
-    """Values solved by ``depth``: at least half of its seeds reached the threshold."""
+def solved_values(data: dict[str, Any], depth: int, rule: str = "majority") -> list[int]:
+    """Values solved by ``depth``: at least half of its seeds (``majority``) or
+    at least one (``best``, the paper's best-of-seeds) reached the threshold."""
+    from .capacity import seeds_solve
+
     out = []
     for value in data["sweep"]["values"]:
         runs = _runs_at(data, depth, value)
-        if runs and 2 * sum(r["solved"] for r in runs) >= len(runs):
+        if runs and seeds_solve([r["solved"] for r in runs], rule):
             out.append(value)
     return out
+
+
+def steps_to_solved(run: dict[str, Any]) -> int | None:
+    """The first evaluation step at which the run's validation data accuracy reached 99%."""
+    if "steps_to_99" in run:
+        return run["steps_to_99"]
+    for step, acc in zip(run["curve"]["step"], run["curve"]["val_accuracy"], strict=True):
+        if acc is not None and acc >= SOLVED:
+            return step
+    return None
+
+
+def _median(xs: list[float]) -> float:
+    xs = sorted(xs)
+    k = len(xs) // 2
+    return xs[k] if len(xs) % 2 else (xs[k - 1] + xs[k]) / 2
+
+
+def _steps_cell(runs: list[dict[str, Any]]) -> str:
+    """Median steps to 99% over the seeds (unsolved seeds count as never), then each seed's."""
+    steps = [steps_to_solved(r) for r in runs]
+    ranked = [math.inf if s is None else s for s in steps]
+    med = _median(ranked)
+    per = "/".join("—" if s is None else str(s) for s in steps)
+    return ("—" if math.isinf(med) else f"{med:g}") + f" ({per})"
+
+
+def seed_table(data: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    """Per depth and value, over the seeds: how many solved, the best seed's and
+    the median test data accuracy, the median steps to 99% validation accuracy
+    (and each seed's, ``—`` for never) beside the same at the smallest value
+    (the control, e.g. B = 0), and the learning-rate drops.
+
+    Examples
+    --------
+    >>> run = lambda v, s, acc, steps: {"depth": 1, "value": v, "seed": s, "test_accuracy": acc,
+    ...     "solved": acc >= 0.99, "steps_to_99": steps, "lr_drops": [], "curve": {}}
+    >>> data = {"task": "copying", "sweep": {"values": [0, 80], "depths": [1], "seeds": [0, 1, 2]},
+    ...         "models": {"1": {"width": 29}},
+    ...         "runs": [run(0, 0, 1.0, 300), run(0, 1, 1.0, 500), run(0, 2, 0.995, 400),
+    ...                  run(80, 0, 0.97, None), run(80, 1, 0.992, 900), run(80, 2, 0.98, None)]}
+    >>> header, rows = seed_table(data)
+    >>> dict(zip(header, rows[1]))  # doctest: +NORMALIZE_WHITESPACE
+    {'depth': '1', 'width': '29', 'B': '80', 'seeds solved': '1/3', 'best seed': '99.2%',
+     'median': '98.0%', 'steps to 99% (median; per seed)': '— (—/900/—)',
+     'at B=0': '400 (300/500/400)', 'lr drops': '0/3'}
+    """
+    name = VALUE_NAMES[data["task"]]
+    values = data["sweep"]["values"]
+    control = min(values)
+    header = ["depth", "width", name, "seeds solved", "best seed", "median",
+              "steps to 99% (median; per seed)", f"at {name}={control}", "lr drops"]
+    rows = []
+    for depth in data["sweep"]["depths"]:
+        base = sorted(_runs_at(data, depth, control), key=lambda r: r["seed"])
+        for v in values:
+            runs = sorted(_runs_at(data, depth, v), key=lambda r: r["seed"])
+            if not runs:
+                continue
+            accs = [r["test_accuracy"] for r in runs]
+            width = {str(r["width"]) for r in runs if "width" in r} or {
+                str(data["models"].get(str(depth), {}).get("width", "?"))}
+            rows.append([str(depth), "/".join(sorted(width)), str(v),
+                         f"{sum(r['solved'] for r in runs)}/{len(runs)}", _pct(max(accs)),
+                         _pct(_median(accs)), _steps_cell(runs), _steps_cell(base) if base else "·",
+                         f"{sum(bool(r.get('lr_drops')) for r in runs)}/{len(runs)}"])
+    return header, rows
 
 
 def _pct(x: float) -> str:
@@ -242,6 +334,111 @@ def plot_results(data: dict[str, Any], path: str | os.PathLike) -> Path:
     ax2.set_ylabel("validation data accuracy")
     ax2.set_ylim(0, 1.02)
     ax2.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    out = Path(path)
+    fig.savefig(out, format="png", metadata={"Software": None})
+    return out
+
+
+class _UntestedError(Exception):
+    """A capacity candidate whose runs are not in the results file."""
+
+
+def capacity_search(data: dict[str, Any], depth: int, value: int) -> tuple[list[int] | None, list[dict]]:
+    """Replay the capacity sweep's binary search for ``(depth, value)`` from the results file.
+
+    Returns
+    -------
+    found : list of int or None
+        ``[width, macs]`` of the fewest-MAC candidate that solves (``None``:
+        none in the range, or the search is unfinished).
+    tested : list of dict
+        Each candidate the search consults, in order: width, MACs, how many
+        seeds solved and whether it counts as solving. The last entry has
+        ``"missing": True`` when the search needs a candidate not yet trained.
+    """
+    from .capacity import seeds_solve, smallest_solving
+
+    rule = data["settings"].get("rule", "best")
+    seeds = data["sweep"]["seeds"]
+    ladder = [tuple(wm) for wm in data.get("ladders", {}).get(str(depth), [])]
+    tested: list[dict] = []
+
+    def solves(wm):
+        runs = [r for r in data["runs"] if r["depth"] == depth and r["value"] == value
+                and r["width"] == wm[0] and r["seed"] in seeds]
+        if len(runs) < len(seeds):
+            tested.append({"width": wm[0], "macs": wm[1], "missing": True})
+            raise _UntestedError
+        ok = seeds_solve([r["solved"] for r in runs], rule)
+        tested.append({"width": wm[0], "macs": wm[1], "solved": sum(r["solved"] for r in runs),
+                       "seeds": len(runs), "solves": ok})
+        return ok
+
+    try:
+        found = smallest_solving(ladder, solves)
+    except _UntestedError:
+        return None, tested
+    return (list(found) if found else None), tested
+
+
+def capacity_table(data: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    """Per depth, the fewest MACs per step that solve each value (width in
+    parentheses; ``>`` the range's top when none does; ``…`` while the search
+    is unfinished), and a row per depth listing the candidates tested."""
+    name = VALUE_NAMES[data["task"]]
+    values = data["sweep"]["values"]
+    header = ["depth"] + [f"{name}={v}" for v in values] + ["candidates tested (width: MACs, seeds solved)"]
+    rows = []
+    for depth in data["sweep"]["depths"]:
+        cells, notes = [], []
+        for v in values:
+            found, tested = capacity_search(data, depth, v)
+            if tested and tested[-1].get("missing"):
+                cells.append("…")
+            elif found is None:
+                cells.append(f"> {data['settings']['macs_range'][1]:,}")
+            else:
+                cells.append(f"{found[1]:,} ({found[0]})")
+            notes.append(f"{name}={v}: " + ", ".join(
+                f"{t['width']}: {t['macs']:,} " + ("?" if t.get("missing") else f"{t['solved']}/{t['seeds']}")
+                for t in sorted(tested, key=lambda t: t["macs"])))
+        rows.append([str(depth), *cells, "; ".join(notes)])
+    return header, rows
+
+
+def plot_capacity(data: dict[str, Any], path: str | os.PathLike) -> Path:
+    """Fewest MACs per step that solve, against the swept value, one line per
+    depth (open markers at the range's top: not solved within it). Deterministic PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    values = data["sweep"]["values"]
+    top = data["settings"]["macs_range"][1]
+    fig = Figure(figsize=(6, 4), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    for depth in data["sweep"]["depths"]:
+        xs, ys, open_x = [], [], []
+        for v in values:
+            found, tested = capacity_search(data, depth, v)
+            if tested and tested[-1].get("missing"):
+                continue
+            if found is None:
+                open_x.append(v)
+            else:
+                xs.append(v)
+                ys.append(found[1])
+        line = ax.plot(xs, ys, marker="o", label=f"depth {depth}")[0]
+        if open_x:
+            ax.plot(open_x, [top] * len(open_x), marker="o", ls="none", mfc="none", color=line.get_color())
+    ax.set_xlabel(_LONG_NAMES[data["task"]])
+    ax.set_ylabel("fewest MACs per step that solve")
+    ax.set_title(f"{data['task']}: {data['settings']['cell']}, seeds decide by '{data['settings']['rule']}'")
+    ax.legend(fontsize=8, loc="upper left")
     fig.tight_layout()
     out = Path(path)
     fig.savefig(out, format="png", metadata={"Software": None})

@@ -12,14 +12,24 @@ from typing import Any
 import torch
 
 from ..errors import TnrankError
-from .budget import CellSpec, match_width, network_macs, network_params
+from .budget import INITS, CellSpec, match_width, network_macs, network_params, width_ladder
+from .capacity import RULES, seeds_solve, smallest_solving
 from .cells import build_network
 from .counting import count_step_macs
-from .results import FORMAT, VALUE_NAMES, ExperimentSpec, hardware, load_results, save_results
+from .results import (
+    FORMAT,
+    SOLVED,
+    VALUE_NAMES,
+    ExperimentSpec,
+    hardware,
+    load_results,
+    save_results,
+)
+from .schedule import SCHEDULES
 from .tasks import make_task
 from .train import TrainConfig, train
 
-__all__ = ["run_experiment", "prepare", "check_device"]
+__all__ = ["run_experiment", "prepare", "check_device", "steps_to"]
 
 Progress = Callable[[str], None]
 
@@ -47,7 +57,26 @@ def prepare(spec: ExperimentSpec) -> tuple[dict[int, Any], CellSpec, dict[int, i
             raise TnrankError(f"--rank measures a trained RAC's rank; add --cell rac (not {spec.cell})")
         if spec.rank_length < 2 or spec.rank_length % 2:
             raise TnrankError(f"--rank-T must be an even length >= 2, got {spec.rank_length}")
+    if spec.init not in INITS:
+        raise TnrankError(f"unknown initialisation {spec.init!r}; use one of {', '.join(INITS)}")
+    schedule = spec.train.get("schedule", "plateau")
+    if schedule not in SCHEDULES:
+        raise TnrankError(f"unknown schedule {schedule!r}; use one of {', '.join(SCHEDULES)}")
+    if spec.rule not in RULES:
+        raise TnrankError(f"unknown seed rule {spec.rule!r}; use one of {', '.join(RULES)}")
     cell = _cell_spec(spec, next(iter(tasks.values())))
+    if spec.sweep == "macs":
+        if len(spec.macs_range) != 2:
+            raise TnrankError("--sweep macs searches a MAC range: give --macs LOW HIGH, e.g. --macs 200 1300")
+        for d in spec.depths:
+            if not width_ladder(cell, d, *spec.macs_range, spec.macs_ratio):
+                raise TnrankError(
+                    f"no width at depth {d} ({spec.cell}) has {spec.macs_range[0]:,}-{spec.macs_range[1]:,} "
+                    f"MACs per step (its narrowest needs {network_macs(cell, d, cell.min_width):,}); "
+                    "widen --macs")
+        return tasks, cell, {}
+    if spec.sweep != "values":
+        raise TnrankError(f"unknown sweep {spec.sweep!r}; use values or macs")
     widths = {d: match_width(cell, d, spec.macs, spec.tolerance) for d in spec.depths}
     return tasks, cell, widths
 
@@ -66,8 +95,17 @@ def run_experiment(
     threads: int = 1,
     fresh: bool = False,
     progress: Progress | None = None,
+    batched: bool = True,
 ) -> dict[str, Any]:
-    """Train every (value, depth, seed) of the sweep not already in ``out``.
+    """Train every run of the sweep not already in ``out``.
+
+    With ``spec.sweep == "values"`` every (value, depth, seed) is trained at
+    the ``spec.macs`` budget; with ``"macs"``, per value and depth, a binary
+    search over the depth's widths finds the fewest MACs per step that solve
+    (:mod:`tnrank.experiments.capacity`). The seeds of one (value, depth,
+    width) cell train together (:func:`~tnrank.experiments.batched.train_batched`
+    for EURNN when ``batched``), and the results file is rewritten after every
+    cell, so an interrupted sweep loses at most the cell in progress.
 
     Parameters
     ----------
@@ -82,7 +120,10 @@ def run_experiment(
     fresh : bool
         Ignore and overwrite an existing results file.
     progress : callable(str), optional
-        Receives one line per run start, evaluation and result.
+        Receives one line per cell start, evaluation and result.
+    batched : bool
+        Train the seeds of a cell together with stacked parameters (EURNN
+        only; ``False``: one network at a time, the reference loop).
 
     Returns
     -------
@@ -103,78 +144,152 @@ def run_experiment(
                 "use another --out, or --fresh to overwrite it"
             )
         data["runs"] = old["runs"]
+        data["seconds"] = old.get("seconds", 0.0)
     data["sweep"] = {"values": list(spec.values), "depths": list(spec.depths), "seeds": list(spec.seeds)}
-    name = VALUE_NAMES[spec.task]
+    per_step = tasks[spec.values[0]].per_step
     for d in spec.depths:
-        probe = build_network(cell, d, widths[d], tasks[spec.values[0]].per_step, seed=0)
-        data["models"][str(d)] = {
-            "width": widths[d],
-            "macs": network_macs(cell, d, widths[d]),
-            "macs_counted": count_step_macs(probe),
-            "params": network_params(cell, d, widths[d]),
-            "params_counted": sum(p.numel() for p in probe.parameters()),
-        }
+        if d in widths:
+            data["models"][str(d)] = _model_sizes(cell, d, widths[d], per_step)
     for v, task in tasks.items():
         b = task.baseline()
         data["baselines"][str(v)] = {"accuracy": b.accuracy, "loss": b.loss, "task": task.describe()}
     config = TrainConfig(**spec.train, device=str(dev))
-    todo = [(v, d, s) for v in spec.values for d in spec.depths for s in spec.seeds]
-    done = {(r["value"], r["depth"], r["seed"]) for r in data["runs"]}
     if out is not None:
         save_results(out, data)
-    say(f"{spec.task} with {spec.cell}: {len(todo)} runs, {len(done & set(todo))} already in "
-        f"{out if out is not None else 'memory'}; MAC budget {spec.macs:,}/step (±{spec.tolerance:.0%})")
-    for d in spec.depths:
-        mdl = data["models"][str(d)]
-        say(f"  depth {d}: width {mdl['width']}, {mdl['macs']:,} MACs/step "
-            f"(instrumented {mdl['macs_counted']:,}), {mdl['params']:,} parameters")
+    ctx = _Context(spec, data, out, tasks, cell, config, say, batched and spec.cell == "eurnn")
+    # the models trained with this file's settings are described above; macs sweeps keep their ladders
     started = time.perf_counter()
-    for i, (v, d, s) in enumerate(todo, start=1):
-        if (v, d, s) in done:
-            continue
-        task, mdl = tasks[v], data["models"][str(d)]
-        base = task.baseline()
-        head = f"[{i}/{len(todo)}] depth {d} {name}={v} seed {s}"
-        say(f"{head}: {task.describe()}, width {mdl['width']}, {mdl['macs']:,} MACs/step, "
-            f"{mdl['params']:,} params")
-        net = build_network(cell, d, widths[d], task.per_step, seed=s)
-
-        def report(point: dict, head: str = head, base=base) -> None:
-            say(f"    step {point['step']}/{config.steps}: train loss {point['train_loss']:.4f}, "
-                f"val loss {point['val_loss']:.4f}, val data acc {100 * point['val_accuracy']:.1f}% "
-                f"(memoryless {100 * base.accuracy:.1f}%), lr {point['lr']:.0e}, {point['seconds']:.0f} s")
-
-        res = train(net, task, config, seed=s, progress=report)
-        run = {"value": v, "depth": d, "seed": s, "width": mdl["width"], "macs": mdl["macs"],
-               "params": mdl["params"], "steps_run": res.steps_run, "stopped_early": res.stopped_early,
-               "diverged": res.diverged, "test_loss": _finite(res.test_loss),
-               "test_accuracy": res.test_accuracy, "solved": res.solved,
-               "seconds": round(res.seconds, 2),
-               "curve": {k: [_finite(x) for x in xs] for k, xs in res.curve.items()}}
-        verdict = "solved" if res.solved else ("diverged (inf/nan loss)" if res.diverged else "not solved")
-        say(f"  {head}: test data acc {100 * res.test_accuracy:.1f}% (memoryless "
-            f"{100 * base.accuracy:.1f}%), loss {res.test_loss:.4f} (memoryless {base.loss:.4f}), "
-            f"{verdict} after {res.steps_run} steps, {res.seconds:.0f} s")
-        if spec.rank_length:
-            from .rank_check import trained_rank
-
-            rk = trained_rank(net.cpu(), spec.rank_length, seed=s)
-            run["rank"] = rk
-            gen = rk["generic"]["summary"] if rk["generic"] else "not computed"
-            tols = ", ".join(f"{p['tol']:.1e}" for p in rk["per_class"][:3])
-            say(f"    Start-End grid rank at T={rk['T']} ({rk['matrix']} {rk['shape'][0]}x{rk['shape'][1]}): "
-                f"trained {rk['trained_rank']} (float SVD, tol σmax·max(m,n)·eps = {tols}"
-                f"{'…' if len(rk['per_class']) > 3 else ''}); generic {gen}")
-        data["runs"].append(run)
-        data["seconds"] = round(data.get("seconds", 0.0) + res.seconds, 1)
-        if out is not None:
-            save_results(out, data)
-    data["complete"] = all((v, d, s) in {(r["value"], r["depth"], r["seed"]) for r in data["runs"]}
-                           for v, d, s in todo)
+    if spec.sweep == "macs":
+        data["ladders"] = {str(d): [list(wm) for wm in width_ladder(cell, d, *spec.macs_range,
+                                                                     spec.macs_ratio)]
+                           for d in spec.depths}
+        say(f"{spec.task} with {spec.cell}: fewest MACs per step that solve, per depth and "
+            f"{VALUE_NAMES[spec.task]}, searched over {spec.macs_range[0]:,}-{spec.macs_range[1]:,} "
+            f"MACs/step; seeds {spec.seeds} decide by the {spec.rule!r} rule")
+        for v in spec.values:
+            for d in spec.depths:
+                ladder = width_ladder(cell, d, *spec.macs_range, spec.macs_ratio)
+                say(f"  depth {d} {VALUE_NAMES[spec.task]}={v}: {len(ladder)} candidate widths "
+                    f"({', '.join(f'{w}: {m:,}' for w, m in ladder)})")
+                found = smallest_solving(ladder, lambda wm, v=v, d=d: seeds_solve(
+                    [r["solved"] for r in ctx.cell_runs(v, d, wm[0])], spec.rule))
+                say(f"  depth {d} {VALUE_NAMES[spec.task]}={v}: fewest MACs/step solving: "
+                    + (f"{found[1]:,} (width {found[0]})" if found else "none in the range"))
+    else:
+        todo = [(v, d, s) for v in spec.values for d in spec.depths for s in spec.seeds]
+        done = {(r["value"], r["depth"], r["seed"]) for r in data["runs"]}
+        say(f"{spec.task} with {spec.cell}: {len(todo)} runs, {len(done & set(todo))} already in "
+            f"{out if out is not None else 'memory'}; MAC budget {spec.macs:,}/step (±{spec.tolerance:.0%})")
+        for d in spec.depths:
+            mdl = data["models"][str(d)]
+            say(f"  depth {d}: width {mdl['width']}, {mdl['macs']:,} MACs/step "
+                f"(instrumented {mdl['macs_counted']:,}), {mdl['params']:,} parameters")
+        for v in spec.values:
+            for d in spec.depths:
+                ctx.cell_runs(v, d, widths[d])
+    finished = {(r["value"], r["depth"], r["seed"]) for r in data["runs"]}
+    data["complete"] = spec.sweep == "macs" or all(k in finished for k in _run_keys(spec))
     data["wall_seconds_this_call"] = round(time.perf_counter() - started, 1)
     if out is not None:
         save_results(out, data)
     return data
+
+
+def _run_keys(spec: ExperimentSpec) -> list[tuple]:
+    return [(v, d, s) for v in spec.values for d in spec.depths for s in spec.seeds]
+
+
+def _model_sizes(cell: CellSpec, d: int, width: int, per_step: bool) -> dict[str, int]:
+    probe = build_network(cell, d, width, per_step, seed=0)
+    return {"width": width, "macs": network_macs(cell, d, width), "macs_counted": count_step_macs(probe),
+            "params": network_params(cell, d, width),
+            "params_counted": sum(p.numel() for p in probe.parameters())}
+
+
+def steps_to(curve: dict, level: float = SOLVED) -> int | None:
+    """The first evaluation step whose validation data accuracy reached ``level``."""
+    for step, acc in zip(curve["step"], curve["val_accuracy"], strict=True):
+        if acc is not None and acc >= level:
+            return step
+    return None
+
+
+class _Context:
+    """Trains the missing seeds of one (value, depth, width) cell and saves them."""
+
+    def __init__(self, spec, data, out, tasks, cell, config, say, batched) -> None:
+        self.spec, self.data, self.out, self.tasks, self.cell = spec, data, out, tasks, cell
+        self.config, self.say, self.batched = config, say, batched
+
+    def cell_runs(self, v: int, d: int, width: int) -> list[dict]:
+        spec, data, say, config = self.spec, self.data, self.say, self.config
+        have = {r["seed"]: r for r in data["runs"]
+                if r["value"] == v and r["depth"] == d and r["width"] == width}
+        missing = [s for s in spec.seeds if s not in have]
+        if missing:
+            task = self.tasks[v]
+            base = task.baseline()
+            macs, params = network_macs(self.cell, d, width), network_params(self.cell, d, width)
+            name = VALUE_NAMES[spec.task]
+            head = f"depth {d} {name}={v} width {width}"
+            say(f"[{head}] seeds {missing}: {task.describe()}, {macs:,} MACs/step, {params:,} params"
+                f"{', batched' if self.batched and len(missing) > 1 else ''}")
+            nets = [build_network(self.cell, d, width, task.per_step, seed=s, init=spec.init)
+                    for s in missing]
+
+            def report(i: int, point: dict) -> None:
+                before = point.get("lr_before", point["lr"])
+                drop = f" (plateau: was {before:.0e})" if before != point["lr"] else ""
+                say(f"    seed {missing[i]} step {point['step']}/{config.steps}: train loss "
+                    f"{point['train_loss']:.4f}, val loss {point['val_loss']:.4f}, val data acc "
+                    f"{100 * point['val_accuracy']:.1f}% (memoryless {100 * base.accuracy:.1f}%), "
+                    f"lr {point['lr']:.0e}{drop}, {point['seconds']:.0f} s")
+
+            if self.batched:
+                from .batched import train_batched
+
+                results = train_batched(nets, task, config, missing, progress=report)
+                share = results[0].seconds / len(missing)
+            else:
+                results = []
+                for i, (net, s) in enumerate(zip(nets, missing, strict=True)):
+                    results.append(train(net, task, config, seed=s,
+                                         progress=lambda p, i=i: report(i, p)))
+                share = None
+            for net, s, res in zip(nets, missing, results, strict=True):
+                run = {"value": v, "depth": d, "seed": s, "width": width, "macs": macs, "params": params,
+                       "steps_run": res.steps_run, "stopped_early": res.stopped_early,
+                       "diverged": res.diverged, "test_loss": _finite(res.test_loss),
+                       "test_accuracy": res.test_accuracy, "solved": res.solved,
+                       "steps_to_99": steps_to(res.curve), "best_step": res.best_step,
+                       "best_val_accuracy": _finite(res.best_val_accuracy), "restored": res.restored,
+                       "lr_drops": res.lr_drops,
+                       "seconds": round(share if share is not None else res.seconds, 2),
+                       "curve": {k: [_finite(x) for x in xs] for k, xs in res.curve.items()}}
+                verdict = "solved" if res.solved else (
+                    "diverged (inf/nan loss)" if res.diverged else "not solved")
+                drops = f", lr drops at {res.lr_drops}" if res.lr_drops else ""
+                say(f"  [{head}] seed {s}: test data acc {100 * res.test_accuracy:.1f}% (memoryless "
+                    f"{100 * base.accuracy:.1f}%, weights of step {res.best_step}), {verdict} after "
+                    f"{res.steps_run} steps{drops}")
+                if spec.rank_length:
+                    from .rank_check import trained_rank
+
+                    rk = trained_rank(net.cpu(), spec.rank_length, seed=s)
+                    run["rank"] = rk
+                    gen = rk["generic"]["summary"] if rk["generic"] else "not computed"
+                    tols = ", ".join(f"{p['tol']:.1e}" for p in rk["per_class"][:3])
+                    say(f"    Start-End grid rank at T={rk['T']} ({rk['matrix']} {rk['shape'][0]}x"
+                        f"{rk['shape'][1]}): trained {rk['trained_rank']} (float SVD, tol "
+                        f"σmax·max(m,n)·eps = {tols}{'…' if len(rk['per_class']) > 3 else ''}); "
+                        f"generic {gen}")
+                data["runs"].append(run)
+                have[s] = run
+            data["seconds"] = round(data.get("seconds", 0.0) + sum(
+                r["seconds"] for r in data["runs"][-len(missing):]), 1)
+            if self.out is not None:
+                save_results(self.out, data)
+        return [have[s] for s in spec.seeds]
 
 
 def _finite(x):

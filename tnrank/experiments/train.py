@@ -1,10 +1,14 @@
 """Training and evaluation of one network on one task (PyTorch).
 
 RMSProp (``alpha = 0.9``), batches of 128, gradient norm clipped at 1, and
-the learning rate divided by 10 when the validation loss has not improved
-for ``patience`` evaluations. A run stops early once the validation data
-accuracy reaches ``stop_accuracy``; it is *solved* when the fixed test set's
-data accuracy reaches :data:`SOLVED`.
+the learning rate divided by 10 when the validation loss has not improved by
+1% for ``patience`` evaluations (:class:`~tnrank.experiments.schedule.PlateauSchedule`).
+A run stops early once the validation data accuracy reaches
+``stop_accuracy``; the weights of its best validation point (highest
+validation data accuracy) are restored before the test (``restore_best``),
+and it is *solved* when the fixed test set's data accuracy reaches
+:data:`SOLVED`. This is the one-network-at-a-time loop; several networks of
+one shape train faster together in :mod:`tnrank.experiments.batched`.
 """
 
 from __future__ import annotations
@@ -17,8 +21,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..errors import TnrankError
 from .cells import StackedRNN
 from .results import SOLVED
+from .schedule import SCHEDULES, Best, PlateauSchedule
 
 __all__ = ["TrainConfig", "TrainResult", "train", "evaluate_network", "SOLVED"]
 
@@ -26,13 +32,22 @@ __all__ = ["TrainConfig", "TrainResult", "train", "evaluate_network", "SOLVED"]
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Optimisation settings of one run."""
+    """Optimisation settings of one run.
+
+    ``schedule`` is ``"plateau"`` (divide the learning rate by 10 after
+    ``patience`` evaluations without a relative improvement of ``threshold``
+    in the validation loss) or ``"none"``; ``restore_best`` scores the
+    weights of the best validation point instead of the final ones.
+    """
 
     steps: int = 2000
     batch: int = 128
     lr: float = 1e-3
     eval_every: int = 100
-    patience: int = 4
+    patience: int = 3
+    threshold: float = 0.01
+    schedule: str = "plateau"
+    restore_best: bool = True
     lr_factor: float = 0.1
     min_lr: float = 1e-6
     clip: float = 1.0
@@ -54,6 +69,12 @@ class TrainResult:
     test_loss: float = float("nan")
     test_accuracy: float = float("nan")
     seconds: float = 0.0
+    best_step: int = 0
+    best_val_accuracy: float = float("nan")
+    restored: bool = False
+    lr_drops: list[int] = field(default_factory=list)
+    final_params: dict | None = None
+    scored_params: dict | None = None
 
     @property
     def solved(self) -> bool:
@@ -108,9 +129,12 @@ def train(
     net.to(device)
     val = task.fixed_set(config.validation_size, "validation")
     test = task.fixed_set(config.test_size, "test")
+    if config.schedule not in SCHEDULES:
+        raise TnrankError(f"unknown schedule {config.schedule!r}; use one of {', '.join(SCHEDULES)}")
     opt = torch.optim.RMSprop(net.parameters(), lr=config.lr, alpha=0.9)
-    sched = torch.optim.lr_scheduler.ReduceLROnPlateau(
-        opt, mode="min", factor=config.lr_factor, patience=config.patience, min_lr=config.min_lr)
+    sched = PlateauSchedule(config.lr, config.patience, config.lr_factor, config.threshold,
+                            config.min_lr, enabled=config.schedule == "plateau")
+    best, best_state = Best(), None
     result = TrainResult()
     batches = task.batches(config.batch, seed)
     running, n_running = 0.0, 0
@@ -133,7 +157,11 @@ def train(
             v_loss, v_acc = evaluate_network(net, task, *val, device=device)
             if not np.isfinite(v_loss):
                 v_loss = float("inf")
-            sched.step(v_loss)
+            old_lr = opt.param_groups[0]["lr"]
+            for group in opt.param_groups:
+                group["lr"] = sched.update(step, v_loss)
+            if best.offer(step, v_acc, v_loss) and config.restore_best:
+                best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
             c = result.curve
             c["step"].append(step)
             c["train_loss"].append(running / n_running)
@@ -142,10 +170,17 @@ def train(
             c["lr"].append(opt.param_groups[0]["lr"])
             running, n_running = 0.0, 0
             if progress is not None:
-                progress({k: v[-1] for k, v in c.items()} | {"seconds": time.perf_counter() - start})
+                progress({k: v[-1] for k, v in c.items()}
+                         | {"seconds": time.perf_counter() - start, "lr_before": old_lr})
             if v_acc >= config.stop_accuracy:
                 result.stopped_early = step < config.steps
                 break
+    result.final_params = {k: v.detach().clone() for k, v in net.state_dict().items()}
+    if best_state is not None:
+        net.load_state_dict(best_state)  # the network is left holding the weights it is scored with
+        result.restored = True
+    result.best_step, result.best_val_accuracy = best.step, best.accuracy
+    result.lr_drops = list(sched.drops)
     result.test_loss, result.test_accuracy = evaluate_network(net, task, *test, device=device)
     result.seconds = time.perf_counter() - start
     return result
