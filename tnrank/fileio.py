@@ -197,7 +197,7 @@ def _parse(loader: Any, text: str, source: str, kind: str, errors: tuple) -> Any
 
 
 def parse_json(text: str, source: str = "<string>") -> Any:
-    """Parse JSON text; every problem becomes a :class:`TnrankError` naming ``source``.
+    """Parse JSON text; every problem becomes a :class:`~tnrank.errors.TnrankError` naming ``source``.
 
     Examples
     --------
@@ -212,7 +212,7 @@ def parse_json(text: str, source: str = "<string>") -> Any:
 
 
 def parse_toml(text: str, source: str = "<string>") -> dict[str, Any]:
-    """Parse TOML text; every problem becomes a :class:`TnrankError` naming ``source``.
+    """Parse TOML text; every problem becomes a :class:`~tnrank.errors.TnrankError` naming ``source``.
 
     Examples
     --------

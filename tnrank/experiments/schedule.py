@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 __all__ = ["PlateauSchedule", "Best", "SCHEDULES"]
 
-#: Learning-rate schedules: ``plateau`` (the rule above) or ``none`` (constant).
+#: The learning-rate schedules, ``plateau`` (the rule above) and ``none`` (constant).
 SCHEDULES = ("plateau", "none")
 
 
