@@ -248,6 +248,9 @@ def sample_matrix(
     first_col = E[0]
     row_v = [np.ascontiguousarray(rows[:, pos[t], :].T)[:, :, None] for t in S]  # (M, Kr, 1)
     state = circuit.run([row_v[pos[t]] for t in range(first_col)])
+    # after the first column step every step is a column step (start-end): a layer linear
+    # in its own state can be folded into small per-column matrices (FoldedLayer)
+    fold = circuit.foldable_layer() if E == tuple(range(first_col, partition.T)) else None
     out = np.empty((Kr, Kc), dtype=np.int64 if circuit.prime is not None else np.float64)
     # a block holds (widest layer) x Kr x chunk entries per array
     width = max(1, Kr) * max(circuit.arch.widths + (circuit.arch.M,))
@@ -257,7 +260,8 @@ def sample_matrix(
         j1 = min(Kc, j0 + chunk)
         col_v = {t: np.ascontiguousarray(cols[j0:j1, pos[t], :].T)[:, None, :] for t in E}
         steps = [col_v[t] if t in col_v else row_v[pos[t]] for t in range(first_col, partition.T)]
-        block = circuit.readout(circuit.run(steps, state))
+        folded = None if fold is None else circuit.fold(state, fold)
+        block = circuit.readout(circuit.run(steps, state, folded), folded)
         out[:, j0:j1] = np.broadcast_to(block, (Kr, j1 - j0))
 
     _in_parallel(column_block, range(0, Kc, chunk), progress)
