@@ -210,6 +210,7 @@ def sample_matrix(
     row_inputs: np.ndarray,
     col_inputs: np.ndarray,
     progress: Progress | None = None,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """``[y(s_i ∪ e_j)]``: rows are start-side inputs, columns end-side inputs.
 
@@ -222,10 +223,14 @@ def sample_matrix(
     col_inputs : ndarray of shape (K_cols, |E|, M)
         Representation vectors for the end steps, one sequence per column.
     progress : callable(done, total), optional
+    out : ndarray of shape (K_rows, K_cols), optional
+        Where to write the matrix (a view into a larger buffer, say); int64
+        for modular weights, float64 for float weights.
 
     Returns
     -------
     ndarray of shape (K_rows, K_cols)
+        ``out`` when given.
 
     Notes
     -----
@@ -234,7 +239,8 @@ def sample_matrix(
     """
     circuit = Circuit(weights)
     if 0 in partition.end:  # make the first step a row step, then transpose back
-        return sample_matrix(weights, partition.swapped(), col_inputs, row_inputs, progress).T
+        return sample_matrix(weights, partition.swapped(), col_inputs, row_inputs, progress,
+                             None if out is None else out.T).T
     rows = circuit.prepare_inputs(row_inputs, "row inputs")
     cols = circuit.prepare_inputs(col_inputs, "column inputs")
     S, E = partition.start, partition.end
@@ -251,7 +257,12 @@ def sample_matrix(
     # after the first column step every step is a column step (start-end): a layer linear
     # in its own state can be folded into small per-column matrices (FoldedLayer)
     fold = circuit.foldable_layer() if E == tuple(range(first_col, partition.T)) else None
-    out = np.empty((Kr, Kc), dtype=np.int64 if circuit.prime is not None else np.float64)
+    dtype = np.int64 if circuit.prime is not None else np.float64
+    if out is None:
+        out = np.empty((Kr, Kc), dtype=dtype)
+    elif out.shape != (Kr, Kc) or out.dtype != dtype:
+        raise TnrankError(f"out must be a {dtype.__name__} array of shape {(Kr, Kc)}, got "
+                          f"{out.dtype} {out.shape}")
     # a block holds (widest layer) x Kr x chunk entries per array
     width = max(1, Kr) * max(circuit.arch.widths + (circuit.arch.M,))
     chunk = max(1, 8 * _BLOCK // width)
