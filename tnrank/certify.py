@@ -73,6 +73,8 @@ PLAN_SECONDS = 30.0
 #: random weight arrays alone take hundreds of megabytes and the evaluations far more.
 MAX_PARAMETERS = 2**22
 _FIRST_K = 64
+# the plan is estimated from the first stage at least this large
+_CALIBRATION_K = 256
 _BOUND_ORDER = ("min-cut", "state degree", "grid size", "input degree")
 
 Progress = Callable[[str], None]
@@ -893,13 +895,12 @@ def _planner(say: Progress, label: str, target: int, clock: _Clock, cap: int) ->
         sizes = _sizes(k, target, cap)
         if not sizes:
             return
-        eta = clock.run_time(k, sizes)
-        if eta < PLAN_SECONDS and k < 256:
-            return  # too early to calibrate, and cheap so far
-        if eta < PLAN_SECONDS:
-            shown[0] = True
-            return
+        if k < _CALIBRATION_K:
+            return  # small stages are dominated by overheads: calibrate on a larger one
         shown[0] = True
+        eta = clock.run_time(k, sizes)
+        if eta < PLAN_SECONDS:
+            return
         last = sizes[-1]
         reach = (f"reachable (K ≤ {cap:,} allowed)" if last >= target else
                  f"NOT reachable: K is capped at {cap:,} (memory or --max-samples), so the result "
