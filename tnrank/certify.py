@@ -471,6 +471,10 @@ class _Growth:
         self.clock.built(k_new * k_new - k * k, time.perf_counter() - t0)
 
     def rank(self) -> int:
+        eta = self.clock.rank_time(self.k)
+        if eta >= 5:
+            self.say(f"{self.label}: exact rank of the {self.k}×{self.k} sample mod {self.prime}, "
+                     f"about {_duration(eta)}")
         t0 = time.perf_counter()
         r = rank_mod_p(self.Y[:self.k, :self.k], self.prime)
         self.clock.ranked(self.k, time.perf_counter() - t0)

@@ -36,6 +36,9 @@ __all__ = [
 MAX_GRID_ENTRIES = 2**25
 # target number of elements of one working array (keeps arrays in cache-sized blocks)
 _BLOCK = 2**15
+# fold an input-only layer across a start-end cut (FoldedLayer); off only to time the
+# unfolded engine as a baseline (benchmarks/bench_core.py)
+_FOLD = True
 
 Progress = Callable[[int, int], None]
 
@@ -256,7 +259,9 @@ def sample_matrix(
     state = circuit.run([row_v[pos[t]] for t in range(first_col)])
     # after the first column step every step is a column step (start-end): a layer linear
     # in its own state can be folded into small per-column matrices (FoldedLayer)
-    fold = circuit.foldable_layer() if E == tuple(range(first_col, partition.T)) else None
+    fold = None
+    if _FOLD and E == tuple(range(first_col, partition.T)):
+        fold = circuit.foldable_layer()
     dtype = np.int64 if circuit.prime is not None else np.float64
     if out is None:
         out = np.empty((Kr, Kc), dtype=dtype)
