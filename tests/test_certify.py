@@ -214,8 +214,12 @@ def test_default_sample_cap_follows_the_available_memory(monkeypatch):
     monkeypatch.setenv("TNRANK_MEMORY", "2M")
     cap = max_samples_for_memory()
     # depth 2, M = R = 4, T = 12: the target 336 does not fit 2 MiB with the rank's working memory
-    sep = certify(Architecture.rac(2, 4, 4), 12, grid="skip", float_check=False).separation
+    lines: list[str] = []
+    sep = certify(Architecture.rac(2, 4, 4), 12, grid="skip", float_check=False,
+                  progress=lines.append).separation
     assert sep.samples == cap < 336 and sep.status == "lower-bound"
+    # said before any work: the first progress line
+    assert "target K = 336" in lines[0] and "NOT reachable" in lines[0] and f"{cap:,}" in lines[0]
     assert "sample budget reached" in sep.notes[-1]
     with pytest.raises(TnrankError, match="more than the .* available .* at most"):
         certify(Architecture.rac(2, 4, 4), 12, grid="skip", max_samples=336)

@@ -890,8 +890,13 @@ def _builder(w, part) -> Callable:
 
 def _planner(say: Progress, label: str, target: int, clock: _Clock, cap: int) -> Callable[[int], None]:
     """After a stage of side ``k``: once the remaining work is estimated above
-    :data:`PLAN_SECONDS`, print the plan (target, memory, time, reachability)."""
+    :data:`PLAN_SECONDS`, print the plan (target, memory, time, reachability).
+    A target above the cap is announced at once, before any work."""
     shown = [False]
+    if target > cap:
+        say(f"{label}: the target K = {target:,} (best upper bound) is NOT reachable: K is capped "
+            f"at {cap:,} (memory or --max-samples); the result is a lower bound unless the "
+            "sample saturates below the cap")
 
     def plan(k: int) -> None:
         if shown[0]:
