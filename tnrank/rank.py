@@ -11,29 +11,62 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .elimination import LARGEST_PRIME, check_prime, rank_float64, rank_memory, residues_float64
 from .errors import TnrankError
+from .memory import check_memory
 
-__all__ = ["rank_mod_p", "float_rank", "FloatRank", "MAX_FLOAT_SVD"]
+__all__ = [
+    "rank_mod_p",
+    "check_prime",
+    "rank_memory",
+    "LARGEST_PRIME",
+    "RANK_METHODS",
+    "float_rank",
+    "FloatRank",
+    "MAX_FLOAT_SVD",
+]
 
 #: Largest min(rows, cols) for which :func:`float_rank` runs an SVD by default.
 MAX_FLOAT_SVD = 2048
 
+#: Accepted ``method`` values of :func:`rank_mod_p`.
+RANK_METHODS = ("auto", "elimination", "flint")
 
-def rank_mod_p(matrix: np.ndarray, prime: int) -> int:
-    """Exact rank of an integer matrix over GF(``prime``) (python-flint).
+
+def rank_mod_p(matrix: np.ndarray, prime: int, *, overwrite: bool = False, method: str = "auto") -> int:
+    """Exact rank of an integer matrix over GF(``prime``).
 
     The rank mod ``p`` of an integer matrix never exceeds its rank over the
-    rationals, so it is a certified lower bound for that matrix.
+    rationals, so it is a certified lower bound for that matrix. The default
+    method is tnrank's float64 elimination (:mod:`tnrank.elimination`): a
+    recursive elimination whose work is float64 matrix products with exact
+    modular reduction, as fast as the machine's BLAS allows.
 
     Parameters
     ----------
-    matrix : ndarray of integers, 2-D
+    matrix : ndarray, 2-D
+        Integer entries of any integer dtype (reduced mod ``prime``, negatives
+        included), or a float array holding integers below ``2**53`` in
+        absolute value.
     prime : int
-        A prime modulus below 2**63.
+        A prime in ``[2, 2**31 - 1]`` (:func:`check_prime`).
+    overwrite : bool
+        Allow a C-contiguous float64 ``matrix`` to be used as the working
+        buffer (no copy); its contents are destroyed.
+    method : {"auto", "elimination", "flint"}
+        ``"auto"`` and ``"elimination"`` run the float64 elimination;
+        ``"flint"`` runs python-flint's ``nmod_mat.rank()`` (the reference).
 
     Returns
     -------
     int
+
+    Raises
+    ------
+    TnrankError
+        For a modulus that is not a supported prime, a matrix that is not
+        2-D or not integral, or one whose working memory would not fit
+        (:func:`rank_memory`, checked before anything is allocated).
 
     Examples
     --------
@@ -42,23 +75,43 @@ def rank_mod_p(matrix: np.ndarray, prime: int) -> int:
     1
     >>> rank_mod_p(np.array([[1, 0], [0, 7]]), 7)   # 7 vanishes mod 7
     1
+    >>> rank_mod_p(np.array([[1, 0], [0, 7]]), 7, method="flint")
+    1
     """
-    import flint  # imported here: python-flint is only needed for ranks
-
+    p = check_prime(prime)
+    if method not in RANK_METHODS:
+        raise TnrankError(f"unknown rank method {method!r}; choose one of {', '.join(RANK_METHODS)}")
     arr = np.asarray(matrix)
     if arr.ndim != 2:
         raise TnrankError(f"rank needs a 2-D matrix, got shape {arr.shape}")
-    if not np.issubdtype(arr.dtype, np.integer):
+    if not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
+            or arr.dtype == np.bool_):
         raise TnrankError(
             f"exact ranks need integer entries, got dtype {arr.dtype}; build the matrix from "
             "modular weights (random_weights(..., prime=PRIME))"
         )
     if 0 in arr.shape:
         return 0
-    if arr.shape[0] > arr.shape[1]:
-        arr = arr.T  # flint's elimination is cheaper on wide matrices
-    arr = np.mod(arr, prime)
-    return int(flint.nmod_mat(arr.tolist(), int(prime)).rank())
+    rows, cols = arr.shape
+    check_memory(
+        rank_memory(rows, cols),
+        f"the exact rank of a {rows} × {cols} matrix",
+        "use a smaller matrix (fewer samples) or set TNRANK_MEMORY if more memory is free",
+    )
+    in_place = (overwrite and arr.dtype == np.float64 and arr.flags.c_contiguous
+                and arr.flags.writeable)
+    if rows > cols and not in_place:
+        arr = arr.T  # the elimination splits columns: a wide matrix runs out of rows early
+    work = residues_float64(arr, p, overwrite=in_place)
+    if method == "flint":
+        import flint  # python-flint: the reference implementation
+
+        if work.shape[0] > work.shape[1]:
+            work = work.T
+        ints = np.mod(work.astype(np.int64), p)
+        del work
+        return int(flint.nmod_mat(ints.tolist(), p).rank())
+    return rank_float64(work, p)
 
 
 @dataclass(frozen=True)
