@@ -77,7 +77,7 @@ def test_verify_keeps_rows_done_when_interrupted(capsys, monkeypatch):
          "too large for the exact arithmetic (it must be below 2**30"),
         (["rank", "-L", "2", "-R", "2", "-M", "2", "-T", "4", "--failure-target", "1.5"],
          "not a probability"),
-        (["rank", "-L", "3", "-R", "3", "-M", "3", "-T", "12", "--max-samples", "10000000"],
+        (["rank", "-L", "4", "-R", "3", "-M", "3", "-T", "8", "--max-samples", "10000000"],
          "use max_samples (--max-samples) at most"),
         (["verify", "-T", "3"], "needs an even T"),
     ],
