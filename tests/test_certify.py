@@ -234,3 +234,21 @@ def test_a_plan_is_printed_before_long_work(monkeypatch):
     plans = [line for line in lines if "plan:" in line]
     assert len(plans) == 1
     assert "target K = 336" in plans[0] and "reachable" in plans[0] and "MiB" in plans[0]
+
+
+def test_the_memory_cap_is_raised_when_memory_is_freed(monkeypatch):
+    # the default cap is read again once reached: memory freed meanwhile lets the sample grow
+    import sys
+
+    cert = sys.modules["tnrank.certify"]
+    monkeypatch.setattr(cert, "max_samples_for_memory", lambda *a, **k: 128)
+    monkeypatch.setattr(cert, "_memory_cap_holding", lambda k: 10**6)
+    lines: list[str] = []
+    sep = certify(Architecture.rac(2, 4, 4), 12, grid="skip", float_check=False,
+                  progress=lines.append).separation
+    assert sep.exact and sep.rank == 336 and sep.samples == 336
+    assert "NOT reachable" in lines[0] and any("memory now allows" in line for line in lines)
+    # an explicit cap is kept
+    sep = certify(Architecture.rac(2, 4, 4), 12, grid="skip", float_check=False,
+                  max_samples=128).separation
+    assert sep.samples == 128 and sep.status == "lower-bound"

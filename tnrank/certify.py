@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from .architecture import Architecture
 from .bounds import TheoremBound, theorem_applicability, theorem_bounds, total_degree, upper_bounds
 from .errors import TnrankError
 from .grid import MAX_GRID_ENTRIES, grid_matrix, grid_size, sample_matrix
+from .memory import ENV_VAR as MEMORY_ENV
 from .memory import available_memory, check_memory, format_bytes
 from .partition import Partition
 from .rank import MAX_FLOAT_SVD, FloatRank, float_rank, rank_mod_p
@@ -388,6 +390,14 @@ def max_samples_for_memory(memory: int | None = None, fraction: float = 0.8) -> 
     return lo
 
 
+def _memory_cap_holding(k: int) -> int:
+    """The memory-derived cap while this process already holds a ``k × k`` int64 sample
+    (``TNRANK_MEMORY``, when set, is a fixed budget that already includes it)."""
+    if os.environ.get(MEMORY_ENV):
+        return max_samples_for_memory()
+    return max_samples_for_memory(available_memory() + 8 * k * k)
+
+
 def _duration(seconds: float) -> str:
     """``"45 s"``, ``"3 min 20 s"``, ``"1 h 5 min"``."""
     s = max(0, int(round(seconds)))
@@ -456,6 +466,10 @@ class _Growth:
         self.say, self.label, self.clock = say, label, clock
 
     def extend(self, k_new: int) -> None:
+        if k_new > self.Y.shape[0]:  # the cap was raised: move into a larger buffer once
+            larger = np.empty((k_new, k_new), dtype=np.int64)
+            larger[:self.k, :self.k] = self.Y[:self.k, :self.k]
+            self.Y = larger
         k, Y = self.k, self.Y
         t0 = time.perf_counter()
         new_rows, new_cols = self.draw(k, k_new)
@@ -517,17 +531,25 @@ def _ticker(say: Progress, label: str, clock: _Clock | None = None, total: int =
     return _Ticker(say, label, clock, total)
 
 
-def _grow(growth: _Growth, target: int, max_k: int, first_k: int, plan: Callable[[int], None]
-          ) -> tuple[int, int]:
+def _grow(growth: _Growth, target: int, max_k: int, first_k: int, plan: Callable[[int], None],
+          recap: Callable[[int], int] | None = None) -> tuple[int, int]:
     """Grow a sample until its rank reaches ``target``, falls below K, or K reaches
-    ``max_k``; ``plan(k)`` is called after each stage (it prints the plan once)."""
+    ``max_k``; ``plan(k)`` is called after each stage (it prints the plan once).
+    ``recap(k)``, when given, is asked for a new cap once the old one is reached (the
+    memory-derived default follows memory freed meanwhile; ``k`` is the side held now)."""
     k = max(1, min(target, max_k, first_k))
     while True:
         growth.extend(k)
         r = growth.rank()
         growth.say(f"{growth.label}: {k}×{k} sample has rank {r} (target {target})")
-        if r >= target or r < k or k >= max_k:
+        if r >= target or r < k:
             return r, k
+        if k >= max_k:
+            new_cap = recap(k) if recap is not None else max_k
+            if new_cap <= max_k:
+                return r, k
+            growth.say(f"{growth.label}: memory now allows K ≤ {new_cap:,}; continuing")
+            max_k = new_cap
         plan(k)
         k = min(target, max_k, 2 * k)
 
@@ -686,6 +708,7 @@ def certify(
         grid_bounds[name] = min(grid_bounds.get(name, value), value)
 
     memory_cap = max_samples_for_memory()
+    explicit_cap = max_samples is not None
     if max_samples is None:
         max_samples = memory_cap
     else:  # an explicit cap that cannot fit is refused before any work
@@ -699,7 +722,8 @@ def certify(
             check_memory(8 * rows * cols + _rank_bytes(rows, cols),
                          f"the full {rows:,} × {cols:,} grid and its exact rank",
                          "use the sampled grid (grid='sampled', --grid sampled) or lower max_entries")
-    opts = _Options(prime, seed, confirm, failure_target, float_check, max_samples, say)
+    opts = _Options(prime, seed, confirm, failure_target, float_check, max_samples, say,
+                    None if explicit_cap else _memory_cap_holding)
     grid_result = None
     if grid != "skip":
         grid_result = _certify_grid(arch, part, opts, grid, grid_bounds, max_entries)
@@ -742,6 +766,7 @@ class _Options:
     float_check: bool | None
     max_samples: int
     say: Progress
+    recap: Callable[[int], int] | None = None
 
     def other_prime(self, p: int) -> int:
         return SECOND_PRIME if p != SECOND_PRIME else PRIME
@@ -942,7 +967,8 @@ def _certify_separation(arch, part, opts: _Options, bounds, grid_result):
         w = random_weights(arch, seed=s, prime=p)
         draw = _random_draw(arch.M, part, np.random.default_rng([s, 1]), p)
         growth = _Growth(_builder(w, part), draw, p, min(upper, cap), say, "separation", clock)
-        r, k = _grow(growth, upper, min(upper, cap), first, plan)
+        recap = opts.recap if cap == opts.max_samples else None
+        r, k = _grow(growth, upper, min(upper, cap), first, plan, recap)
         return r, k, growth
 
     def fixed_run(p: int, s: int, side: int) -> int:
