@@ -896,6 +896,8 @@ def _certify_grid(arch, part, opts: _Options, mode, bounds, max_entries):
         lower = _repeat_until_target(runs, lower, degree, opts, full_run, "grid", notes, None)
         status = "generic-whp" if lower < upper else "exact"
         fail = _saturation_product(runs, lower) if status == "generic-whp" else None
+        if status == "generic-whp" and fail is None:  # only a larger rank's run: no bound for it
+            status = "lower-bound"
     else:
         status = "lower-bound"
         notes.append("sampled rows and columns of a finite grid: no probability claim beyond the bounds")
