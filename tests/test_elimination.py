@@ -177,6 +177,8 @@ def test_limb_plan_matches_the_documented_ranges():
     limbs, chunks = E._Modulus(PRIME)._plan(4096)
     assert limbs == 2 and max(b - a for a, b in chunks) <= 1022
     assert E._Modulus(LARGEST_PRIME)._plan(1000)[0] == 2
+    for k in (1, 48, 127, 4096):  # ONE_PRODUCT_PRIME_LIMIT: one product below 2**24
+        assert E._Modulus(16777213)._plan(k)[0] == 1 and 16777213 < E.ONE_PRODUCT_PRIME_LIMIT
 
 
 # -- rank identities (property tests) ------------------------------------------------------

@@ -28,11 +28,11 @@ dimension ``k`` is exact in float64 when ``k * max|a| * max|b| < 2**53``:
 
 * small primes (``p`` below about ``2**24``) need one GEMM per block of inner
   dimension ``k <= 2**53 / (p/2)**2`` (unbounded in practice for ``p < 2**20``);
-* larger primes, up to :data:`LARGEST_PRIME` ``= 2**31 - 1`` (including tnrank's
-  ``PRIME = 2**30 - 35``), split ``B`` into two limbs, ``B = B1 * 2**s + B0``
-  with ``|B0|, |B1| <= 2**(s-1)``, and combine two GEMMs,
-  ``A @ B = ((A @ B1) mod p) * 2**s + A @ B0``; for ``PRIME`` each block may
-  have an inner dimension up to 1022.
+* larger primes, up to :data:`~tnrank.elimination.LARGEST_PRIME` ``= 2**31 - 1``
+  (including tnrank's ``PRIME = 2**30 - 35``), split ``B`` into two limbs,
+  ``B = B1 * 2**s + B0`` with ``|B0|, |B1|`` about ``sqrt(p / 2)``, and combine
+  two GEMMs, ``A @ B = ((A @ B1) mod p) * 2**s + A @ B0``; for ``PRIME``
+  (``s = 15``) each block may have an inner dimension up to 1021.
 
 Every intermediate integer stays below ``2**53 - 2**32`` in absolute value, so
 each floating-point operation is exact and the rank is exact, whatever the BLAS
@@ -42,6 +42,8 @@ summation order.
 from __future__ import annotations
 
 import operator
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -76,12 +78,14 @@ _EXTRA_CANDIDATES = 16
 _CACHE_BLOCK = 1 << 15
 # rows x columns of one GEMM output buffer
 _GEMM_BLOCK = 1 << 22
+# subproblems at most this wide run on one BLAS thread (small products gain nothing from more)
+_SERIAL_COLUMNS = 192
 # estimated cost of one reduction pass, in multiply-adds per entry (chooses the limb count)
 _REDUCE_COST = 24
 
 
 def check_prime(p: object, *, minimum: int = SMALLEST_PRIME) -> int:
-    """``p`` as an int if it is a prime that the exact rank supports, else a :class:`TnrankError`.
+    """``p`` as an int if the exact rank supports it, else a :class:`~tnrank.errors.TnrankError`.
 
     Parameters
     ----------
@@ -99,7 +103,7 @@ def check_prime(p: object, *, minimum: int = SMALLEST_PRIME) -> int:
     ------
     TnrankError
         For booleans and non-integers, numbers that are not prime, primes
-        below ``minimum`` and primes above :data:`LARGEST_PRIME`.
+        below ``minimum`` and primes above :data:`~tnrank.elimination.LARGEST_PRIME`.
 
     Examples
     --------
@@ -161,8 +165,8 @@ def rank_memory(rows: int, cols: int) -> int:
 
     Examples
     --------
-    >>> rank_memory(4096, 4096) / 2**20     # MiB
-    320.0
+    >>> round(rank_memory(4096, 4096) / 2**20)     # MiB
+    256
     """
     rows, cols = int(rows), int(cols)
     if rows <= 0 or cols <= 0:
@@ -393,6 +397,21 @@ def _leaf(W: np.ndarray, r0: int, c0: int, c1: int, F: _Modulus, need_x: bool) -
     return r
 
 
+_blas = None
+
+
+@contextmanager
+def _one_blas_thread() -> Iterator[None]:
+    """BLAS on one thread inside the block (threadpoolctl; the setting is restored after)."""
+    global _blas
+    if _blas is None:
+        from threadpoolctl import ThreadpoolController
+
+        _blas = ThreadpoolController().select(user_api="blas")
+    with _blas.limit(limits=1):
+        yield
+
+
 def _eliminate(W: np.ndarray, r0: int, c0: int, c1: int, F: _Modulus, need_x: bool) -> int:
     """Eliminate columns ``c0:c1`` of the rows ``r0:`` of ``W`` in place; return their rank ``r``.
 
@@ -408,6 +427,15 @@ def _eliminate(W: np.ndarray, r0: int, c0: int, c1: int, F: _Modulus, need_x: bo
     if c1 - c0 <= _LEAF:
         return _leaf(W, r0, c0, c1, F, need_x)
     h = c0 + (c1 - c0) // 2
+    if c1 - c0 <= _SERIAL_COLUMNS < 2 * (c1 - c0):  # the top of a small subproblem
+        with _one_blas_thread():
+            return _split(W, r0, c0, h, c1, F, need_x)
+    return _split(W, r0, c0, h, c1, F, need_x)
+
+
+def _split(W: np.ndarray, r0: int, c0: int, h: int, c1: int, F: _Modulus, need_x: bool) -> int:
+    """:func:`_eliminate` on the halves ``c0:h`` and ``h:c1``, then the Schur complement and X."""
+    m = W.shape[0] - r0
     ra = _eliminate(W, r0, c0, h, F, True)
     if ra and m > ra:
         F.submul(W[r0 + ra :, h:c1], W[r0 + ra :, c0 : c0 + ra], W[r0 : r0 + ra, h:c1])
