@@ -367,7 +367,7 @@ def max_samples_for_memory(memory: int | None = None, fraction: float = 0.8) -> 
     Parameters
     ----------
     memory : int, optional
-        Bytes available; default :func:`tnrank.memory.available_memory`.
+        Bytes available; default ``tnrank.memory.available_memory()``.
     fraction : float
         Share of it that may be used.
 

@@ -19,7 +19,7 @@ from .arithmetic import arithmetic_for
 from .errors import TnrankError
 from .weights import Weights, field_array
 
-__all__ = ["evaluate", "Circuit"]
+__all__ = ["evaluate", "Circuit", "FoldedLayer"]
 
 State = list  # one component-major array per layer (None before step 1 under "ones"/"zeros")
 
