@@ -13,13 +13,24 @@ Per case it prints the size of the unrolled network, then
 
 with the bound each one finds (log2) and the ratio baseline / tnrank.
 
-Run: ``python benchmarks/bench_mincut.py`` (``--quick`` for small cases, ``--no-baseline``).
+Then ``tnrank bound`` end to end (goal, issue 10: depth 3 at T = 64 well under a second), each
+command a fresh ``python -m tnrank`` process, median of ``--repeat`` runs:
+
+* ``bound`` and ``bound --json`` — the min-cut from the dynamic programme, no network built;
+* ``bound --cut-edges`` — the network path (unroll, then max-flow to list the cut), which was the
+  default before;
+* ``--version`` — the interpreter and ``import tnrank`` alone, the floor of any command.
+
+Run: ``python benchmarks/bench_mincut.py`` (``--quick`` for small cases, ``--no-baseline``,
+``--no-cli``).
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import statistics
+import subprocess
 import sys
 import time
 
@@ -32,6 +43,9 @@ from tnrank.unroll import unroll
 CASES = [(3, 2, 2, 64), (2, 2, 2, 256), (3, 3, 3, 64), (2, 3, 3, 256)]
 QUICK = [(3, 2, 2, 24), (2, 2, 2, 64)]
 GOAL_SECONDS = 10.0
+CLI_CASES = [(3, 2, 2, 64)]
+QUICK_CLI = [(3, 2, 2, 24)]
+CLI_GOAL_SECONDS = 1.0
 
 
 def baseline(net, part: Partition) -> tuple[float, int]:
@@ -85,14 +99,49 @@ def run_case(L: int, R: int, M: int, T: int, with_baseline: bool) -> bool:
     return ok
 
 
+def cli_seconds(argv: list[str], repeat: int) -> tuple[float, str]:
+    """Median wall time of ``python -m tnrank <argv>`` over ``repeat`` fresh processes, and its output."""
+    times, out = [], ""
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = subprocess.run([sys.executable, "-m", "tnrank", *argv], capture_output=True, text=True,
+                             check=True).stdout
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), out
+
+
+def run_cli_case(L: int, R: int, M: int, T: int, repeat: int) -> bool:
+    flags = ["bound", "-L", str(L), "-R", str(R), "-M", str(M), "-T", str(T)]
+    t_floor, _ = cli_seconds(["--version"], repeat)
+    t_dp, out_dp = cli_seconds(flags, repeat)
+    t_json, _ = cli_seconds([*flags, "--json"], repeat)
+    t_net, out_net = cli_seconds([*flags, "--cut-edges"], max(1, repeat // 2))
+    # the reports agree but for the listed cut: same table, same value
+    same = [x for x in out_dp.splitlines() if not x.startswith("min-cut: ")] == [
+        x for x in out_net.splitlines() if not x.startswith(("min-cut: ", "cut edges: "))]
+    met = max(t_dp, t_json) < CLI_GOAL_SECONDS
+    print(f"tnrank bound -L {L} -R {R} -M {M} -T {T} (fresh processes, median of {repeat}):")
+    print(f"  dynamic programme {t_dp:6.2f} s   --json {t_json:6.2f} s   (goal < {CLI_GOAL_SECONDS:.0f} s: "
+          f"{'met' if met else 'MISSED'}; python -m tnrank --version alone {t_floor:.2f} s)")
+    print(f"  --cut-edges (network + max-flow, the former default) {t_net:6.2f} s; ratio "
+          f"{t_net / t_dp:.1f}x; reports {'agree' if same else 'DIFFER'} apart from the listed cut")
+    sys.stdout.flush()
+    return met and same
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small cases only")
     parser.add_argument("--no-baseline", action="store_true", help="skip the networkx baseline")
+    parser.add_argument("--no-cli", action="store_true", help="skip the end-to-end `tnrank bound` timings")
+    parser.add_argument("--repeat", type=int, default=7, help="runs per command line (default 7)")
     args = parser.parse_args()
     ok = True
     for case in QUICK if args.quick else CASES:
         ok &= run_case(*case, with_baseline=not args.no_baseline)
+    if not args.no_cli:
+        for case in QUICK_CLI if args.quick else CLI_CASES:
+            ok &= run_cli_case(*case, repeat=args.repeat)
     return 0 if ok else 1
 
 

@@ -2,12 +2,18 @@
 
 Build with ``python -m sphinx -W -b html docs docs/_build/html`` (warnings are errors, so a
 broken cross-reference or link fails the build with the page and line named).
+
+The built site needs no network: the theme's assets, MathJax (``sphinx-mathjax-offline``)
+and the site's own stylesheet are all served from ``_static``; ``tests/test_docs_site.py``
+fails on any external script, stylesheet or font. Screenshots of the main pages:
+``python docs/screenshots.py`` (see the "Working on these docs" page).
 """
 
 import tnrank
 
 project = "tnrank"
 author = "tnrank developers"
+copyright = "tnrank developers, MIT License"  # noqa: A001 (Sphinx's name)
 release = tnrank.__version__
 version = release
 
@@ -16,6 +22,8 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
     "sphinx.ext.mathjax",
+    "sphinx-mathjax-offline",  # MathJax 3 shipped into _static/mathjax: math renders offline
+    "sphinx_copybutton",
     "sphinxarg.ext",
 ]
 source_suffix = {".md": "markdown"}
@@ -34,6 +42,74 @@ napoleon_use_param = False  # types stay text: "ndarray of shape (M, n)" is not 
 napoleon_preprocess_types = False
 napoleon_attr_annotations = False
 napoleon_use_ivar = True
-html_theme = "alabaster"
-html_static_path = []
-html_title = f"tnrank {release}"
+
+# copy buttons copy commands and Python input only, never the printed output
+copybutton_prompt_text = r">>> |\.\.\. |\$ "
+copybutton_prompt_is_regexp = True
+copybutton_only_copy_prompt_lines = True
+
+# pydata-sphinx-theme (numpy, networkx): at 1280 px it keeps the site navigation, a content
+# column wide enough for the results tables and the on-this-page panel all on screen, and it
+# serves every asset (fonts included) from _static
+html_theme = "pydata_sphinx_theme"
+html_title = "tnrank"  # the version is its own navbar item (_templates/version.html)
+templates_path = ["_templates"]
+html_static_path = ["_static"]
+html_css_files = ["tnrank.css"]
+html_show_sourcelink = False
+html_theme_options = {
+    "navbar_start": ["navbar-logo", "version"],
+    "navbar_center": [],
+    "navbar_end": ["theme-switcher"],
+    "header_links_before_dropdown": 6,
+    "secondary_sidebar_items": ["page-toc"],
+    "show_toc_level": 1,  # deeper levels unfold as the reader scrolls to them
+    "footer_start": ["tnrank-footer"],
+    "footer_end": ["sphinx-version", "theme-version"],
+    "navigation_with_keys": False,
+    "icon_links": [],  # the project publishes no repository address yet: no link rather than a guess
+    # high-contrast highlighting: console output (the results tables) keeps the text colour
+    "pygments_light_style": "a11y-high-contrast-light",
+    "pygments_dark_style": "a11y-high-contrast-dark",
+}
+html_sidebars = {"**": ["site-nav"]}
+html_context = {"default_mode": "auto", "author": author}  # light or dark as the reader's system prefers
+
+
+def _usage_as_console(app, doctree):
+    """Show argparse usage blocks (``usage: tnrank ...``) as console text, not Python."""
+    from docutils import nodes
+
+    for block in doctree.findall(nodes.literal_block):
+        if "language" not in block and block.astext().startswith("usage:"):
+            block["language"] = "console"
+
+
+def _drop_empty_entries(app, doctree):
+    """Remove API entries that document nothing (a bare attribute: ``M``, ``name = ''``).
+
+    Dataclass fields are described in their class's Parameters section; autodoc would list
+    them again as empty entries. An attribute with its own docstring or ``#:`` comment stays,
+    and so does every function, method or attribute with a line of documentation.
+    """
+    from sphinx import addnodes
+
+    for desc in list(doctree.findall(addnodes.desc)):
+        if desc.get("domain") != "py":
+            continue
+        content = next(iter(desc.findall(addnodes.desc_content)), None)
+        if content is not None and not content.children:
+            parent = desc.parent
+            index = parent.index(desc)
+            if index and isinstance(parent[index - 1], addnodes.index):
+                parent.remove(parent[index - 1])
+            parent.remove(desc)
+
+
+def setup(app):
+    # before the table-of-contents collector reads the page, so the panel lists no empty entry
+    app.connect("doctree-read", _drop_empty_entries, priority=400)
+    app.connect("doctree-read", _usage_as_console)
+    # navigation titles with math ("The depth-$L$ conjecture") appear on every page, so
+    # MathJax is loaded on every page, not only on pages whose body has math
+    app.set_html_assets_policy("always")

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
+from tn_archs import ARCHITECTURES
 
 from tnrank import Architecture, Partition
 from tnrank.bounds import upper_bounds
 from tnrank.cli import main
 from tnrank.examples import example_path, mps
 from tnrank.mincut import mincut_bound
+from tnrank.unroll import _Layout, unroll, unrolled_size
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -57,6 +61,74 @@ def test_large_rac_uses_the_dynamic_programme(capsys, monkeypatch):
     assert data["min_cut"]["bound"] == mincut_bound(Architecture.rac(3, 2, 2), "start-end", T=8)
 
 
+FAST_CASES = [
+    ("-L", "3", "-R", "2", "-M", "2", "-T", "16"),
+    ("-L", "3", "-R", "2", "-M", "2", "-T", "12", "--partition", "interleaved"),
+    ("-L", "2", "-R", "3", "-M", "2", "-T", "20", "--partition", "0,3,4,11,19"),
+    ("-L", "2", "-R", "2", "3", "-M", "3", "-T", "9", "--partition", "8"),
+    ("-L", "4", "-R", "2", "-M", "2", "-T", "8"),
+    ("-L", "1", "-R", "5", "-M", "2", "-T", "30", "--partition", "odd-even"),
+    ("-L", "3", "-R", "3", "1", "2", "-M", "4", "-T", "10", "--partition", "0,1,2,3,4,5,6"),
+]
+
+
+@pytest.mark.parametrize("argv", FAST_CASES, ids=" ".join)
+def test_dynamic_programme_path_prints_what_the_network_path_prints(capsys, argv):
+    """--no-cut-edges (no network) against --cut-edges (unrolled network, max-flow): the same
+    report but for the listed cut, and the same value."""
+    _, fast, _ = run(capsys, "bound", *argv, "--no-cut-edges")
+    _, slow, _ = run(capsys, "bound", *argv, "--cut-edges")
+    fast_lines, slow_lines = fast.splitlines(), slow.splitlines()
+    cut_line = next(i for i, line in enumerate(slow_lines) if line.startswith("min-cut: "))
+    assert slow_lines[cut_line + 1].startswith("cut edges: ")
+    assert fast_lines[:cut_line] == slow_lines[:cut_line]  # header, copies and the whole table
+    assert fast_lines[cut_line + 1:] == slow_lines[cut_line + 2:]  # best upper bounds
+    value = slow_lines[cut_line].removeprefix("min-cut: ").split(" = ")[0]
+    assert fast_lines[cut_line] == (f"min-cut: {value} (from the dynamic programme over the "
+                                    "step-layer blocks; --cut-edges lists a minimum cut of the "
+                                    f"{fast_lines[2].split()[2]}-node network)")
+
+    _, fast, _ = run(capsys, "bound", *argv, "--no-cut-edges", "--json")
+    _, slow, _ = run(capsys, "bound", *argv, "--cut-edges", "--json")
+    fast, slow = json.loads(fast), json.loads(slow)
+    fmc, smc = fast.pop("min_cut"), slow.pop("min_cut")
+    assert fast == slow
+    assert smc["method"] == "max-flow on the unrolled network" and smc["cut_edges"]
+    assert fmc == smc | {"cut_edges": None, "side_sizes": None,
+                         "method": "dynamic programme over the step-layer blocks (no network built)"}
+
+
+def test_the_cut_is_listed_by_default_only_for_small_networks(capsys, monkeypatch):
+    import tnrank.cli.bound as bound
+
+    argv = ("bound", "-L", "3", "-R", "2", "-M", "2", "-T", "8", "--json")  # 451 nodes
+    assert json.loads(run(capsys, *argv)[1])["min_cut"]["cut_edges"]
+    monkeypatch.setattr(bound, "LISTED_NODES", 450)
+    assert json.loads(run(capsys, *argv)[1])["min_cut"]["cut_edges"] is None
+    assert json.loads(run(capsys, *argv, "--cut-edges")[1])["min_cut"]["cut_edges"]
+
+
+def test_dynamic_programme_path_needs_no_graph_library():
+    code = ("import sys\nfrom tnrank.cli import main\n"
+            "main(['bound', '-L', '3', '-R', '2', '-M', '2', '-T', '64', '--json'])\n"
+            "print(sorted(m for m in ('networkx', 'matplotlib', 'tensornetwork', 'opt_einsum') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    data = json.loads(out[:out.rindex("}") + 1])
+    arch = Architecture.rac(3, 2, 2)
+    assert data["min_cut"]["bound"] == mincut_bound(arch, "start-end", T=64)
+    assert data["network"]["nodes"] == unrolled_size(arch, 64)[0]
+    assert out.splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize("name", sorted(ARCHITECTURES))
+def test_copies_counted_without_the_network(name):
+    from tnrank.cli.bound import _copies
+
+    for T in (1, 2, 3, 5):
+        assert _copies(_Layout(ARCHITECTURES[name], T)) == unroll(ARCHITECTURES[name], T).copies()
+
+
 def test_network_files(capsys, tmp_path):
     code, out, _ = run(capsys, "bound", "--network", "peps-3x3", "--legs", "0,1,2", "--rank")
     assert code == 0
@@ -83,6 +155,8 @@ def test_network_files(capsys, tmp_path):
         (["bound", "--network", "nowhere.json"], "does not exist"),
         (["bound", "--network", "mps-8", "--legs", "x0,x0"], "more than once"),
         (["bound", "--network", "peps-3x3"], "even T"),
+        (["bound", "--network", "mps-8", "--no-cut-edges"], "--no-cut-edges works with a RAC"),
+        (["bound", "-L", "7", "-R", "2", "-M", "2", "-T", "64", "--cut-edges"], "limit of 2,000,000"),
     ],
 )
 def test_bad_input_exits_2(capsys, argv, message):

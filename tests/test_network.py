@@ -172,11 +172,11 @@ def test_bad_files(tmp_path, change, message):
 def test_missing_lists_and_broken_files(tmp_path):
     with pytest.raises(TnrankError, match="'legs' list is missing"):
         TensorNetwork.load(write(tmp_path, {"nodes": ["A"]}))
-    with pytest.raises(TnrankError, match="not valid JSON"):
+    with pytest.raises(TnrankError, match="not a valid JSON file"):
         TensorNetwork.load(write(tmp_path, "{nodes: [", "bad.json"))
-    with pytest.raises(TnrankError, match="not valid TOML"):
+    with pytest.raises(TnrankError, match="not a valid TOML file"):
         TensorNetwork.load(write(tmp_path, "nodes = [", "bad.toml"))
-    with pytest.raises(TnrankError, match="does not exist"):
+    with pytest.raises(TnrankError, match="no such file"):
         TensorNetwork.load(tmp_path / "nothing.json")
     with pytest.raises(TnrankError, match="expected an object"):
         TensorNetwork.from_dict([1, 2])

@@ -36,6 +36,29 @@ def test_plot_data_equals_certified_results(results):
         assert list(bound.get_ydata()) == [r["theorems"][0]["value"] for r in rows]
 
 
+def test_text_is_as_large_as_the_docs_body_text(results):
+    """Shown at its drawn size (it fits the docs' content column), every label is >= 12 pt.
+
+    12 pt is 16 px, the documentation's body text; the legend sits inside the figure.
+    """
+    from matplotlib.text import Text
+
+    data = json.loads((results / "r.json").read_text())
+    fig = plot_sweep(data["rows"])
+    width_px = fig.get_size_inches()[0] * 96
+    assert width_px <= 753  # the content column at 1280 px (docs/_static/tnrank.css)
+    fig.canvas.draw()  # creates the tick labels
+    ax = fig.axes[0]
+    texts = [t for t in fig.findobj(Text) if t.get_text().strip() and t.get_visible()]
+    texts += [t for t in ax.get_xticklabels() + ax.get_yticklabels() if t.get_text().strip()]
+    assert len(texts) > 15  # title, axis labels, ticks and legend entries
+    small = sorted({(t.get_text(), t.get_fontsize()) for t in texts if t.get_fontsize() < 12})
+    assert not small, small
+    box = fig.bbox
+    legend = fig.legends[0].get_window_extent()
+    assert box.x0 <= legend.x0 and legend.x1 <= box.x1 and box.y0 <= legend.y0
+
+
 def test_svg_marks_each_point_exact_or_bounded(results):
     data = json.loads((results / "r.json").read_text())
     ids = svg_ids(results / "r.svg")

@@ -33,21 +33,22 @@ from __future__ import annotations
 
 import difflib
 import os
-import tomllib
+from collections import Counter
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from .architecture import (
     INITIAL_STATES,
     INPUT,
     INTEGRATIONS,
+    MAX_DEPTH,
     MAX_WIDTH,
     Architecture,
     Layer,
     _topological_order,
 )
 from .errors import TnrankError
+from .fileio import atomic_write, parse_toml, printable, read_text
 
 __all__ = [
     "load",
@@ -76,19 +77,25 @@ _TEXT_KEYS = ("name", "description", "reference")
 class _Problems:
     """Collects every problem of one file, then raises them together."""
 
+    #: Reading stops after this many problems (a broken generated file can have thousands).
+    LIMIT = 20
+
     def __init__(self, source: str) -> None:
-        self.source = source
+        self.source = printable(source)
         self.items: list[str] = []
 
     def add(self, message: str) -> None:
-        self.items.append(message)
+        self.items.append(printable(message))
+        if len(self.items) >= self.LIMIT:
+            self.raise_if_any(stopped=True)
 
-    def raise_if_any(self) -> None:
+    def raise_if_any(self, stopped: bool = False) -> None:
         if not self.items:
             return
         if len(self.items) == 1:
             raise TnrankError(f"{self.source}: {self.items[0]}")
-        lines = [f"{self.source}: {len(self.items)} problems in the architecture file"]
+        more = f" (reading stopped after the first {self.LIMIT})" if stopped else ""
+        lines = [f"{self.source}: {len(self.items)} problems in the architecture file{more}"]
         lines += [f"  - {item}" for item in self.items]
         raise TnrankError("\n".join(lines))
 
@@ -195,10 +202,7 @@ def loads(text: str, source: str = "<string>") -> Architecture:
       - [[layer]] 1: unknown key 'widht'; did you mean 'width'? (allowed: name, width, sources, ...)
       - [[layer]] 1: key 'width' is missing; give the number of hidden channels (1 to 100,000)
     """
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise TnrankError(f"{source}: not a valid TOML file: {exc}") from None
+    data = parse_toml(text, source)
     problems = _Problems(source)
     _unknown_keys(data, TOP_KEYS, "", problems)
 
@@ -228,6 +232,9 @@ def loads(text: str, source: str = "<string>") -> Architecture:
         problems.add("'layer' must be an array of tables: write [[layer]] once per layer")
     elif not raw_layers:
         problems.add("no [[layer]] table; an architecture needs at least one layer")
+    elif len(raw_layers) > MAX_DEPTH:
+        raise TnrankError(f"{printable(source)}: {len(raw_layers):,} [[layer]] tables; tnrank "
+                          f"handles at most {MAX_DEPTH:,} layers")
     else:
         tables = raw_layers
 
@@ -255,22 +262,24 @@ def loads(text: str, source: str = "<string>") -> Architecture:
 
     # second pass: names, wiring and output
     names = [ly["name"] for ly in layers if ly["name"] is not None]
-    for dup in sorted({n for n in names if names.count(n) > 1}):
+    counts = Counter(names)
+    for dup in sorted(n for n, c in counts.items() if c > 1):
         problems.add(f"layer name {dup!r} is used by more than one [[layer]]; give each its own name")
     if INPUT in names:
         problems.add(f"layer name {INPUT!r} is reserved for the raw input f(x^t); rename that layer")
     known = [INPUT] + names
+    known_set = set(known)
     wiring_ok = len(names) == len(layers) == len(set(names)) and INPUT not in names
     for ly in layers:
         if ly["sources"] is None:
             wiring_ok = False
             continue
         for src in ly["sources"]:
-            wiring_ok = wiring_ok and src in known and src != ly["name"]
+            wiring_ok = wiring_ok and src in known_set and src != ly["name"]
             if src == ly["name"]:
                 problems.add(f"{ly['label']}: sources lists the layer itself; a layer sees its own "
                              "past through its hidden weights already")
-            elif src not in known:
+            elif src not in known_set:
                 others = [n for n in known if n != ly["name"]]
                 problems.add(f"{ly['label']}: source {src!r} does not exist{_suggest(src, others)} "
                              f"(sources are {', '.join(map(repr, others))})")
@@ -332,34 +341,8 @@ def load(path: str | os.PathLike) -> Architecture:
         Naming the file, the key and what is allowed, for every problem.
     """
     label = os.fspath(path)
-    p = Path(path)
-    try:
-        if p.is_dir():
-            raise TnrankError(f"{label}: is a directory; give an architecture file (.toml)")
-        size = p.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise TnrankError(_too_big(label, size))
-        with p.open("rb") as fh:
-            raw = fh.read(MAX_FILE_BYTES + 1)
-    except FileNotFoundError:
-        raise TnrankError(f"{label}: no such file; give the path of an architecture file") from None
-    except OSError as exc:
-        raise TnrankError(f"{label}: cannot be read ({exc.strerror or exc})") from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise TnrankError(_too_big(label, len(raw)))
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise TnrankError(
-            f"{label}: not a text file (invalid UTF-8 at byte {exc.start}); architecture files "
-            "are UTF-8 TOML"
-        ) from None
-    return loads(text, source=label)
-
-
-def _too_big(label: str, size: int) -> str:
-    return (f"{label}: file of {size:,} bytes is too large for an architecture file (limit "
-            f"{MAX_FILE_BYTES:,} bytes; a typical file has a few hundred); is it the right file?")
+    text = read_text(path, "an architecture file (.toml)", max_bytes=MAX_FILE_BYTES)
+    return loads(text, source=printable(label))
 
 
 # ---------------------------------------------------------------------- writing
@@ -463,7 +446,6 @@ def dump(arch: Architecture, path: str | os.PathLike) -> None:
     """
     text = dumps(arch)
     try:
-        with open(path, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
+        atomic_write(path, text)
     except OSError as exc:
         raise TnrankError(f"{os.fspath(path)}: cannot be written ({exc.strerror or exc})") from None

@@ -1,24 +1,32 @@
-"""Recurrent arithmetic circuits: depth, widths, wiring and integration.
+r"""Recurrent arithmetic circuits: depth, widths, wiring and integration.
 
-A recurrent arithmetic circuit (RAC) of depth ``L`` reads representation
-vectors ``v^t = f(x^t)`` in ``R^M`` and updates one hidden state per layer::
+A recurrent arithmetic circuit (RAC) of depth :math:`L` reads representation
+vectors :math:`v^t = f(x^t) \in \mathbb{R}^M` and updates one hidden state per
+layer: with the input term :math:`a^{t,l} = W^{I,l} s^{t,l}` (:math:`s^{t,l}`
+the sources of layer :math:`l` at step :math:`t`) and the hidden term
+:math:`b^{t,l} = W^{H,l} h^{t-1,l}`,
 
-    a^{t,l} = W^{I,l} [sources of layer l at step t]     (input term)
-    b^{t,l} = W^{H,l} h^{t-1,l}                           (hidden term)
-    h^{t,l} = a ⊙ b                                       (multiplicative)
-            | a + b                                       (additive)
-            | α ⊙ a ⊙ b + β₁ ⊙ a + β₂ ⊙ b + bias           (general)
-    y       = Σ_{l in output} <w^{O,l}, h^{T,l}>
+.. math::
+
+    h^{t,l} = \begin{cases}
+        a^{t,l} \odot b^{t,l} & \text{(multiplicative)} \\
+        a^{t,l} + b^{t,l} & \text{(additive)} \\
+        \alpha \odot a^{t,l} \odot b^{t,l} + \beta_1 \odot a^{t,l}
+            + \beta_2 \odot b^{t,l} + \text{bias} & \text{(general)}
+    \end{cases}
+
+and outputs :math:`y = \sum_{l \in \text{output}} \langle w^{O,l}, h^{T,l} \rangle`.
 
 The paper's RAC (Levine, Sharir, Ziv & Shashua, arXiv:1710.09431, Sec. 2)
 is the special case of multiplicative layers, each fed by the layer below,
 the output reading the top layer, and the initial-state convention
-``W^{H,l} h^{0,l} = 1`` (``initial="ones"``).
+:math:`W^{H,l} h^{0,l} = \mathbf{1}` (``initial="ones"``).
 """
 
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -26,17 +34,20 @@ from .errors import TnrankError, whole_number
 
 __all__ = ["Architecture", "Layer", "INTEGRATIONS", "INITIAL_STATES", "INPUT"]
 
-#: Name of the raw representation ``f(x^t)`` as a layer source.
+#: Name of the raw representation :math:`f(x^t)` as a layer source.
 INPUT = "input"
-#: Ways a layer merges its input term ``a`` with its hidden term ``b``.
+#: Ways a layer merges its input term :math:`a` with its hidden term :math:`b`.
 INTEGRATIONS = ("multiplicative", "additive", "general")
-#: Initial-state conventions. ``ones`` sets W^H h^0 = 1 (the paper's), ``zeros``
-#: sets it to 0, ``state`` uses an explicit h^0 carried by the weights.
+#: Initial-state conventions. ``ones`` sets :math:`W^{H,l} h^{0,l} = \mathbf{1}` (the
+#: paper's), ``zeros`` sets it to 0, ``state`` uses an explicit :math:`h^{0,l}` carried by
+#: the weights.
 INITIAL_STATES = ("ones", "zeros", "state")
 
 #: Largest width (hidden channels or M) tnrank accepts; larger is almost
 #: surely a typo and would exhaust memory long before producing a rank.
 MAX_WIDTH = 100_000
+#: Largest number of layers.
+MAX_DEPTH = 1_000
 
 
 def _check_size(value: object, what: str, fix: str = "") -> int:
@@ -50,10 +61,10 @@ class Layer:
     Parameters
     ----------
     width : int
-        Number of hidden channels ``R_l``.
+        Number of hidden channels :math:`R_l`.
     sources : tuple of str, optional
         What feeds the layer's input term at each step, concatenated in this
-        order: ``"input"`` (the representation ``f(x^t)``) or the name of
+        order: ``"input"`` (the representation :math:`f(x^t)`) or the name of
         another layer (its state at the same step). Empty means the layer
         below (``"input"`` for the first layer).
     integration : {"multiplicative", "additive", "general"}
@@ -126,6 +137,11 @@ class Architecture:
             layers = [layers]
         if not layers:
             problems.append("an architecture needs at least one layer (depth >= 1)")
+        elif len(layers) > MAX_DEPTH:
+            raise TnrankError(
+                f"depth {len(layers):,} is larger than tnrank's limit of {MAX_DEPTH:,} layers; "
+                "no rank or bound of such a circuit can be computed"
+            )
         built: list[Layer] = []
         for k, layer in enumerate(layers, start=1):
             if not isinstance(layer, Layer):
@@ -146,7 +162,8 @@ class Architecture:
                 )
             )
         names = [layer.name for layer in built]
-        for dup in sorted({n for n in names if names.count(n) > 1}):
+        name_set = set(names)
+        for dup in sorted(n for n, c in Counter(names).items() if c > 1):
             problems.append(f"layer name {dup!r} is used twice; give each layer its own name")
         if INPUT in names:
             problems.append(f"{INPUT!r} is reserved for the raw input; rename that layer")
@@ -157,10 +174,10 @@ class Architecture:
                     f"use one of {', '.join(INTEGRATIONS)}"
                 )
             for src in layer.sources:
-                if src != INPUT and src not in names:
+                if src != INPUT and src not in name_set:
                     problems.append(
                         f"layer {layer.name!r}: source {src!r} does not exist; "
-                        f"sources are {INPUT!r} or one of {', '.join(names)}"
+                        f"sources are {INPUT!r} or one of {_some(names)}"
                     )
                 if src == layer.name:
                     problems.append(
@@ -169,9 +186,9 @@ class Architecture:
                     )
         output = tuple(output) or ((built[-1].name,) if built else ())
         for out in output:
-            if out not in names:
+            if out not in name_set:
                 problems.append(
-                    f"output reads {out!r}, which is not a layer; use one of {', '.join(names)}"
+                    f"output reads {out!r}, which is not a layer; use one of {_some(names)}"
                 )
         if len(set(output)) != len(output):
             problems.append("output lists a layer twice; list each layer once")
@@ -373,4 +390,10 @@ def _topological_order(layers: Sequence[Layer]) -> tuple[tuple[int, ...], list[s
                 stack.append((nxt, iter(deps[nxt])))
                 path.append(nxt)
     return tuple(order), []
+
+
+def _some(names: Sequence[str], limit: int = 8) -> str:
+    """The first ``limit`` names, then how many more."""
+    shown = ", ".join(names[:limit])
+    return shown if len(names) <= limit else f"{shown}, ... ({len(names) - limit:,} more)"
 

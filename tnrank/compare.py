@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,8 +20,10 @@ from .analysis import architecture_dict
 from .architecture import Architecture
 from .certify import RankResult, Report, certify
 from .errors import TnrankError
+from .parallel import map_unordered
 from .partition import Partition
 from .report_format import format_table
+from .threads import limited_threads
 
 __all__ = [
     "CompareRow",
@@ -47,12 +50,21 @@ class CompareRow:
         return {"file": self.label, "T": self.T, "report": self.report.to_dict()}
 
 
+def _certify_entry(job: tuple[Architecture, int, Partition, dict[str, Any]]) -> Report:
+    """One (architecture, ``T``) of a comparison (module level: workers import it by name)."""
+    arch, T, part, options = job
+    return certify(arch, T, part, **options)
+
+
 def compare(
     entries: Entries,
     Ts: Sequence[int],
     partition: str = "start-end",
     *,
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[Any], None] | None = None,
+    executor: Executor | None = None,
+    threads: int | None = None,
+    capacity: Callable[[], int | None] | None = None,
     **certify_options: Any,
 ) -> Iterator[CompareRow]:
     """Certify every architecture at every ``T``, yielding rows as they finish.
@@ -66,8 +78,19 @@ def compare(
     Ts : sequence of int
     partition : str
         ``"start-end"`` (default), ``"interleaved"`` or start steps such as ``"0,2"``.
-    progress : callable(str), optional
-        One line per (architecture, ``T``), then certify's own lines.
+    progress : callable, optional
+        Sequentially: one line per (architecture, ``T``), then certify's own
+        lines. On an executor: a :class:`tnrank.progress.Status` after each
+        finished report and every second.
+    executor : concurrent.futures.Executor, optional
+        Where to run the reports (a process pool, loky, a Dask client's
+        executor); rows then come in the order they finish, each equal to
+        the sequential one. None: one after another in this process.
+    threads : int, optional
+        Cap on tnrank's and BLAS's threads per report (``tnrank.threads``).
+    capacity : callable, optional
+        Reports the executor runs at once, for the progress counts
+        (:func:`tnrank.parallel.map_unordered`).
     **certify_options
         Passed to :func:`tnrank.certify`.
 
@@ -91,11 +114,20 @@ def compare(
         raise TnrankError("give at least one sequence length T")
     parts = {T: Partition.parse(partition, T) for T in Ts}
     jobs = [(label, arch, T) for label, arch in entries for T in Ts]
+    if executor is not None:
+        tasks = [(arch, T, parts[T], certify_options) for _label, arch, T in jobs]
+        for i, rep in map_unordered(_certify_entry, tasks, executor, threads=threads,
+                                    progress=progress, capacity=capacity,
+                                    labels=[f"{label} T={T}" for label, _arch, T in jobs]):
+            label, arch, T = jobs[i]
+            yield CompareRow(label, arch, T, rep)
+        return
     for i, (label, arch, T) in enumerate(jobs, start=1):
         if progress is not None:
             progress(f"[{i}/{len(jobs)}] {label} T={T}")
         inner = None if progress is None else (lambda msg: progress(f"  {msg}"))
-        rep = certify(arch, T, parts[T], progress=inner, **certify_options)
+        with limited_threads(threads):
+            rep = certify(arch, T, parts[T], progress=inner, **certify_options)
         yield CompareRow(label, arch, T, rep)
 
 

@@ -1,10 +1,10 @@
-"""Network diagrams: unrolled circuits, their min-cuts, and folded recurrent cells.
+r"""Network diagrams: unrolled circuits, their min-cuts, and folded recurrent cells.
 
 Drawings follow the field's conventions (Levine et al., arXiv:1710.09431,
 Figs. 3-4): time runs left to right, layers bottom to top, open legs hang at
-the bottom labelled ``x^1 … x^T`` (start and end legs coloured apart), weight
-matrices are boxes, copy tensors ``δ`` are dots and the output ``w^O`` is at
-the top right. Copies of a duplicated sub-network lie on shaded bands (see
+the bottom labelled :math:`x^1, \dots, x^T` (start and end legs coloured apart),
+weight matrices are boxes, copy tensors :math:`\delta` are dots and the output
+:math:`w^O` is at the top right. Copies of a duplicated sub-network lie on shaded bands (see
 :mod:`tnrank.layout` for the layout). With ``cut=True`` the bonds of the
 minimum cut are drawn thick and red and the bound is written on the figure.
 
@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import TnrankError
+from .fileio import atomic_write
 from .layout import Layout, cell_layout, network_layout
 from .partition import Partition
 from .plot import check_figure_path, save_figure
@@ -99,10 +100,11 @@ class Drawing:
 
         SVG files get ``class`` and ``data-*`` attributes on every node and bond group.
         """
-        p = save_figure(self.figure, path)
-        if p.suffix.lower() == ".svg":
-            p.write_text(self._annotate(p.read_text(encoding="utf-8")), encoding="utf-8")
-        return p
+        if Path(path).suffix.lower() == ".svg":
+            p = check_figure_path(path)
+            atomic_write(p, self.svg())
+            return p
+        return save_figure(self.figure, path)
 
     def svg(self) -> str:
         """The SVG text, with the same bytes :meth:`save` writes."""

@@ -28,7 +28,9 @@ def whole_number(value: object, what: str, limit: int, fix: str = "") -> int:
     ...
     tnrank.errors.TnrankError: width must be at least 1, got 0
     """
-    if isinstance(value, bool) or not isinstance(value, int):
+    if isinstance(value, bool):
+        raise TnrankError(f"{what} must be a whole number, got {value!r}{fix}")
+    if not isinstance(value, int):
         try:
             as_int = int(value)  # type: ignore[call-overload]
         except (TypeError, ValueError, OverflowError):

@@ -75,8 +75,8 @@ def write_gallery(directory: str | Path) -> list[Path]:
     list of Path
         The files written, the manifest last.
     """
-    from .cli.sweep import load_results
     from .plot import plot_sweep
+    from .sweep import load_results
 
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)

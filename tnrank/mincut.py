@@ -39,9 +39,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import networkx as nx
-from networkx.algorithms.flow import boykov_kolmogorov
-
 from .architecture import Architecture
 from .errors import TnrankError
 from .network import TensorNetwork, paused_gc
@@ -335,6 +332,9 @@ def min_cut(
     >>> min_cut(grid_2d(3, 3, bond=2), [0, 1, 2]).bound     # first row of a 3x3 PEPS
     8
     """
+    import networkx as nx  # noqa: PLC0415 - on first use: the dynamic programme needs no graph library
+    from networkx.algorithms.flow import boykov_kolmogorov  # noqa: PLC0415
+
     s_steps, e_steps = resolve_partition(network, start, end)
     side_of_step = dict.fromkeys(s_steps, 0) | dict.fromkeys(e_steps, 1)
     graph = network.graph

@@ -1,19 +1,19 @@
-"""Tensor networks as graphs: tensors with kinds, bonds with dimensions, open legs with steps.
+r"""Tensor networks as graphs: tensors with kinds, bonds with dimensions, open legs with steps.
 
 A :class:`TensorNetwork` is a ``networkx.MultiGraph`` with bookkeeping.
 Every tensor is a node; every bond is an edge whose key is the bond's name and
 whose ``dim`` attribute is its dimension. Every *open leg* is a node of kind
 ``"input"`` joined to its tensor by one bond: contracting the network plugs a
 vector into each input node. Legs carry a *step*: legs that share a step are
-copies of one input (a deep recurrent network reads ``x^t`` many times), and
+copies of one input (a deep recurrent network reads :math:`x^t` many times), and
 bipartitions of a network split its steps.
 
 Node attributes (``network.graph.nodes[n]``):
 
 ``kind``
-    ``"input"`` (open leg), ``"weight"`` (``W^I`` or ``W^H``), ``"delta"``
-    (copy tensor of ``⊙``), ``"merge"`` (additive / general integration),
-    ``"initial"`` (initial vector), ``"output"`` (``w^O``) or ``"tensor"`` (a
+    ``"input"`` (open leg), ``"weight"`` (:math:`W^I` or :math:`W^H`), ``"delta"``
+    (copy tensor of :math:`\odot`), ``"merge"`` (additive / general integration),
+    ``"initial"`` (initial vector), ``"output"`` (:math:`w^O`) or ``"tensor"`` (a
     user's tensor).
 ``step``, ``layer``, ``copy``
     Time step (0-based), layer index (0-based) and which copy of a duplicated
@@ -40,7 +40,6 @@ import gc
 import json
 import math
 import os
-import tomllib
 from collections import Counter
 from collections.abc import Hashable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -49,6 +48,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import TnrankError, whole_number
+from .fileio import atomic_write, parse_json, parse_toml, printable, read_text
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -398,7 +398,8 @@ class TensorNetwork:
         """The steps, after checking they are ``0..n-1`` with none missing and ``n >= 2``."""
         steps = self.steps
         if steps != tuple(range(len(steps))):
-            missing = sorted(set(range(steps[-1] + 1)) - set(steps)) if steps else [0]
+            # the first gap, found without building range(largest step)
+            missing = [next((i for i, s in enumerate(steps) if s != i), len(steps))] if steps else [0]
             raise TnrankError(
                 f"leg steps must be numbered 0..n-1 with none missing; step {missing[0]} has no "
                 "leg (give every leg a step, or leave steps out to number legs by position)"
@@ -488,7 +489,7 @@ class TensorNetwork:
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the network as JSON."""
-        Path(path).write_text(_dumps(self.to_dict()))
+        atomic_write(path, _dumps(self.to_dict()))
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> TensorNetwork:
@@ -500,24 +501,13 @@ class TensorNetwork:
         >>> TensorNetwork.load(example_path("peps-3x3")).summary()
         'peps-3x3: 9 tensors, 12 bonds, 9 open legs over 9 steps; tensor 9'
         """
-        p = Path(path)
-        if not p.is_file():
-            raise TnrankError(f"network file {str(p)!r} does not exist")
-        size = p.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise TnrankError(f"network file {str(p)!r} has {size:,} bytes, more than tnrank's limit "
-                              f"of {MAX_FILE_BYTES:,}")
-        raw = p.read_bytes()
-        try:
-            if p.suffix.lower() == ".toml":
-                data = tomllib.loads(raw.decode("utf-8"))
-            else:
-                data = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
-            kind = "TOML" if p.suffix.lower() == ".toml" else "JSON"
-            detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise TnrankError(f"network file {str(p)!r} is not valid {kind}: {detail}") from None
-        return cls.from_dict(data, source=str(p))
+        label = os.fspath(path)
+        text = read_text(path, "a network file (.json or .toml)", max_bytes=MAX_FILE_BYTES)
+        if Path(label).suffix.lower() == ".toml":
+            data = parse_toml(text, source=f"network file {label}")
+        else:
+            data = parse_json(text, source=f"network file {label}")
+        return cls.from_dict(data, source=printable(label))
 
     # ------------------------------------------------------------------ comparison
     def same_structure(self, other: TensorNetwork) -> bool:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .errors import TnrankError
 
-__all__ = ["Partition", "PARTITION_NAMES"]
+__all__ = ["Partition", "PARTITION_NAMES", "MAX_T"]
 
 #: Named partitions accepted by :meth:`Partition.parse`.
 PARTITION_NAMES = ("start-end", "interleaved")
+#: Longest sequence length accepted anywhere in tnrank.
+MAX_T = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -47,11 +50,12 @@ class Partition:
                 f"sequence length T must be a whole number >= 2, got {T!r}; a partition needs "
                 "a step on each side"
             )
+        _check_length(T)
         steps = list(start)
         for s in steps:
             if isinstance(s, bool) or not isinstance(s, int):
                 raise TnrankError(f"partition step {s!r} is not a whole number; give step indices")
-        dups = sorted({s for s in steps if steps.count(s) > 1})
+        dups = sorted(s for s, c in Counter(steps).items() if c > 1)
         if dups:
             raise TnrankError(
                 f"partition lists step(s) {', '.join(map(str, dups))} more than once; list each "
@@ -95,6 +99,7 @@ class Partition:
             return spec
         if isinstance(T, bool) or not isinstance(T, int) or T < 2:
             raise TnrankError(f"sequence length T must be a whole number >= 2, got {T!r}")
+        _check_length(T)
         if isinstance(spec, str):
             name = spec.strip().lower()
             if name in ("start-end", "startend", "se"):
@@ -106,8 +111,14 @@ class Partition:
                 return cls(T, tuple(range(T // 2)))
             if name in ("interleaved", "odd-even", "even-odd"):
                 return cls(T, tuple(range(0, T, 2)))
+            tokens = name.replace(" ", "").split(",")
+            if name and "" in tokens:
+                raise TnrankError(
+                    f"partition {spec!r} has an empty entry; list start steps separated by single "
+                    "commas, such as 0,2,5"
+                )
             try:
-                steps = [int(tok) for tok in name.replace(" ", "").split(",") if tok != ""]
+                steps = [int(tok) for tok in tokens if tok != ""]
             except ValueError:
                 raise TnrankError(
                     f"cannot read partition {spec!r}; use {' or '.join(PARTITION_NAMES)} or a "
@@ -147,3 +158,12 @@ class Partition:
     def swapped(self) -> Partition:
         """The same split with the two sides exchanged."""
         return Partition(self.T, self.end)
+
+
+def _check_length(T: int) -> None:
+    """Refuse sequence lengths no computation of tnrank can use (before building ranges)."""
+    if T > MAX_T:
+        raise TnrankError(
+            f"sequence length T = {T:,} is larger than tnrank's limit of {MAX_T:,} steps; no rank "
+            "or bound at that length can be computed"
+        )

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import TnrankError
+from .fileio import atomic_path
 
 __all__ = ["plot_sweep", "FIGURE_SUFFIXES", "check_figure_path", "save_figure"]
 
@@ -44,8 +45,10 @@ def save_figure(fig: Any, path: str | os.PathLike) -> Path:
     metadata = {".svg": {"Date": None, "Creator": "tnrank"},
                 ".pdf": {"CreationDate": None, "ModDate": None, "Creator": "tnrank", "Producer": "tnrank"},
                 ".png": {"Software": "tnrank"}}[suffix]
-    with matplotlib.rc_context({"svg.hashsalt": "tnrank", "svg.fonttype": "path"}):
-        fig.savefig(p, metadata=metadata, dpi=150 if suffix == ".png" else "figure")
+    with atomic_path(p) as tmp, \
+            matplotlib.rc_context({"svg.hashsalt": "tnrank", "svg.fonttype": "path"}):
+        fig.savefig(tmp, format=suffix[1:], metadata=metadata,
+                    dpi=150 if suffix == ".png" else "figure")
     return p
 
 
@@ -60,6 +63,10 @@ def _series(rows: Sequence[dict[str, Any]], quantity: str) -> dict[int, list[dic
     for points in by_depth.values():
         points.sort(key=lambda p: p["T"])
     return by_depth
+
+
+#: Type size of every label of a sweep plot, in points (12 pt = 16 px, the docs' body text).
+_TEXT_PT = 12
 
 
 def plot_sweep(
@@ -108,7 +115,9 @@ def plot_sweep(
     from matplotlib.lines import Line2D
     from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
-    fig = Figure(figsize=(9.5, 5.2), layout="constrained")
+    # 7.6 in (729 px at 96 dpi) with 12 pt type: on a page whose text is 16 px, the figure
+    # shows at its drawn size and its labels are as large as the text around it
+    fig = Figure(figsize=(7.6, 7.0), layout="constrained")
     ax = fig.add_subplot()
     ax.set_yscale("log")
     handles: list[Any] = []
@@ -125,7 +134,7 @@ def plot_sweep(
             ax.plot([t for t, _ in degree], [v for _, v in degree], "--", color=color, lw=3.2, alpha=0.45,
                     dashes=(3, 2), zorder=2, gid=f"degree-bound-depth{depth}")
             handles.append(Line2D([], [], color=color, ls="--", lw=3.2, alpha=0.45, dashes=(3, 2),
-                                  label=f"depth {depth}: degree bound (upper bound)"))
+                                  label=f"depth {depth}: degree bound (upper)"))
         theorem = [(p["T"], th) for p in pts for th in p["theorems"]]
         if theorem:
             name = theorem[0][1]["name"]
@@ -134,7 +143,7 @@ def plot_sweep(
                     lw=3.2, alpha=0.75, zorder=2, gid=f"paper-bound-depth{depth}")
             named = name if "depth" in name else f"depth {depth}: {name}"
             handles.append(Line2D([], [], color=color, ls=":", lw=3.2, alpha=0.75,
-                                  label=f"{named} ({kind} bound)"))
+                                  label=f"{named} ({kind})"))
         ax.plot(Ts, lows, "-", color=color, lw=1.5, zorder=3, gid=f"rank-depth{depth}")
         for p in pts:
             exact = p["lower"] == p["upper"]
@@ -156,7 +165,7 @@ def plot_sweep(
         ax.set_xticks(all_T)
     else:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=16))
-    ax.set_xlabel("sequence length T")
+    ax.set_xlabel("sequence length $T$")
     label = "Start-End separation rank" if quantity == "separation" else "grid rank (Start-End)"
     ax.set_ylabel(label)
     ax.grid(True, which="major", alpha=0.3)
@@ -164,17 +173,20 @@ def plot_sweep(
     handles += [
         Line2D([], [], **gray, markerfacecolor="#555555", label="exact rank (proved)"),
         Line2D([], [], **gray, fillstyle="bottom", markerfacecolor="#555555", markerfacecoloralt="white",
-               label="generic rank w.h.p. (bar: to upper bound)"),
-        Line2D([], [], **gray, markerfacecolor="white", label="certified lower bound (bar: to upper)"),
+               label="generic w.h.p. (bar: to upper)"),
+        Line2D([], [], **gray, markerfacecolor="white", label="lower bound (bar: to upper)"),
     ]
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8,
-              frameon=False, handlelength=2.6)
+    fig.legend(handles=handles, loc="outside lower center", ncol=2, fontsize=_TEXT_PT,
+               frameon=False, handlelength=2.6, columnspacing=1.2)
+    ax.tick_params(labelsize=_TEXT_PT)
+    ax.xaxis.label.set_size(_TEXT_PT)
+    ax.yaxis.label.set_size(_TEXT_PT)
     if title is None:
         first = rows[0]
         depths = ", ".join(str(d) for d in sorted(series))
-        title = (f"{label} of depth-L RACs (L = {depths}), R = {first['R']}, M = {first['M']}\n"
-                 "certified: exact ranks mod p (lower), degree and min-cut bounds (upper)")
-    ax.set_title(title, fontsize=10.5)
+        title = (f"{label} of depth-$L$ RACs ($L$ = {depths}), $R$ = {first['R']}, $M$ = {first['M']}\n"
+                 "certified: exact ranks mod $p$ (lower), degree and min-cut bounds (upper)")
+    ax.set_title(title, fontsize=_TEXT_PT)
     if path is not None:
         save_figure(fig, path)
     return fig

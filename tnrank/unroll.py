@@ -1,38 +1,42 @@
-"""Unroll a recurrent arithmetic circuit into a tensor network.
+r"""Unroll a recurrent arithmetic circuit into a tensor network.
 
 **Depth 1** gives the Tensor Train (MPS) of Levine et al. (arXiv:1710.09431,
-Sec. 3): one copy tensor ``δ`` per step joined by ``W^H`` along the chain, each
-reading its input through ``W^I``.
+Sec. 3): one copy tensor :math:`\delta` per step joined by :math:`W^H` along the
+chain, each reading its input through :math:`W^I`.
 
-**Depth ≥ 2**: a tensor network cannot copy a vector, so every *use* of a
-hidden state ``h^{t,l}`` (by the next step of its layer, by each layer that
-reads it at step ``t``, by the output) gets its own copy of the whole
+**Depth** :math:`L \ge 2`: a tensor network cannot copy a vector, so every *use* of a
+hidden state :math:`h^{t,l}` (by the next step of its layer, by each layer that
+reads it at step :math:`t`, by the output) gets its own copy of the whole
 sub-network computing it. The network is a tree whose open legs are the copies
-of the inputs: in a depth-2 RAC, input ``x^t`` (1-based) appears ``T − t + 1``
-times, and the number of nodes grows like ``C(T + L, L)``. Nodes carry the step
-``t`` and layer ``l`` of the state they compute and the index of their copy.
+of the inputs: in a depth-2 RAC, input :math:`x^t` (1-based) appears
+:math:`T - t + 1` times, and the number of nodes grows like :math:`\binom{T + L}{L}`.
+Nodes carry the step :math:`t` and layer :math:`l` of the state they compute and the index of their copy.
 
 **Sums.** Contraction is multilinear in the vectors plugged into the legs, but
 additive and general integrations, several sources of one layer (concatenated,
-so ``W^I [s₁; s₂] = W₁ s₁ + W₂ s₂``), several output layers and
-``initial="zeros"`` are affine. For these architectures every vector ``u`` is
-carried *augmented* by a constant component, ``ū = (u, 1)``, and the legs take
-``v̄ = (v, 1)`` (dimension ``M + 1``); then
+so :math:`W^I [s_1; s_2] = W_1 s_1 + W_2 s_2`), several output layers and
+``initial="zeros"`` are affine. For these architectures every vector :math:`u` is
+carried *augmented* by a constant component, :math:`\bar u = (u, 1)`, and the legs
+take :math:`\bar v = (v, 1)` (dimension :math:`M + 1`); with :math:`\ell` ("last")
+the index of the constant component,
 
-* a weight becomes ``[[W, 0], [0, 1]]``; several sources become one tensor
-  ``A[k, i₁, …, iₘ] = Σ_j W_j[k, i_j] ∏_{j'≠j} [i_{j'} = last]`` with
-  ``A[last, last, …] = 1``;
-* the merge of ``ā`` and ``b̄`` is one order-3 tensor ``G[k, i, j]`` (output,
-  ``a``, ``b``): ``G[k, k, k] = α_k``, ``G[k, k, last] = β₁_k``,
-  ``G[k, last, k] = β₂_k``, ``G[k, last, last] = bias_k``,
-  ``G[last, last, last] = 1``. ``a ⊙ b`` is ``α = 1`` and the rest 0 — the
-  copy tensor of dimension ``R + 1`` —, ``a + b`` is ``β₁ = β₂ = 1``;
-* the initial hidden term is ``(1, …, 1)`` (``ones``), ``(0, …, 0, 1)``
-  (``zeros``) or ``[[W^H, 0], [0, 1]] (h⁰, 1)`` (``state``);
-* several outputs read ``Σ_l <w^l, h^l>`` through one tensor
-  ``O[i₁, …, iₙ] = Σ_l w^l[i_l] ∏_{l'≠l} [i_{l'} = last]``.
+* a weight becomes :math:`\begin{pmatrix} W & 0 \\ 0 & 1 \end{pmatrix}`; several
+  sources become one tensor
+  :math:`A_{k i_1 \dots i_m} = \sum_j (W_j)_{k i_j} \prod_{j' \ne j} [i_{j'} = \ell]`
+  with :math:`A_{\ell \ell \dots \ell} = 1`;
+* the merge of :math:`\bar a` and :math:`\bar b` is one order-3 tensor :math:`G_{kij}`
+  (output, :math:`a`, :math:`b`): :math:`G_{kkk} = \alpha_k`,
+  :math:`G_{kk\ell} = \beta_{1,k}`, :math:`G_{k\ell k} = \beta_{2,k}`,
+  :math:`G_{k\ell\ell} = \text{bias}_k`, :math:`G_{\ell\ell\ell} = 1`. :math:`a \odot b`
+  is :math:`\alpha = 1` and the rest 0 — the copy tensor of dimension :math:`R + 1` —,
+  :math:`a + b` is :math:`\beta_1 = \beta_2 = 1`;
+* the initial hidden term is :math:`(1, \dots, 1)` (``ones``),
+  :math:`(0, \dots, 0, 1)` (``zeros``) or
+  :math:`\begin{pmatrix} W^H & 0 \\ 0 & 1 \end{pmatrix} (h^0, 1)` (``state``);
+* several outputs read :math:`\sum_l \langle w^l, h^l \rangle` through one tensor
+  :math:`O_{i_1 \dots i_n} = \sum_l w^l_{i_l} \prod_{l' \ne l} [i_{l'} = \ell]`.
 
-Contracting the network with ``(v_t, 1)`` at every copy of leg ``t``
+Contracting the network with :math:`(v_t, 1)` at every copy of leg :math:`t`
 reproduces :func:`tnrank.evaluate.evaluate` exactly (tested for every kind of
 architecture in ``tests/test_contract.py``).
 """

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
 from .architecture import Architecture
 from .certify import Report, certify
 from .errors import TnrankError
+from .parallel import map_unordered
 from .partition import Partition
+from .threads import limited_threads
 
-__all__ = ["verify", "sweep_configs", "VerifyRow"]
+__all__ = ["verify", "verify_configs", "sweep_configs", "config_label", "VerifyRow"]
 
 
 @dataclass
@@ -61,6 +64,51 @@ def sweep_configs(
     return configs
 
 
+def config_label(config: tuple[int, int, int, int]) -> str:
+    """``"L=2 M=3 R=3 T=8"``."""
+    L, M, R, T = config
+    return f"L={L} M={M} R={R} T={T}"
+
+
+def _certify_config(job: tuple[tuple[int, int, int, int], str, int, bool, dict[str, Any]]) -> Report:
+    """One configuration of a sweep (module level: worker processes import it by name)."""
+    (L, M, R, T), partition, seed, confirm, options = job
+    return certify(Architecture.rac(L, R, M), T, partition, seed=seed, confirm=confirm, **options)
+
+
+def verify_configs(
+    configs: Sequence[tuple[int, int, int, int]],
+    *,
+    seed: int = 0,
+    confirm: bool = False,
+    partition: str = "start-end",
+    progress: Callable[[Any], None] | None = None,
+    executor: Executor | None = None,
+    threads: int | None = None,
+    capacity: Callable[[], int | None] | None = None,
+    **certify_options: Any,
+) -> Iterator[VerifyRow]:
+    """Certify given ``(L, M, R, T)`` configurations, yielding rows as they finish.
+
+    The engine of :func:`verify`, for callers that choose the configurations
+    themselves (a resumed sweep runs only those not done). Parameters are
+    those of :func:`verify`; ``capacity`` is passed to
+    :func:`tnrank.parallel.map_unordered`.
+    """
+    if executor is None:
+        for i, config in enumerate(configs, start=1):
+            if progress is not None:
+                progress(f"[{i}/{len(configs)}] {config_label(config)}")
+            with limited_threads(threads):
+                rep = _certify_config((config, partition, seed, confirm, certify_options))
+            yield VerifyRow(*config, rep)
+        return
+    jobs = [(config, partition, seed, confirm, certify_options) for config in configs]
+    for i, rep in map_unordered(_certify_config, jobs, executor, threads=threads, progress=progress,
+                                labels=[config_label(c) for c in configs], capacity=capacity):
+        yield VerifyRow(*configs[i], rep)
+
+
 def verify(
     depths: Iterable[int],
     Ms: Iterable[int],
@@ -70,13 +118,20 @@ def verify(
     seed: int = 0,
     confirm: bool = False,
     partition: str = "start-end",
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[Any], None] | None = None,
+    executor: Executor | None = None,
+    threads: int | None = None,
+    capacity: Callable[[], int | None] | None = None,
     **certify_options: Any,
 ) -> Iterator[VerifyRow]:
     """Certify every configuration of a sweep, yielding one row at a time.
 
     Rows come out as they finish, so a caller can print them as they arrive
-    and keep what is done if the sweep is interrupted.
+    and keep what is done if the sweep is interrupted. Sequentially they come
+    in the order of the configurations; on an executor, in the order they
+    finish, each row the same as the sequential run gives for its
+    configuration (every configuration is a deterministic ``certify`` call
+    with the same seed).
 
     Parameters
     ----------
@@ -88,7 +143,21 @@ def verify(
     partition : str
         ``"start-end"`` (the paper's theorems apply; every ``T`` even) or any
         named partition.
-    progress : callable(str), optional
+    progress : callable, optional
+        Sequentially: one line (str) per configuration. On an executor: a
+        :class:`tnrank.progress.Status` after each finished configuration and
+        every second (``tnrank.progress.progress_display()`` shows either).
+    executor : concurrent.futures.Executor, optional
+        Where to run the configurations: a ``ProcessPoolExecutor``, loky's
+        executor, or ``distributed.Client(...).get_executor()``. None: one
+        after another in this process.
+    threads : int, optional
+        Cap on tnrank's and BLAS's threads per configuration (see
+        ``tnrank.threads``); with a pool of N processes on one machine,
+        give the cores divided by N.
+    capacity : callable, optional
+        Configurations the executor runs at once, for the progress counts
+        (:func:`tnrank.parallel.map_unordered`).
     **certify_options
         Passed to :func:`tnrank.certify`.
 
@@ -101,11 +170,16 @@ def verify(
     >>> from tnrank.verify import verify
     >>> [row.verdict for row in verify([1, 2], [2], [2], [4])]
     ['tight', 'holds']
+
+    On worker processes, rows arrive as they finish:
+
+    >>> from concurrent.futures import ProcessPoolExecutor
+    >>> with ProcessPoolExecutor(2) as pool:
+    ...     rows = list(verify([1, 2], [2], [2], [4], executor=pool, threads=1))
+    >>> sorted((row.depth, row.verdict) for row in rows)
+    [(1, 'tight'), (2, 'holds')]
     """
     configs = sweep_configs(depths, Ms, Rs, Ts, partition)
-    for i, (L, M, R, T) in enumerate(configs, start=1):
-        if progress is not None:
-            progress(f"[{i}/{len(configs)}] L={L} M={M} R={R} T={T}")
-        arch = Architecture.rac(L, R, M)
-        rep = certify(arch, T, partition, seed=seed, confirm=confirm, **certify_options)
-        yield VerifyRow(L, M, R, T, rep)
+    yield from verify_configs(configs, seed=seed, confirm=confirm, partition=partition,
+                              progress=progress, executor=executor, threads=threads,
+                              capacity=capacity, **certify_options)

@@ -12,7 +12,9 @@ from .architecture import Architecture
 from .arithmetic import MAX_PRIME
 from .errors import TnrankError
 
-__all__ = ["Weights", "random_weights", "witness_weights", "field_array", "PRIME", "SECOND_PRIME"]
+__all__ = [
+    "Weights", "random_weights", "witness_weights", "field_array", "check_seed", "PRIME", "SECOND_PRIME",
+]
 
 #: Default modulus, the largest prime below 2**30 (products of residues fit int64).
 PRIME = 1_073_741_789
@@ -293,10 +295,29 @@ def witness_weights(
     return _draw(architecture, seed, prime, witness=True)
 
 
+def check_seed(seed: object) -> int | None:
+    """``seed`` when it is None or a whole number >= 0 (numpy's rule), else a TnrankError.
+
+    Examples
+    --------
+    >>> check_seed(3)
+    3
+    >>> check_seed(-1)
+    Traceback (most recent call last):
+    ...
+    tnrank.errors.TnrankError: seed must be a whole number >= 0, got -1
+    """
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise TnrankError(f"seed must be a whole number >= 0, got {seed!r}")
+    return int(seed)
+
+
 def _draw(arch: Architecture, seed, prime: int | None, witness: bool) -> Weights:
     if not isinstance(arch, Architecture):
         raise TnrankError("random weights need an Architecture")
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(check_seed(seed))
 
     def draw(shape: tuple[int, ...]) -> np.ndarray:
         if prime is None:

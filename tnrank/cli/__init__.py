@@ -5,17 +5,20 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
 from collections.abc import Sequence
+from typing import Any, TextIO
 
 from .. import __version__
 from ..errors import TnrankError
+from ..fileio import printable
 
 __all__ = ["main", "build_parser", "COMMANDS"]
 
 #: Subcommand modules (``tnrank.cli.<name>``); each has ``add_parser(subparsers)``
 #: which registers the command and sets ``func`` to a handler returning an exit code.
-COMMANDS = ("rank", "verify", "sweep", "analyze", "bound", "draw", "experiment")
+COMMANDS = ("rank", "verify", "sweep", "merge", "analyze", "bound", "draw", "experiment")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,8 +40,47 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Escaping:
+    """A text stream that escapes control characters (terminal escape sequences
+    among them) except newlines and tabs, so no file content can drive the terminal."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(printable(text, keep_lines=True))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _interrupt(signum: int, _frame: object) -> None:
+    """SIGTERM is handled like Ctrl-C: finished work is saved, then exit 130."""
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (2 for bad input, 130 on Ctrl-C)."""
+    """Run the command line; returns the exit code (2 for bad input, 130 on Ctrl-C or SIGTERM)."""
+    command = "tnrank"
+    streams = sys.stdout, sys.stderr
+    try:
+        previous = signal.signal(signal.SIGTERM, _interrupt)
+    except ValueError:  # not the main thread (tests driving main() from a thread)
+        previous = None
+    sys.stdout, sys.stderr = _Escaping(sys.stdout), _Escaping(sys.stderr)
+    try:
+        return _run(argv)
+    except KeyboardInterrupt:
+        print(f"{command}: interrupted", file=sys.stderr)
+        return 130
+    finally:
+        sys.stdout, sys.stderr = streams
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

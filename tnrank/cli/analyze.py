@@ -15,8 +15,10 @@ from ..compare import CompareRow, compare, comparison_dict, format_comparison, m
 from ..errors import TnrankError
 from ..grid import MAX_GRID_ENTRIES
 from ..partition import Partition
+from ..threads import limited_threads
 from ..weights import PRIME
 from .common import add_certify_options, certify_kwargs, positive_int, print_json, progress_printer
+from .parallel_options import add_parallel_options, parallel_run
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -42,6 +44,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="one file and one T: also draw the unrolled network with the min-cut of "
                    "the partition (.svg, .png or .pdf; see tnrank draw)")
     add_certify_options(p)
+    add_parallel_options(p)
     p.set_defaults(func=run)
 
 
@@ -116,7 +119,8 @@ def run(args: argparse.Namespace) -> int:
             drawing.figure.clear()
             if say is not None:
                 say(f"{args.draw}: {drawing.bound_text}")
-        report = certify(arch, args.T[0], args.partition, progress=say, **kwargs)
+        with limited_threads(args.threads):  # one report: --jobs and --scheduler have nothing to share
+            report = certify(arch, args.T[0], args.partition, progress=say, **kwargs)
         if args.json:
             print_json(analysis_dict(report, label))
         else:
@@ -125,11 +129,15 @@ def run(args: argparse.Namespace) -> int:
 
     rows: list[CompareRow] = []
     interrupted = False
-    try:
-        for row in compare(entries, args.T, args.partition, progress=say, **kwargs):
-            rows.append(row)
+    try:  # Ctrl-C leaves the parallel run first: its workers stop rather than finish
+        with parallel_run(args, args.quiet) as where:
+            for row in compare(entries, args.T, args.partition, progress=where.progress(say),
+                               **where.kwargs(), **kwargs):
+                rows.append(row)
     except KeyboardInterrupt:
         interrupted = True
+    order = {key: i for i, key in enumerate((label, T) for label, _arch in entries for T in args.T)}
+    rows.sort(key=lambda r: order[(r.label, r.T)])  # a parallel run yields rows as they finish
     if args.json:
         print_json(comparison_dict(entries, args.T, rows, args.partition, interrupted))
     elif args.markdown:

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from ..bounds import theorem_bounds, upper_bounds
-from ..contract import matricization_rank
 from ..errors import TnrankError
 from ..examples import example_path
 from ..mincut import (
@@ -24,7 +23,7 @@ from ..mincut import (
 from ..network import TensorNetwork
 from ..partition import Partition
 from ..report_format import format_table
-from ..unroll import MAX_NODES, unroll, unrolled_size
+from ..unroll import MAX_NODES, _Layout, unroll
 from ..weights import PRIME
 from .common import add_rac_options, print_json, rac_from_args
 
@@ -35,9 +34,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "bound",
         help="min-cut and closed-form upper bounds (a RAC, or your own network file)",
-        description="Unroll a depth-L RAC into its tensor network and print the min-cut bound for "
-        "a partition beside every closed-form bound; or, with --network, min-cut bounds (and exact "
-        "ranks with random cores) for a tensor network read from a JSON or TOML file.",
+        description="Print the min-cut bound of a depth-L RAC's unrolled tensor network for a "
+        "partition beside every closed-form bound (the value from a dynamic programme over the "
+        "step-layer blocks; the network is built only to list the cut edges); or, with --network, "
+        "min-cut bounds (and exact ranks with random cores) for a tensor network read from a JSON "
+        "or TOML file.",
     )
     add_rac_options(p, required=False)
     p.add_argument("-q", "--quiet", action="store_true",
@@ -50,6 +51,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rank", action="store_true",
                    help="with --network: also the exact matricization rank with random cores")
     p.add_argument("--seed", type=int, default=0, help="seed of the random cores (default 0)")
+    p.add_argument("--cut-edges", action=argparse.BooleanOptionalAction, default=None,
+                   help="for a RAC: build the unrolled network and list the edges of a minimum cut "
+                   f"found by max-flow (default: for networks of at most {LISTED_NODES:,} nodes; "
+                   "otherwise the min-cut value alone, from a dynamic programme without the network)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)
 
@@ -61,6 +66,9 @@ def run(args: argparse.Namespace) -> int:
         if rac_opts:
             raise TnrankError(f"give either --network or -L/-R/-M/-T, not both ({', '.join(rac_opts)} "
                               "given with --network)")
+        if args.cut_edges is False:
+            raise TnrankError("--no-cut-edges works with a RAC; the min-cut of a network file comes "
+                              "from max-flow, which lists the cut")
         return _run_network(args)
     missing = [o for o in ("-L", "-R", "-M", "-T") if o not in rac_opts]
     if missing:
@@ -71,17 +79,28 @@ def run(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------- RAC
+#: Without ``--cut-edges``/``--no-cut-edges``, the cut is listed for unrolled networks up to this
+#: many nodes (building them and running max-flow takes well under a tenth of a second).
+LISTED_NODES = 5_000
+
+_DP = "dynamic programme over the step-layer blocks (no network built)"
+
+
 def _run_rac(args: argparse.Namespace) -> int:
     arch = rac_from_args(args)
     part = Partition.parse(args.partition, args.T)
-    nodes, bonds, legs = unrolled_size(arch, args.T)
+    layout = _Layout(arch, args.T)
+    nodes, bonds, legs = layout.size()
+    listed = nodes <= min(LISTED_NODES, MAX_NODES) if args.cut_edges is None else args.cut_edges
+    if listed and nodes > MAX_NODES:
+        raise TnrankError(f"--cut-edges builds the unrolled network, which has {nodes:,} nodes, more "
+                          f"than tnrank's limit of {MAX_NODES:,}; leave --cut-edges out for the min-cut "
+                          "value (from the dynamic programme)")
     log2 = mincut_log2(arch, part)
     cut: MinCut | None = None
-    copies = None
-    if nodes <= MAX_NODES:
-        net = unroll(arch, args.T)
-        cut = min_cut(net, part)
-        copies = net.copies()
+    copies = _copies(layout) if nodes <= MAX_NODES else None
+    if listed:
+        cut = min_cut(unroll(arch, args.T), part)
         bound: int | None = cut.bound
     else:
         bound = mincut_bound(arch, part) if log2 <= MAX_BOUND_BITS else None
@@ -96,7 +115,7 @@ def _run_rac(args: argparse.Namespace) -> int:
     print(f"T={part.T}, partition {part.name} (start {_span(part.start)} | end {_span(part.end)})")
     line = f"unrolled network: {nodes:,} nodes, {bonds:,} bonds, {legs:,} open legs"
     if copies is not None:
-        line += f"; copies of x^t per step: {_copies(copies)}"
+        line += f"; copies of x^t per step: {_show_copies(copies)}"
     print(line)
     print()
     shown = _num(bound, log2)
@@ -120,6 +139,9 @@ def _run_rac(args: argparse.Namespace) -> int:
     if cut is not None:
         print(f"min-cut: {cut.describe()}")
         print(f"cut edges: {_edges(cut)}")
+    elif nodes <= MAX_NODES:
+        print(f"min-cut: {shown} (from the dynamic programme over the step-layer blocks; --cut-edges "
+              f"lists a minimum cut of the {nodes:,}-node network)")
     else:
         print(f"min-cut: {shown} (the network has {nodes:,} nodes: bound from the step-layer "
               "dynamic programme, cut not listed)")
@@ -128,6 +150,15 @@ def _run_rac(args: argparse.Namespace) -> int:
     print(f"best upper bounds: grid rank ≤ {best_g[2]} ({best_g[1]}), separation rank ≤ "
           f"{best_s[2]} ({best_s[1]})")
     return 0
+
+
+def _copies(layout: _Layout) -> dict[int, int]:
+    """Copies of each step's leg in the unrolled network (``TensorNetwork.copies``), counted
+    from the blocks without building it."""
+    uses = layout.uses()
+    return {t: sum(uses[t][k] * sum(a[0] == "x" for spec in layout.block(t, k) for a in spec.axes)
+                   for k in range(layout.arch.depth))
+            for t in range(layout.T)}
 
 
 def _num(value: int | None, log2: float) -> str:
@@ -144,8 +175,8 @@ def _rac_json(arch, part, size, copies, cut, bound, log2, grid, sep, theorems) -
         mc = cut.to_dict() | {"method": "max-flow on the unrolled network"}
     else:
         mc = {"bound": None if bound is None or bound.bit_length() > PRINTABLE_BITS else bound,
-              "log2": round(log2, 6), "cut_edges": None,
-              "method": "dynamic programme over step-layer blocks (network too large to list the cut)"}
+              "log2": round(log2, 6), "cut_edges": None, "start": list(part.start),
+              "end": list(part.end), "side_sizes": None, "method": _DP}
     return {
         "architecture": {"name": arch.name, "description": arch.describe(), "depth": arch.depth,
                          "widths": list(arch.widths), "M": arch.M},
@@ -181,6 +212,8 @@ def _run_network(args: argparse.Namespace) -> int:
     cut = min_cut(net, start)
     rank = None
     if args.rank:
+        from ..contract import matricization_rank  # noqa: PLC0415 - numpy and opt_einsum on demand
+
         rank = matricization_rank(net, start, seed=args.seed, prime=PRIME)
     if args.json:
         print_json({
@@ -210,7 +243,7 @@ def _span(steps) -> str:
     return ",".join(map(str, steps))
 
 
-def _copies(copies: dict[int, int]) -> str:
+def _show_copies(copies: dict[int, int]) -> str:
     values = [copies[t] for t in sorted(copies)]
     if len(values) > 8:
         return " ".join(map(str, values[:4])) + " … " + " ".join(map(str, values[-2:]))

@@ -1,20 +1,26 @@
-"""``tnrank sweep``: certified ranks against T for several depths, plotted and saved."""
+"""``tnrank sweep``: certified ranks against T for several depths, plotted and saved.
+
+The results file (``--json``) belongs to :mod:`tnrank.sweep`: saved after every
+point, resumed by running the same command again, joined by ``tnrank merge``.
+"""
 
 from __future__ import annotations
 
 import argparse
 import csv
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 from ..errors import TnrankError
 from ..plot import check_figure_path, plot_sweep
-from ..verify import sweep_configs, verify
+from ..safefile import write_json
+from ..sweep import FORMAT, load_results, sweep, sweep_config
+from ..verify import sweep_configs
 from .common import add_certify_options, certify_kwargs, positive_int, progress_printer
+from .parallel_options import add_parallel_options, parallel_run
 
-FORMAT = "tnrank-sweep"
+__all__ = ["add_parser", "run", "expand_lengths", "csv_rows", "load_results", "FORMAT", "CSV_FIELDS"]
 CSV_FIELDS = ["L", "M", "R", "T", "quantity", "lower", "upper", "upper_source", "exact", "status",
               "failure_bound", "theorem", "theorem_value", "verdict"]
 
@@ -24,8 +30,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "sweep",
         help="certified rank against T for several depths, as a plot and data",
         description="Certify Start-End ranks for each depth and T, plot them on a log scale "
-        "with the paper's bounds and the degree bound, and save the numbers. Ctrl-C stops and "
-        "saves what is done.",
+        "with the paper's bounds and the degree bound, and save the numbers. The --json results "
+        "file is saved after every point: Ctrl-C (or a crash) keeps what is done, and the same "
+        "command run again computes only the missing points.",
     )
     p.add_argument("-L", "--depth", type=positive_int, nargs="+", default=[1, 2, 3],
                    help="depths (default 1 2 3)")
@@ -35,12 +42,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="lengths: values and ranges such as 2..24 (a range keeps the even lengths)")
     p.add_argument("-o", "--output", help="figure file (.svg, .png or .pdf)")
     p.add_argument("--csv", help="write the numbers as CSV")
-    p.add_argument("--json", help="write the results as JSON (replot later with --from)")
+    p.add_argument("--json", help="results file, saved after every point; an existing one of the "
+                   "same sweep is resumed (replot later with --from, join parts with tnrank merge)")
     p.add_argument("--from", dest="source", help="replot a JSON results file without computing")
     p.add_argument("--quantity", choices=["separation", "grid"], default="separation",
                    help="what to plot (default: separation rank)")
     p.add_argument("--title", help="figure title")
     add_certify_options(p)
+    add_parallel_options(p)
     p.set_defaults(func=run)
 
 
@@ -78,10 +87,10 @@ def csv_rows(rows: list[dict[str, Any]], quantity: str) -> list[dict[str, Any]]:
     return out
 
 
-def _write(args: argparse.Namespace, data: dict[str, Any]) -> None:
+def _write(args: argparse.Namespace, data: dict[str, Any], json_too: bool = True) -> None:
     rows = data["rows"]
-    if args.json:
-        Path(args.json).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    if args.json and json_too:
+        write_json(args.json, data)
     if args.csv:
         with open(args.csv, "w", newline="") as fh:
             writer = csv.DictWriter(fh, fieldnames=CSV_FIELDS)
@@ -101,19 +110,6 @@ def _check_outputs(args: argparse.Namespace) -> None:
         raise TnrankError("nothing to write; give -o figure.png, --csv file or --json file")
 
 
-def load_results(path: str) -> dict[str, Any]:
-    """Read a results file written by ``tnrank sweep --json``."""
-    try:
-        data = json.loads(Path(path).read_text())
-    except FileNotFoundError:
-        raise TnrankError(f"results file {path!r} does not exist") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise TnrankError(f"results file {path!r} is not JSON ({exc})") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("rows"), list):
-        raise TnrankError(f"{path!r} is not a tnrank sweep results file (write one with --json)")
-    return data
-
-
 def run(args: argparse.Namespace) -> int:
     _check_outputs(args)
     if args.source:
@@ -125,25 +121,25 @@ def run(args: argparse.Namespace) -> int:
     lengths = expand_lengths(args.T)
     configs = sweep_configs(args.depth, [args.M], [args.width], lengths)
     say = progress_printer(args.quiet)
-    rows: list[dict[str, Any]] = []
-    data: dict[str, Any] = {
-        "format": FORMAT,
-        "config": {"depths": args.depth, "R": args.width, "M": args.M, "T": lengths,
-                   "partition": "start-end", "seed": args.seed},
-        "rows": rows,
-        "complete": False,
-    }
+    kwargs = certify_kwargs(args)
+    seed = kwargs.pop("seed")
+    # the rows so far, for the figure and CSV of an interrupted run
+    data: dict[str, Any] = {"format": FORMAT, "rows": [], "complete": False,
+                            "config": sweep_config(args.depth, args.M, args.width, lengths, seed=seed,
+                                                   **kwargs)}
     try:
-        for row in verify(args.depth, [args.M], [args.width], lengths, progress=say,
-                          **certify_kwargs(args)):
-            rows.append(row.to_dict())
+        with parallel_run(args, args.quiet) as where:
+            data = sweep(args.depth, args.M, args.width, lengths, path=args.json, seed=seed,
+                         progress=where.progress(say), on_row=data["rows"].append,
+                         **where.kwargs(), **kwargs)
     except KeyboardInterrupt:
-        _write(args, data)
-        print(f"tnrank sweep: interrupted after {len(rows)} of {len(configs)} points; what is done "
-              "was saved", file=sys.stderr)
+        if args.json:  # every finished point, those of earlier runs included
+            data = load_results(args.json)
+        _write(args, data, json_too=False)
+        print(f"tnrank sweep: interrupted after {len(data['rows'])} of {len(configs)} points; what is "
+              "done was saved", file=sys.stderr)
         return 130
-    data["complete"] = True
-    _write(args, data)
+    _write(args, data, json_too=False)
     if not args.quiet:
-        print(f"tnrank sweep: {len(rows)} points", file=sys.stderr)
+        print(f"tnrank sweep: {len(data['rows'])} points", file=sys.stderr)
     return 0

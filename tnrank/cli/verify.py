@@ -8,6 +8,7 @@ import sys
 from ..report_format import format_table
 from ..verify import VerifyRow, sweep_configs, verify
 from .common import add_certify_options, certify_kwargs, print_json, progress_printer
+from .parallel_options import add_parallel_options, parallel_run
 
 DEFAULTS = {"depth": [1, 2, 3], "M": [2, 3], "R": [2, 3], "T": [2, 4, 6, 8]}
 HEADER = ["L", "M", "R", "T", "grid rank", "separation rank", "min-cut", "paper bound", "verdict"]
@@ -29,6 +30,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="even sequence lengths (default 2 4 6 8)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     add_certify_options(p)
+    add_parallel_options(p)
     p.set_defaults(func=run)
 
 
@@ -52,18 +54,28 @@ def row_cells(row: VerifyRow) -> list[str]:
             _cell(rep.separation), "-" if cut is None else f"{cut:,}", bound, row.verdict]
 
 
+def _stderr_line(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
 def run(args: argparse.Namespace) -> int:
     configs = sweep_configs(args.depth, args.M, args.width, args.T)  # validate first
     say = progress_printer(args.quiet)
+    show_rows = not args.json and not args.quiet
     rows: list[VerifyRow] = []
     interrupted = False
-    try:
-        for row in verify(args.depth, args.M, args.width, args.T, progress=say, **certify_kwargs(args)):
-            rows.append(row)
-            if not args.json and not args.quiet:
-                print("  " + " | ".join(row_cells(row)), file=sys.stderr, flush=True)
+    kwargs = certify_kwargs(args)
+    try:  # Ctrl-C leaves the parallel run first: its workers stop rather than finish
+        with parallel_run(args, args.quiet) as where:
+            for row in verify(args.depth, args.M, args.width, args.T, progress=where.progress(say),
+                              **where.kwargs(), **kwargs):
+                rows.append(row)
+                if show_rows:
+                    where.write("  " + " | ".join(row_cells(row)), _stderr_line)
     except KeyboardInterrupt:
         interrupted = True
+    order = {c: i for i, c in enumerate(configs)}  # rows of a parallel run come as they finish
+    rows.sort(key=lambda r: order[(r.depth, r.M, r.R, r.T)])
     violated = any(r.verdict == "violated" for r in rows)
     if args.json:
         print_json({

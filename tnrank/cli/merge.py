@@ -1,0 +1,37 @@
+"""``tnrank merge``: join the results files of one sweep computed in parts."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..safefile import exclusive
+from ..sweep import load_results, merge_results, missing_points, save_results
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "merge",
+        help="join the results files of one sweep computed in parts",
+        description="Join tnrank sweep --json results files computed on different machines or "
+        "at different times (for example one depth each) into one file. Files made with other "
+        "settings (R, M, seed, prime, certification options) are refused, and so are two files "
+        "that disagree on a point. The output lists the union of the depths and lengths; it is "
+        "complete when every point has a row, and the same tnrank sweep command resumes it "
+        "otherwise.",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE", help="results files (tnrank sweep --json)")
+    p.add_argument("-o", "--output", required=True, help="merged results file (may be one of FILE)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    parts = [load_results(path) for path in args.files]
+    data = merge_results(parts, args.files)
+    with exclusive(args.output, "file (-o)"):
+        save_results(args.output, data)
+    missing = missing_points(data)
+    total = len(data["config"]["depths"]) * len(data["config"]["T"])
+    state = "complete" if not missing else f"{len(missing)} missing"
+    print(f"{args.output}: {total - len(missing)} of {total} points from {len(args.files)} files "
+          f"({state})")
+    return 0
