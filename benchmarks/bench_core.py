@@ -8,18 +8,26 @@ Baselines
    Where a baseline cannot finish in the time budget, its time is extrapolated from the
    sequences it did evaluate (marked "~"); where it cannot fit in memory, "infeasible".
 
+Sample-matrix builds (``--build``) are timed against the unfolded evaluation engine (every
+layer stepped on every (start, end) pair), the same matrix in the same run.
+
 Run ``python benchmarks/bench_core.py`` (all cases, a few minutes) or ``--quick``.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
-from tnrank import PRIME, Architecture, Partition, certify, float_rank, random_weights, rank_mod_p
-from tnrank.grid import grid_matrix, sample_matrix
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # time this checkout's tnrank
+
+import tnrank.grid as grid_module  # noqa: E402
+from tnrank import PRIME, Architecture, Partition, certify, float_rank, random_weights, rank_mod_p  # noqa: E402
+from tnrank.grid import grid_matrix, sample_matrix  # noqa: E402
 
 BUDGET = 20.0  # seconds per naive baseline before extrapolating
 
@@ -106,17 +114,50 @@ def case_separation(L, M, R, T):
             [("float64 SVD", t_float, str(fr.rank)), ("naive exact", t_naive, naive_answer, Y is None)])
 
 
+def case_build(L, M, R, T, K):
+    """One K x K separation sample: folded first layer against the unfolded engine.
+
+    Timed in CPU seconds of this process (best of three), which a busy shared machine
+    disturbs less than wall-clock time.
+    """
+    arch = Architecture.rac(L, R, M)
+    part = Partition.parse("start-end", T)
+    w = random_weights(arch, seed=0, prime=PRIME)
+    rng = np.random.default_rng(5)
+    rows = rng.integers(0, PRIME, (K, T // 2, M))
+    cols = rng.integers(0, PRIME, (K, T // 2, M))
+    times = {}
+    mats = {}
+    for fold in (True, False):
+        grid_module._FOLD = fold
+        best = float("inf")
+        for _ in range(3):
+            t0 = time.process_time()
+            mats[fold] = sample_matrix(w, part, rows, cols)
+            best = min(best, time.process_time() - t0)
+        times[fold] = best
+    grid_module._FOLD = True
+    same = "same" if np.array_equal(mats[True], mats[False]) else "DIFFER"
+    ns = 1e9 * times[True] / K**2
+    return (f"build L={L} M={M} R={R} T={T} (K={K}, {ns:.0f} CPU ns/entry)", times[True], same,
+            [("unfolded", times[False], same)])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small cases only")
+    parser.add_argument("--build", action="store_true", help="sample-matrix builds only")
     args = parser.parse_args()
     cases = [("grid", 2, 3, 3, 10), ("separation", 2, 4, 4, 20)]
     if not args.quick:
         cases += [("grid", 3, 4, 2, 12), ("separation", 2, 5, 5, 20)]
+    builds = [("build", 2, 4, 4, 40, 1024), ("build", 3, 3, 3, 12, 1024)]
+    cases = builds if args.build else cases + builds[: 1 if args.quick else 2]
     print(f"{'case':44} {'tnrank':>9} {'answer':>11}   {'baseline':12} {'time':>10} "
           f"{'answer':>7} {'ratio':>8}")
-    for kind, L, M, R, T in cases:
-        name, t_tn, answer, baselines = (case_grid if kind == "grid" else case_separation)(L, M, R, T)
+    run_case = {"grid": case_grid, "separation": case_separation, "build": case_build}
+    for kind, *sizes in cases:
+        name, t_tn, answer, baselines = run_case[kind](*sizes)
         for i, (bname, t_b, b_answer, *extra) in enumerate(baselines):
             approx = "~" if extra and extra[0] else " "
             head = f"{name:44} {t_tn:8.2f}s {answer:>11}" if i == 0 else " " * 67

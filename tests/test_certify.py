@@ -155,3 +155,100 @@ def test_grid_rank_is_unchanged_under_relabeling_templates(arch, seed):
 def test_bad_certify_input(kwargs, fragment):
     with pytest.raises(TnrankError, match=fragment):
         certify(Architecture.rac(2, 2, 2), **kwargs)
+
+
+def test_saturated_values_repeat_until_the_failure_target():
+    # depth 3, M = R = 2, T = 8: the sample saturates at 106 < 110 (the state-degree bound);
+    # each run's Schwartz-Zippel bound (r+1)·D/p is recomputed here from the total degree
+    from tnrank.bounds import total_degree
+
+    arch = Architecture.rac(3, 2, 2)
+    part = Partition.parse("start-end", 8)
+    D = total_degree(arch, 8, random_inputs=True)
+    for target, at_least in ((1e-6, 2), (1e-3, 1)):
+        sep = certify(arch, 8, grid="skip", float_check=False, failure_target=target).separation
+        assert sep.status == "generic-whp" and sep.lower == 106 < sep.upper == 110
+        runs = sep.runs
+        assert len(runs) >= at_least and len({r.seed for r in runs}) == len(runs)
+        for run in runs:
+            assert run.rank == 106 and run.samples >= 107
+            assert run.failure_bound == pytest.approx(107 * D / run.prime)
+        assert sep.failure_bound == pytest.approx(math.prod(r.failure_bound for r in runs))
+        assert sep.failure_bound <= target
+        # the runs stop as soon as the product reaches the target
+        assert math.prod(r.failure_bound for r in runs[:-1]) > target
+    assert part.T == 8
+
+
+def test_report_and_json_state_the_bound_and_its_condition():
+    rep = certify(Architecture.rac(2, 3, 2), 8)
+    data = json.loads(rep.to_json())["separation"]
+    assert data["status"] == "generic-whp"
+    assert data["failure_condition"] == ("Schwartz–Zippel, assuming the (r+1)-minor is not "
+                                         "identically zero mod p")
+    assert [r["rank"] for r in data["runs"]] == [42] * len(data["runs"])
+    assert {"prime", "seed", "samples", "rank", "failure_bound"} == set(data["runs"][0])
+    text = rep.format()
+    assert "assuming the (r+1)-minor is not identically zero mod p" in text
+    assert text.count("    run: prime") == len(data["runs"])
+
+
+def test_float_estimate_is_opt_in_above_the_small_size():
+    arch = Architecture.rac(2, 3, 3)
+    # the 243 x 243 grid is small: estimated by default
+    assert certify(arch, 10).grid.float_estimate is not None
+    # a 729 x 729 grid is not, and the report says so; float_check=True asks for it
+    rep = certify(arch, 12, grid="full", float_check=None)
+    assert rep.grid.float_estimate is None
+    assert rep.grid.float_skipped == "float estimate skipped (use --float)"
+    assert "float estimate skipped (use --float)" in rep.format()
+    forced = certify(arch, 12, grid="full", float_check=True)
+    assert forced.grid.float_estimate is not None and forced.grid.float_skipped is None
+
+
+def test_default_sample_cap_follows_the_available_memory(monkeypatch):
+    from tnrank.certify import max_samples_for_memory
+
+    small, large = max_samples_for_memory(2**28), max_samples_for_memory(2**34)
+    assert 64 <= small < large
+    monkeypatch.setenv("TNRANK_MEMORY", "2M")
+    cap = max_samples_for_memory()
+    # depth 2, M = R = 4, T = 12: the target 336 does not fit 2 MiB with the rank's working memory
+    lines: list[str] = []
+    sep = certify(Architecture.rac(2, 4, 4), 12, grid="skip", float_check=False,
+                  progress=lines.append).separation
+    assert sep.samples == cap < 336 and sep.status == "lower-bound"
+    # said before any work: the first progress line
+    assert "target K = 336" in lines[0] and "NOT reachable" in lines[0] and f"{cap:,}" in lines[0]
+    assert "sample budget reached" in sep.notes[-1]
+    with pytest.raises(TnrankError, match="more than the .* available .* at most"):
+        certify(Architecture.rac(2, 4, 4), 12, grid="skip", max_samples=336)
+
+
+def test_a_plan_is_printed_before_long_work(monkeypatch):
+    import sys
+
+    monkeypatch.setattr(sys.modules["tnrank.certify"], "PLAN_SECONDS", 0.0)
+    lines: list[str] = []
+    certify(Architecture.rac(2, 4, 4), 12, grid="skip", float_check=False, progress=lines.append)
+    plans = [line for line in lines if "plan:" in line]
+    assert len(plans) == 1
+    assert "target K = 336" in plans[0] and "reachable" in plans[0] and "MiB" in plans[0]
+
+
+def test_the_memory_cap_is_raised_when_memory_is_freed(monkeypatch):
+    # the default cap is read again once reached: memory freed meanwhile lets the sample grow
+    import sys
+
+    cert = sys.modules["tnrank.certify"]
+    monkeypatch.setattr(cert, "max_samples_for_memory", lambda *a, **k: 128)
+    monkeypatch.setattr(cert, "_memory_cap_holding", lambda k: 10**6)
+    lines: list[str] = []
+    sep = certify(Architecture.rac(2, 4, 4), 12, grid="skip", float_check=False,
+                  progress=lines.append).separation
+    assert sep.exact and sep.rank == 336 and sep.samples == 336
+    assert "NOT reachable" in lines[0] and any("memory now allows" in line for line in lines)
+    # an explicit cap is kept
+    sep = certify(Architecture.rac(2, 4, 4), 12, grid="skip", float_check=False,
+                  max_samples=128).separation
+    assert sep.samples == 128 and sep.status == "lower-bound"

@@ -70,6 +70,15 @@ def test_verify_keeps_rows_done_when_interrupted(capsys, monkeypatch):
         (["rank", "-L", "2", "-R", "2", "3", "4", "-M", "2", "-T", "4"], "3 widths given for depth 2"),
         (["rank", "-L", "2", "-R", "2", "-M", "4", "-T", "40", "--grid", "full"], "sampled mode"),
         (["rank", "-L", "2", "-R", "2", "-M", "2", "-T", "4", "--prime", "1000"], "not a prime"),
+        (["rank", "-L", "2", "-R", "2", "-M", "2", "-T", "4", "--prime", "1048575"], "not a prime"),
+        (["rank", "-L", "2", "-R", "2", "-M", "2", "-T", "4", "--prime", "1000003"],
+         "below 2**20 = 1048576: too small for the failure bounds"),
+        (["rank", "-L", "2", "-R", "2", "-M", "2", "-T", "4", "--prime", "2147483647"],
+         "too large for the exact arithmetic (it must be below 2**30"),
+        (["rank", "-L", "2", "-R", "2", "-M", "2", "-T", "4", "--failure-target", "1.5"],
+         "not a probability"),
+        (["rank", "-L", "4", "-R", "3", "-M", "3", "-T", "8", "--max-samples", "10000000"],
+         "use max_samples (--max-samples) at most"),
         (["verify", "-T", "3"], "needs an even T"),
     ],
 )
@@ -96,3 +105,18 @@ def test_import_stays_light():
             "print(heavy)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == "[]"
+
+
+def test_prime_at_the_bottom_of_the_range_is_accepted(capsys):
+    # 1048583 is the smallest prime above 2**20; the rank of a small case is unchanged
+    code, out, _ = run(capsys, "rank", "-L", "2", "-R", "3", "-M", "3", "-T", "6", "--prime",
+                       "1048583", "--json", "-q")
+    assert code == 0 and json.loads(out)["separation"]["rank"] == 30
+
+
+def test_float_option_forces_the_estimate_and_the_report_says_when_skipped(capsys):
+    args = ("rank", "-L", "2", "-R", "3", "-M", "3", "-T", "12", "--grid", "full", "-q")
+    _, out, _ = run(capsys, *args)
+    assert "float estimate skipped (use --float)" in out
+    _, out, _ = run(capsys, *args, "--float", "--json")
+    assert json.loads(out)["grid"]["float"]["rank"] >= 1

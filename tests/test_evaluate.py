@@ -71,3 +71,20 @@ def test_bad_inputs(inputs, fragment):
     w = random_weights(Architecture.rac(1, 2, 3), prime=PRIME)
     with pytest.raises(TnrankError, match=fragment):
         evaluate(w, inputs)
+
+
+def test_modular_reduce_and_combine_match_python_integers():
+    from tnrank.arithmetic import ModularArithmetic
+
+    p = PRIME
+    ar = ModularArithmetic(p)
+    rng = np.random.default_rng(0)
+    x = rng.integers(-(2**62), 2**62, size=1000)
+    assert ar.reduce(x.copy()).tolist() == [int(v) % p for v in x.tolist()]
+    assert int(ar.reduce(np.array(-5))) == p - 5
+    C = rng.integers(0, p, size=(3, 4, 1, 6))
+    h = rng.integers(0, p, size=(4, 5, 1))
+    got = ar.combine(C, h)
+    want = [[[sum(int(C[r, c, 0, j]) * int(h[c, i, 0]) for c in range(4)) % p for j in range(6)]
+             for i in range(5)] for r in range(3)]
+    assert got.shape == (3, 5, 6) and got.tolist() == want

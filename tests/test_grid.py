@@ -91,3 +91,56 @@ def test_bad_templates():
     w = random_weights(Architecture.rac(1, 2, 3), prime=PRIME)
     with pytest.raises(TnrankError, match="templates must be an array of shape"):
         grid_tensor(w, 3, templates=np.ones((2, 2)))
+
+
+FOLDABLE = [
+    Architecture.rac(1, 3, 2),
+    Architecture.rac(2, 3, 2),
+    Architecture.rac(3, [2, 3, 2], 3),
+    # the input-only layer feeds two layers and the output: every consumer of the folded state
+    Architecture(M=2, layers=[Layer(2), Layer(3, ("input", "layer1"), "general"),
+                              Layer(2, ("layer1", "layer2"), "additive")],
+                 output=("layer1", "layer3")),
+    Architecture(M=2, layers=[Layer(2), Layer(2, ("layer1",))], initial="state"),
+]
+
+
+@pytest.mark.parametrize("arch", FOLDABLE, ids=lambda a: a.describe()[:40])
+@pytest.mark.parametrize("prime", [PRIME, None])
+def test_sample_matrix_with_a_folded_layer_matches_sequence_by_sequence(arch, prime):
+    # start-end samples fold the input-only layer into per-column matrices; the naive
+    # recurrence (Python numbers, one sequence at a time) is the reference
+    from oracle import naive_output
+
+    part = Partition.parse("start-end", 6)
+    w = random_weights(arch, seed=3, prime=prime)
+    rng = np.random.default_rng(4)
+    if prime is None:
+        rows, cols = rng.standard_normal((5, 3, arch.M)), rng.standard_normal((4, 3, arch.M))
+    else:
+        rows, cols = rng.integers(0, prime, (5, 3, arch.M)), rng.integers(0, prime, (4, 3, arch.M))
+    Y = sample_matrix(w, part, rows, cols)
+    expected = np.array([[naive_output(w, np.concatenate([s, e]), prime) for e in cols] for s in rows])
+    if prime is None:
+        assert np.allclose(Y, expected, rtol=1e-9, atol=0)
+    else:
+        assert Y.tolist() == expected.tolist()
+
+
+def test_sample_matrix_writes_into_a_given_view():
+    arch = Architecture.rac(2, 2, 2)
+    w = random_weights(arch, seed=1, prime=PRIME)
+    part = Partition.parse("start-end", 4)
+    rng = np.random.default_rng(0)
+    rows, cols = rng.integers(0, PRIME, (3, 2, 2)), rng.integers(0, PRIME, (5, 2, 2))
+    buffer = np.full((6, 8), -1, dtype=np.int64)
+    got = sample_matrix(w, part, rows, cols, out=buffer[1:4, 2:7])
+    assert np.shares_memory(got, buffer)
+    assert np.array_equal(buffer[1:4, 2:7], sample_matrix(w, part, rows, cols))
+    assert (buffer[0] == -1).all() and (buffer[:, :2] == -1).all()
+    swapped = Partition.parse("2,3", 4)  # the first step is an end step: computed transposed
+    buffer[...] = -1
+    sample_matrix(w, swapped, rows, cols, out=buffer[:3, :5])
+    assert np.array_equal(buffer[:3, :5], sample_matrix(w, swapped, rows, cols))
+    with pytest.raises(TnrankError, match="out must be"):
+        sample_matrix(w, part, rows, cols, out=np.empty((3, 4), dtype=np.int64))

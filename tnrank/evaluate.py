@@ -19,7 +19,7 @@ from .arithmetic import arithmetic_for
 from .errors import TnrankError
 from .weights import Weights, field_array
 
-__all__ = ["evaluate", "Circuit"]
+__all__ = ["evaluate", "Circuit", "FoldedLayer"]
 
 State = list  # one component-major array per layer (None before step 1 under "ones"/"zeros")
 
@@ -72,14 +72,24 @@ class Circuit:
             return list(self.weights.initial)
         return [None] * self.arch.depth
 
-    def step(self, state: State, v: np.ndarray) -> State:
-        """Advance every layer by one time step on input ``v`` of shape ``(M, *batch)``."""
+    def step(self, state: State, v: np.ndarray, folded: FoldedLayer | None = None) -> State:
+        """Advance every layer by one time step on input ``v`` of shape ``(M, *batch)``.
+
+        With ``folded``, that layer is advanced as a matrix on its start state
+        (:class:`FoldedLayer`) and its slot in the state stays ``None``.
+        """
         ar, new = self.ar, [None] * self.arch.depth
         for k in self.arch.order:
             layer = self.arch.layers[k]
+            if folded is not None and k == folded.layer:
+                folded.advance(v)
+                continue
             a = None
             for idx, W in self._blocks[k]:
-                term = ar.matvec(W, v if idx is None else new[idx])
+                if folded is not None and idx == folded.layer:
+                    term = folded.apply(W)
+                else:
+                    term = ar.matvec(W, v if idx is None else new[idx])
                 a = term if a is None else ar.add(*_aligned(a, term))
             prev = state[k]
             b = None if prev is None else ar.matvec(self.weights.hidden[k], prev)
@@ -107,17 +117,40 @@ class Circuit:
         out = ar.add(out, ar.scale(beta2, b))
         return ar.add(out, bias.reshape((-1,) + (1,) * (out.ndim - 1)))
 
-    def run(self, steps: Sequence[np.ndarray], state: State | None = None) -> State:
+    def run(self, steps: Sequence[np.ndarray], state: State | None = None,
+            folded: FoldedLayer | None = None) -> State:
         """Apply :meth:`step` for each input in ``steps``, from ``state`` or the start."""
         state = self.initial_state() if state is None else state
         for v in steps:
-            state = self.step(state, v)
+            state = self.step(state, v, folded)
         return state
 
-    def readout(self, state: State) -> np.ndarray:
+    def foldable_layer(self) -> int | None:
+        """A layer whose state is linear in its previous state once the inputs are fixed
+        (multiplicative, fed by the input alone), or None.
+
+        Across a cut after which every step's input is on one side, such a layer's state
+        is a matrix (depending on that side only) times its state at the cut, so its
+        products with weight matrices can be formed on small matrices first
+        (:class:`FoldedLayer`).
+        """
+        for k, layer in enumerate(self.arch.layers):
+            if layer.integration == "multiplicative" and layer.sources == (INPUT,):
+                return k
+        return None
+
+    def fold(self, state: State, k: int) -> FoldedLayer:
+        """Start folding layer ``k`` (see :meth:`foldable_layer`) from ``state``."""
+        return FoldedLayer(self, k, state[k])
+
+    def readout(self, state: State, folded: FoldedLayer | None = None) -> np.ndarray:
         """``y = Σ <w^O, h^{T,l}>`` over the output layers."""
         ar, y = self.ar, None
         for idx, w in self._out:
+            if folded is not None and idx == folded.layer:
+                term = folded.apply(w)[0]
+                y = term if y is None else ar.add(*_aligned(y, term))
+                continue
             if state[idx] is None:
                 raise TnrankError("readout before any step; sequences need T >= 1")
             term = ar.matvec(w, state[idx])[0]
@@ -133,6 +166,54 @@ class Circuit:
                 f"architecture has M={self.arch.M} representation functions"
             )
         return arr
+
+
+class FoldedLayer:
+    """A multiplicative input-only layer carried as matrices on its state at a cut.
+
+    After the cut, ``h^{t} = diag(W^I v^t) W^H h^{t-1} = A_t h^{cut}`` with
+    ``A_t`` depending on the inputs after the cut alone. For a sampled
+    matricization the inputs after the cut vary along the column axis and
+    ``h^{cut}`` along the row axis, so ``A_t`` costs ``R^3`` per column, and a
+    consumer's product ``W h^{t} = (W A_t) h^{cut}`` costs what one matrix-vector
+    product costs, while the layer's own hidden product, its merge and their
+    reductions are never formed on (row, column) pairs.
+
+    Parameters
+    ----------
+    circuit : Circuit
+    layer : int
+        Index of the folded layer (:meth:`Circuit.foldable_layer`).
+    h_cut : ndarray of shape (R, *row_batch)
+        The layer's state at the cut.
+    """
+
+    def __init__(self, circuit: Circuit, layer: int, h_cut: np.ndarray) -> None:
+        self.circuit = circuit
+        self.layer = layer
+        self.h_cut = h_cut
+        self.A: np.ndarray | None = None  # (R, R, *column_batch); None means the identity
+        self._W_in = circuit._blocks[layer][0][1]
+        self._W_h = circuit.weights.hidden[layer]
+
+    def advance(self, v: np.ndarray) -> None:
+        """One step on the column-side input ``v`` of shape ``(M, *column_batch)``."""
+        ar = self.circuit.ar
+        u = ar.matvec(self._W_in, v)  # (R, *column_batch)
+        u = u.reshape(u.shape[:1] + (1,) + u.shape[1:])
+        if self.A is None:
+            WA = self._W_h.reshape(self._W_h.shape + (1,) * (u.ndim - 2))
+        else:
+            WA = ar.matvec(self._W_h, self.A)
+        self.A = ar.mul(*_aligned(u, WA))
+
+    def apply(self, W: np.ndarray) -> np.ndarray:
+        """``W h^{t}`` as ``(W A_t) h^{cut}``: shape ``(rows of W, *batch)``."""
+        ar = self.circuit.ar
+        if self.A is None:
+            return ar.matvec(W, self.h_cut)
+        C = ar.matvec(W, self.A)  # (rows, R, *column_batch)
+        return ar.combine(C, self.h_cut)
 
 
 def _aligned(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

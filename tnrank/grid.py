@@ -36,6 +36,9 @@ __all__ = [
 MAX_GRID_ENTRIES = 2**25
 # target number of elements of one working array (keeps arrays in cache-sized blocks)
 _BLOCK = 2**15
+# fold an input-only layer across a start-end cut (FoldedLayer); off only to time the
+# unfolded engine as a baseline (benchmarks/bench_core.py)
+_FOLD = True
 
 Progress = Callable[[int, int], None]
 
@@ -210,6 +213,7 @@ def sample_matrix(
     row_inputs: np.ndarray,
     col_inputs: np.ndarray,
     progress: Progress | None = None,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """``[y(s_i ∪ e_j)]``: rows are start-side inputs, columns end-side inputs.
 
@@ -222,10 +226,14 @@ def sample_matrix(
     col_inputs : ndarray of shape (K_cols, |E|, M)
         Representation vectors for the end steps, one sequence per column.
     progress : callable(done, total), optional
+    out : ndarray of shape (K_rows, K_cols), optional
+        Where to write the matrix (a view into a larger buffer, say); int64
+        for modular weights, float64 for float weights.
 
     Returns
     -------
     ndarray of shape (K_rows, K_cols)
+        ``out`` when given.
 
     Notes
     -----
@@ -234,7 +242,8 @@ def sample_matrix(
     """
     circuit = Circuit(weights)
     if 0 in partition.end:  # make the first step a row step, then transpose back
-        return sample_matrix(weights, partition.swapped(), col_inputs, row_inputs, progress).T
+        return sample_matrix(weights, partition.swapped(), col_inputs, row_inputs, progress,
+                             None if out is None else out.T).T
     rows = circuit.prepare_inputs(row_inputs, "row inputs")
     cols = circuit.prepare_inputs(col_inputs, "column inputs")
     S, E = partition.start, partition.end
@@ -248,7 +257,17 @@ def sample_matrix(
     first_col = E[0]
     row_v = [np.ascontiguousarray(rows[:, pos[t], :].T)[:, :, None] for t in S]  # (M, Kr, 1)
     state = circuit.run([row_v[pos[t]] for t in range(first_col)])
-    out = np.empty((Kr, Kc), dtype=np.int64 if circuit.prime is not None else np.float64)
+    # after the first column step every step is a column step (start-end): a layer linear
+    # in its own state can be folded into small per-column matrices (FoldedLayer)
+    fold = None
+    if _FOLD and E == tuple(range(first_col, partition.T)):
+        fold = circuit.foldable_layer()
+    dtype = np.int64 if circuit.prime is not None else np.float64
+    if out is None:
+        out = np.empty((Kr, Kc), dtype=dtype)
+    elif out.shape != (Kr, Kc) or out.dtype != dtype:
+        raise TnrankError(f"out must be a {dtype.__name__} array of shape {(Kr, Kc)}, got "
+                          f"{out.dtype} {out.shape}")
     # a block holds (widest layer) x Kr x chunk entries per array
     width = max(1, Kr) * max(circuit.arch.widths + (circuit.arch.M,))
     chunk = max(1, 8 * _BLOCK // width)
@@ -257,7 +276,8 @@ def sample_matrix(
         j1 = min(Kc, j0 + chunk)
         col_v = {t: np.ascontiguousarray(cols[j0:j1, pos[t], :].T)[:, None, :] for t in E}
         steps = [col_v[t] if t in col_v else row_v[pos[t]] for t in range(first_col, partition.T)]
-        block = circuit.readout(circuit.run(steps, state))
+        folded = None if fold is None else circuit.fold(state, fold)
+        block = circuit.readout(circuit.run(steps, state, folded), folded)
         out[:, j0:j1] = np.broadcast_to(block, (Kr, j1 - j0))
 
     _in_parallel(column_block, range(0, Kc, chunk), progress)

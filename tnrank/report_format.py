@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .certify import RankResult, Report
 
+#: The condition of every Schwartz–Zippel failure bound (also in the JSON report).
+FAILURE_CONDITION = "Schwartz–Zippel, assuming the (r+1)-minor is not identically zero mod p"
+
 __all__ = ["format_report", "format_report_html", "format_table"]
 
 
@@ -24,7 +27,7 @@ def format_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str
 def _float_cell(res: RankResult) -> str:
     est = res.float_estimate
     if est is None:
-        return "-"
+        return "skipped" if res.float_skipped else "-"
     flag = "" if res.float_agrees else f"  DISAGREES (exact {res.float_compared_to})"
     return f"{est.rank} (tol {est.tol:.1e}){flag}"
 
@@ -58,8 +61,16 @@ def format_report(report: Report) -> str:
         if res.status == "generic-whp":
             lines.append(
                 f"  {res.quantity} = {res.lower} for generic weights with probability ≥ "
-                f"1 - {res.failure_bound:.1e} (Schwartz–Zippel; the sampled matrix was rank-deficient)"
+                f"1 - {res.failure_bound:.1e} ({FAILURE_CONDITION}; product over "
+                f"{_saturated_runs(res)} independent rank-deficient run(s))"
             )
+            for run in res.runs:
+                size = "full grid" if run.samples is None else f"{run.samples}×{run.samples}"
+                bound = "-" if run.failure_bound is None else f"{run.failure_bound:.1e}"
+                lines.append(f"    run: prime {run.prime}, seed {run.seed}, {size}, rank {run.rank}, "
+                             f"bound {bound}")
+        if res.float_skipped:
+            lines.append(f"  {res.float_skipped}")
         for note in res.notes:
             lines.append(f"  note: {note}")
     lines.append("")
@@ -76,6 +87,10 @@ def format_report(report: Report) -> str:
         "exact = proved value; w.p. = holds with the stated probability; float SVD = estimate only"
     )
     return "\n".join(lines)
+
+
+def _saturated_runs(res: RankResult) -> int:
+    return sum(1 for run in res.runs if run.rank == res.lower and run.failure_bound is not None)
 
 
 def format_report_html(report: Report) -> str:

@@ -28,7 +28,7 @@ from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
-from .certify import MAX_SAMPLES
+from .certify import FAILURE_TARGET, MAX_SAMPLES
 from .errors import TnrankError
 from .fileio import exclusive, write_json
 from .grid import MAX_GRID_ENTRIES
@@ -66,8 +66,9 @@ def sweep_config(
     confirm: bool = False,
     grid: str = "auto",
     max_entries: int = MAX_GRID_ENTRIES,
-    max_samples: int = MAX_SAMPLES,
-    float_check: bool = True,
+    max_samples: int | None = MAX_SAMPLES,
+    float_check: bool | None = None,
+    failure_target: float = FAILURE_TARGET,
 ) -> dict[str, Any]:
     """The ``config`` of a results file: the points and every setting that changes a number.
 
@@ -79,7 +80,8 @@ def sweep_config(
     """
     return {"depths": list(depths), "R": R, "M": M, "T": list(Ts), "partition": partition,
             "seed": seed, "prime": prime, "confirm": confirm, "grid": grid,
-            "max_entries": max_entries, "max_samples": max_samples, "float_check": float_check}
+            "max_entries": max_entries, "max_samples": max_samples, "float_check": float_check,
+            "failure_target": failure_target}
 
 
 def _points(config: dict[str, Any]) -> list[Key]:
@@ -91,7 +93,8 @@ def _key(row: dict[str, Any]) -> Key:
 
 
 def _settings(config: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in config.items() if k not in GRID_KEYS}
+    # files written before failure_target existed used the same default repetitions
+    return {"failure_target": FAILURE_TARGET} | {k: v for k, v in config.items() if k not in GRID_KEYS}
 
 
 def missing_points(data: dict[str, Any]) -> list[Key]:
@@ -352,6 +355,7 @@ def sweep(
 def _run(data, store, progress, executor, threads, capacity, on_row) -> None:
     config = data["config"]
     options = {k: config[k] for k in ("prime", "grid", "max_entries", "max_samples", "float_check")}
+    options["failure_target"] = config.get("failure_target", FAILURE_TARGET)
     todo = [(L, config["M"], config["R"], T) for L, T in missing_points(data)]
     for row in verify_configs(todo, seed=config["seed"], confirm=config["confirm"],
                               partition=config["partition"], progress=progress, executor=executor,

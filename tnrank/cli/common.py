@@ -9,10 +9,15 @@ from collections.abc import Callable
 from typing import Any
 
 from ..architecture import Architecture
-from ..certify import GRID_MODES, MAX_SAMPLES
+from ..arithmetic import MAX_PRIME
+from ..certify import FAILURE_TARGET, FLOAT_AUTO_MAX, GRID_MODES, MAX_SAMPLES
 from ..errors import TnrankError
 from ..grid import MAX_GRID_ENTRIES
+from ..rank import MAX_FLOAT_SVD
 from ..weights import PRIME
+
+#: ``--prime`` must be at least ``2**MIN_PRIME_BITS`` (see :func:`_check_prime`).
+MIN_PRIME_BITS = 20
 
 __all__ = [
     "add_rac_options",
@@ -74,7 +79,8 @@ def add_certify_options(parser: argparse.ArgumentParser) -> None:
     """Options controlling how ranks are certified."""
     group = parser.add_argument_group("certification")
     group.add_argument("--seed", type=int, default=0, help="seed of weights and samples (default 0)")
-    group.add_argument("--prime", type=int, default=PRIME, help=f"modulus below 2**30 (default {PRIME})")
+    group.add_argument("--prime", type=int, default=PRIME,
+                       help=f"prime modulus in [2**{MIN_PRIME_BITS}, 2**30) (default {PRIME})")
     group.add_argument("--confirm", action="store_true",
                        help="repeat with a second prime and seed; keep both ranks")
     group.add_argument("--grid", choices=GRID_MODES, default="auto",
@@ -82,8 +88,17 @@ def add_certify_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--max-entries", type=positive_int, default=MAX_GRID_ENTRIES,
                        help=f"largest full grid (entries; default {MAX_GRID_ENTRIES:,})")
     group.add_argument("--max-samples", type=positive_int, default=MAX_SAMPLES,
-                       help=f"largest side K of sampled matrices (default {MAX_SAMPLES})")
-    group.add_argument("--no-float", action="store_true", help="skip the float SVD estimate")
+                       help="largest side K of sampled matrices (default: the largest that fits "
+                       "the available memory)")
+    group.add_argument("--failure-target", type=float, default=FAILURE_TARGET,
+                       help="largest failure probability of a generic value: independent runs "
+                       f"are added until their bound is at most this (default {FAILURE_TARGET:g})")
+    floats = group.add_mutually_exclusive_group()
+    floats.add_argument("--float", dest="float_check", action="store_const", const=True, default=None,
+                        help=f"float SVD estimate also above {FLOAT_AUTO_MAX}×{FLOAT_AUTO_MAX} "
+                        f"(up to {MAX_FLOAT_SVD})")
+    floats.add_argument("--no-float", dest="float_check", action="store_const", const=False,
+                        help="skip the float SVD estimate")
     group.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
 
 
@@ -96,15 +111,34 @@ def certify_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         "grid": args.grid,
         "max_entries": args.max_entries,
         "max_samples": args.max_samples,
-        "float_check": not args.no_float,
+        "float_check": args.float_check,
+        "failure_target": _check_target(args.failure_target),
     }
 
 
+def _check_target(value: float) -> float:
+    if not 0 < value < 1:
+        raise TnrankError(f"--failure-target {value:g} is not a probability in (0, 1); "
+                          f"omit it for {FAILURE_TARGET:g}")
+    return value
+
+
 def _check_prime(p: int) -> int:
+    """``--prime``: a prime in ``[2**20, 2**30)``: below, each run's Schwartz–Zippel bound
+    ``(r+1)·D/p`` is near 1 at the sizes tnrank reaches; above, products of residues leave
+    int64."""
     import flint
 
-    if not 2 <= p < 2**30 or not flint.fmpz(p).is_prime():
-        raise TnrankError(f"--prime {p} is not a prime below 2**30; omit it to use {PRIME}")
+    if p >= MAX_PRIME:
+        raise TnrankError(f"--prime {p} is too large for the exact arithmetic (it must be below "
+                          f"2**30 = {MAX_PRIME}); omit it to use {PRIME}")
+    if p < 2 or not flint.fmpz(p).is_prime():
+        raise TnrankError(f"--prime {p} is not a prime; omit it to use {PRIME}, or give a prime in "
+                          f"[2**{MIN_PRIME_BITS}, 2**30)")
+    if p < 2**MIN_PRIME_BITS:
+        raise TnrankError(f"--prime {p} is below 2**{MIN_PRIME_BITS} = {2**MIN_PRIME_BITS}: too small "
+                          f"for the failure bounds to mean anything; give a prime in "
+                          f"[2**{MIN_PRIME_BITS}, 2**30) or omit it to use {PRIME}")
     return p
 
 
