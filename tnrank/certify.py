@@ -29,13 +29,14 @@ from typing import Any
 import numpy as np
 
 from .architecture import Architecture
+from .arithmetic import MAX_PRIME
 from .bounds import TheoremBound, theorem_applicability, theorem_bounds, total_degree, upper_bounds
 from .errors import TnrankError
 from .grid import MAX_GRID_ENTRIES, grid_matrix, grid_size, sample_matrix
 from .memory import ENV_VAR as MEMORY_ENV
 from .memory import available_memory, check_memory, format_bytes
 from .partition import Partition
-from .rank import MAX_FLOAT_SVD, FloatRank, float_rank, rank_mod_p
+from .rank import MAX_FLOAT_SVD, FloatRank, check_prime, float_rank, rank_mod_p
 from .report_format import FAILURE_CONDITION as _FAILURE_CONDITION
 from .weights import PRIME, SECOND_PRIME, random_weights
 
@@ -63,6 +64,9 @@ MAX_SAMPLES: int | None = None
 #: Default largest failure probability of a "generic with high probability" value:
 #: independent repetitions are added until the product of their bounds is at most this.
 FAILURE_TARGET = 1e-6
+#: Smallest modulus certify accepts: below it each run's Schwartz–Zippel bound
+#: ``(r+1)·D/p`` is near 1 at the sizes tnrank reaches.
+MIN_PRIME = 2**20
 #: The assumption under which every Schwartz–Zippel failure bound holds.
 FAILURE_CONDITION = _FAILURE_CONDITION
 #: Largest matrix side for which the float SVD estimate runs by default (``float_check=None``).
@@ -627,7 +631,7 @@ def certify(
     seed : int
         Seed of the random weights and samples.
     prime : int
-        Modulus of the exact arithmetic (below 2**30).
+        Modulus of the exact arithmetic: a prime in ``[2**20, 2**30)``.
     confirm : bool
         Repeat each computation with :data:`~tnrank.weights.SECOND_PRIME` and
         ``seed + 1``; the larger rank is kept (both are proved lower bounds)
@@ -677,6 +681,9 @@ def certify(
         raise TnrankError("certify needs an Architecture (e.g. Architecture.rac(depth, width, M))")
     if grid not in GRID_MODES:
         raise TnrankError(f"grid mode {grid!r} is unknown; use one of {', '.join(GRID_MODES)}")
+    # a field (not just a modulus), large enough for the failure bounds, small enough for the
+    # int64 evaluation
+    check_prime(prime, minimum=MIN_PRIME, maximum=MAX_PRIME - 1)
     if max_samples is not None and (isinstance(max_samples, bool) or not isinstance(max_samples, int)
                                     or max_samples < 1):
         raise TnrankError(f"max_samples must be a positive whole number, got {max_samples!r}")

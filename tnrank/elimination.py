@@ -84,7 +84,7 @@ _SERIAL_COLUMNS = 192
 _REDUCE_COST = 24
 
 
-def check_prime(p: object, *, minimum: int = SMALLEST_PRIME) -> int:
+def check_prime(p: object, *, minimum: int = SMALLEST_PRIME, maximum: int = LARGEST_PRIME) -> int:
     """``p`` as an int if the exact rank supports it, else a :class:`~tnrank.errors.TnrankError`.
 
     Parameters
@@ -94,6 +94,9 @@ def check_prime(p: object, *, minimum: int = SMALLEST_PRIME) -> int:
     minimum : int
         Smallest accepted prime (callers raise it when a small prime would
         make a failure bound meaningless).
+    maximum : int
+        Largest accepted prime (callers lower it when other arithmetic, such
+        as the int64 evaluation, needs smaller residues).
 
     Returns
     -------
@@ -116,7 +119,8 @@ def check_prime(p: object, *, minimum: int = SMALLEST_PRIME) -> int:
     """
     from .weights import PRIME
 
-    hint = f"use tnrank.PRIME ({PRIME}) or another prime in [{minimum}, {LARGEST_PRIME}]"
+    maximum = min(maximum, LARGEST_PRIME)
+    hint = f"use tnrank.PRIME ({PRIME}) or another prime in [{minimum}, {maximum}]"
     if isinstance(p, bool | np.bool_):
         raise TnrankError(f"modulus {p!r} is a boolean, not a prime; {hint}")
     try:
@@ -128,6 +132,8 @@ def check_prime(p: object, *, minimum: int = SMALLEST_PRIME) -> int:
             f"modulus {value} is above {LARGEST_PRIME} (2**31 - 1), the largest prime the exact "
             f"rank's float64 arithmetic supports; {hint}"
         )
+    if value > maximum:
+        raise TnrankError(f"modulus {value} is above the largest allowed prime {maximum}; {hint}")
     if value < minimum:
         raise TnrankError(f"modulus {value} is below the smallest allowed prime {minimum}; {hint}")
     import flint  # python-flint: a deterministic primality test for word-size integers

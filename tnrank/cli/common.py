@@ -10,14 +10,14 @@ from typing import Any
 
 from ..architecture import Architecture
 from ..arithmetic import MAX_PRIME
-from ..certify import FAILURE_TARGET, FLOAT_AUTO_MAX, GRID_MODES, MAX_SAMPLES
+from ..certify import FAILURE_TARGET, FLOAT_AUTO_MAX, GRID_MODES, MAX_SAMPLES, MIN_PRIME
 from ..errors import TnrankError
 from ..grid import MAX_GRID_ENTRIES
 from ..rank import MAX_FLOAT_SVD
 from ..weights import PRIME
 
-#: ``--prime`` must be at least ``2**MIN_PRIME_BITS`` (see :func:`_check_prime`).
-MIN_PRIME_BITS = 20
+#: ``--prime`` must be at least ``2**MIN_PRIME_BITS`` (certify's MIN_PRIME; see :func:`_check_prime`).
+MIN_PRIME_BITS = MIN_PRIME.bit_length() - 1
 
 __all__ = [
     "add_rac_options",
