@@ -24,7 +24,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 
 from tnrank.parallel import local_pool, map_unordered, threads_per_worker
-from tnrank.threads import _cores
+from tnrank.threads import available_cores
 from tnrank.verify import verify
 
 CASE = ([1], [3], list(range(2, 14)), [12])  # 12 configurations of a 729 x 729 grid each
@@ -60,7 +60,7 @@ def main() -> None:
     repeat = 1 if args.quick else args.repeat
     case = ([1], [3], list(range(2, 8)), [12]) if args.quick else CASE
     n = len(case[2])
-    print(f"{_cores()} cores; load average {os.getloadavg()[0]:.1f} at the start")
+    print(f"{available_cores()} cores; load average {os.getloadavg()[0]:.1f} at the start")
 
     print(f"\n1. verify sweep of {n} configurations (L=1, M=3, R=2..{case[2][-1]}, T=12)")
     t_seq, base = timed(lambda: rows_of(None, case), repeat)

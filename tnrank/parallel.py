@@ -31,7 +31,7 @@ from typing import TypeVar
 
 from .errors import TnrankError
 from .progress import Status
-from .threads import ENV_VAR, _cores, get_threads, limited_threads
+from .threads import ENV_VAR, available_cores, get_threads, limited_threads
 
 __all__ = ["map_unordered", "local_pool", "threads_per_worker", "worker_threads"]
 
@@ -47,7 +47,7 @@ def threads_per_worker(workers: int) -> int:
     >>> threads_per_worker(10**6)
     1
     """
-    return max(1, _cores() // max(1, workers))
+    return max(1, available_cores() // max(1, workers))
 
 
 def worker_threads(threads: int | None = None) -> int | None:

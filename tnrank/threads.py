@@ -19,7 +19,7 @@ from contextlib import contextmanager
 
 from .errors import TnrankError
 
-__all__ = ["ENV_VAR", "get_threads", "set_threads", "limited_threads"]
+__all__ = ["ENV_VAR", "available_cores", "get_threads", "set_threads", "limited_threads"]
 
 #: Environment variable read when no explicit setting was made.
 ENV_VAR = "TNRANK_THREADS"
@@ -27,7 +27,8 @@ ENV_VAR = "TNRANK_THREADS"
 _setting: int | None = None
 
 
-def _cores() -> int:
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the OS reports one)."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):  # not on Linux
@@ -64,7 +65,7 @@ def get_threads() -> int:
     env = os.environ.get(ENV_VAR)
     if env not in (None, ""):
         return _parse(env, f"the environment variable {ENV_VAR}")
-    return _cores()
+    return available_cores()
 
 
 def set_threads(n: int | None) -> None:
