@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import TnrankError, whole_number
-from .fileio import atomic_write, parse_json, parse_toml, printable, read_text
+from .fileio import MAX_READ_BYTES, atomic_write, parse_json, parse_toml, printable, read_text
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -58,7 +58,7 @@ __all__ = ["TensorNetwork", "Leg", "Bond", "KINDS", "MAX_FILE_BYTES", "MAX_DIM"]
 #: Node kinds; ``"input"`` nodes are open legs and are made by :meth:`TensorNetwork.add_leg`.
 KINDS = ("input", "weight", "delta", "merge", "initial", "output", "tensor")
 #: Largest network file tnrank reads.
-MAX_FILE_BYTES = 64 * 2**20
+MAX_FILE_BYTES = MAX_READ_BYTES
 #: Largest bond dimension accepted (larger is almost surely a typo).
 MAX_DIM = 2**31
 

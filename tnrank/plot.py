@@ -30,9 +30,6 @@ def check_figure_path(path: str | os.PathLike) -> Path:
             f"cannot tell the figure format of {str(p)!r}; end the file name with one of "
             f"{', '.join(FIGURE_SUFFIXES)}"
         )
-    parent = p.parent if str(p.parent) else Path(".")
-    if not parent.is_dir():
-        raise TnrankError(f"directory {str(parent)!r} does not exist; create it or choose another path")
     return check_output_path(p, "the figure")
 
 
