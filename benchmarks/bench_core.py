@@ -25,9 +25,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # time this checkout's tnrank
 
-import tnrank.grid as grid_module  # noqa: E402
-from tnrank import PRIME, Architecture, Partition, certify, float_rank, random_weights, rank_mod_p  # noqa: E402
-from tnrank.grid import grid_matrix, sample_matrix  # noqa: E402
+import tnrank.engine.grid as grid_module  # noqa: E402
+from tnrank import PRIME, Architecture, Partition, certify, random_weights, rank_mod_p  # noqa: E402
+from tnrank.engine.grid import grid_matrix, sample_matrix  # noqa: E402
+from tnrank.engine.rank import float_rank
 
 BUDGET = 20.0  # seconds per naive baseline before extrapolating
 

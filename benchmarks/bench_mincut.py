@@ -4,10 +4,10 @@ Goal (issue 3): a depth-3 RAC at T = 64 and a depth-2 RAC at T = 256 in under 10
 
 Per case it prints the size of the unrolled network, then
 
-* ``unroll``   — building the network (``tnrank.unroll.unroll``);
-* ``min_cut``  — ``tnrank.mincut.min_cut`` on it: integer log-capacities, parallel bonds
+* ``unroll``   — building the network (``tnrank.networks.unrolling.unroll``);
+* ``min_cut``  — ``tnrank.networks.mincut.min_cut`` on it: integer log-capacities, parallel bonds
   merged, pendant and degree-2 tensors eliminated, Boykov-Kolmogorov max-flow;
-* ``dp``       — ``tnrank.mincut.mincut_bound``: the step-layer dynamic programme (no network);
+* ``dp``       — ``tnrank.networks.mincut.mincut_bound``: the step-layer dynamic programme (no network);
 * ``baseline`` — networkx's generic ``minimum_cut`` (default preflow-push) on the unreduced
   graph with float ``log2 dim`` capacities, the legs tied to a source and a sink;
 
@@ -37,8 +37,8 @@ import time
 import networkx as nx
 
 from tnrank import Architecture, Partition
-from tnrank.mincut import _mincut_dp, min_cut, mincut_bound
-from tnrank.unroll import unroll
+from tnrank.networks.mincut import _mincut_dp, min_cut, mincut_bound
+from tnrank.networks.unrolling import unroll
 
 CASES = [(3, 2, 2, 64), (2, 2, 2, 256), (3, 3, 3, 64), (2, 3, 3, 256)]
 QUICK = [(3, 2, 2, 24), (2, 2, 2, 64)]

@@ -23,9 +23,9 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Executor
 
-from tnrank.parallel import local_pool, map_unordered, threads_per_worker
-from tnrank.threads import available_cores
-from tnrank.verify import verify
+from tnrank.runtime.parallel import local_pool, map_unordered, threads_per_worker
+from tnrank.runtime.threads import available_cores
+from tnrank.studies.verification import verify
 
 CASE = ([1], [3], list(range(2, 14)), [12])  # 12 configurations of a 729 x 729 grid each
 TINY = ([1, 2], [2], [2, 3], [2, 4, 6, 8, 10, 12, 14, 16])  # 32 configurations of milliseconds
@@ -91,7 +91,7 @@ def main() -> None:
         client = distributed.Client(cluster)
         client.wait_for_workers(2)
         start = time.perf_counter() - t0
-        client.run(lambda: __import__("tnrank.verify") and __import__("flint"))  # warm imports
+        client.run(lambda: __import__("tnrank.studies.verification") and __import__("flint"))  # warm imports
         t_dask, rows = timed(lambda: rows_of(client.get_executor(pure=False), case), repeat)
         assert rows == base, "Dask rows differ from the sequential rows"
         print(f"  Dask LocalCluster, 2 workers   {t_dask:7.2f} s   {t_seq / t_dask:4.2f}x   "

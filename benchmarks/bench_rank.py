@@ -37,8 +37,8 @@ import time
 import numpy as np
 
 from tnrank import PRIME
-from tnrank.elimination import _Modulus
-from tnrank.rank import rank_mod_p
+from tnrank.engine.elimination import _Modulus
+from tnrank.engine.rank import rank_mod_p
 
 SMALL_PRIME = 1_048_573
 GOAL_RATIO = 1.5

@@ -106,7 +106,60 @@ def _drop_empty_entries(app, doctree):
             parent.remove(desc)
 
 
+def _resolve_internal(app, env, node, contnode):
+    """Cross-references into tnrank that the API page does not document.
+
+    A name the package re-exports (``tnrank.engine.rank.rank_mod_p`` is ``tnrank.rank_mod_p``)
+    links to its public entry; an internal that exists (a constant, a helper class) is shown
+    as code without a link. A reference to something that does not exist still fails the build.
+    """
+    import importlib
+
+    if node.get("refdomain") != "py":
+        return None
+    target = node["reftarget"].lstrip("~.")
+    module = node.get("py:module") or ""
+    # the module the docstring was written in ("docstring of tnrank.engine.rank.rank_mod_p")
+    source = (node.source or "").rpartition("docstring of ")[2].split(":")[0]
+    homes = [".".join(source.split(".")[:cut]) for cut in range(source.count(".") + 1, 0, -1)]
+    candidates = ([target] if target.startswith("tnrank") else
+                  [f"{home}.{target}" for home in homes if home] + [f"{module}.{target}", target])
+    for name in candidates:
+        obj = _lookup(importlib, name)
+        if obj is _MISSING:
+            continue
+        public = getattr(obj, "__name__", None)
+        if public in tnrank.__all__ and getattr(tnrank, public) is obj:
+            py = env.get_domain("py")
+            found = py.resolve_xref(env, node["refdoc"], app.builder, node["reftype"],
+                                    f"tnrank.{public}", node, contnode)
+            if found is not None:
+                return found
+        return contnode  # an internal: shown as code, not linked
+    return None
+
+
+_MISSING = object()
+
+
+def _lookup(importlib, dotted):
+    """The object named ``dotted`` (a module, or an attribute path inside one), else _MISSING."""
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for attr in parts[cut:]:
+            obj = getattr(obj, attr, _MISSING)
+            if obj is _MISSING:
+                return _MISSING
+        return obj
+    return _MISSING
+
+
 def setup(app):
+    app.connect("missing-reference", _resolve_internal)
     # before the table-of-contents collector reads the page, so the panel lists no empty entry
     app.connect("doctree-read", _drop_empty_entries, priority=400)
     app.connect("doctree-read", _usage_as_console)

@@ -7,7 +7,7 @@ import os
 import numpy  # noqa: F401 - loads BLAS, so threadpoolctl sees it
 from threadpoolctl import threadpool_info
 
-from tnrank.threads import get_threads
+from tnrank.runtime.threads import get_threads
 
 
 def thread_caps(_item: object) -> tuple[int, list[int], int]:

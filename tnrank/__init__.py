@@ -2,55 +2,124 @@
 
 Implements and extends Levine, Sharir, Ziv & Shashua, *On the Long-Term Memory
 of Deep Recurrent Networks* (arXiv:1710.09431).
+
+The public API is the short list in ``__all__``; everything else lives in the
+subpackages, one per stage of the data flow (see the Design page of the docs)::
+
+    model/          architecture, partition, weights
+    engine/         arithmetic, evaluation, grids and samples, exact ranks
+    networks/       tensor-network graph, unrolling, contraction, min-cut
+    certification/  bounds, certify, report types
+    files/          safe reading and atomic writing, every file format
+    studies/        verify, compare, sweeps, analyses
+    presentation/   text, drawings and layouts, plots
+    runtime/        memory, threads, worker pools, progress
+    experiments/    training RACs on copying tasks (PyTorch)
+    cli/            the ``tnrank`` command
+
+Names are imported on first use, so ``import tnrank`` is quick (the command line
+starts without loading numpy's linear algebra, networkx or matplotlib).
 """
 
-from .architecture import Architecture, Layer
-from .certify import RankResult, Report, certify
-from .errors import TnrankError
-from .evaluate import evaluate
-from .grid import grid_matrix, grid_tensor, matricize, sample_matrix
-from .network import TensorNetwork
-from .partition import Partition
-from .rank import float_rank, rank_mod_p
-from .unroll import unroll
-from .weights import PRIME, SECOND_PRIME, Weights, random_weights, witness_weights
+from __future__ import annotations
 
-__version__ = "0.1.0"
+import importlib
+import sys
+import warnings
+from typing import TYPE_CHECKING, Any
 
-# min-cut bounds: imported on first use (networkx loads in ~0.15 s)
-_LAZY = {"min_cut": "mincut", "mincut_bound": "mincut"}
+from tnrank.version import __version__ as __version__
 
+# public name -> module that defines it
+_PUBLIC = {
+    "Architecture": "tnrank.model.architecture",
+    "Layer": "tnrank.model.architecture",
+    "Partition": "tnrank.model.partition",
+    "Weights": "tnrank.model.weights",
+    "random_weights": "tnrank.model.weights",
+    "evaluate": "tnrank.engine.evaluation",
+    "grid_tensor": "tnrank.engine.grid",
+    "matricize": "tnrank.engine.grid",
+    "sample_matrix": "tnrank.engine.grid",
+    "rank_mod_p": "tnrank.engine.rank",
+    "TensorNetwork": "tnrank.networks.graph",
+    "unroll": "tnrank.networks.unrolling",
+    "contract": "tnrank.networks.contraction",
+    "min_cut": "tnrank.networks.mincut",
+    "certify": "tnrank.certification.certify",
+    "Report": "tnrank.certification.report",
+    "RankResult": "tnrank.certification.report",
+    "load": "tnrank.files.formats",
+    "save": "tnrank.files.formats",
+    "TnrankError": "tnrank.errors",
+    "PRIME": "tnrank.primes",
+}
 
-def __getattr__(name: str):
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-    raise AttributeError(f"module 'tnrank' has no attribute {name!r}")
-
+# names of the first release, still importable from here for one release
+_MOVED = {
+    "grid_matrix": "tnrank.engine.grid",
+    "float_rank": "tnrank.engine.rank",
+    "witness_weights": "tnrank.model.weights",
+    "SECOND_PRIME": "tnrank.primes",
+    "mincut_bound": "tnrank.networks.mincut",
+}
 
 __all__ = [
-    "Architecture",
-    "Layer",
-    "Partition",
-    "Weights",
-    "random_weights",
-    "witness_weights",
-    "evaluate",
-    "grid_tensor",
-    "grid_matrix",
-    "matricize",
-    "sample_matrix",
-    "rank_mod_p",
-    "float_rank",
-    "certify",
-    "Report",
-    "RankResult",
-    "TnrankError",
-    "PRIME",
-    "SECOND_PRIME",
-    "TensorNetwork",
-    "unroll",
-    "min_cut",
-    "mincut_bound",
+    "Architecture", "Layer", "Partition", "Weights", "random_weights",
+    "evaluate", "grid_tensor", "matricize", "sample_matrix", "rank_mod_p",
+    "TensorNetwork", "unroll", "contract", "min_cut",
+    "certify", "Report", "RankResult",
+    "load", "save", "TnrankError", "PRIME",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _PUBLIC:
+        value = getattr(importlib.import_module(_PUBLIC[name]), name)
+    elif name in _MOVED:
+        module = _MOVED[name]
+        warnings.warn(
+            f"tnrank.{name} moved to {module}.{name}; import it from there "
+            "(the top-level name will be removed in the next release)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return getattr(importlib.import_module(module), name)
+    else:
+        raise AttributeError(f"module 'tnrank' has no attribute {name!r}")
+    globals()[name] = value  # later look-ups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+def _register_notebook_display() -> None:
+    """Inside IPython (Jupyter), show networks as pictures (:mod:`tnrank.presentation.notebook`)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is not None and hasattr(shell, "display_formatter"):
+        from tnrank.presentation.notebook import register
+
+        register(shell)
+
+
+_register_notebook_display()
+
+if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load on first use
+    from tnrank.certification.certify import certify
+    from tnrank.certification.report import RankResult, Report
+    from tnrank.engine.evaluation import evaluate
+    from tnrank.engine.grid import grid_tensor, matricize, sample_matrix
+    from tnrank.engine.rank import rank_mod_p
+    from tnrank.errors import TnrankError
+    from tnrank.files.formats import load, save
+    from tnrank.model.architecture import Architecture, Layer
+    from tnrank.model.partition import Partition
+    from tnrank.model.weights import Weights, random_weights
+    from tnrank.networks.contraction import contract
+    from tnrank.networks.graph import TensorNetwork
+    from tnrank.networks.mincut import min_cut
+    from tnrank.networks.unrolling import unroll
+    from tnrank.primes import PRIME

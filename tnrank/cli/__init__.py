@@ -10,9 +10,10 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from .. import __version__
-from ..errors import TnrankError
-from ..fileio import printable
+from tnrank import __version__
+from tnrank.cli.flags import to_flags
+from tnrank.errors import TnrankError
+from tnrank.formatting import printable
 
 __all__ = ["main", "build_parser", "COMMANDS"]
 
@@ -42,13 +43,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 class _Escaping:
     """A text stream that escapes control characters (terminal escape sequences
-    among them) except newlines and tabs, so no file content can drive the terminal."""
+    among them) except newlines and tabs, so no file content can drive the terminal,
+    and shows the parameters that library messages name as flags (:mod:`tnrank.cli.flags`)."""
 
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
 
     def write(self, text: str) -> int:
-        self._stream.write(printable(text, keep_lines=True))
+        self._stream.write(to_flags(printable(text, keep_lines=True)))
         return len(text)
 
     def __getattr__(self, name: str) -> Any:

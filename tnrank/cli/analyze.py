@@ -7,18 +7,24 @@ import shlex
 import sys
 from pathlib import Path
 
-from ..analysis import analysis_dict, format_analysis
-from ..archfile import load
-from ..architecture import Architecture
-from ..certify import MAX_SAMPLES, certify
-from ..compare import CompareRow, compare, comparison_dict, format_comparison, markdown_comparison
-from ..errors import TnrankError
-from ..grid import MAX_GRID_ENTRIES
-from ..partition import Partition
-from ..threads import limited_threads
-from ..weights import PRIME
-from .common import add_certify_options, certify_kwargs, positive_int, print_json, progress_printer
-from .parallel_options import add_parallel_options, parallel_run
+from tnrank.certification.certify import MAX_SAMPLES, certify
+from tnrank.cli.common import add_certify_options, certify_kwargs, positive_int, print_json, progress_printer
+from tnrank.cli.parallel_options import add_parallel_options, parallel_run
+from tnrank.engine.grid import MAX_GRID_ENTRIES
+from tnrank.errors import TnrankError
+from tnrank.files.architecture_file import load
+from tnrank.model.architecture import Architecture
+from tnrank.model.partition import Partition
+from tnrank.primes import PRIME
+from tnrank.runtime.threads import limited_threads
+from tnrank.studies.analysis import analysis_dict, format_analysis
+from tnrank.studies.comparison import (
+    CompareRow,
+    compare,
+    comparison_dict,
+    format_comparison,
+    markdown_comparison,
+)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -113,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
     if len(entries) == 1 and len(args.T) == 1 and not args.markdown:
         label, arch = entries[0]
         if args.draw is not None:  # before the ranks: a bad path or size fails at once
-            from ..draw import draw_architecture  # noqa: PLC0415 - matplotlib on demand
+            from tnrank.presentation.draw import draw_architecture  # noqa: PLC0415 - matplotlib on demand
 
             drawing = draw_architecture(arch, args.T[0], args.draw, partition=args.partition, cut=True)
             drawing.figure.clear()

@@ -8,13 +8,12 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from ..architecture import Architecture
-from ..arithmetic import MAX_PRIME
-from ..certify import FAILURE_TARGET, FLOAT_AUTO_MAX, GRID_MODES, MAX_SAMPLES, MIN_PRIME
-from ..errors import TnrankError
-from ..grid import MAX_GRID_ENTRIES
-from ..rank import MAX_FLOAT_SVD
-from ..weights import PRIME
+from tnrank.certification.certify import FAILURE_TARGET, FLOAT_AUTO_MAX, GRID_MODES, MAX_SAMPLES, MIN_PRIME
+from tnrank.engine.grid import MAX_GRID_ENTRIES
+from tnrank.engine.rank import MAX_FLOAT_SVD
+from tnrank.errors import TnrankError
+from tnrank.model.architecture import Architecture
+from tnrank.primes import MAX_PRIME, PRIME
 
 #: ``--prime`` must be at least ``2**MIN_PRIME_BITS`` (certify's MIN_PRIME; see :func:`_check_prime`).
 MIN_PRIME_BITS = MIN_PRIME.bit_length() - 1

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..archfile import load
-from ..architecture import Architecture
-from ..errors import TnrankError
-from ..plot import check_figure_path
-from .common import add_rac_options, rac_from_args
+from tnrank.cli.common import add_rac_options, rac_from_args
+from tnrank.errors import TnrankError
+from tnrank.files.architecture_file import load
+from tnrank.files.network_file import load_or_example
+from tnrank.model.architecture import Architecture
+from tnrank.presentation.plot import check_figure_path
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -53,7 +54,7 @@ def _architecture(args: argparse.Namespace) -> Architecture:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..draw import draw_architecture, draw_cell, draw_network  # noqa: PLC0415 - matplotlib
+    from tnrank.presentation.draw import draw_architecture, draw_network  # noqa: PLC0415 - matplotlib
 
     check_figure_path(args.output)
     if args.network is not None:
@@ -62,24 +63,17 @@ def run(args: argparse.Namespace) -> int:
         if others or args.compact:
             given = ", ".join(others + (["--compact"] if args.compact else []))
             raise TnrankError(f"--network draws a network file as it is; leave out {given}")
-        from .bound import _load  # noqa: PLC0415
-
-        net = _load(args.network)
+        net = load_or_example(args.network)
         drawing = draw_network(net, args.output, partition=args.partition, cut=args.cut,
                                title=args.title)
         what = net.summary()
     else:
         arch = _architecture(args)
+        drawing = draw_architecture(arch, args.T, args.output, partition=args.partition,
+                                    cut=args.cut, compact=args.compact, title=args.title)
         if args.compact:
-            if args.cut:
-                raise TnrankError("--cut needs the unrolled network; leave out --compact")
-            drawing = draw_cell(arch, args.output, title=args.title)
             what = f"{arch.name or 'architecture'}: folded cell of {arch.depth} layer(s)"
         else:
-            if args.T is None:
-                raise TnrankError("give -T to draw the unrolled network, or --compact for the folded cell")
-            drawing = draw_architecture(arch, args.T, args.output, partition=args.partition,
-                                        cut=args.cut, title=args.title)
             what = f"{arch.name or 'architecture'}, T={args.T}: {len(drawing.layout.nodes):,} nodes"
     line = f"{Path(args.output)}: {what}"
     if drawing.bound_text:

@@ -7,11 +7,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..errors import TnrankError
-from ..experiments.budget import CELLS, DEFAULT_INIT, DEFAULT_TOLERANCE, INITS
-from ..experiments.capacity import RULES
-from ..experiments.presets import PRESETS, preset
-from ..experiments.results import (
+from tnrank.cli.common import positive_int, progress_printer
+from tnrank.errors import TnrankError
+from tnrank.experiments.budget import CELLS, DEFAULT_INIT, DEFAULT_TOLERANCE, INITS
+from tnrank.experiments.capacity import RULES
+from tnrank.experiments.presets import PRESETS, preset
+from tnrank.experiments.results import (
     VALUE_NAMES,
     ExperimentSpec,
     capacity_table,
@@ -22,9 +23,8 @@ from ..experiments.results import (
     seed_table,
     solved_values,
 )
-from ..experiments.schedule import SCHEDULES
-from ..report_format import format_table
-from .common import positive_int, progress_printer
+from tnrank.experiments.schedule import SCHEDULES
+from tnrank.formatting import format_table
 
 _TRAIN_KEYS = ("steps", "batch", "lr", "eval_every", "patience", "schedule", "restore_best")
 _DEFAULTS = {"cell": "eurnn", "capacity": 2, "representation": 0, "batch": 128, "lr": 1e-3,
@@ -190,10 +190,10 @@ def _print_results(data: dict, plot: str | None) -> None:
 
 def run(args: argparse.Namespace) -> int:
     spec = spec_from_args(args)
-    from ..experiments import require_torch
+    from tnrank.experiments import require_torch
 
     require_torch()
-    from ..experiments.runner import check_device, prepare, run_experiment
+    from tnrank.experiments.runner import check_device, prepare, run_experiment
 
     check_device(args.device)
     prepare(spec)  # bad sizes fail before anything is written

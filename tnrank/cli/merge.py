@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from ..fileio import exclusive
-from ..sweep import load_results, merge_results, missing_points, save_results
+from tnrank.files.results_file import load_results, merge_results, missing_points, save_results
+from tnrank.files.safe import exclusive
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

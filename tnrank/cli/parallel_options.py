@@ -19,11 +19,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import TnrankError
-from ..parallel import first_line, local_pool, threads_per_worker
-from ..progress import Display, progress_display
-from ..threads import ENV_VAR
-from .common import positive_int
+from tnrank.cli.common import positive_int
+from tnrank.errors import TnrankError
+from tnrank.runtime.parallel import first_line, local_pool, threads_per_worker
+from tnrank.runtime.progress import Display, progress_display
+from tnrank.runtime.threads import ENV_VAR
 
 __all__ = ["add_parallel_options", "parallel_run", "Parallel", "EXTRA_HINT"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from ..certify import certify
-from .common import (
+from tnrank.certification.certify import certify
+from tnrank.cli.common import (
     add_certify_options,
     add_rac_options,
     certify_kwargs,

@@ -1,6 +1,6 @@
 """``tnrank sweep``: certified ranks against T for several depths, plotted and saved.
 
-The results file (``--json``) belongs to :mod:`tnrank.sweep`: saved after every
+The results file (``--json``) belongs to :mod:`tnrank.studies.sweeps`: saved after every
 point, resumed by running the same command again, joined by ``tnrank merge``.
 """
 
@@ -12,14 +12,15 @@ import io
 import sys
 from typing import Any
 
-from ..errors import TnrankError
-from ..fileio import atomic_write, check_distinct_outputs, check_output_path, write_json
-from ..partition import MAX_T
-from ..plot import check_figure_path, plot_sweep
-from ..sweep import FORMAT, load_results, sweep, sweep_config
-from ..verify import sweep_configs
-from .common import add_certify_options, certify_kwargs, positive_int, progress_printer
-from .parallel_options import add_parallel_options, parallel_run
+from tnrank.cli.common import add_certify_options, certify_kwargs, positive_int, progress_printer
+from tnrank.cli.parallel_options import add_parallel_options, parallel_run
+from tnrank.errors import TnrankError
+from tnrank.files.results_file import FORMAT, load_results
+from tnrank.files.safe import atomic_write, check_distinct_outputs, check_output_path, write_json
+from tnrank.model.partition import MAX_T
+from tnrank.presentation.plot import check_figure_path, plot_sweep
+from tnrank.studies.sweeps import sweep, sweep_config
+from tnrank.studies.verification import sweep_configs
 
 __all__ = ["add_parser", "run", "expand_lengths", "csv_rows", "load_results", "FORMAT", "CSV_FIELDS"]
 CSV_FIELDS = ["L", "M", "R", "T", "quantity", "lower", "upper", "upper_source", "exact", "status",

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..report_format import format_table
-from ..verify import VerifyRow, sweep_configs, verify
-from .common import add_certify_options, certify_kwargs, print_json, progress_printer
-from .parallel_options import add_parallel_options, parallel_run
+from tnrank.cli.common import add_certify_options, certify_kwargs, print_json, progress_printer
+from tnrank.cli.parallel_options import add_parallel_options, parallel_run
+from tnrank.formatting import format_table
+from tnrank.studies.verification import VerifyRow, sweep_configs, verify
 
 DEFAULTS = {"depth": [1, 2, 3], "M": [2, 3], "R": [2, 3], "T": [2, 4, 6, 8]}
 HEADER = ["L", "M", "R", "T", "grid rank", "separation rank", "min-cut", "paper bound", "verdict"]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import importlib
 
-from ..errors import TnrankError
+from tnrank.errors import TnrankError
 
 #: Public names, imported on first use from their modules (torch only when needed).
 _LAZY = {

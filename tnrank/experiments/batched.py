@@ -31,10 +31,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..errors import TnrankError
-from .cells import StackedRNN
-from .schedule import Best, PlateauSchedule
-from .train import TrainConfig, TrainResult
+from tnrank.errors import TnrankError
+from tnrank.experiments.cells import StackedRNN
+from tnrank.experiments.schedule import Best, PlateauSchedule
+from tnrank.experiments.train import TrainConfig, TrainResult
 
 __all__ = ["stack_networks", "unstack_network", "recurrent_matrices", "batched_forward", "train_batched"]
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import TnrankError
+from tnrank.errors import TnrankError
 
 __all__ = [
     "CELLS",

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from ..errors import TnrankError
+from tnrank.errors import TnrankError
 
 __all__ = ["RULES", "seeds_solve", "smallest_solving"]
 

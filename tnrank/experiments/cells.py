@@ -28,8 +28,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..errors import TnrankError
-from .budget import DEFAULT_INIT, INITS, CellSpec
+from tnrank.errors import TnrankError
+from tnrank.experiments.budget import DEFAULT_INIT, INITS, CellSpec
 
 __all__ = ["EURNNCell", "RACCell", "LSTMCell", "StackedRNN", "build_network", "rotation_layout",
            "INITS", "DEFAULT_INIT"]
@@ -270,8 +270,8 @@ class StackedRNN(nn.Module):
         """The trained RAC as :class:`tnrank.Weights` for the score of one class,
         with the representation ``F`` (``M × V``) whose columns are the
         templates of the one-hot symbols."""
-        from ..architecture import Architecture
-        from ..weights import Weights
+        from tnrank.model.architecture import Architecture
+        from tnrank.model.weights import Weights
 
         if self.spec.cell != "rac":
             raise TnrankError(f"only a trained RAC has tnrank weights, this network is {self.spec.cell}")

@@ -15,7 +15,7 @@ import math
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
-from .cells import StackedRNN
+from tnrank.experiments.cells import StackedRNN
 
 __all__ = ["MacCounter", "count_step_macs"]
 

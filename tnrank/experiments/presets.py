@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import TnrankError
+from tnrank.errors import TnrankError
 
 __all__ = ["PRESETS", "preset"]
 

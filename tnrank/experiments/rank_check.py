@@ -17,10 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from ..certify import certify
-from ..grid import grid_matrix, sample_matrix
-from ..partition import Partition
-from ..rank import float_rank
+from tnrank.certification.certify import certify
+from tnrank.engine.grid import grid_matrix, sample_matrix
+from tnrank.engine.rank import float_rank
+from tnrank.model.partition import Partition
 
 __all__ = ["trained_rank", "MAX_RANK_ENTRIES"]
 

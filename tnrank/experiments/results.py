@@ -17,8 +17,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import TnrankError
-from .budget import DEFAULT_INIT, DEFAULT_TOLERANCE
+from tnrank.errors import TnrankError
+from tnrank.experiments.budget import DEFAULT_INIT, DEFAULT_TOLERANCE
 
 __all__ = [
     "ExperimentSpec",
@@ -164,7 +164,7 @@ def _runs_at(data: dict[str, Any], depth: int, value: int) -> list[dict[str, Any
 def solved_values(data: dict[str, Any], depth: int, rule: str = "majority") -> list[int]:
     """Values solved by ``depth``: at least half of its seeds (``majority``) or
     at least one (``best``, the paper's best-of-seeds) reached the threshold."""
-    from .capacity import seeds_solve
+    from tnrank.experiments.capacity import seeds_solve
 
     out = []
     for value in data["sweep"]["values"]:
@@ -357,7 +357,7 @@ def capacity_search(data: dict[str, Any], depth: int, value: int) -> tuple[list[
         seeds solved and whether it counts as solving. The last entry has
         ``"missing": True`` when the search needs a candidate not yet trained.
     """
-    from .capacity import seeds_solve, smallest_solving
+    from tnrank.experiments.capacity import seeds_solve, smallest_solving
 
     rule = data["settings"].get("rule", "best")
     seeds = data["sweep"]["seeds"]

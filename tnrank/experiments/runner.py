@@ -11,12 +11,12 @@ from typing import Any
 
 import torch
 
-from ..errors import TnrankError
-from .budget import INITS, CellSpec, match_width, network_macs, network_params, width_ladder
-from .capacity import RULES, seeds_solve, smallest_solving
-from .cells import build_network
-from .counting import count_step_macs
-from .results import (
+from tnrank.errors import TnrankError
+from tnrank.experiments.budget import INITS, CellSpec, match_width, network_macs, network_params, width_ladder
+from tnrank.experiments.capacity import RULES, seeds_solve, smallest_solving
+from tnrank.experiments.cells import build_network
+from tnrank.experiments.counting import count_step_macs
+from tnrank.experiments.results import (
     FORMAT,
     SOLVED,
     VALUE_NAMES,
@@ -25,9 +25,9 @@ from .results import (
     load_results,
     save_results,
 )
-from .schedule import SCHEDULES
-from .tasks import make_task
-from .train import TrainConfig, train
+from tnrank.experiments.schedule import SCHEDULES
+from tnrank.experiments.tasks import make_task
+from tnrank.experiments.train import TrainConfig, train
 
 __all__ = ["run_experiment", "prepare", "check_device", "steps_to"]
 
@@ -246,7 +246,7 @@ class _Context:
                     f"lr {point['lr']:.0e}{drop}, {point['seconds']:.0f} s")
 
             if self.batched:
-                from .batched import train_batched
+                from tnrank.experiments.batched import train_batched
 
                 results = train_batched(nets, task, config, missing, progress=report)
                 share = results[0].seconds / len(missing)
@@ -273,7 +273,7 @@ class _Context:
                     f"{100 * base.accuracy:.1f}%, weights of step {res.best_step}), {verdict} after "
                     f"{res.steps_run} steps{drops}")
                 if spec.rank_length:
-                    from .rank_check import trained_rank
+                    from tnrank.experiments.rank_check import trained_rank
 
                     rk = trained_rank(net.cpu(), spec.rank_length, seed=s)
                     run["rank"] = rk

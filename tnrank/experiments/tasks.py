@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import TnrankError
+from tnrank.errors import TnrankError
 
 __all__ = ["Task", "CopyingTask", "SimilarityTask", "Baseline", "make_task", "TASKS", "EVAL_SEED"]
 

@@ -21,10 +21,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..errors import TnrankError
-from .cells import StackedRNN
-from .results import SOLVED
-from .schedule import SCHEDULES, Best, PlateauSchedule
+from tnrank.errors import TnrankError
+from tnrank.experiments.cells import StackedRNN
+from tnrank.experiments.results import SOLVED
+from tnrank.experiments.schedule import SCHEDULES, Best, PlateauSchedule
 
 __all__ = ["TrainConfig", "TrainResult", "train", "evaluate_network", "SOLVED"]
 

@@ -1,0 +1,245 @@
+import json
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from strategies import architectures, partitions
+
+from tnrank import PRIME, Architecture, Layer, Partition, TnrankError, certify, random_weights, rank_mod_p
+from tnrank.certification.bounds import _input_degree_ranges, _monomials, theorem1_deep_lower
+from tnrank.engine.grid import grid_matrix
+from tnrank.model.weights import witness_weights
+from tnrank.primes import SECOND_PRIME
+
+
+def separation_oracle(arch, part, seed=0, prime=PRIME):
+    """Separation rank by a second algorithm: the grid on n random templates, with n at least
+    the number of monomials each input can carry, equals the separation rank (each step's
+    evaluation map on n generic points is injective)."""
+    n = max(_monomials(arch.M, *rng_) for rng_ in _input_degree_ranges(arch, part.T))
+    templates = np.random.default_rng([seed, 9]).integers(0, prime, size=(arch.M, n))
+    w = random_weights(arch, seed=seed, prime=prime)
+    return rank_mod_p(grid_matrix(w, part, templates), prime)
+
+
+@pytest.mark.parametrize("M, R, T", [(2, 2, 4), (2, 3, 6), (3, 2, 8), (3, 3, 6), (2, 5, 8), (4, 3, 4)])
+def test_depth_one_rank_is_min_R_and_M_to_the_half(M, R, T):
+    rep = certify(Architecture.rac(1, R, M), T, confirm=True)
+    expected = min(R, M ** (T // 2))
+    for res in (rep.grid, rep.separation):
+        assert res.exact and res.rank == expected
+    assert rep.grid.confirmations == (expected,)
+    assert rep.verdict == "tight"
+
+
+@pytest.mark.parametrize("M, T", [(2, 2), (2, 6), (2, 10), (3, 4), (3, 8), (4, 6)])
+def test_witness_weights_give_exactly_the_multiset_count(M, T):
+    arch = Architecture.rac(2, M, M)
+    part = Partition.parse("start-end", T)
+    expected = math.comb(M + T // 2 - 1, T // 2)
+    for seed, prime in ((0, PRIME), (1, SECOND_PRIME)):
+        G = grid_matrix(witness_weights(arch, seed=seed, prime=prime), part)
+        assert rank_mod_p(G, prime) == expected
+
+
+@pytest.mark.parametrize("M, R, T", [(2, 2, 8), (2, 3, 6), (3, 2, 6), (3, 3, 10), (4, 2, 6)])
+def test_depth_two_generic_rank_between_theorem_and_every_upper_bound(M, R, T):
+    rep = certify(Architecture.rac(2, R, M), T, confirm=True)
+    bound = theorem1_deep_lower(R, M, T)
+    for res in (rep.grid, rep.separation):
+        assert res.lower >= bound
+        assert all(res.lower <= v for v in res.bounds.values())
+        assert res.lower == max((res.lower, *res.confirmations))
+    assert rep.theorems[0].verdict in ("holds", "tight")
+
+
+@pytest.mark.parametrize(
+    "arch, spec, T",
+    [
+        (Architecture.rac(2, 2, 2), "start-end", 4),
+        (Architecture.rac(2, 2, 2), "interleaved", 4),
+        (Architecture.rac(3, 2, 2), "start-end", 4),
+        (Architecture.rac(2, 3, 2), "0,3", 4),
+        (Architecture(M=2, layers=[Layer(2, integration="general"), 2]), "start-end", 4),
+        (Architecture(M=2, layers=[Layer(2), Layer(2, ("input", "layer1"))], initial="state"),
+         "start-end", 4),
+    ],
+)
+def test_separation_rank_agrees_with_a_second_algorithm(arch, spec, T):
+    part = Partition.parse(spec, T)
+    rep = certify(arch, T, part, confirm=True)
+    truth = separation_oracle(arch, part)
+    assert rep.separation.lower <= truth <= rep.separation.upper
+    if rep.separation.status in ("exact", "generic-whp"):
+        assert rep.separation.lower == truth
+
+
+def test_sampled_grid_reaches_the_full_grid_rank():
+    arch = Architecture.rac(2, 2, 2)
+    full = certify(arch, 8, grid="full")
+    sampled = certify(arch, 8, grid="sampled")
+    assert full.grid.rank == sampled.grid.rank == 10
+    assert sampled.grid.lower_source.startswith("sampled")
+
+
+def test_sampled_separation_grows_until_saturation():
+    # depth 2, M=2, R=3, T=8: the state-degree bound (45) is not reached; the 64x64 sample is
+    # rank-deficient, so the value holds with high probability only
+    rep = certify(Architecture.rac(2, 3, 2), 8, confirm=True)
+    sep = rep.separation
+    assert sep.status == "generic-whp" and not sep.exact and sep.rank is None
+    assert sep.lower < sep.samples and 0 < sep.failure_bound < 1e-3
+    assert sep.confirmations == (sep.lower,)
+
+
+def test_report_json_has_the_documented_keys():
+    rep = certify(Architecture.rac(2, 2, 2), 6)
+    data = json.loads(rep.to_json())
+    for key in ("grid", "separation"):
+        assert {"lower", "upper", "upper_source", "exact", "rank"} <= set(data[key])
+    assert data["separation"]["exact"] is True and data["T"] == 6
+
+
+def test_float_estimate_is_flagged_when_it_disagrees():
+    rep = certify(Architecture.rac(2, 3, 3), 10)
+    assert rep.grid.rank == 63
+    assert rep.grid.float_estimate is not None
+    assert rep.grid.float_agrees == (rep.grid.float_estimate.rank == 63)
+
+
+@settings(max_examples=25, deadline=None)
+@given(data=st.data(), arch=architectures(max_depth=2, max_width=2, max_M=2), T=st.integers(2, 5))
+def test_certified_bounds_are_consistent(data, arch, T):
+    part = data.draw(partitions(T))
+    rep = certify(arch, T, part, max_samples=128, float_check=False)
+    for res in (rep.grid, rep.separation):
+        assert res.lower <= res.upper
+        assert res.exact == (res.lower == res.upper)
+    assert rep.grid.lower <= arch.M ** min(len(part.start), len(part.end))
+    assert rep.grid.lower <= rep.separation.upper
+
+
+@settings(max_examples=20, deadline=None)
+@given(arch=architectures(max_depth=2, max_width=3, max_M=3), seed=st.integers(0, 10**6))
+def test_grid_rank_is_unchanged_under_relabeling_templates(arch, seed):
+    part = Partition.parse("start-end", 4)
+    w = random_weights(arch, seed=seed, prime=PRIME)
+    perm = np.random.default_rng(seed).permutation(arch.M)
+    base = rank_mod_p(grid_matrix(w, part), PRIME)
+    relabeled = np.eye(arch.M, dtype=np.int64)[:, perm]
+    assert rank_mod_p(grid_matrix(w, part, relabeled), PRIME) == base
+
+
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        ({"T": 7}, "needs an even T"),
+        ({"T": 1}, "T must be a whole number >= 2"),
+        ({"T": 6, "partition": "0,0"}, "more than once"),
+        ({"T": 6, "grid": "huge"}, "grid mode 'huge' is unknown"),
+        ({"T": 6, "max_samples": 0}, "max_samples must be a positive"),
+        ({"T": 40, "grid": "full"}, "sampled mode"),
+    ],
+)
+def test_bad_certify_input(kwargs, fragment):
+    with pytest.raises(TnrankError, match=fragment):
+        certify(Architecture.rac(2, 2, 2), **kwargs)
+
+
+def test_saturated_values_repeat_until_the_failure_target():
+    # depth 3, M = R = 2, T = 8: the sample saturates at 106 < 110 (the state-degree bound);
+    # each run's Schwartz-Zippel bound (r+1)·D/p is recomputed here from the total degree
+    from tnrank.certification.bounds import total_degree
+
+    arch = Architecture.rac(3, 2, 2)
+    part = Partition.parse("start-end", 8)
+    D = total_degree(arch, 8, random_inputs=True)
+    for target, at_least in ((1e-6, 2), (1e-3, 1)):
+        sep = certify(arch, 8, grid="skip", float_check=False, failure_target=target).separation
+        assert sep.status == "generic-whp" and sep.lower == 106 < sep.upper == 110
+        runs = sep.runs
+        assert len(runs) >= at_least and len({r.seed for r in runs}) == len(runs)
+        for run in runs:
+            assert run.rank == 106 and run.samples >= 107
+            assert run.failure_bound == pytest.approx(107 * D / run.prime)
+        assert sep.failure_bound == pytest.approx(math.prod(r.failure_bound for r in runs))
+        assert sep.failure_bound <= target
+        # the runs stop as soon as the product reaches the target
+        assert math.prod(r.failure_bound for r in runs[:-1]) > target
+    assert part.T == 8
+
+
+def test_report_and_json_state_the_bound_and_its_condition():
+    rep = certify(Architecture.rac(2, 3, 2), 8)
+    data = json.loads(rep.to_json())["separation"]
+    assert data["status"] == "generic-whp"
+    assert data["failure_condition"] == ("Schwartz–Zippel, assuming the (r+1)-minor is not "
+                                         "identically zero mod p")
+    assert [r["rank"] for r in data["runs"]] == [42] * len(data["runs"])
+    assert {"prime", "seed", "samples", "rank", "failure_bound"} == set(data["runs"][0])
+    text = rep.format()
+    assert "assuming the (r+1)-minor is not identically zero mod p" in text
+    assert text.count("    run: prime") == len(data["runs"])
+
+
+def test_float_estimate_is_opt_in_above_the_small_size():
+    arch = Architecture.rac(2, 3, 3)
+    # the 243 x 243 grid is small: estimated by default
+    assert certify(arch, 10).grid.float_estimate is not None
+    # a 729 x 729 grid is not, and the report says so; float_check=True asks for it
+    rep = certify(arch, 12, grid="full", float_check=None)
+    assert rep.grid.float_estimate is None
+    assert rep.grid.float_skipped == "float estimate skipped (use `float_check=True`)"
+    assert "float estimate skipped (use `float_check=True`)" in rep.format()
+    forced = certify(arch, 12, grid="full", float_check=True)
+    assert forced.grid.float_estimate is not None and forced.grid.float_skipped is None
+
+
+def test_default_sample_cap_follows_the_available_memory(monkeypatch):
+    from tnrank.certification.certify import max_samples_for_memory
+
+    small, large = max_samples_for_memory(2**28), max_samples_for_memory(2**34)
+    assert 64 <= small < large
+    monkeypatch.setenv("TNRANK_MEMORY", "2M")
+    cap = max_samples_for_memory()
+    # depth 2, M = R = 4, T = 12: the target 336 does not fit 2 MiB with the rank's working memory
+    lines: list[str] = []
+    sep = certify(Architecture.rac(2, 4, 4), 12, grid="skip", float_check=False,
+                  progress=lines.append).separation
+    assert sep.samples == cap < 336 and sep.status == "lower-bound"
+    # said before any work: the first progress line
+    assert "target K = 336" in lines[0] and "NOT reachable" in lines[0] and f"{cap:,}" in lines[0]
+    assert "sample budget reached" in sep.notes[-1]
+    with pytest.raises(TnrankError, match="more than the .* available .* at most"):
+        certify(Architecture.rac(2, 4, 4), 12, grid="skip", max_samples=336)
+
+
+def test_a_plan_is_printed_before_long_work(monkeypatch):
+    import sys
+
+    monkeypatch.setattr(sys.modules["tnrank.certification.certify"], "PLAN_SECONDS", 0.0)
+    lines: list[str] = []
+    certify(Architecture.rac(2, 4, 4), 12, grid="skip", float_check=False, progress=lines.append)
+    plans = [line for line in lines if "plan:" in line]
+    assert len(plans) == 1
+    assert "target K = 336" in plans[0] and "reachable" in plans[0] and "MiB" in plans[0]
+
+
+def test_the_memory_cap_is_raised_when_memory_is_freed(monkeypatch):
+    # the default cap is read again once reached: memory freed meanwhile lets the sample grow
+    import sys
+
+    cert = sys.modules["tnrank.certification.certify"]
+    monkeypatch.setattr(cert, "max_samples_for_memory", lambda *a, **k: 128)
+    monkeypatch.setattr(cert, "_memory_cap_holding", lambda k: 10**6)
+    lines: list[str] = []
+    sep = certify(Architecture.rac(2, 4, 4), 12, grid="skip", float_check=False,
+                  progress=lines.append).separation
+    assert sep.exact and sep.rank == 336 and sep.samples == 336
+    assert "NOT reachable" in lines[0] and any("memory now allows" in line for line in lines)
+    # an explicit cap is kept
+    sep = certify(Architecture.rac(2, 4, 4), 12, grid="skip", float_check=False,
+                  max_samples=128).separation
+    assert sep.samples == 128 and sep.status == "lower-bound"

@@ -1,0 +1,364 @@
+"""Network diagrams: SVG structure, the min-cut overlay, layout conventions, determinism, CLI.
+
+Oracles: the network itself (its nodes, bonds, legs and dimensions), the max-flow min-cut
+(`min_cut`) and the dynamic programme over step-layer blocks (`mincut_bound`) for the cut, the
+tree structure of the unrolled network (networkx components) for the copies, and plane geometry
+for overlaps and crossings. Structure is checked, not pixels.
+"""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from tnrank import Architecture, Layer, Partition, TensorNetwork, TnrankError, certify, min_cut, unroll
+from tnrank.cli import main
+from tnrank.files.architecture_file import load
+from tnrank.formatting import format_bound
+from tnrank.networks.examples import binary_tree, grid_2d, mps
+from tnrank.networks.mincut import mincut_bound
+from tnrank.presentation.draw import draw_architecture, draw_cell, draw_network, network_svg
+from tnrank.presentation.layout import cell_layout, network_layout
+
+GRAPHS = Path(__file__).resolve().parents[2] / "graphs"
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def rac(L, R, M):
+    return Architecture.rac(L, R, M)
+
+
+def two_outputs():
+    return Architecture(M=2, layers=[Layer(2), Layer(3, sources=("layer1", "input"))],
+                        output=["layer1", "layer2"], initial="state", name="two outputs")
+
+
+ARCHS = {
+    "depth1": (lambda: rac(1, 3, 3), 6),
+    "depth2": (lambda: rac(2, 3, 3), 6),
+    "depth3": (lambda: rac(3, 2, 2), 5),
+    "skip": (lambda: load(GRAPHS / "skip_input.toml"), 4),
+    "bottleneck": (lambda: load(GRAPHS / "bottleneck.toml"), 4),
+    "mi": (lambda: load(GRAPHS / "mi_rnn.toml"), 5),
+    "two-outputs": (two_outputs, 4),
+}
+
+
+def groups(svg_text):
+    """(classes, attributes) of every <g> carrying a class."""
+    root = ET.fromstring(svg_text.encode())
+    return [(set(el.get("class").split()), el.attrib) for el in root.iter(f"{SVG}g") if el.get("class")]
+
+
+@pytest.fixture(scope="module", params=list(ARCHS))
+def case(request):
+    build, T = ARCHS[request.param]
+    arch = build()
+    return arch, T, unroll(arch, T)
+
+
+# ---------------------------------------------------------------- SVG structure
+def test_svg_has_one_group_per_node_and_per_bond(case):
+    _arch, _T, net = case
+    gs = groups(draw_network(net).svg())
+    nodes = [a["data-name"] for c, a in gs if "node" in c]
+    edges = [a for c, a in gs if "edge" in c]
+    assert sorted(nodes) == sorted(map(str, net.graph.nodes))
+    assert sorted(a["data-name"] for a in edges) == sorted([*net.bonds, *net.legs])
+    for a in edges:
+        assert int(a["data-dim"]) == net.dim(a["data-name"])
+        u, v = a["data-nodes"].split("|")
+        assert net.graph.has_edge(u, v, key=a["data-name"])
+    kinds = {a["data-name"]: c for c, a in gs if "node" in c}
+    for n, kind in net.graph.nodes(data="kind"):
+        assert kind in kinds[str(n)]
+
+
+def test_start_and_end_legs_are_coloured_apart(case):
+    _arch, T, net = case
+    part = Partition.parse("start-end" if T % 2 == 0 else "0,1", T)
+    gs = groups(draw_network(net, partition=part).svg())
+    for c, a in gs:
+        if "leg" in c:
+            step = net.legs[a["data-name"]].step
+            assert ("start" in c, "end" in c) == (step in part.start, step in part.end)
+
+
+@pytest.mark.parametrize("spec", ["start-end", "interleaved", "0,2"])
+def test_cut_edges_carry_the_highlight_class_and_match_min_cut(case, spec):
+    arch, T, net = case
+    if spec == "start-end" and T % 2:
+        spec = "0,1"
+    part = Partition.parse(spec, T)
+    drawing = draw_network(net, partition=part, cut=True)
+    gs = groups(drawing.svg())
+    cut = {a["data-name"]: a for c, a in gs if "edge" in c and "cut" in c}
+    expected = min_cut(net, list(part.start))
+    assert set(cut) == {e.bond for e in expected.cut_edges}
+    assert {frozenset(a["data-nodes"].split("|")) for a in cut.values()} == {
+        frozenset(map(str, e.nodes)) for e in expected.cut_edges}
+    # a second algorithm: the dynamic programme over step-layer blocks, without the network
+    bound = mincut_bound(arch, part)
+    assert math.prod(int(a["data-dim"]) for a in cut.values()) == bound
+    assert drawing.bound_text.endswith(f"= {format_bound(bound)}")
+    assert len([1 for c, _ in gs if "bound" in c]) == 3  # the bound, the dimensions, the sides
+
+
+def test_bound_is_written_in_named_dimensions():
+    d = draw_architecture(rac(2, 3, 3), 6, cut=True)
+    assert d.bound_text == "Start-End rank ≤ min-cut = R^4 = 81"
+    d = draw_architecture(load(GRAPHS / "bottleneck.toml"), 4, cut=True)
+    assert d.bound_text == f"Start-End rank ≤ min-cut = M^2·R1 = {2 ** 2 * 3}"
+
+
+# ---------------------------------------------------------------- layout conventions
+def test_positions_follow_the_conventions(case):
+    _arch, _T, net = case
+    g, pos = net.graph, network_layout(net).nodes
+    column: dict[int, set[float]] = {}
+    for n, a in g.nodes(data=True):
+        if a["kind"] in ("delta", "merge") or (a["kind"] == "weight" and a["role"] == "input"):
+            column.setdefault(a["step"], set()).add(round(pos[n].x, 9))
+    assert all(len(xs) == 1 for xs in column.values())  # one column per step
+    xs = [next(iter(column[t])) for t in sorted(column)]
+    assert xs == sorted(xs) and len(set(xs)) == len(xs)  # time runs left to right
+    for n, a in g.nodes(data=True):
+        if a["kind"] == "weight" and a["role"] == "hidden" and a["step"] > 0:  # W^H between t-1 and t
+            assert xs[a["step"] - 1] < pos[n].x < xs[a["step"]]
+    for bond in net.bonds.values():  # a W^I sits above the copy of the lower layer it reads
+        u, v = bond.nodes
+        if "out" in (u, v) or g.nodes[u]["layer"] == g.nodes[v]["layer"]:
+            continue
+        reader, source = (u, v) if g.nodes[u]["role"] == "input" else (v, u)
+        assert pos[source].y < pos[reader].y
+    for leg in net.legs.values():  # open legs hang at the bottom of their block
+        assert pos[leg.name].y <= pos[leg.tensor].y + 1e-9
+        w = g.nodes[leg.tensor]
+        merge = [m for m in g.neighbors(leg.tensor) if g.nodes[m]["kind"] in ("delta", "merge")
+                 and (g.nodes[m]["step"], g.nodes[m]["layer"], g.nodes[m]["copy"]) ==
+                 (w["step"], w["layer"], w["copy"])]
+        assert len(merge) == 1 and pos[leg.name].y < pos[merge[0]].y
+    top_right = pos["out"]
+    assert top_right.x == max(p.x for p in pos.values()) and top_right.y == max(p.y for p in pos.values())
+
+
+def test_depth1_is_one_row_with_every_input_at_the_bottom():
+    net = unroll(rac(1, 3, 3), 8)
+    pos = network_layout(net).nodes
+    legs = [pos[leg] for leg in net.legs]
+    assert len({round(p.y, 9) for p in legs}) == 1
+    assert legs[0].y == min(p.y for p in pos.values())
+    assert [p.x for p in sorted(legs, key=lambda p: p.step)] == sorted(p.x for p in legs)
+
+
+def _segments(layout):
+    segs, owners = [], []
+    for i, e in enumerate(layout.edges):
+        for a, b in zip(e.points, e.points[1:], strict=False):
+            segs.append((*a, *b))
+            owners.append(i)
+    return np.array(segs), np.array(owners)
+
+
+def _orient(ax, ay, bx, by, cx, cy):
+    return (bx - ax) * (cy - ay) - (by - ay) * (cx - ax)
+
+
+def test_no_two_nodes_overlap_and_no_bonds_cross(case):
+    """The copies are laid out, not tangled: boxes keep apart and bonds never cross or run
+    along each other (only bonds sharing a node meet, at that node)."""
+    _arch, _T, net = case
+    lay = network_layout(net)
+    pts = np.array([(n.x, n.y) for n in lay.nodes.values() if n.kind != "input"])
+    dist = np.hypot(*(pts[:, None, :] - pts[None, :, :]).transpose(2, 0, 1))
+    np.fill_diagonal(dist, np.inf)
+    assert dist.min() >= 0.25
+    S, owner = _segments(lay)
+    ends = [set(e.nodes) for e in lay.edges]
+    i, j = np.triu_indices(len(S), k=1)
+    keep = np.array([not (ends[owner[a]] & ends[owner[b]]) for a, b in zip(i, j, strict=True)])
+    i, j = i[keep], j[keep]
+    p, q = S[i], S[j]
+    o1 = _orient(p[:, 0], p[:, 1], p[:, 2], p[:, 3], q[:, 0], q[:, 1])
+    o2 = _orient(p[:, 0], p[:, 1], p[:, 2], p[:, 3], q[:, 2], q[:, 3])
+    o3 = _orient(q[:, 0], q[:, 1], q[:, 2], q[:, 3], p[:, 0], p[:, 1])
+    o4 = _orient(q[:, 0], q[:, 1], q[:, 2], q[:, 3], p[:, 2], p[:, 3])
+    eps = 1e-9
+    crossing = (o1 * o2 < -eps) & (o3 * o4 < -eps)
+    collinear = (np.abs(o1) < eps) & (np.abs(o2) < eps)
+    lo = np.maximum(np.minimum(p[:, 0], p[:, 2]), np.minimum(q[:, 0], q[:, 2]))
+    hi = np.minimum(np.maximum(p[:, 0], p[:, 2]), np.maximum(q[:, 0], q[:, 2]))
+    loy = np.maximum(np.minimum(p[:, 1], p[:, 3]), np.minimum(q[:, 1], q[:, 3]))
+    hiy = np.minimum(np.maximum(p[:, 1], p[:, 3]), np.maximum(q[:, 1], q[:, 3]))
+    overlapping = collinear & (hi - lo > -eps) & (hiy - loy > -eps) & ((hi - lo) + (hiy - loy) > 1e-6)
+    bad = np.flatnonzero(crossing | overlapping)
+    assert not bad.size, [(lay.edges[owner[i[k]]].bond, lay.edges[owner[j[k]]].bond) for k in bad[:5]]
+
+
+def test_each_copy_of_a_sub_network_lies_on_its_own_band():
+    arch, T = rac(3, 2, 2), 5
+    net = unroll(arch, T)
+    lay = network_layout(net)
+    tree = net.graph
+    assert sum(b.level == 1 for b in lay.bands) == T  # one copy of layer 2's network per step
+    assert sum(b.level == 2 for b in lay.bands) == T * (T + 1) // 2  # and of layer 1's inside them
+    for band in lay.bands:
+        depth = nx.shortest_path_length(tree, band.root, "out")
+        parent = next(n for n in tree.neighbors(band.root) if nx.shortest_path_length(tree, n, "out") < depth)
+        cut = tree.copy()
+        cut.remove_edge(band.root, parent)
+        copy = nx.node_connected_component(cut, band.root)
+        inside = {n for n, p in lay.nodes.items()
+                  if band.x0 <= p.x <= band.x1 and band.y0 <= p.y <= band.y1}
+        assert inside == copy
+
+
+def test_the_folded_cell_stacks_layers_and_loops_each_state_back():
+    for arch in (rac(3, 2, 4), load(GRAPHS / "skip_input.toml"), two_outputs()):
+        lay = cell_layout(arch)
+        pos = lay.nodes
+        names = [ly.name for ly in arch.layers]
+        assert set(pos) == {"x", "out"} | {f"{w}[{n}]" for n in names for w in ("delta", "WI", "WH")}
+        ys = [pos[f"delta[{arch.layers[k].name}]"].y for k in arch.order]
+        assert ys == sorted(ys) and pos["x"].y < min(ys) < max(ys) < pos["out"].y
+        loops = [e for e in lay.edges if e.bond.startswith("loop:")]
+        assert sorted(e.bond for e in loops) == sorted(f"loop:{n}" for n in names)
+        for e in lay.edges:  # every bond carries its dimension: M from the input, R_l from layer l
+            assert e.dim == (arch.M if "x" in e.nodes else arch.widths[e.layer])
+        reads = sum(len(ly.sources) for ly in arch.layers)
+        assert len(lay.edges) == 3 * arch.depth + reads + len(arch.output)
+        gs = groups(draw_cell(arch).svg())
+        assert sum("recurrent" in c for c, _ in gs) == arch.depth
+
+
+def test_other_networks_have_their_legs_at_the_bottom_in_step_order():
+    for net in (mps(6), binary_tree(3), grid_2d(3, 3)):
+        pos = network_layout(net).nodes
+        legs = sorted(net.legs.values(), key=lambda leg: leg.step)
+        assert [pos[leg.name].x for leg in legs] == sorted(pos[leg.name].x for leg in legs)
+        assert max(pos[leg.name].y for leg in legs) < min(pos[t].y for t in net.tensors)
+    peps = grid_2d(3, 3)
+    gs = groups(draw_network(peps, partition=[0, 1, 2], cut=True).svg())
+    assert {a["data-name"] for c, a in gs if "cut" in c and "edge" in c} == {
+        e.bond for e in min_cut(peps, [0, 1, 2]).cut_edges}
+
+
+# ---------------------------------------------------------------- files
+def test_same_input_same_bytes(tmp_path):
+    net = unroll(rac(2, 2, 3), 4)
+    for suffix in (".svg", ".png", ".pdf"):
+        a = draw_network(net, tmp_path / f"a{suffix}", cut=True)
+        b = draw_network(unroll(rac(2, 2, 3), 4), tmp_path / f"b{suffix}", cut=True)
+        assert (tmp_path / f"a{suffix}").read_bytes() == (tmp_path / f"b{suffix}").read_bytes()
+        del a, b
+    assert (tmp_path / "a.svg").read_text() == draw_network(net, cut=True).svg()
+    assert (tmp_path / "a.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (tmp_path / "a.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_too_large_networks_are_refused_with_a_hint():
+    for arch, T in ((rac(3, 2, 2), 12), (rac(1, 2, 2), 60), (rac(4, 2, 2), 40)):
+        with pytest.raises(TnrankError, match="too large to draw legibly") as err:
+            draw_architecture(arch, T)
+        assert "`compact=True`" in str(err.value) and "smaller `T`" in str(err.value)
+        assert "\n" not in str(err.value)
+    assert network_svg(unroll(rac(3, 2, 2), 12)) is None
+    with pytest.raises(TnrankError, match="nothing to draw"):
+        draw_network(TensorNetwork("empty"))
+    draw_architecture(rac(3, 2, 2), 8)  # the largest depth-3 network drawn
+
+
+class _Formatter:
+    def __init__(self):
+        self.by_name = {}
+
+    def for_type_by_name(self, module, name, func):
+        self.by_name[(module, name)] = func
+
+
+def test_networks_and_reports_display_themselves_in_notebooks(monkeypatch):
+    import types
+
+    import tnrank
+
+    formatters = {"image/svg+xml": _Formatter()}
+    shell = types.SimpleNamespace(display_formatter=types.SimpleNamespace(formatters=formatters))
+    monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=lambda: shell))
+    tnrank._register_notebook_display()  # what `import tnrank` does inside IPython
+    net = unroll(rac(2, 2, 2), 4)
+    show = formatters["image/svg+xml"].by_name[(type(net).__module__, type(net).__name__)]
+    svg = show(net)
+    assert svg.startswith("<?xml") and sum("node" in c for c, _ in groups(svg)) == net.graph.number_of_nodes()
+    report = certify(rac(2, 2, 2), T=4)
+    page = ET.fromstring(report._repr_html_())
+    cells = [[td.text for td in tr.iter("td")] for tr in page.iter("tr")][1:]
+    assert cells == [[r.quantity, f"{r.lower:,}", f"{r.upper:,}", r.upper_source, r.status]
+                     for r in (report.grid, report.separation)]
+
+
+def test_drawing_modules_do_not_import_matplotlib_until_drawing():
+    code = ("import sys, tnrank.presentation.draw, tnrank.presentation.layout, tnrank.cli.draw; "
+            "print('matplotlib' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "False"
+
+
+# ---------------------------------------------------------------- command line
+def test_cli_draws_with_the_cut(tmp_path, capsys):
+    out = tmp_path / "net.svg"
+    assert main(["draw", "-L", "2", "-R", "3", "-M", "3", "-T", "6", "-o", str(out), "--cut"]) == 0
+    assert capsys.readouterr().out.strip() == (
+        f"{out}: RAC L=2 R=3 M=3, T=6: 103 nodes; Start-End rank ≤ min-cut = R^4 = 81")
+    cut = [a for c, a in groups(out.read_text()) if "cut" in c and "edge" in c]
+    assert len(cut) == 4 and all(a["data-dim"] == "3" for a in cut)
+
+
+def test_cli_draws_files_cells_and_formats(tmp_path, capsys):
+    assert main(["draw", str(GRAPHS / "deep_rac_2.toml"), "-T", "4", "-o", str(tmp_path / "a.pdf")]) == 0
+    assert (tmp_path / "a.pdf").read_bytes()[:5] == b"%PDF-"
+    assert main(["draw", "-L", "3", "-R", "2", "-M", "2", "--compact", "-o", str(tmp_path / "c.png")]) == 0
+    assert (tmp_path / "c.png").read_bytes()[:4] == b"\x89PNG"
+    tree = ["draw", "--network", "tree-8", "--legs", "0,1,2", "--cut"]
+    assert main([*tree, "-o", str(tmp_path / "t.svg")]) == 0
+    assert "rank ≤ min-cut = 2·3 = 6" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["-L", "2", "-R", "3", "-M", "3", "-T", "6", "-o", "/nonexistent-dir/x.svg"], "does not exist"),
+        (["-L", "2", "-R", "3", "-M", "3", "-T", "6", "-o", "x.gif"], "cannot tell the figure format"),
+        (["-L", "3", "-R", "2", "-M", "2", "-T", "12", "-o", "x.svg"], "too large to draw legibly"),
+        (["-L", "3", "-R", "2", "-M", "2", "-T", "40", "-o", "x.svg"], "use a smaller -T"),
+        (["-L", "2", "-R", "3", "-M", "3", "-o", "x.svg"], "give -T"),
+        (["-L", "2", "-R", "3", "-T", "4", "-o", "x.svg"], "missing -M"),
+        (["-L", "2", "-R", "3", "-M", "3", "--compact", "--cut", "-o", "x.svg"], "leave out --compact"),
+        ([str(GRAPHS / "deep_rac_2.toml"), "-L", "2", "-T", "4", "-o", "x.svg"], "not both"),
+        (["--network", "mps-8", "-T", "4", "-o", "x.svg"], "leave out -T"),
+        (["-L", "2", "-R", "3", "-M", "3", "-T", "5", "--cut", "-o", "x.svg"], "needs an even T"),
+    ],
+)
+def test_cli_errors_are_one_line(args, fragment, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["draw", *args]) == 2
+    err = capsys.readouterr().err
+    assert fragment in err and err.count("\n") == 1 and err.startswith("tnrank draw: error:")
+    assert not list(tmp_path.iterdir())
+
+
+def test_analyze_draws_the_network_it_reports(tmp_path, capsys):
+    fig = tmp_path / "deep.svg"
+    assert main(["analyze", str(GRAPHS / "deep_rac_2.toml"), "-T", "6", "-q", "--draw", str(fig)]) == 0
+    assert "min-cut" in capsys.readouterr().out
+    arch = load(GRAPHS / "deep_rac_2.toml")
+    cut = [a for c, a in groups(fig.read_text()) if "cut" in c and "edge" in c]
+    assert math.prod(int(a["data-dim"]) for a in cut) == mincut_bound(arch, "start-end", T=6)
+    assert main(["analyze", str(GRAPHS / "deep_rac_2.toml"), "-T", "4", "6", "--draw", str(fig)]) == 2
+    assert "--draw draws one network" in capsys.readouterr().err

@@ -1,0 +1,124 @@
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+from interrupts import interrupt_on_call
+
+import tnrank.studies.verification
+from tnrank.cli import main
+from tnrank.presentation.plot import plot_sweep
+
+ARGS = ["sweep", "-L", "1", "2", "-R", "2", "-M", "2", "-T", "2..6", "-q"]
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    out = tmp_path_factory.mktemp("sweep")
+    code = main(ARGS + ["-o", str(out / "r.svg"), "--json", str(out / "r.json"), "--csv", str(out / "r.csv")])
+    assert code == 0
+    return out
+
+
+def svg_ids(path):
+    return {el.get("id") for el in ET.parse(path).iter() if el.get("id")}
+
+
+def test_plot_data_equals_certified_results(results):
+    data = json.loads((results / "r.json").read_text())
+    fig = plot_sweep(data["rows"])
+    lines = {line.get_gid(): line for line in fig.axes[0].get_lines() if line.get_gid()}
+    for depth in (1, 2):
+        rows = [r for r in data["rows"] if r["L"] == depth]
+        line = lines[f"rank-depth{depth}"]
+        assert list(line.get_xdata()) == [r["T"] for r in rows]
+        assert list(line.get_ydata()) == [r["separation"]["lower"] for r in rows]
+        bound = lines[f"paper-bound-depth{depth}"]
+        assert list(bound.get_ydata()) == [r["theorems"][0]["value"] for r in rows]
+
+
+def test_text_is_as_large_as_the_docs_body_text(results):
+    """Shown at its drawn size (it fits the docs' content column), every label is >= 12 pt.
+
+    12 pt is 16 px, the documentation's body text; the legend sits inside the figure.
+    """
+    from matplotlib.text import Text
+
+    data = json.loads((results / "r.json").read_text())
+    fig = plot_sweep(data["rows"])
+    width_px = fig.get_size_inches()[0] * 96
+    assert width_px <= 753  # the content column at 1280 px (docs/_static/tnrank.css)
+    fig.canvas.draw()  # creates the tick labels
+    ax = fig.axes[0]
+    texts = [t for t in fig.findobj(Text) if t.get_text().strip() and t.get_visible()]
+    texts += [t for t in ax.get_xticklabels() + ax.get_yticklabels() if t.get_text().strip()]
+    assert len(texts) > 15  # title, axis labels, ticks and legend entries
+    small = sorted({(t.get_text(), t.get_fontsize()) for t in texts if t.get_fontsize() < 12})
+    assert not small, small
+    box = fig.bbox
+    legend = fig.legends[0].get_window_extent()
+    assert box.x0 <= legend.x0 and legend.x1 <= box.x1 and box.y0 <= legend.y0
+
+
+def test_svg_marks_each_point_exact_or_bounded(results):
+    data = json.loads((results / "r.json").read_text())
+    ids = svg_ids(results / "r.svg")
+    for r in data["rows"]:
+        kind = "exact" if r["separation"]["exact"] else "bounded"
+        assert f"point-depth{r['L']}-T{r['T']}-{kind}" in ids
+    assert {"rank-depth1", "rank-depth2", "degree-bound-depth2"} <= ids
+
+
+def test_replot_from_json_is_byte_identical(results, tmp_path):
+    assert main(["sweep", "--from", str(results / "r.json"), "-o", str(tmp_path / "again.svg")]) == 0
+    assert (tmp_path / "again.svg").read_bytes() == (results / "r.svg").read_bytes()
+
+
+def test_csv_has_one_row_per_point(results):
+    lines = (results / "r.csv").read_text().strip().splitlines()
+    assert lines[0].startswith("L,M,R,T,quantity,lower,upper")
+    assert len(lines) == 1 + 2 * 3  # depths 1, 2 at T = 2, 4, 6
+
+
+def test_interrupted_sweep_saves_what_is_done(tmp_path, monkeypatch, capsys):
+    interrupt_on_call(monkeypatch, tnrank.studies.verification, 3)
+    code = main(ARGS + ["--json", str(tmp_path / "part.json")])
+    data = json.loads((tmp_path / "part.json").read_text())
+    assert code == 130 and data["complete"] is False and len(data["rows"]) == 2
+    assert "interrupted after 2 of 6 points" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "extra, fragment",
+    [
+        (["-o", "/nonexistent-dir/x.png"], "does not exist"),
+        (["-o", "x.gif"], "cannot tell the figure format"),
+        ([], "nothing to write"),
+        (["--from", "/nonexistent.json", "-o", "x.svg"], "no such file"),
+    ],
+)
+def test_bad_sweep_input(extra, fragment, capsys):
+    assert main(ARGS + extra) == 2
+    assert fragment in capsys.readouterr().err
+
+
+def test_markers_tell_exact_generic_and_bounded_points_apart():
+    from pathlib import Path
+
+    from tnrank.cli.sweep import load_results
+
+    data = load_results(str(Path(__file__).resolve().parents[2] / "docs" / "figures" / "sweep-R2-M2.json"))
+    fig = plot_sweep(data["rows"])
+    ax = fig.axes[0]
+    lines = {line.get_gid(): line for line in ax.get_lines() if line.get_gid()}
+    seen = set()
+    for r in data["rows"]:
+        sep = r["separation"]
+        point = lines[f"point-depth{r['L']}-T{r['T']}-{'exact' if sep['exact'] else 'bounded'}"]
+        expected = "full" if sep["exact"] else ("bottom" if sep["status"] == "generic-whp" else "none")
+        assert point.get_fillstyle() == expected
+        seen.add(expected)
+    assert {"full", "bottom"} <= seen
+    for depth in (1, 2, 3):  # bounds lie under the ranks: a bound equal to the rank stays visible
+        bound, rank = lines[f"degree-bound-depth{depth}"], lines[f"rank-depth{depth}"]
+        assert bound.get_zorder() < rank.get_zorder() and bound.get_linewidth() > rank.get_linewidth()
+    assert ax.yaxis.get_major_formatter()(1000, 0) == "1,000"

@@ -1,0 +1,9 @@
+"""Certification: proved bounds, certified ranks, and the reports that state them.
+
+- :mod:`~tnrank.certification.bounds`: closed-form upper bounds and the paper's theorems;
+- :mod:`~tnrank.certification.certify`: :func:`certify` (sampling, exact ranks, repetitions);
+- :mod:`~tnrank.certification.report`: :class:`Report` and :class:`RankResult`;
+- :mod:`~tnrank.certification.bound_report`: min-cut beside the closed-form bounds.
+"""
+
+__all__ = ["bounds", "certify", "report", "bound_report"]

@@ -1,0 +1,379 @@
+"""Upper bounds without ranks: the min-cut beside every closed-form bound (``tnrank bound``).
+
+For a recurrent arithmetic circuit, :func:`bound_architecture` takes the min-cut
+value from the dynamic programme over the step-layer blocks
+(:func:`~tnrank.networks.mincut.mincut_bound`) and builds the unrolled network only
+when a minimum cut is to be listed (small networks by default). For a tensor
+network of the user's, :func:`bound_network` runs max-flow on it and, on request,
+computes the exact rank of its matricization with random cores. Both return a
+:class:`BoundReport`, which prints as the command's table and has one JSON form
+(:meth:`BoundReport.to_dict`, :meth:`BoundReport.from_dict`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from tnrank.certification.bounds import TheoremBound, theorem_bounds, upper_bounds
+from tnrank.errors import TnrankError
+from tnrank.formatting import PRINTABLE_BITS, format_bound, format_steps, format_table
+from tnrank.model.architecture import TOP_KEYS, Architecture
+from tnrank.model.partition import Partition
+from tnrank.networks.graph import TensorNetwork
+from tnrank.networks.mincut import (
+    MAX_BOUND_BITS,
+    CutEdge,
+    MinCut,
+    min_cut,
+    mincut_bound,
+    mincut_log2,
+    resolve_partition,
+)
+from tnrank.networks.unrolling import MAX_NODES, BlockPlan, unroll
+from tnrank.primes import PRIME
+from tnrank.version import __version__
+
+__all__ = ["BoundReport", "bound_architecture", "bound_network", "BOUND_FORMAT", "LISTED_NODES",
+           "min_cut_from_dict"]
+
+#: Value of the ``format`` key of a bound report's JSON form.
+BOUND_FORMAT = "tnrank-bound/1"
+#: Without ``cut_edges``, a minimum cut is listed for unrolled networks up to this many
+#: nodes (building them and running max-flow takes well under a tenth of a second).
+LISTED_NODES = 5_000
+#: How the min-cut value was found when the network was not built.
+DP_METHOD = "dynamic programme over the step-layer blocks (no network built)"
+#: How it was found when it was.
+FLOW_METHOD = "max-flow on the unrolled network"
+_SHOWN_EDGES = 12
+_NOTES = {"state degree": "degree of y in the hidden states at the cut",
+          "input degree": "degree of y in the inputs of the smaller side",
+          "grid size": "M^|S| template rows (one per grid row)"}
+
+
+@dataclass
+class BoundReport:
+    """The min-cut and closed-form upper bounds of one circuit or network for one partition.
+
+    Attributes
+    ----------
+    start, end : tuple of int
+        The steps on each side.
+    log2 : float
+        log2 of the min-cut value.
+    bound : int or None
+        The min-cut value (None when it is too large to hold: see ``log2``).
+    method : str
+        How the min-cut value was found.
+    cut : MinCut or None
+        A minimum cut, when one was listed.
+    architecture : Architecture or None
+        The circuit (None for a network file).
+    size : tuple of int or None
+        Nodes, bonds and open legs of the unrolled network.
+    copies : list of int or None
+        Copies of each step's input in the unrolled network.
+    grid, separation : dict
+        Closed-form upper bounds on the grid and separation ranks, by name.
+    theorems : list of TheoremBound
+        The paper's bounds that apply.
+    network : dict or None
+        For a network file: its name, description and counts.
+    rank : dict or None
+        The exact matricization rank with random cores, when asked for.
+    """
+
+    start: tuple[int, ...]
+    end: tuple[int, ...]
+    log2: float
+    bound: int | None
+    method: str
+    cut: MinCut | None = None
+    architecture: Architecture | None = None
+    size: tuple[int, int, int] | None = None
+    copies: list[int] | None = None
+    grid: dict[str, int] = field(default_factory=dict)
+    separation: dict[str, int] = field(default_factory=dict)
+    theorems: list[TheoremBound] = field(default_factory=list)
+    network: dict[str, Any] | None = None
+    rank: dict[str, Any] | None = None
+
+    @property
+    def T(self) -> int:
+        """Sequence length (number of steps)."""
+        return len(self.start) + len(self.end)
+
+    @property
+    def partition(self) -> Partition:
+        """The partition of the steps."""
+        return Partition(self.T, self.start)
+
+    # ------------------------------------------------------------------ JSON
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON form; inverse of :meth:`from_dict`. Integers of more than
+        ``2**PRINTABLE_BITS`` are written as None beside their log2."""
+        part = {"name": self.partition.name, "start": list(self.start), "end": list(self.end)}
+        head = {"format": BOUND_FORMAT, "tnrank_version": __version__}
+        if self.network is not None:
+            mc = self.cut.to_dict() | {"method": self.method} if self.cut is not None else None
+            return head | {"network": dict(self.network),
+                           "partition": {"start": list(self.start), "end": list(self.end)}, "min_cut": mc,
+                           "rank": self.rank}
+        arch = self.architecture
+        assert arch is not None
+        if self.cut is not None:
+            mc = self.cut.to_dict() | {"method": self.method}
+        else:
+            mc = {"bound": _small(self.bound), "log2": round(self.log2, 6), "cut_edges": None,
+                  "start": list(self.start), "end": list(self.end), "side_sizes": None,
+                  "method": self.method}
+        nodes, bonds, legs = self.size or (None, None, None)
+        return head | {
+            "architecture": arch.to_dict() | {"summary": {"description": arch.describe(),
+                                                          "depth": arch.depth,
+                                                          "widths": list(arch.widths),
+                                                          "M": arch.M}},
+            "T": self.T,
+            "partition": part,
+            "network": {"nodes": nodes, "bonds": bonds, "legs": legs, "copies": self.copies},
+            "min_cut": mc,
+            "bounds": {"grid": {k: _small(v) for k, v in self.grid.items()},
+                       "separation": {k: _small(v) for k, v in self.separation.items()}},
+            "bounds_log2": {"grid": {k: round(math.log2(v), 6) for k, v in self.grid.items()},
+                            "separation": {k: round(math.log2(v), 6)
+                                           for k, v in self.separation.items()}},
+            "theorems": [{"name": t.name, "kind": t.kind, "value": _small(t.value),
+                          "statement": t.statement, "citation": t.citation} for t in self.theorems],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any, source: str = "bound report") -> BoundReport:
+        """The report written by :meth:`to_dict` (and by ``tnrank bound --json``).
+
+        Bounds written as None (too large for JSON integers) cannot be loaded back.
+        """
+        if not isinstance(data, dict) or data.get("format") != BOUND_FORMAT:
+            raise TnrankError(f"{source}: not a bound report of this version of tnrank "
+                              f"(format {BOUND_FORMAT!r})")
+        try:
+            part, mc = data["partition"], data["min_cut"]
+            start, end = tuple(part["start"]), tuple(part["end"])
+            if "architecture" not in data:
+                cut = None if mc is None else min_cut_from_dict(mc)
+                return cls(start, end, cut.log2 if cut else 0.0, cut.bound if cut else None,
+                           mc["method"] if mc else "max-flow", cut=cut, network=data["network"],
+                           rank=data.get("rank"))
+            arch_data = {k: v for k, v in data["architecture"].items() if k in TOP_KEYS}
+            arch = Architecture.from_dict(arch_data, source=f"{source}: architecture")
+            net = data["network"]
+            cut = min_cut_from_dict(mc) if mc.get("cut_edges") is not None else None
+            theorems = [TheoremBound(t["name"], t["kind"], _big(t["value"]), t["statement"],
+                                     t["citation"]) for t in data["theorems"]]
+            return cls(
+                start, end, float(mc["log2"]), mc["bound"], mc["method"], cut=cut,
+                architecture=arch,
+                size=None if net["nodes"] is None else (net["nodes"], net["bonds"], net["legs"]),
+                copies=net["copies"],
+                grid={k: _big(v) for k, v in data["bounds"]["grid"].items()},
+                separation={k: _big(v) for k, v in data["bounds"]["separation"].items()},
+                theorems=theorems,
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise TnrankError(f"{source}: not a complete bound report ({type(exc).__name__}: "
+                              f"{exc})") from None
+
+    # ------------------------------------------------------------------ text
+    def format(self) -> str:
+        """The report as ``tnrank bound`` prints it."""
+        if self.network is not None:
+            return self._format_network()
+        arch = self.architecture
+        assert arch is not None
+        lines = [arch.describe(),
+                 f"T={self.T}, partition {self.partition.name} "
+                 f"(start {format_steps(self.start)} | end {format_steps(self.end)})"]
+        nodes, bonds, legs = self.size or (0, 0, 0)
+        line = f"unrolled network: {nodes:,} nodes, {bonds:,} bonds, {legs:,} open legs"
+        if self.copies is not None:
+            line += f"; copies of x^t per step: {_show_copies(self.copies)}"
+        lines += [line, ""]
+        shown = f"2^{self.log2:,.1f}" if self.bound is None else format_bound(self.bound)
+        rows = [["min-cut", shown, f"{self.log2:,.2f}", "grid, separation",
+                 "tensor-network cut (every weight setting)"]]
+        for name, value in self.separation.items():
+            rows.append([name, format_bound(value), f"{math.log2(value):,.2f}", "grid, separation",
+                         _NOTES.get(name, "")])
+        for name, value in self.grid.items():
+            if name not in self.separation:
+                rows.append([name, format_bound(value), f"{math.log2(value):,.2f}", "grid",
+                             _NOTES.get(name, "")])
+        for tb in self.theorems:
+            rows.append([tb.name, format_bound(tb.value), f"{math.log2(tb.value):,.2f}",
+                         "separation", f"{tb.kind} bound: {tb.statement}"])
+        lines += [format_table(["bound", "value", "log2", "applies to", "what"], rows), ""]
+        if self.cut is not None:
+            lines += [f"min-cut: {self.cut.describe()}", f"cut edges: {_edges(self.cut)}"]
+        elif nodes <= MAX_NODES:
+            lines.append(f"min-cut: {shown} (from the dynamic programme over the step-layer "
+                         f"blocks; `cut_edges=True` lists a minimum cut of the {nodes:,}-node network)")
+        else:
+            lines.append(f"min-cut: {shown} (the network has {nodes:,} nodes: bound from the "
+                         "step-layer dynamic programme, cut not listed)")
+        best_g = min([(math.log2(v), n, format_bound(v)) for n, v in self.grid.items()]
+                     + [(self.log2, "min-cut", shown)])
+        best_s = min([(math.log2(v), n, format_bound(v)) for n, v in self.separation.items()]
+                     + [(self.log2, "min-cut", shown)])
+        lines.append(f"best upper bounds: grid rank ≤ {best_g[2]} ({best_g[1]}), separation rank ≤ "
+                     f"{best_s[2]} ({best_s[1]})")
+        return "\n".join(lines)
+
+    def _format_network(self) -> str:
+        net, cut = self.network or {}, self.cut
+        lines = [net.get("summary", net.get("name", "network")),
+                 f"partition: start {format_steps(self.start)} | end {format_steps(self.end)}"]
+        if cut is not None:
+            lines += [f"min-cut: {cut.describe()} (log2 {cut.log2:.2f})",
+                      f"cut edges: {_edges(cut)}"]
+        if self.rank is not None:
+            r = self.rank
+            lines.append(f"matricization rank with random cores (exact mod {r['prime']}, seed "
+                         f"{r['seed']}): {r['value']:,} (min-cut "
+                         f"{format_bound(cut.bound) if cut else '-'})")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.format()
+
+
+def bound_architecture(
+    architecture: Architecture,
+    T: int,
+    partition: Partition | str = "start-end",
+    cut_edges: bool | None = None,
+) -> BoundReport:
+    """The min-cut and every closed-form upper bound of a circuit at length ``T``.
+
+    Parameters
+    ----------
+    architecture : Architecture
+    T : int
+    partition : Partition or str
+    cut_edges : bool, optional
+        Build the unrolled network and list a minimum cut (found by max-flow).
+        Default: for networks of at most :data:`LISTED_NODES` nodes; otherwise the
+        min-cut value alone, from the dynamic programme.
+
+    Returns
+    -------
+    BoundReport
+
+    Examples
+    --------
+    >>> from tnrank import Architecture
+    >>> rep = bound_architecture(Architecture.rac(3, 2, 2), T=64, cut_edges=False)
+    >>> round(rep.log2, 1), rep.method == DP_METHOD
+    (560.0, True)
+    """
+    part = Partition.parse(partition, T)
+    plan = BlockPlan(architecture, T)
+    nodes, bonds, legs = plan.size()
+    listed = nodes <= min(LISTED_NODES, MAX_NODES) if cut_edges is None else cut_edges
+    if listed and nodes > MAX_NODES:
+        raise TnrankError(f"listing the cut edges builds the unrolled network, which has {nodes:,} "
+                          f"nodes, more than tnrank's limit of {MAX_NODES:,}; leave `cut_edges` unset "
+                          "for the min-cut value alone (from the dynamic programme)")
+    log2 = mincut_log2(architecture, part)
+    copies = plan.copies() if nodes <= MAX_NODES else None
+    cut = None
+    if listed:
+        cut = min_cut(unroll(architecture, T), part)
+        bound: int | None = cut.bound
+    else:
+        bound = mincut_bound(architecture, part) if log2 <= MAX_BOUND_BITS else None
+    return BoundReport(
+        part.start, part.end, log2, bound, FLOW_METHOD if listed else DP_METHOD, cut=cut,
+        architecture=architecture, size=(nodes, bonds, legs),
+        copies=None if copies is None else [copies[t] for t in range(T)],
+        grid=upper_bounds(architecture, part, "grid"),
+        separation=upper_bounds(architecture, part, "separation"),
+        theorems=theorem_bounds(architecture, part),
+    )
+
+
+def bound_network(
+    network: TensorNetwork,
+    partition: Partition | str = "start-end",
+    rank: bool = False,
+    seed: int = 0,
+    prime: int = PRIME,
+) -> BoundReport:
+    """The min-cut of a tensor network for a bipartition of its open legs.
+
+    Parameters
+    ----------
+    network : TensorNetwork
+    partition : Partition or str
+        Named partition, steps or leg names of the start side.
+    rank : bool
+        Also the exact rank of the matricization with random cores mod ``prime``.
+    seed, prime : int
+        Of the random cores.
+
+    Examples
+    --------
+    >>> from tnrank.networks.examples import mps
+    >>> rep = bound_network(mps(6, bond=3), rank=True)
+    >>> rep.bound, rep.rank["value"]
+    (3, 3)
+    """
+    start, end = resolve_partition(network, partition)
+    cut = min_cut(network, start)
+    info = None
+    if rank:
+        from tnrank.networks.contraction import matricization_rank  # noqa: PLC0415 - opt_einsum on demand
+
+        value = matricization_rank(network, start, seed=seed, prime=prime)
+        info = {"value": value, "prime": prime, "seed": seed,
+                "cores": "uniform random residues mod prime"}
+    summary = {"name": network.name, "description": network.description,
+               "tensors": len(network.tensors), "bonds": len(network.bonds),
+               "legs": len(network.legs), "steps": len(network.steps),
+               "summary": network.summary()}
+    return BoundReport(start, end, cut.log2, cut.bound, "max-flow", cut=cut, network=summary,
+                       rank=info)
+
+
+def min_cut_from_dict(data: dict[str, Any]) -> MinCut:
+    """The :class:`~tnrank.networks.mincut.MinCut` written by its ``to_dict``: bound, cut
+    edges and steps (the JSON form leaves out the node sets, so ``sides`` is empty)."""
+    edges = tuple(CutEdge(e["bond"], tuple(e["nodes"]), e["dim"], e["leg"])
+                  for e in data["cut_edges"])
+    bound = data["bound"] if data["bound"] is not None else math.prod(e.dim for e in edges)
+    return MinCut(bound, edges, (frozenset(), frozenset()), tuple(data["start"]), tuple(data["end"]))
+
+
+def _small(value: int | None) -> int | None:
+    return value if value is not None and value.bit_length() <= PRINTABLE_BITS else None
+
+
+def _big(value: Any) -> int:
+    if value is None:
+        raise ValueError("a bound too large for JSON (written as None) cannot be loaded back")
+    return int(value)
+
+
+def _show_copies(copies: list[int]) -> str:
+    if len(copies) > 8:
+        return " ".join(map(str, copies[:4])) + " … " + " ".join(map(str, copies[-2:]))
+    return " ".join(map(str, copies))
+
+
+def _edges(cut: MinCut) -> str:
+    shown = [f"{e.bond} (leg, dim {e.dim})" if e.leg else f"{e.nodes[0]}–{e.nodes[1]} (dim {e.dim})"
+             for e in cut.cut_edges if e.dim > 1]
+    if not shown:
+        return "none"
+    extra = len(shown) - _SHOWN_EDGES
+    return ", ".join(shown[:_SHOWN_EDGES]) + (f", … and {extra} more" if extra > 0 else "")

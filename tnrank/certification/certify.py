@@ -1,0 +1,778 @@
+"""Certified ranks: exact modular lower bounds, closed-form upper bounds, and
+one report per architecture, sequence length and partition.
+
+Two quantities are certified:
+
+* ``grid`` — rank of the grid-tensor matricization (one-hot templates) for
+  generic weights;
+* ``separation`` — separation rank of ``y`` as a polynomial in the
+  representation vectors, read off ``K × K`` matrices ``[y(s_i, e_j)]`` over
+  random start halves ``s_i`` and end halves ``e_j``.
+
+Every ``lower`` is the rank of a matrix actually computed modulo a prime with
+random integer weights: the rank mod ``p`` of an integer matrix is at most its
+rational rank, and the rank for those weights is at most the rank for generic
+real weights, so ``lower`` is proved. ``upper`` is the smallest closed-form
+bound that applies (:mod:`tnrank.certification.bounds`). When they meet, the rank is exact.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from tnrank.certification.bounds import (
+    theorem_applicability,
+    theorem_bounds,
+    total_degree,
+    upper_bounds,
+)
+from tnrank.certification.report import FAILURE_CONDITION, RankResult, Report, RunRecord, TheoremCheck
+from tnrank.engine.grid import MAX_GRID_ENTRIES, grid_matrix, grid_size, sample_matrix
+from tnrank.engine.rank import MAX_FLOAT_SVD, float_rank, rank_mod_p
+from tnrank.errors import TnrankError
+from tnrank.model.architecture import Architecture
+from tnrank.model.partition import Partition
+from tnrank.model.weights import random_weights
+from tnrank.primes import MAX_PRIME, PRIME, SECOND_PRIME, check_prime
+from tnrank.runtime.memory import ENV_VAR as MEMORY_ENV
+from tnrank.runtime.memory import available_memory, check_memory, format_bytes
+
+__all__ = [
+    "certify",
+    "GRID_MODES",
+    "MAX_SAMPLES",
+    "MAX_PARAMETERS",
+    "FAILURE_TARGET",
+    "FAILURE_CONDITION",
+    "FLOAT_AUTO_MAX",
+    "max_samples_for_memory",
+]
+
+#: Ways to compute the grid rank — the full matricization, sampled rows and
+#: columns, the full one when it fits (``auto``), or not at all (``skip``).
+GRID_MODES = ("auto", "full", "sampled", "skip")
+#: Default cap on the side ``K`` of sampled matrices: None, the largest ``K`` whose
+#: matrices fit the available memory (:func:`max_samples_for_memory`).
+MAX_SAMPLES: int | None = None
+#: Default largest failure probability of a "generic with high probability" value:
+#: independent repetitions are added until the product of their bounds is at most this.
+FAILURE_TARGET = 1e-6
+#: Smallest modulus certify accepts: below it each run's Schwartz–Zippel bound
+#: ``(r+1)·D/p`` is near 1 at the sizes tnrank reaches.
+MIN_PRIME = 2**20
+#: Largest matrix side for which the float SVD estimate runs by default (``float_check=None``).
+FLOAT_AUTO_MAX = 512
+#: Most repetitions added to reach the failure target.
+MAX_REPETITIONS = 12
+#: Work estimated above this many seconds gets a plan on the progress channel first.
+PLAN_SECONDS = 30.0
+#: Largest number of weights, all layers together, that certify accepts; beyond it the
+#: random weight arrays alone take hundreds of megabytes and the evaluations far more.
+MAX_PARAMETERS = 2**22
+_FIRST_K = 64
+# the plan is estimated from the first stage at least this large
+_CALIBRATION_K = 256
+_BOUND_ORDER = ("min-cut", "state degree", "grid size", "input degree")
+
+Progress = Callable[[str], None]
+
+
+def _best(bounds: dict[str, int]) -> tuple[int, str]:
+    ranked = sorted(bounds.items(), key=lambda kv: (kv[1], _BOUND_ORDER.index(kv[0])
+                                                     if kv[0] in _BOUND_ORDER else 99))
+    return ranked[0][1], ranked[0][0]
+
+
+def _failure(r: int, degree: int, prime: int) -> float:
+    """Schwartz–Zippel: an (r+1)-minor of degree ≤ (r+1)·degree vanishes w.p. ≤ that / p."""
+    return min(1.0, (r + 1) * degree / prime)
+
+
+def _rank_bytes(rows: int, cols: int | None = None) -> int:
+    """Peak working memory of the exact rank of a ``rows × cols`` matrix (square by default)."""
+    cols = rows if cols is None else cols
+    try:
+        from tnrank.engine.rank import rank_memory  # noqa: PLC0415
+    except ImportError:  # python-flint through Python lists: a copy, the lists, flint's matrix
+        return 64 * rows * cols
+    return int(rank_memory(rows, cols))
+
+
+def _sample_bytes(k: int) -> int:
+    """Memory of a ``k × k`` sampled rank: the int64 matrix kept while it grows plus the rank."""
+    return 8 * k * k + _rank_bytes(k)
+
+
+def max_samples_for_memory(memory: int | None = None, fraction: float = 0.8) -> int:
+    """The largest side ``K`` whose sample matrix and exact rank fit in memory.
+
+    Parameters
+    ----------
+    memory : int, optional
+        Bytes available; default ``tnrank.runtime.memory.available_memory()``.
+    fraction : float
+        Share of it that may be used.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> max_samples_for_memory(2**30) < max_samples_for_memory(2**34)
+    True
+    """
+    limit = int((available_memory() if memory is None else memory) * fraction)
+    lo, hi = _FIRST_K, _FIRST_K
+    while _sample_bytes(hi) <= limit:
+        lo, hi = hi, 2 * hi
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if _sample_bytes(mid) <= limit else (lo, mid)
+    return lo
+
+
+def _memory_cap_holding(k: int) -> int:
+    """The memory-derived cap while this process already holds a ``k × k`` int64 sample
+    (``TNRANK_MEMORY``, when set, is a fixed budget that already includes it)."""
+    if os.environ.get(MEMORY_ENV):
+        return max_samples_for_memory()
+    return max_samples_for_memory(available_memory() + 8 * k * k)
+
+
+def _duration(seconds: float) -> str:
+    """``"45 s"``, ``"3 min 20 s"``, ``"1 h 5 min"``."""
+    s = max(0, int(round(seconds)))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min {s % 60} s"
+    return f"{s // 3600} h {s % 3600 // 60} min"
+
+
+class _Clock:
+    """Calibration of one kind of matrix: seconds per entry built and per rank of side ``k``."""
+
+    def __init__(self) -> None:
+        self.per_entry: float | None = None
+        self.rank_at: tuple[int, float] | None = None
+
+    def built(self, entries: int, seconds: float) -> None:
+        if entries >= 4096 or self.per_entry is None:
+            self.per_entry = seconds / max(1, entries)
+
+    def ranked(self, k: int, seconds: float) -> None:
+        if self.rank_at is None or k >= self.rank_at[0]:
+            self.rank_at = (k, seconds)
+
+    def build_time(self, entries: int) -> float:
+        return (self.per_entry or 0.0) * entries
+
+    def rank_time(self, k: int) -> float:
+        if self.rank_at is None:
+            return 0.0
+        k0, t0 = self.rank_at
+        return t0 * (k / max(1, k0)) ** 3
+
+    def run_time(self, k_from: int, sizes: list[int]) -> float:
+        """Seconds to grow from side ``k_from`` through ``sizes``, ranking each."""
+        total, k = 0.0, k_from
+        for k_new in sizes:
+            total += self.build_time(k_new * k_new - k * k) + self.rank_time(k_new)
+            k = k_new
+        return total
+
+
+def _sizes(k: int, target: int, cap: int) -> list[int]:
+    """The sides a sample grows through after side ``k``: doubling, then the target."""
+    out = []
+    while k < min(target, cap):
+        k = min(target, cap, 2 * k)
+        out.append(k)
+    return out
+
+
+class _Growth:
+    """A ``K × K`` sample grown in place inside one preallocated int64 buffer.
+
+    Only new entries are computed at each step; the rank of every stage is
+    computed on a copy (the buffer keeps growing), the last on the buffer itself.
+    """
+
+    def __init__(self, build: Callable, draw: Callable, prime: int, kmax: int,
+                 say: Progress, label: str, clock: _Clock) -> None:
+        self.build, self.draw, self.prime = build, draw, prime
+        self.Y = np.empty((kmax, kmax), dtype=np.int64)
+        self.k = 0
+        self.rows = self.cols = None
+        self.say, self.label, self.clock = say, label, clock
+
+    def extend(self, k_new: int) -> None:
+        if k_new > self.Y.shape[0]:  # the cap was raised: move into a larger buffer once
+            larger = np.empty((k_new, k_new), dtype=np.int64)
+            larger[:self.k, :self.k] = self.Y[:self.k, :self.k]
+            self.Y = larger
+        k, Y = self.k, self.Y
+        t0 = time.perf_counter()
+        new_rows, new_cols = self.draw(k, k_new)
+        tick = _ticker(self.say, f"{self.label}: building the {k_new}×{k_new} sample",
+                       self.clock, k_new * k_new - k * k)
+        if k:
+            self.build(self.rows, new_cols, Y[:k, k:k_new], tick.part(k * (k_new - k)))
+            rows, cols = _cat(self.rows, new_rows), _cat(self.cols, new_cols)
+        else:
+            rows, cols = new_rows, new_cols
+        self.build(new_rows, cols, Y[k:k_new, :k_new], tick.part((k_new - k) * k_new))
+        self.rows, self.cols, self.k = rows, cols, k_new
+        self.clock.built(k_new * k_new - k * k, time.perf_counter() - t0)
+
+    def rank(self) -> int:
+        eta = self.clock.rank_time(self.k)
+        if eta >= 5:
+            self.say(f"{self.label}: exact rank of the {self.k}×{self.k} sample mod {self.prime}, "
+                     f"about {_duration(eta)}")
+        t0 = time.perf_counter()
+        r = rank_mod_p(self.Y[:self.k, :self.k], self.prime)
+        self.clock.ranked(self.k, time.perf_counter() - t0)
+        return r
+
+
+def _cat(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.concatenate([a, b])
+
+
+class _Ticker:
+    """Progress lines during a long build: at most one every ``every`` seconds, with the
+    share done and the time left for this matrix."""
+
+    def __init__(self, say: Progress, label: str, clock: _Clock | None, total: int,
+                 every: float = 5.0) -> None:
+        self.say, self.label, self.clock, self.total = say, label, clock, max(1, total)
+        self.every, self.done, self.t0 = every, 0, time.perf_counter()
+        self.last = self.t0
+
+    def part(self, entries: int) -> Callable[[int, int], None]:
+        """A block callback for one piece of ``entries`` entries of this matrix."""
+        base = self.done
+        self.done += entries
+
+        def tick(done: int, total: int) -> None:
+            now = time.perf_counter()
+            if now - self.last < self.every or done >= total:
+                return
+            self.last = now
+            share = (base + entries * done / total) / self.total
+            left = (now - self.t0) * (1 - share) / max(share, 1e-9)
+            self.say(f"{self.label}: {100 * share:.0f}% of its new entries, about "
+                     f"{_duration(left)} left for it")
+
+        return tick
+
+
+def _ticker(say: Progress, label: str, clock: _Clock | None = None, total: int = 1) -> _Ticker:
+    return _Ticker(say, label, clock, total)
+
+
+def _grow(growth: _Growth, target: int, max_k: int, first_k: int, plan: Callable[[int], None],
+          recap: Callable[[int], int] | None = None) -> tuple[int, int]:
+    """Grow a sample until its rank reaches ``target``, falls below K, or K reaches
+    ``max_k``; ``plan(k)`` is called after each stage (it prints the plan once).
+    ``recap(k)``, when given, is asked for a new cap once the old one is reached (the
+    memory-derived default follows memory freed meanwhile; ``k`` is the side held now)."""
+    k = max(1, min(target, max_k, first_k))
+    while True:
+        growth.extend(k)
+        r = growth.rank()
+        growth.say(f"{growth.label}: {k}×{k} sample has rank {r} (target {target})")
+        if r >= target or r < k:
+            return r, k
+        if k >= max_k:
+            new_cap = recap(k) if recap is not None else max_k
+            if new_cap <= max_k:
+                return r, k
+            growth.say(f"{growth.label}: memory now allows K ≤ {new_cap:,}; continuing")
+            max_k = new_cap
+        plan(k)
+        k = min(target, max_k, 2 * k)
+
+
+def _distinct_sequences(rng: np.random.Generator, n: int, length: int, count: int) -> np.ndarray:
+    """``count`` distinct template sequences (rows of digits in ``[0, n)``)."""
+    population = n**length
+    count = min(count, population)
+    if population <= 10**7:
+        idx = rng.choice(population, size=count, replace=False)
+        out = np.empty((count, length), dtype=np.int64)
+        for pos in range(length - 1, -1, -1):
+            out[:, pos] = idx % n
+            idx //= n
+        return out
+    seen: set[bytes] = set()
+    rows = []
+    while len(rows) < count:
+        cand = rng.integers(0, n, size=(count, length))
+        for row in cand:
+            key = row.tobytes()
+            if key not in seen:
+                seen.add(key)
+                rows.append(row)
+    return np.array(rows[:count], dtype=np.int64)
+
+
+def _template_draw(n: int, partition: Partition, rng: np.random.Generator, cap: int) -> Callable:
+    """Draw distinct one-hot template sequences for rows (start) and columns (end)."""
+    starts = _distinct_sequences(rng, n, len(partition.start), cap)
+    ends = _distinct_sequences(rng, n, len(partition.end), cap)
+    eye = np.eye(n, dtype=np.int64)
+
+    def draw(k0: int, k1: int) -> tuple[np.ndarray, np.ndarray]:
+        return eye[starts[k0:k1]], eye[ends[k0:k1]]
+
+    return draw
+
+
+def _random_draw(M: int, partition: Partition, rng: np.random.Generator, prime: int | None) -> Callable:
+    def draw(k0: int, k1: int) -> tuple[np.ndarray, np.ndarray]:
+        shape_r, shape_c = (k1 - k0, len(partition.start), M), (k1 - k0, len(partition.end), M)
+        if prime is None:
+            return rng.standard_normal(shape_r), rng.standard_normal(shape_c)
+        return rng.integers(0, prime, shape_r), rng.integers(0, prime, shape_c)
+
+    return draw
+
+
+def certify(
+    architecture: Architecture,
+    T: int,
+    partition: Partition | str = "start-end",
+    *,
+    seed: int = 0,
+    prime: int = PRIME,
+    confirm: bool = False,
+    grid: str = "auto",
+    max_entries: int = MAX_GRID_ENTRIES,
+    max_samples: int | None = MAX_SAMPLES,
+    float_check: bool | None = None,
+    failure_target: float = FAILURE_TARGET,
+    extra_bounds: dict[str, dict[str, int]] | None = None,
+    progress: Progress | None = None,
+) -> Report:
+    """Certified grid and separation ranks of an architecture.
+
+    Parameters
+    ----------
+    architecture : Architecture
+    T : int
+        Sequence length.
+    partition : Partition or str
+        ``"start-end"`` (default), ``"interleaved"``, ``"0,2,5"``, ...
+    seed : int
+        Seed of the random weights and samples.
+    prime : int
+        Modulus of the exact arithmetic: a prime in ``[2**20, 2**30)``.
+    confirm : bool
+        Repeat each computation with :data:`~tnrank.primes.SECOND_PRIME` and
+        ``seed + 1``; the larger rank is kept (both are proved lower bounds)
+        and both are reported.
+    grid : {"auto", "full", "sampled", "skip"}
+        Full grid when it has at most ``max_entries`` entries (``auto``),
+        always, sampled rows and columns, or not at all.
+    max_entries : int
+        Size limit of the full grid.
+    max_samples : int, optional
+        Cap on the side ``K`` of sampled matrices; default (None) the largest
+        ``K`` whose matrices fit the available memory
+        (:func:`max_samples_for_memory`). A cap whose matrices cannot fit is
+        refused before any work.
+    float_check : bool, optional
+        Also compute a float64 SVD rank on a same-shape matrix and flag
+        disagreement: None (default) when its side is at most
+        :data:`FLOAT_AUTO_MAX`, True up to :data:`~tnrank.engine.rank.MAX_FLOAT_SVD`,
+        False never. A skipped estimate is named in the report.
+    failure_target : float
+        Largest acceptable failure probability of a ``generic-whp`` value.
+        When a sample saturates, independent runs (fresh seed, alternating
+        primes) of an ``(r+1) × (r+1)`` sample are added until the product of
+        their Schwartz–Zippel bounds is at most this (default 1e-6).
+    extra_bounds : dict, optional
+        Further upper bounds ``{"grid": {name: value}, "separation": {...}}``
+        (the tensor-network min-cut is added automatically when
+        available).
+    progress : callable(str), optional
+        Receives one line per stage.
+
+    Returns
+    -------
+    Report
+
+    Examples
+    --------
+    >>> from tnrank import Architecture, certify
+    >>> rep = certify(Architecture.rac(depth=2, width=3, M=3), T=10)
+    >>> rep.grid.rank, rep.grid.upper_source, rep.separation.rank
+    (63, 'state degree', 63)
+    >>> rep.verdict
+    'holds'
+    """
+    t_start = time.perf_counter()
+    if not isinstance(architecture, Architecture):
+        raise TnrankError("certify needs an Architecture (e.g. Architecture.rac(depth, width, M))")
+    if grid not in GRID_MODES:
+        raise TnrankError(f"grid mode {grid!r} is unknown; use one of {', '.join(GRID_MODES)}")
+    # a field (not just a modulus), large enough for the failure bounds, small enough for the
+    # int64 evaluation
+    check_prime(prime, minimum=MIN_PRIME, maximum=MAX_PRIME - 1)
+    if max_samples is not None and (isinstance(max_samples, bool) or not isinstance(max_samples, int)
+                                    or max_samples < 1):
+        raise TnrankError(f"max_samples must be a positive whole number, got {max_samples!r}")
+    if float_check not in (None, True, False):
+        raise TnrankError(f"float_check must be None, True or False, got {float_check!r}")
+    if (isinstance(failure_target, bool) or not isinstance(failure_target, (int, float))
+            or not 0 < failure_target < 1):
+        raise TnrankError(f"failure_target must be a probability in (0, 1), got {failure_target!r}")
+    if architecture.parameter_count() > MAX_PARAMETERS:
+        raise TnrankError(
+            f"the architecture has {architecture.parameter_count():,} weights; certify handles at "
+            f"most {MAX_PARAMETERS:,} (memory); reduce the widths"
+        )
+    part = Partition.parse(partition, T)
+    say: Progress = progress or (lambda _msg: None)
+    arch = architecture
+
+    grid_bounds = upper_bounds(arch, part, "grid")
+    sep_bounds = upper_bounds(arch, part, "separation")
+    for qty, target in (("grid", grid_bounds), ("separation", sep_bounds)):
+        for name, value in (extra_bounds or {}).get(qty, {}).items():
+            target[name] = int(value)
+    extra = _automatic_bounds(arch, part)
+    for name, value in extra.items():
+        grid_bounds.setdefault(name, value)
+        sep_bounds.setdefault(name, value)
+    # the grid rank never exceeds the separation rank
+    for name, value in sep_bounds.items():
+        grid_bounds[name] = min(grid_bounds.get(name, value), value)
+
+    memory_cap = max_samples_for_memory()
+    explicit_cap = max_samples is not None
+    if max_samples is None:
+        max_samples = memory_cap
+    else:  # an explicit cap that cannot fit is refused before any work
+        k = min(max_samples, _best(sep_bounds)[0])
+        check_memory(_sample_bytes(k), f"a {k:,} × {k:,} sample matrix and its exact rank",
+                     f"use `max_samples` at most {memory_cap:,}")
+    full_grid = grid == "full" or (grid == "auto" and math.prod(grid_size(arch.M, part)) <= max_entries)
+    if grid != "skip" and full_grid:
+        rows, cols = grid_size(arch.M, part)
+        if rows * cols <= max_entries:
+            check_memory(8 * rows * cols + _rank_bytes(rows, cols),
+                         f"the full {rows:,} × {cols:,} grid and its exact rank",
+                         "use the sampled grid (`grid='sampled'`) or lower `max_entries`")
+    opts = _Options(prime, seed, confirm, failure_target, float_check, max_samples, say,
+                    None if explicit_cap else _memory_cap_holding)
+    grid_result = None
+    if grid != "skip":
+        grid_result = _certify_grid(arch, part, opts, grid, grid_bounds, max_entries)
+    sep_result = _certify_separation(arch, part, opts, sep_bounds, grid_result)
+    checks = [
+        TheoremCheck(b, b.verdict(sep_result.lower, sep_result.upper))
+        for b in theorem_bounds(arch, part)
+    ]
+    return Report(arch, part, grid_result, sep_result, checks, theorem_applicability(arch, part),
+                  seed, prime, time.perf_counter() - t_start)
+
+
+def _automatic_bounds(arch: Architecture, part: Partition) -> dict[str, int]:
+    """Bounds from optional modules (the tensor-network min-cut). A min-cut above
+    2**4096 is left out: no computed rank can reach it, and Python refuses to print
+    integers of more than 4300 digits."""
+    try:
+        from tnrank.networks.mincut import mincut_bound, mincut_log2  # noqa: PLC0415
+    except ImportError:
+        return {}
+    if mincut_log2(arch, part) > 4096:
+        return {}
+    return {"min-cut": mincut_bound(arch, part)}
+
+
+def _check_sound(lower: int, upper: int, source: str, notes: list[str]) -> None:
+    if lower > upper:  # a proved lower bound above a proved upper bound: a bug, say so loudly
+        notes.append(
+            f"INCONSISTENT: certified lower bound {lower} exceeds the {source} bound {upper}; "
+            "please report this"
+        )
+
+
+@dataclass
+class _Options:
+    prime: int
+    seed: int
+    confirm: bool
+    failure_target: float
+    float_check: bool | None
+    max_samples: int
+    say: Progress
+    recap: Callable[[int], int] | None = None
+
+    def other_prime(self, p: int) -> int:
+        return SECOND_PRIME if p != SECOND_PRIME else PRIME
+
+
+def _float_decision(side: int, float_check: bool | None) -> tuple[bool, str | None]:
+    """Whether to run the float SVD on a matrix of this smaller side, and why not."""
+    if float_check is False:
+        return False, None
+    if side > MAX_FLOAT_SVD:
+        return False, f"float estimate skipped (matrix side {side:,} > {MAX_FLOAT_SVD:,})"
+    if float_check is None and side > FLOAT_AUTO_MAX:
+        return False, "float estimate skipped (use `float_check=True`)"
+    return True, None
+
+
+def _saturation_product(runs: list[RunRecord], r: int) -> float | None:
+    bounds = [run.failure_bound for run in runs if run.rank == r and run.failure_bound is not None]
+    return math.prod(bounds) if bounds else None
+
+
+def _repeat_until_target(runs: list[RunRecord], r: int, degree: int, opts: _Options,
+                         one_run: Callable[[int, int, int], int], label: str,
+                         notes: list[str], clock: _Clock | None) -> int:
+    """Add independent runs of an (r+1)-side computation until the product of the
+    failure bounds of the runs showing rank ``r`` is at most the target.
+
+    ``one_run(prime, seed, side)`` returns the rank of one fresh computation. A run
+    of larger rank proves more (it is returned; the caller starts over from it).
+    """
+    say = opts.say
+    seed = max(run.seed for run in runs) + 1
+    p = opts.other_prime(runs[-1].prime)
+    while True:
+        product = _saturation_product(runs, r)
+        if product is None or product <= opts.failure_target:
+            return r
+        if len(runs) >= MAX_REPETITIONS:
+            notes.append(f"failure bound {product:.1e} is above the target {opts.failure_target:.0e} "
+                         f"after {len(runs)} runs; a larger prime lowers each run's bound")
+            return r
+        each = _failure(r, degree, p)
+        if each >= 1:
+            notes.append(f"prime {p} is too small for a useful failure bound at rank {r} "
+                         f"(each run's bound is 1); use a prime near 2**30")
+            return r
+        need = math.ceil(math.log(opts.failure_target / product) / math.log(each))
+        eta = ""
+        if clock is not None:
+            eta = f", about {_duration(need * clock.run_time(0, [r + 1]))}"
+        say(f"{label}: saturated at rank {r}: failure bound {product:.1e} > target "
+            f"{opts.failure_target:.0e}; {need} more independent run(s) of a {r + 1}×{r + 1} sample "
+            f"(bound {each:.1e} each){eta}")
+        got = one_run(p, seed, r + 1)
+        runs.append(RunRecord(p, seed, r + 1, got, _failure(got, degree, p) if got <= r else None))
+        say(f"{label}: run with prime {p}, seed {seed}: rank {got} on {r + 1}×{r + 1}")
+        if got > r:
+            notes.append(f"a repetition found rank {got} > {r}: the first sample had saturated by "
+                         "chance; the larger rank is kept (each is proved)")
+            return got
+        seed += 1
+        p = opts.other_prime(p)
+
+
+def _certify_grid(arch, part, opts: _Options, mode, bounds, max_entries):
+    t0 = time.perf_counter()
+    say = opts.say
+    upper, source = _best(bounds)
+    rows, cols = grid_size(arch.M, part)
+    full = mode == "full" or (mode == "auto" and rows * cols <= max_entries)
+    degree = total_degree(arch, part.T, random_inputs=False)
+    notes: list[str] = []
+    float_est = compared = float_skip = None
+    k = None
+    clock = _Clock()
+
+    def full_run(p: int, s: int, _side: int = 0) -> int:
+        w = random_weights(arch, seed=s, prime=p)
+        say(f"grid: building the full {rows}×{cols} matricization mod {p}")
+        ticker = _ticker(say, f"grid: building the full {rows}×{cols} matricization", clock, rows * cols)
+        G = grid_matrix(w, part, max_entries=max_entries, progress=ticker.part(rows * cols))
+        r = rank_mod_p(G, p)
+        say(f"grid: rank {r} mod {p} (seed {s})")
+        return r
+
+    plan = _planner(say, "grid (sampled)", upper, clock, opts.max_samples)
+    runs: list[RunRecord] = []
+    seeds = [(opts.prime, opts.seed)]
+    if opts.confirm:
+        seeds.append((opts.other_prime(opts.prime), opts.seed + 1))
+    for i, (p, s) in enumerate(seeds):
+        if full:
+            r = full_run(p, s)
+            runs.append(RunRecord(p, s, None, r, _failure(r, degree, p) if r < min(rows, cols) else None))
+            if i == 0:
+                do, float_skip = _float_decision(min(rows, cols), opts.float_check)
+                if do:
+                    Gf = grid_matrix(random_weights(arch, seed=s), part, max_entries=max_entries)
+                    float_est, compared = float_rank(Gf), r
+        else:
+            w = random_weights(arch, seed=s, prime=p)
+            rng = np.random.default_rng([s, 2])
+            cap = min(opts.max_samples, rows, cols)
+            draw = _template_draw(arch.M, part, rng, cap)
+            build = _builder(w, part)
+            kmax = min(upper, cap) if i == 0 else k
+            growth = _Growth(build, draw, p, kmax, say, "grid (sampled)", clock)
+            r, k = _grow(growth, upper, kmax, _FIRST_K if i == 0 else k, plan)
+            runs.append(RunRecord(p, s, k, r, None))
+            if i == 0:
+                do, float_skip = _float_decision(k, opts.float_check)
+                if do:
+                    Yf = sample_matrix(random_weights(arch, seed=s), part,
+                                       growth.rows.astype(float), growth.cols.astype(float))
+                    float_est, compared = float_rank(Yf), r
+            del growth
+    ranks = [run.rank for run in runs]
+    lower = max(ranks)
+    if len(set(ranks)) > 1:
+        notes.append(f"confirmation runs disagree ({ranks}); the larger is kept (each is proved)")
+    fail = None
+    if lower > upper:
+        status = "inconsistent"
+    elif lower == upper:
+        status = "exact"
+    elif full:
+        lower = _repeat_until_target(runs, lower, degree, opts, full_run, "grid", notes, None)
+        status = "generic-whp" if lower < upper else "exact"
+        fail = _saturation_product(runs, lower) if status == "generic-whp" else None
+        if status == "generic-whp" and fail is None:  # only a larger rank's run: no bound for it
+            status = "lower-bound"
+    else:
+        status = "lower-bound"
+        notes.append("sampled rows and columns of a finite grid: no probability claim beyond the bounds")
+    src = f"full grid {rows}×{cols} mod p" if full else f"sampled {k}×{k} grid rows/columns mod p"
+    _check_sound(lower, upper, source, notes)
+    return RankResult("grid", lower, upper, source, status, src, fail, bounds, k,
+                      tuple(run.prime for run in runs), tuple(ranks[1:]), float_est, compared,
+                      time.perf_counter() - t0, notes, runs, float_skip)
+
+
+def _builder(w, part) -> Callable:
+    def build(a: np.ndarray, b: np.ndarray, out: np.ndarray, progress) -> None:
+        sample_matrix(w, part, a, b, progress, out=out)
+
+    return build
+
+
+def _planner(say: Progress, label: str, target: int, clock: _Clock, cap: int) -> Callable[[int], None]:
+    """After a stage of side ``k``: once the remaining work is estimated above
+    :data:`PLAN_SECONDS`, print the plan (target, memory, time, reachability).
+    A target above the cap is announced at once, before any work."""
+    shown = [False]
+    if target > cap:
+        say(f"{label}: the target K = {target:,} (best upper bound) is NOT reachable: K is capped "
+            f"at {cap:,} (memory or `max_samples`); the result is a lower bound unless the "
+            "sample saturates below the cap")
+
+    def plan(k: int) -> None:
+        if shown[0]:
+            return
+        sizes = _sizes(k, target, cap)
+        if not sizes:
+            return
+        if k < _CALIBRATION_K:
+            return  # small stages are dominated by overheads: calibrate on a larger one
+        shown[0] = True
+        eta = clock.run_time(k, sizes)
+        if eta < PLAN_SECONDS:
+            return
+        last = sizes[-1]
+        reach = (f"reachable (K ≤ {cap:,} allowed)" if last >= target else
+                 f"NOT reachable: K is capped at {cap:,} (memory or `max_samples`), so the result "
+                 "is a lower bound unless the sample saturates below the cap")
+        say(f"{label}: plan: target K = {target:,} (best upper bound); matrices up to "
+            f"{last:,}×{last:,}: {format_bytes(_sample_bytes(last))} with the exact rank; about "
+            f"{_duration(eta)} (calibrated on {k}×{k}: "
+            f"{1e9 * (clock.per_entry or 0):.0f} ns per entry, rank {clock.rank_time(k):.2f} s); {reach}")
+
+    return plan
+
+
+def _certify_separation(arch, part, opts: _Options, bounds, grid_result):
+    t0 = time.perf_counter()
+    say = opts.say
+    upper, source = _best(bounds)
+    floor = grid_result.lower if grid_result is not None else 0
+    if floor >= upper:
+        return RankResult("separation", upper, upper, source, "exact",
+                          "grid rank (separation rank ≥ grid rank)", None, bounds, None,
+                          grid_result.primes, (), None, None, time.perf_counter() - t0,
+                          ["exact from the grid rank: no sampling needed"], list(grid_result.runs))
+    degree = total_degree(arch, part.T, random_inputs=True)
+    notes: list[str] = []
+    float_est = compared = float_skip = None
+    clock = _Clock()
+    plan = _planner(say, "separation", upper, clock, opts.max_samples)
+
+    def sample_run(p: int, s: int, first: int, cap: int) -> tuple[int, int, _Growth]:
+        w = random_weights(arch, seed=s, prime=p)
+        draw = _random_draw(arch.M, part, np.random.default_rng([s, 1]), p)
+        growth = _Growth(_builder(w, part), draw, p, min(upper, cap), say, "separation", clock)
+        recap = opts.recap if cap == opts.max_samples else None
+        r, k = _grow(growth, upper, min(upper, cap), first, plan, recap)
+        return r, k, growth
+
+    def fixed_run(p: int, s: int, side: int) -> int:
+        r, _k, growth = sample_run(p, s, side, side)
+        del growth
+        return r
+
+    runs: list[RunRecord] = []
+    r, k, growth = sample_run(opts.prime, opts.seed, _FIRST_K, opts.max_samples)
+    runs.append(RunRecord(opts.prime, opts.seed, k, r, _failure(r, degree, opts.prime) if r < k else None))
+    do, float_skip = _float_decision(k, opts.float_check)
+    if do:
+        frng = np.random.default_rng([opts.seed, 3])
+        fr, fc = _random_draw(arch.M, part, frng, None)(0, k)
+        float_est, compared = float_rank(sample_matrix(random_weights(arch, seed=opts.seed), part, fr, fc)), r
+    del growth
+    if opts.confirm:
+        p2, s2 = opts.other_prime(opts.prime), opts.seed + 1
+        r2 = fixed_run(p2, s2, k)
+        runs.append(RunRecord(p2, s2, k, r2, _failure(r2, degree, p2) if r2 < k else None))
+    ranks = [run.rank for run in runs]
+    if len(set(ranks)) > 1:
+        notes.append(f"confirmation runs disagree ({ranks}); the larger is kept (each is proved)")
+    r = max(ranks)
+    saturated = any(run.rank == r and run.failure_bound is not None for run in runs)
+    while saturated and max(r, floor) < upper and r >= floor:
+        got = _repeat_until_target(runs, r, degree, opts, fixed_run, "separation", notes, clock)
+        if got <= r:
+            break
+        # a repetition found more: grow a fresh sample from there
+        s_new = max(run.seed for run in runs) + 1
+        r, k, growth = sample_run(opts.prime, s_new, min(2 * got, opts.max_samples), opts.max_samples)
+        del growth
+        runs.append(RunRecord(opts.prime, s_new, k, r, _failure(r, degree, opts.prime) if r < k else None))
+        r = max(r, got)
+        saturated = any(run.rank == r and run.failure_bound is not None for run in runs)
+    lower = max(r, floor)
+    fail = None
+    if lower > upper:
+        status = "inconsistent"
+    elif lower == upper:
+        status = "exact"
+    elif saturated and r >= floor:
+        status = "generic-whp"
+        fail = _saturation_product(runs, r)
+    else:
+        status = "lower-bound"
+        notes.append(f"sample budget reached (K = {k:,}); raise `max_samples` or "
+                     "TNRANK_MEMORY to go further")
+    src = f"sample {k}×{k} mod p" if r >= floor else "grid rank (separation rank ≥ grid rank)"
+    _check_sound(lower, upper, source, notes)
+    return RankResult("separation", lower, upper, source, status, src, fail, bounds, k,
+                      tuple(run.prime for run in runs), tuple(run.rank for run in runs[1:]), float_est,
+                      compared, time.perf_counter() - t0, notes, runs, float_skip)

@@ -1,0 +1,459 @@
+"""Exact rank over GF(p) at the speed of float64 matrix multiplication.
+
+Why this module is written by hand: no Python library offers FFLAS-FFPACK style
+modular elimination on numpy arrays. python-flint's ``nmod_mat`` is exact but
+takes its input through Python lists and runs its own (slower) arithmetic;
+galois and sympy work entry by entry. The method here is the one of FFLAS-FFPACK
+(J.-G. Dumas, P. Giorgi and C. Pernet, "Dense linear algebra over word-size prime
+fields: the FFLAS and FFPACK packages", ACM TOMS 35(3), 2008): residues are
+stored as float64 integers, the elimination is recursive, and almost all of
+its work is float64 matrix products (BLAS GEMM, threaded by numpy's BLAS) whose
+exact integer results are reduced modulo ``p`` only when a sum could exceed
+``2**53``.
+
+The elimination (:func:`rank_float64`) splits the columns in halves. The left
+half is eliminated first; it returns its pivot rows ``R`` and the matrix ``X``
+that writes every other row as a combination of the pivot rows on those
+columns. The right half's remaining rows are then replaced by their Schur
+complement ``A[rest, right] - X @ A[R, right]`` (one modular GEMM), and
+eliminated the same way; ``rank = rank(left) + rank(Schur complement)``. Columns
+without a pivot (zero or dependent) simply contribute nothing. At the leaves (a
+few dozen columns) pivots are found by an int64 Gaussian elimination on a small
+set of candidate rows, and the remaining rows are checked against them with one
+more modular product, so no per-entry Python loop touches a large array.
+
+Modular products. Stored residues are centred, ``|x| <= p // 2 + 3`` (the
+rounding of the reduction allows the ``+ 3``). A product ``A @ B`` of inner
+dimension ``k`` is exact in float64 when ``k * max|a| * max|b| < 2**53``:
+
+* small primes (``p`` below about ``2**24``) need one GEMM per block of inner
+  dimension ``k <= 2**53 / (p/2)**2`` (unbounded in practice for ``p < 2**20``);
+* larger primes, up to :data:`~tnrank.primes.LARGEST_PRIME` ``= 2**31 - 1``
+  (including tnrank's ``PRIME = 2**30 - 35``), split ``B`` into two limbs,
+  ``B = B1 * 2**s + B0`` with ``|B0|, |B1|`` about ``sqrt(p / 2)``, and combine
+  two GEMMs, ``A @ B = ((A @ B1) mod p) * 2**s + A @ B0``; for ``PRIME``
+  (``s = 15``) each block may have an inner dimension up to 1021.
+
+Every intermediate integer stays below ``2**53 - 2**32`` in absolute value, so
+each floating-point operation is exact and the rank is exact, whatever the BLAS
+summation order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import numpy as np
+
+from tnrank.errors import TnrankError
+
+__all__ = [
+    "ONE_PRODUCT_PRIME_LIMIT",
+    "rank_memory",
+    "residues_float64",
+    "rank_float64",
+]
+
+#: Primes below this use one float64 GEMM per block update (no limb split).
+ONE_PRODUCT_PRIME_LIMIT = 2**24
+
+# |every float intermediate| stays below this, so x - p * rint(x / p) is exact too
+_EXACT = 2**53 - 2**32
+# columns of a leaf of the recursion
+_LEAF = 48
+# extra candidate rows a leaf examines beyond its width
+_EXTRA_CANDIDATES = 16
+# elements per cache-sized block of the elementwise reductions
+_CACHE_BLOCK = 1 << 15
+# rows x columns of one GEMM output buffer
+_GEMM_BLOCK = 1 << 22
+# subproblems at most this wide run on one BLAS thread (small products gain nothing from more)
+_SERIAL_COLUMNS = 192
+# estimated cost of one reduction pass, in multiply-adds per entry (chooses the limb count)
+_REDUCE_COST = 24
+
+
+def rank_memory(rows: int, cols: int) -> int:
+    """Peak working bytes of :func:`tnrank.engine.rank.rank_mod_p` on a ``rows × cols`` matrix.
+
+    The float64 working copy, the largest pair of GEMM output buffers, the two
+    limbs of the largest right operand, and an int64 copy made while reducing
+    integer input (freed before the elimination starts).
+
+    Examples
+    --------
+    >>> round(rank_memory(4096, 4096) / 2**20)     # MiB
+    256
+    """
+    rows, cols = int(rows), int(cols)
+    if rows <= 0 or cols <= 0:
+        return 0
+    m, n = min(rows, cols), max(rows, cols)
+    work = 8 * m * n
+    gemm_out = 2 * 8 * min(m * n, max(_GEMM_BLOCK, n))
+    limbs = 2 * 8 * min(m, n // 2 + 1) * (n // 2 + 1)
+    convert = 8 * m * n  # int64 remainders before the float64 copy
+    return work + max(convert, gemm_out + limbs)
+
+
+class _Modulus:
+    """Exact modular arithmetic on float64 arrays of centred residues."""
+
+    def __init__(self, p: int) -> None:
+        self.p = int(p)
+        self.pf = float(p)
+        self.pinv = 1.0 / self.pf
+        self.h = self.p // 2 + 3  # bound on |stored residue|
+        self.kmax1 = _EXACT // (self.h * self.h)
+        self.shift = (self.h.bit_length() + 1) // 2
+        self.scale = float(2**self.shift)
+        limb = max(2 ** (self.shift - 1), (self.h >> self.shift) + 1)
+        self.kmax2 = (_EXACT - 2**self.shift * self.h) // (self.h * limb)
+
+    # -- elementwise ---------------------------------------------------------------
+    def reduce(self, x: np.ndarray) -> np.ndarray:
+        """Reduce integers ``|x| <= 2**53 - 2**32`` in place to ``|x| <= p // 2 + 3``."""
+        if x.size == 0:
+            return x
+        rb = max(1, _CACHE_BLOCK // x.shape[1])
+        tmp = np.empty((min(rb, x.shape[0]), x.shape[1]))
+        for i in range(0, x.shape[0], rb):
+            blk = x[i : i + rb]
+            t = tmp[: blk.shape[0]]
+            np.multiply(blk, self.pinv, out=t)
+            np.rint(t, out=t)
+            t *= self.pf
+            blk -= t
+        return x
+
+    def _combine(self, C: np.ndarray, P: np.ndarray, P0: np.ndarray | None, last: bool) -> None:
+        """``C -= (P mod p)`` or ``C -= (((P mod p) * 2**s + P0) mod p)``, cache-blocked.
+
+        ``C`` is reduced too when ``last`` (otherwise it only grows by ``p // 2 + 3``).
+        """
+        rb = max(1, _CACHE_BLOCK // C.shape[1])
+        tmp = np.empty((min(rb, C.shape[0]), C.shape[1]))
+        pinv, pf = self.pinv, self.pf
+        for i in range(0, C.shape[0], rb):
+            blk = P[i : i + rb]
+            t = tmp[: blk.shape[0]]
+            np.multiply(blk, pinv, out=t)
+            np.rint(t, out=t)
+            t *= pf
+            blk -= t
+            if P0 is not None:
+                blk *= self.scale
+                blk += P0[i : i + rb]
+                np.multiply(blk, pinv, out=t)
+                np.rint(t, out=t)
+                t *= pf
+                blk -= t
+            cb = C[i : i + rb]
+            cb -= blk
+            if last:
+                np.multiply(cb, pinv, out=t)
+                np.rint(t, out=t)
+                t *= pf
+                cb -= t
+
+    # -- products ------------------------------------------------------------------
+    def _plan(self, k: int) -> tuple[int, list[tuple[int, int]]]:
+        """Number of limbs (1 or 2) and the inner-dimension chunks for ``k``."""
+        options = []
+        for limbs, kmax in ((1, self.kmax1), (2, self.kmax2)):
+            if kmax >= 1:
+                chunks = -(-k // kmax)
+                options.append((limbs * k + chunks * _REDUCE_COST * limbs, limbs, chunks))
+        _, limbs, chunks = min(options)
+        step = -(-k // chunks)
+        return limbs, [(a, min(a + step, k)) for a in range(0, k, step)]
+
+    def submul(self, C: np.ndarray, A: np.ndarray, B: np.ndarray) -> np.ndarray:
+        """``C <- (C - A @ B) mod p`` in place, all centred residues (``C`` may be a view)."""
+        rows, k = A.shape
+        cols = B.shape[1]
+        if rows == 0 or cols == 0:
+            return C
+        if k == 0:
+            return self.reduce(C)
+        limbs, chunks = self._plan(k)
+        parts = []
+        for a, b in chunks:
+            Bc = np.ascontiguousarray(B[a:b])
+            if limbs == 1:
+                parts.append((a, b, Bc, None))
+            else:
+                B1 = np.rint(Bc * (1.0 / self.scale))
+                Bc -= B1 * self.scale  # now the low limb B0
+                parts.append((a, b, B1, Bc))
+        rb = max(1, min(rows, _GEMM_BLOCK // cols))
+        P = np.empty((rb, cols))
+        P0 = np.empty((rb, cols)) if limbs == 2 else None
+        for i in range(0, rows, rb):
+            Ablk = A[i : i + rb]
+            nb = Ablk.shape[0]
+            for j, (a, b, Bhi, Blo) in enumerate(parts):
+                Aa = Ablk[:, a:b]
+                last = j == len(parts) - 1
+                np.matmul(Aa, Bhi, out=P[:nb])
+                if Blo is None:
+                    self._combine(C[i : i + rb], P[:nb], None, last)
+                else:
+                    np.matmul(Aa, Blo, out=P0[:nb])
+                    self._combine(C[i : i + rb], P[:nb], P0[:nb], last)
+        return C
+
+    def matmul(self, A: np.ndarray, B: np.ndarray) -> np.ndarray:
+        """``(A @ B) mod p`` as a new array of centred residues."""
+        C = np.zeros((A.shape[0], B.shape[1]))
+        self.submul(C, A, B)
+        np.negative(C, out=C)
+        return C
+
+    def centred(self, M: np.ndarray) -> np.ndarray:
+        """int64 residues in ``[0, p)`` as float64 centred residues."""
+        F = M.astype(np.float64)
+        F[M > self.p // 2] -= self.pf
+        return F
+
+    def to_int(self, F: np.ndarray) -> np.ndarray:
+        """float64 centred residues as int64 residues in ``[0, p)``."""
+        return np.mod(F.astype(np.int64), self.p)
+
+
+# -- small exact helpers (int64, a few dozen rows) ---------------------------------
+def _echelon(M: np.ndarray, p: int) -> tuple[list[int], list[int]]:
+    """Pivot rows and columns of a row echelon form of ``M`` (int64 in ``[0, p)``, modified)."""
+    c, w = M.shape
+    active = np.ones(c, dtype=bool)
+    rows: list[int] = []
+    cols: list[int] = []
+    for j in range(w):
+        nz = np.flatnonzero((M[:, j] != 0) & active)
+        if nz.size == 0:
+            continue
+        i = int(nz[0])
+        rows.append(i)
+        cols.append(j)
+        active[i] = False
+        others = nz[1:]
+        if others.size and j + 1 < w:
+            f = M[others, j] * pow(int(M[i, j]), -1, p) % p
+            M[others, j + 1 :] = (M[others, j + 1 :] - f[:, None] * M[i, j + 1 :]) % p
+        if len(rows) == c:
+            break
+    return rows, cols
+
+
+def _inverse(M: np.ndarray, p: int) -> np.ndarray:
+    """Inverse mod ``p`` of an invertible square int64 matrix with entries in ``[0, p)``."""
+    r = M.shape[0]
+    A = np.concatenate([M % p, np.eye(r, dtype=np.int64)], axis=1)
+    for j in range(r):
+        i = j + int(np.flatnonzero(A[j:, j])[0])
+        if i != j:
+            A[[i, j]] = A[[j, i]]
+        A[j] = A[j] * pow(int(A[j, j]), -1, p) % p
+        f = A[:, j].copy()
+        f[j] = 0
+        A = (A - f[:, None] * A[j]) % p
+    return A[:, r:]
+
+
+# -- the elimination -----------------------------------------------------------------
+def _leaf(W: np.ndarray, r0: int, c0: int, c1: int, F: _Modulus, need_x: bool) -> int:
+    """Eliminate columns ``c0:c1`` of rows ``r0:`` (see :func:`_eliminate`) directly."""
+    T = W[r0:, c0:c1]
+    m, w = T.shape
+    p = F.p
+    R = np.empty(0, dtype=np.intp)
+    pc: list[int] = []
+    rest = np.arange(m)
+    X = None
+    S = T
+    while rest.size:
+        nz = np.flatnonzero(np.any(S != 0, axis=1))
+        if nz.size == 0:
+            X = None if not R.size else X
+            break
+        want = w - len(pc) + _EXTRA_CANDIDATES
+        if nz.size > want:  # spread the candidates over the nonzero rows
+            nz = np.unique(nz[np.linspace(0, nz.size - 1, want).astype(np.intp)])
+        rows, cols = _echelon(F.to_int(S[nz]), p)
+        R = np.concatenate([R, rest[nz[rows]]])
+        pc.extend(cols)
+        rest = np.setdiff1d(rest, R, assume_unique=True)
+        if not rest.size or (len(pc) == w and not need_x):
+            X = None
+            break
+        inv = F.centred(_inverse(F.to_int(T[np.ix_(R, pc)]), p))
+        X = F.matmul(T[np.ix_(rest, pc)], inv)
+        if len(pc) == w:
+            break
+        S = np.ascontiguousarray(T[rest])
+        F.submul(S, X, T[R])
+    r = int(R.size)
+    if r == 0:
+        return 0
+    # bring the pivot rows to positions r0 .. r0 + r - 1 (full rows: earlier X's move along)
+    perm = list(range(m))
+    pos = list(range(m))
+    for i, row in enumerate(R.tolist()):
+        j = pos[row]
+        if j != i:
+            other = perm[i]
+            perm[i], perm[j] = row, other
+            pos[row], pos[other] = i, j
+    perm_arr = np.asarray(perm, dtype=np.intp)
+    moved = np.flatnonzero(perm_arr != np.arange(m))
+    if moved.size:
+        W[r0 + moved] = W[r0 + perm_arr[moved]]
+    if need_x and X is not None and r < m:
+        order = np.searchsorted(rest, perm_arr[r:])
+        W[r0 + r :, c0 : c0 + r] = X[order]
+    return r
+
+
+_blas = None
+
+
+@contextmanager
+def _one_blas_thread() -> Iterator[None]:
+    """BLAS on one thread inside the block (threadpoolctl; the setting is restored after)."""
+    global _blas
+    if _blas is None:
+        from threadpoolctl import ThreadpoolController
+
+        _blas = ThreadpoolController().select(user_api="blas")
+    with _blas.limit(limits=1):
+        yield
+
+
+def _eliminate(W: np.ndarray, r0: int, c0: int, c1: int, F: _Modulus, need_x: bool) -> int:
+    """Eliminate columns ``c0:c1`` of the rows ``r0:`` of ``W`` in place; return their rank ``r``.
+
+    Afterwards rows ``r0 .. r0+r-1`` are the pivot rows (whole rows swapped,
+    unchanged outside ``c0:c1``), and, when ``need_x``, ``W[r0+r:, c0:c0+r]``
+    holds ``X`` with ``W[i, c0:c1] = X[i] @ W[pivot rows, c0:c1]`` for every
+    other row ``i``, in the values the block had on entry. The Schur complement
+    of any columns ``C`` right of ``c1`` is then ``W[r0+r:, C] - X @ W[r0:r0+r, C]``.
+    """
+    m = W.shape[0] - r0
+    if m <= 0 or c1 <= c0:
+        return 0
+    if c1 - c0 <= _LEAF:
+        return _leaf(W, r0, c0, c1, F, need_x)
+    h = c0 + (c1 - c0) // 2
+    if c1 - c0 <= _SERIAL_COLUMNS < 2 * (c1 - c0):  # the top of a small subproblem
+        with _one_blas_thread():
+            return _split(W, r0, c0, h, c1, F, need_x)
+    return _split(W, r0, c0, h, c1, F, need_x)
+
+
+def _split(W: np.ndarray, r0: int, c0: int, h: int, c1: int, F: _Modulus, need_x: bool) -> int:
+    """:func:`_eliminate` on the halves ``c0:h`` and ``h:c1``, then the Schur complement and X."""
+    m = W.shape[0] - r0
+    ra = _eliminate(W, r0, c0, h, F, True)
+    if ra and m > ra:
+        F.submul(W[r0 + ra :, h:c1], W[r0 + ra :, c0 : c0 + ra], W[r0 : r0 + ra, h:c1])
+    rb = _eliminate(W, r0 + ra, h, c1, F, need_x)
+    r = ra + rb
+    if need_x and rb and m > r:
+        if ra:  # X_a[rest] -= X_b @ X_a[pivots of the right half]
+            F.submul(W[r0 + r :, c0 : c0 + ra], W[r0 + r :, h : h + rb], W[r0 + ra : r0 + r, c0 : c0 + ra])
+        if c0 + ra != h:
+            W[r0 + r :, c0 + ra : c0 + r] = W[r0 + r :, h : h + rb]
+    return r
+
+
+def _float_exact(arr: np.ndarray) -> bool:
+    """Whether every entry of an integer array lies in ``[-2**52, 2**52]``."""
+    if arr.dtype.itemsize < 8:
+        return True
+    return int(arr.min()) >= -(2**52) and int(arr.max()) <= 2**52
+
+
+def residues_float64(matrix: np.ndarray, prime: int, *, overwrite: bool = False) -> np.ndarray:
+    """A C-contiguous float64 copy of ``matrix`` mod ``prime`` as centred residues.
+
+    Parameters
+    ----------
+    matrix : ndarray, 2-D
+        Integer dtype (any; negatives reduced), boolean, or float holding
+        integers of absolute value below ``2**53``.
+    prime : int
+        A checked prime (:func:`check_prime`).
+    overwrite : bool
+        Reduce a C-contiguous float64 ``matrix`` in place and return it.
+
+    Raises
+    ------
+    TnrankError
+        For non-integer, infinite or too large float entries, and other dtypes.
+    """
+    arr = np.asarray(matrix)
+    F = _Modulus(prime)
+    if arr.dtype == np.bool_:
+        arr = arr.astype(np.int8)
+    if np.issubdtype(arr.dtype, np.integer) and arr.size and _float_exact(arr):
+        out = np.array(arr, dtype=np.float64, order="C")  # exact: |entries| <= 2**52
+    elif np.issubdtype(arr.dtype, np.integer):
+        if arr.dtype.kind == "u":
+            work = np.remainder(arr.astype(np.uint64, copy=False), np.uint64(prime))
+        else:
+            work = np.remainder(arr.astype(np.int64, copy=False), np.int64(prime))
+        out = np.empty(arr.shape, dtype=np.float64)
+        np.copyto(out, work, casting="unsafe")
+        del work
+    elif np.issubdtype(arr.dtype, np.floating):
+        if not np.all(np.isfinite(arr)) or np.any(np.abs(arr) >= 2.0**53):
+            raise TnrankError(
+                "exact ranks need integer entries; this float matrix has entries that are infinite, "
+                "NaN or not below 2**53 in absolute value (build it from modular weights)"
+            )
+        if not np.array_equal(arr, np.rint(arr)):
+            raise TnrankError(
+                f"exact ranks need integer entries, got non-integer values of dtype {arr.dtype}; build "
+                "the matrix from modular weights (random_weights(..., prime=PRIME))"
+            )
+        if overwrite and arr.dtype == np.float64 and arr.flags.c_contiguous and arr.flags.writeable:
+            out = arr
+        else:
+            out = np.array(arr, dtype=np.float64, order="C")
+        np.fmod(out, F.pf, out=out)
+    else:
+        raise TnrankError(
+            f"exact ranks need integer entries, got dtype {arr.dtype}; build the matrix from "
+            "modular weights (random_weights(..., prime=PRIME))"
+        )
+    if out.ndim == 2 and out.size:
+        F.reduce(out)
+    return out
+
+
+def rank_float64(work: np.ndarray, prime: int) -> int:
+    """Rank over GF(``prime``) of a C-contiguous float64 matrix of residues, destroying it.
+
+    Parameters
+    ----------
+    work : ndarray of float64, 2-D, C-contiguous
+        Centred residues (:func:`residues_float64`); used as working memory.
+    prime : int
+        A prime in ``[2, LARGEST_PRIME]`` (not checked here).
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rank_float64(residues_float64(np.array([[1, 2, 3], [2, 4, 6]]), 7), 7)
+    1
+    """
+    if work.ndim != 2 or not work.flags.c_contiguous or work.dtype != np.float64:
+        raise TnrankError("rank_float64 needs a C-contiguous 2-D float64 array")
+    if work.size == 0:
+        return 0
+    return _eliminate(work, 0, 0, work.shape[1], _Modulus(prime), False)

@@ -1,0 +1,262 @@
+"""Batched forward evaluation of a recurrent arithmetic circuit (float64 or mod p).
+
+The engine works on *steps*: a list of per-step input arrays of shape
+``(M, *batch_t)`` whose batch shapes broadcast against each other. Plain
+batched evaluation gives every step the same batch shape; grid tensors give
+step ``t`` its own axis, so the batch grows into the whole grid as a prefix
+tree; sampled matricizations give start steps a row axis and end steps a
+column axis. One code path serves all three.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from tnrank.engine.arithmetic import arithmetic_for
+from tnrank.errors import TnrankError
+from tnrank.model.architecture import INPUT
+from tnrank.model.weights import Weights, field_array
+
+__all__ = ["evaluate", "Circuit", "FoldedLayer"]
+
+State = list  # one component-major array per layer (None before step 1 under "ones"/"zeros")
+
+
+class Circuit:
+    """A circuit with its weights, ready to step: the evaluation engine.
+
+    Parameters
+    ----------
+    weights : Weights
+        Float or modular weights; the arithmetic follows them.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tnrank import Architecture, random_weights
+    >>> from tnrank.engine.evaluation import Circuit
+    >>> c = Circuit(random_weights(Architecture.rac(1, 2, 2), seed=0))
+    >>> v = np.eye(2)                       # two inputs, component-major (M, batch)
+    >>> c.readout(c.run([v, v])).shape      # y for the sequences (e1, e1), (e2, e2)
+    (2,)
+    """
+
+    def __init__(self, weights: Weights) -> None:
+        if not isinstance(weights, Weights):
+            raise TnrankError("evaluation needs a Weights object (see tnrank.random_weights)")
+        self.weights = weights
+        self.arch = weights.architecture
+        self.ar = arithmetic_for(weights.prime)
+        self.prime = weights.prime
+        # W^I split by source, so differently shaped sources never get concatenated
+        self._blocks: list[list[tuple[int | None, np.ndarray]]] = []
+        for k, layer in enumerate(self.arch.layers):
+            blocks, col = [], 0
+            for src, dim in zip(layer.sources, self.arch.source_dims(k), strict=False):
+                idx = None if src == INPUT else self.arch.index(src)
+                blocks.append((idx, np.ascontiguousarray(weights.input[k][:, col:col + dim])))
+                col += dim
+            self._blocks.append(blocks)
+        self._out = [
+            (self.arch.index(name), w.reshape(1, -1))
+            for name, w in zip(self.arch.output, weights.output, strict=True)
+        ]
+
+    # ------------------------------------------------------------------ engine
+    def initial_state(self) -> State:
+        """The state before step 0: ``None`` per layer for the ``ones``/``zeros``
+        conventions, else the explicit ``h^{0,l}``."""
+        if self.arch.initial == "state":
+            return list(self.weights.initial)
+        return [None] * self.arch.depth
+
+    def step(self, state: State, v: np.ndarray, folded: FoldedLayer | None = None) -> State:
+        """Advance every layer by one time step on input ``v`` of shape ``(M, *batch)``.
+
+        With ``folded``, that layer is advanced as a matrix on its start state
+        (:class:`FoldedLayer`) and its slot in the state stays ``None``.
+        """
+        ar, new = self.ar, [None] * self.arch.depth
+        for k in self.arch.order:
+            layer = self.arch.layers[k]
+            if folded is not None and k == folded.layer:
+                folded.advance(v)
+                continue
+            a = None
+            for idx, W in self._blocks[k]:
+                if folded is not None and idx == folded.layer:
+                    term = folded.apply(W)
+                else:
+                    term = ar.matvec(W, v if idx is None else new[idx])
+                a = term if a is None else ar.add(*_aligned(a, term))
+            prev = state[k]
+            b = None if prev is None else ar.matvec(self.weights.hidden[k], prev)
+            if b is not None:
+                a, b = _aligned(a, b)
+            new[k] = self._merge(k, layer.integration, a, b)
+        return new
+
+    def _merge(self, k: int, kind: str, a: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+        ar = self.ar
+        if b is None:  # first step under the "ones" or "zeros" convention
+            if self.arch.initial == "ones":
+                b = ar.ones(a.shape[0]).reshape((-1,) + (1,) * (a.ndim - 1))
+            elif kind == "additive":
+                return a
+            elif kind == "general":
+                alpha, beta1, beta2, bias = self.weights.merge[k]
+                return ar.add(ar.scale(beta1, a), bias.reshape((-1,) + (1,) * (a.ndim - 1)))
+        if kind == "multiplicative":
+            return a if b is None else ar.mul(a, b)
+        if kind == "additive":
+            return ar.add(a, b)
+        alpha, beta1, beta2, bias = self.weights.merge[k]
+        out = ar.add(ar.scale(alpha, ar.mul(a, b)), ar.scale(beta1, a))
+        out = ar.add(out, ar.scale(beta2, b))
+        return ar.add(out, bias.reshape((-1,) + (1,) * (out.ndim - 1)))
+
+    def run(self, steps: Sequence[np.ndarray], state: State | None = None,
+            folded: FoldedLayer | None = None) -> State:
+        """Apply :meth:`step` for each input in ``steps``, from ``state`` or the start."""
+        state = self.initial_state() if state is None else state
+        for v in steps:
+            state = self.step(state, v, folded)
+        return state
+
+    def foldable_layer(self) -> int | None:
+        """A layer whose state is linear in its previous state once the inputs are fixed
+        (multiplicative, fed by the input alone), or None.
+
+        Across a cut after which every step's input is on one side, such a layer's state
+        is a matrix (depending on that side only) times its state at the cut, so its
+        products with weight matrices can be formed on small matrices first
+        (:class:`FoldedLayer`).
+        """
+        for k, layer in enumerate(self.arch.layers):
+            if layer.integration == "multiplicative" and layer.sources == (INPUT,):
+                return k
+        return None
+
+    def fold(self, state: State, k: int) -> FoldedLayer:
+        """Start folding layer ``k`` (see :meth:`foldable_layer`) from ``state``."""
+        return FoldedLayer(self, k, state[k])
+
+    def readout(self, state: State, folded: FoldedLayer | None = None) -> np.ndarray:
+        """``y = Σ <w^O, h^{T,l}>`` over the output layers."""
+        ar, y = self.ar, None
+        for idx, w in self._out:
+            if folded is not None and idx == folded.layer:
+                term = folded.apply(w)[0]
+                y = term if y is None else ar.add(*_aligned(y, term))
+                continue
+            if state[idx] is None:
+                raise TnrankError("readout before any step; sequences need T >= 1")
+            term = ar.matvec(w, state[idx])[0]
+            y = term if y is None else ar.add(y, term)
+        return y
+
+    def prepare_inputs(self, values: np.ndarray, what: str = "inputs") -> np.ndarray:
+        """Check input vectors (last axis M) and convert them to this circuit's arithmetic."""
+        arr = field_array(values, self.prime, what)
+        if arr.ndim == 0 or arr.shape[-1] != self.arch.M:
+            raise TnrankError(
+                f"{what} have last axis of length {arr.shape[-1] if arr.ndim else 0}, but the "
+                f"architecture has M={self.arch.M} representation functions"
+            )
+        return arr
+
+
+class FoldedLayer:
+    """A multiplicative input-only layer carried as matrices on its state at a cut.
+
+    After the cut, ``h^{t} = diag(W^I v^t) W^H h^{t-1} = A_t h^{cut}`` with
+    ``A_t`` depending on the inputs after the cut alone. For a sampled
+    matricization the inputs after the cut vary along the column axis and
+    ``h^{cut}`` along the row axis, so ``A_t`` costs ``R^3`` per column, and a
+    consumer's product ``W h^{t} = (W A_t) h^{cut}`` costs what one matrix-vector
+    product costs, while the layer's own hidden product, its merge and their
+    reductions are never formed on (row, column) pairs.
+
+    Parameters
+    ----------
+    circuit : Circuit
+    layer : int
+        Index of the folded layer (:meth:`Circuit.foldable_layer`).
+    h_cut : ndarray of shape (R, *row_batch)
+        The layer's state at the cut.
+    """
+
+    def __init__(self, circuit: Circuit, layer: int, h_cut: np.ndarray) -> None:
+        self.circuit = circuit
+        self.layer = layer
+        self.h_cut = h_cut
+        self.A: np.ndarray | None = None  # (R, R, *column_batch); None means the identity
+        self._W_in = circuit._blocks[layer][0][1]
+        self._W_h = circuit.weights.hidden[layer]
+
+    def advance(self, v: np.ndarray) -> None:
+        """One step on the column-side input ``v`` of shape ``(M, *column_batch)``."""
+        ar = self.circuit.ar
+        u = ar.matvec(self._W_in, v)  # (R, *column_batch)
+        u = u.reshape(u.shape[:1] + (1,) + u.shape[1:])
+        if self.A is None:
+            WA = self._W_h.reshape(self._W_h.shape + (1,) * (u.ndim - 2))
+        else:
+            WA = ar.matvec(self._W_h, self.A)
+        self.A = ar.mul(*_aligned(u, WA))
+
+    def apply(self, W: np.ndarray) -> np.ndarray:
+        """``W h^{t}`` as ``(W A_t) h^{cut}``: shape ``(rows of W, *batch)``."""
+        ar = self.circuit.ar
+        if self.A is None:
+            return ar.matvec(W, self.h_cut)
+        C = ar.matvec(W, self.A)  # (rows, R, *column_batch)
+        return ar.combine(C, self.h_cut)
+
+
+def _aligned(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pad the batch axes of the shorter operand on the right so both broadcast
+    component-wise (a bare ``(R,)`` initial state against ``(R, *batch)``)."""
+    if a.ndim < b.ndim:
+        a = a.reshape(a.shape + (1,) * (b.ndim - a.ndim))
+    elif b.ndim < a.ndim:
+        b = b.reshape(b.shape + (1,) * (a.ndim - b.ndim))
+    return a, b
+
+
+def evaluate(weights: Weights, inputs: np.ndarray) -> np.ndarray:
+    """Evaluate the circuit on a batch of sequences of representation vectors.
+
+    Parameters
+    ----------
+    weights : Weights
+        Float weights give float64 outputs; modular weights give exact
+        residues modulo ``weights.prime`` (inputs must then be integers).
+    inputs : array_like, shape (..., T, M)
+        ``inputs[..., t, :]`` is ``f(x^t)`` for step ``t`` (0-based).
+
+    Returns
+    -------
+    ndarray, shape (...)
+        ``y`` for each sequence.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tnrank import Architecture, random_weights, evaluate, PRIME
+    >>> arch = Architecture.rac(depth=2, width=3, M=3)
+    >>> x = np.random.default_rng(0).integers(0, 5, size=(4, 6, 3))
+    >>> y_mod = evaluate(random_weights(arch, seed=0, prime=PRIME), x)
+    >>> y_mod.shape, y_mod.dtype
+    ((4,), dtype('int64'))
+    """
+    circuit = Circuit(weights)
+    arr = circuit.prepare_inputs(inputs)
+    if arr.ndim < 2 or arr.shape[-2] < 1:
+        raise TnrankError(
+            f"inputs must have shape (..., T, M) with T >= 1, got shape {np.shape(inputs)}"
+        )
+    steps = [np.moveaxis(arr[..., t, :], -1, 0) for t in range(arr.shape[-2])]
+    return circuit.readout(circuit.run(steps))

@@ -1,0 +1,308 @@
+"""Grid tensors and their matricizations, built by batched evaluation.
+
+The grid tensor of a circuit on templates ``v^(1..n)`` is
+``A[d_0, ..., d_{T-1}] = y(v^(d_0), ..., v^(d_{T-1}))``. With one-hot
+templates (the default, ``F = I``) it is the circuit's coefficient tensor.
+Its matricization for a partition ``(S, E)`` has rows indexed by the start
+steps' templates and columns by the end steps' (lexicographic, earliest step
+most significant); its rank is a lower bound on the separation rank.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+
+import numpy as np
+
+from tnrank.engine.evaluation import Circuit
+from tnrank.errors import TnrankError
+from tnrank.model.partition import Partition
+from tnrank.model.weights import Weights
+from tnrank.runtime.threads import get_threads
+
+__all__ = [
+    "grid_tensor",
+    "grid_matrix",
+    "matricize",
+    "sample_matrix",
+    "grid_size",
+    "MAX_GRID_ENTRIES",
+]
+
+#: Largest number of entries of a full grid built by default (2**25 int64 entries
+#: take 256 MiB, and the modular rank of such a matricization takes seconds).
+MAX_GRID_ENTRIES = 2**25
+# target number of elements of one working array (keeps arrays in cache-sized blocks)
+_BLOCK = 2**15
+# fold an input-only layer across a start-end cut (FoldedLayer); off only to time the
+# unfolded engine as a baseline (benchmarks/bench_core.py)
+_FOLD = True
+
+Progress = Callable[[int, int], None]
+
+
+def _templates(circuit: Circuit, templates: np.ndarray | None) -> np.ndarray:
+    M = circuit.arch.M
+    if templates is None:
+        eye = np.eye(M)
+        return eye.astype(np.int64) if circuit.prime is not None else eye
+    arr = np.asarray(templates)
+    if arr.ndim != 2 or arr.shape[0] != M or arr.shape[1] < 1:
+        raise TnrankError(
+            f"templates must be an array of shape (M, n) = ({M}, n) whose columns are the "
+            f"template representation vectors, got shape {arr.shape}"
+        )
+    return circuit.prepare_inputs(arr.T, "templates").T
+
+
+def grid_size(n_templates: int, partition: Partition) -> tuple[int, int]:
+    """Shape of the matricization: ``(n^|S|, n^|E|)``."""
+    return n_templates ** len(partition.start), n_templates ** len(partition.end)
+
+
+def _check_fits(total: int, max_entries: int, what: str) -> None:
+    if total > max_entries:
+        raise TnrankError(
+            f"the full {what} has {total:,} entries ({total * 8 / 2**30:,.1f} GiB as int64), "
+            f"more than the limit of {max_entries:,}; use the sampled mode "
+            "(`grid='sampled'`) or raise `max_entries`"
+        )
+
+
+def grid_tensor(
+    weights: Weights,
+    T: int,
+    templates: np.ndarray | None = None,
+    max_entries: int = MAX_GRID_ENTRIES,
+) -> np.ndarray:
+    """The grid tensor ``A[d_0..d_{T-1}] = y(v^(d_0), ..., v^(d_{T-1}))``.
+
+    Parameters
+    ----------
+    weights : Weights
+        Float or modular weights.
+    T : int
+        Sequence length.
+    templates : ndarray of shape (M, n), optional
+        Template representation vectors as columns; default one-hot (``F = I``).
+    max_entries : int
+        Refuse grids with more entries than this.
+
+    Returns
+    -------
+    ndarray of shape (n,) * T
+
+    Examples
+    --------
+    >>> from tnrank import Architecture, random_weights, grid_tensor, PRIME
+    >>> A = grid_tensor(random_weights(Architecture.rac(1, 2, 2), prime=PRIME), T=4)
+    >>> A.shape
+    (2, 2, 2, 2)
+    """
+    part = Partition(T, (0,)) if isinstance(T, int) and T >= 2 else None
+    if part is None:
+        if isinstance(T, bool) or not isinstance(T, int) or T < 1:
+            raise TnrankError(f"sequence length T must be a whole number >= 1, got {T!r}")
+        circuit = Circuit(weights)
+        F = _templates(circuit, templates)
+        return circuit.readout(circuit.run([F]))
+    matrix = grid_matrix(weights, part, templates, max_entries)
+    return matrix.reshape((matrix.shape[0],) * T)
+
+
+def matricize(tensor: np.ndarray, partition: Partition | str | Sequence[int]) -> np.ndarray:
+    """Matricize an order-``T`` tensor: start steps index rows, end steps columns.
+
+    Parameters
+    ----------
+    tensor : ndarray of order T
+    partition : Partition, str or sequence of int
+        See :meth:`tnrank.model.partition.Partition.parse`.
+
+    Returns
+    -------
+    ndarray of shape (prod of start dims, prod of end dims)
+    """
+    tensor = np.asarray(tensor)
+    part = Partition.parse(partition, tensor.ndim)
+    rows = math.prod(tensor.shape[t] for t in part.start)
+    return np.transpose(tensor, part.start + part.end).reshape(rows, -1)
+
+
+def grid_matrix(
+    weights: Weights,
+    partition: Partition,
+    templates: np.ndarray | None = None,
+    max_entries: int = MAX_GRID_ENTRIES,
+    progress: Progress | None = None,
+) -> np.ndarray:
+    """The matricization of the full grid tensor, built block by block.
+
+    Each time step gets its own broadcast axis, so the evaluation expands as a
+    prefix tree (every prefix is computed once). The first steps are fixed
+    one assignment at a time to keep working arrays small.
+
+    Parameters
+    ----------
+    weights : Weights
+    partition : Partition
+    templates : ndarray of shape (M, n), optional
+        Default one-hot.
+    max_entries : int
+        Refuse (with a message suggesting the sampled mode) larger grids.
+    progress : callable(done, total), optional
+        Called after each block.
+
+    Returns
+    -------
+    ndarray of shape (n^|S|, n^|E|)
+    """
+    circuit = Circuit(weights)
+    F = _templates(circuit, templates)
+    M, n = F.shape
+    T = partition.T
+    rows, cols = grid_size(n, partition)
+    _check_fits(rows * cols, max_entries, "grid")
+    width = sum(circuit.arch.widths)
+    # fix the first c steps per block so a block's working arrays stay small
+    c = 0
+    while c < T - 1 and n ** (T - c) * width > 8 * _BLOCK:
+        c += 1
+    out = np.empty((rows, cols), dtype=np.int64 if circuit.prime is not None else np.float64)
+    free = T - c
+    expand = [F.reshape((M,) + (1,) * i + (n,) + (1,) * (free - i - 1)) for i in range(free)]
+    s_rest = [t for t in partition.start if t >= c]
+    e_rest = [t for t in partition.end if t >= c]
+    order = [t - c for t in s_rest + e_rest]
+    block_r, block_c = n ** len(s_rest), n ** len(e_rest)
+    # states after every assignment of the first c steps, one prefix tree: (R, n, ..., n)
+    prefixes = [F.reshape((M,) + (1,) * i + (n,) + (1,) * (c - i - 1)) for i in range(c)]
+    heads = circuit.run(prefixes)
+    assignments = list(np.ndindex(*([n] * c))) if c else [()]
+
+    def block_at(i: int) -> None:
+        prefix = assignments[i]
+        state = [None if h is None else _head(h, prefix, c) for h in heads]
+        block = circuit.readout(circuit.run(expand, state))
+        block = np.broadcast_to(block, (n,) * free)
+        block = np.transpose(block, order).reshape(block_r, block_c)
+        r0 = c0 = 0
+        for t, d in enumerate(prefix):
+            if partition.side_of(t) == 0:
+                r0 = r0 * n + d
+            else:
+                c0 = c0 * n + d
+        out[r0 * block_r:(r0 + 1) * block_r, c0 * block_c:(c0 + 1) * block_c] = block
+
+    _in_parallel(block_at, range(len(assignments)), progress)
+    return out
+
+
+def _head(h: np.ndarray, prefix: tuple[int, ...], c: int) -> np.ndarray:
+    """One prefix's state out of the prefix tree (size-1 axes are broadcast steps)."""
+    batch = h.shape[1:]
+    index = tuple(prefix[i] if batch[i] > 1 else 0 for i in range(min(c, len(batch))))
+    return h[(slice(None),) + index]
+
+
+def sample_matrix(
+    weights: Weights,
+    partition: Partition,
+    row_inputs: np.ndarray,
+    col_inputs: np.ndarray,
+    progress: Progress | None = None,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
+    """``[y(s_i ∪ e_j)]``: rows are start-side inputs, columns end-side inputs.
+
+    Parameters
+    ----------
+    weights : Weights
+    partition : Partition
+    row_inputs : ndarray of shape (K_rows, |S|, M)
+        Representation vectors for the start steps, one sequence per row.
+    col_inputs : ndarray of shape (K_cols, |E|, M)
+        Representation vectors for the end steps, one sequence per column.
+    progress : callable(done, total), optional
+    out : ndarray of shape (K_rows, K_cols), optional
+        Where to write the matrix (a view into a larger buffer, say); int64
+        for modular weights, float64 for float weights.
+
+    Returns
+    -------
+    ndarray of shape (K_rows, K_cols)
+        ``out`` when given.
+
+    Notes
+    -----
+    Steps before the first column step are computed once per row; the rest
+    runs on (row, column) pairs in column blocks that fit in cache.
+    """
+    circuit = Circuit(weights)
+    if 0 in partition.end:  # make the first step a row step, then transpose back
+        return sample_matrix(weights, partition.swapped(), col_inputs, row_inputs, progress,
+                             None if out is None else out.T).T
+    rows = circuit.prepare_inputs(row_inputs, "row inputs")
+    cols = circuit.prepare_inputs(col_inputs, "column inputs")
+    S, E = partition.start, partition.end
+    if rows.ndim != 3 or rows.shape[1] != len(S) or cols.ndim != 3 or cols.shape[1] != len(E):
+        raise TnrankError(
+            f"row inputs must have shape (K, {len(S)}, M) and column inputs (K, {len(E)}, M) "
+            f"for this partition, got {rows.shape} and {cols.shape}"
+        )
+    Kr, Kc = rows.shape[0], cols.shape[0]
+    pos = {t: i for i, t in enumerate(S)} | {t: i for i, t in enumerate(E)}
+    first_col = E[0]
+    row_v = [np.ascontiguousarray(rows[:, pos[t], :].T)[:, :, None] for t in S]  # (M, Kr, 1)
+    state = circuit.run([row_v[pos[t]] for t in range(first_col)])
+    # after the first column step every step is a column step (start-end): a layer linear
+    # in its own state can be folded into small per-column matrices (FoldedLayer)
+    fold = None
+    if _FOLD and E == tuple(range(first_col, partition.T)):
+        fold = circuit.foldable_layer()
+    dtype = np.int64 if circuit.prime is not None else np.float64
+    if out is None:
+        out = np.empty((Kr, Kc), dtype=dtype)
+    elif out.shape != (Kr, Kc) or out.dtype != dtype:
+        raise TnrankError(f"out must be a {dtype.__name__} array of shape {(Kr, Kc)}, got "
+                          f"{out.dtype} {out.shape}")
+    # a block holds (widest layer) x Kr x chunk entries per array
+    width = max(1, Kr) * max(circuit.arch.widths + (circuit.arch.M,))
+    chunk = max(1, 8 * _BLOCK // width)
+
+    def column_block(j0: int) -> None:
+        j1 = min(Kc, j0 + chunk)
+        col_v = {t: np.ascontiguousarray(cols[j0:j1, pos[t], :].T)[:, None, :] for t in E}
+        steps = [col_v[t] if t in col_v else row_v[pos[t]] for t in range(first_col, partition.T)]
+        folded = None if fold is None else circuit.fold(state, fold)
+        block = circuit.readout(circuit.run(steps, state, folded), folded)
+        out[:, j0:j1] = np.broadcast_to(block, (Kr, j1 - j0))
+
+    _in_parallel(column_block, range(0, Kc, chunk), progress)
+    return out
+
+
+def _in_parallel(work: Callable[[int], None], items: range, progress: Progress | None) -> None:
+    """Run independent blocks on all cores (numpy releases the GIL inside its loops).
+
+    Ctrl-C cancels the blocks not yet started and re-raises in the caller.
+    """
+    total = len(items)
+    workers = min(get_threads(), 4, total)
+    if workers <= 1:
+        for done, item in enumerate(items, start=1):
+            work(item)
+            if progress is not None:
+                progress(done, total)
+        return
+    pool = ThreadPoolExecutor(max_workers=workers)
+    try:
+        futures = [pool.submit(work, item) for item in items]
+        for done, fut in enumerate(as_completed(futures), start=1):
+            fut.result()
+            if progress is not None:
+                progress(done, total)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,163 @@
+"""Architecture files: a recurrent arithmetic circuit written down in TOML.
+
+An architecture file holds the same information as an :class:`~tnrank.model.architecture.Architecture`
+object, so a file and code are interchangeable::
+
+    format = "tnrank-architecture/1"
+    name = "bottleneck"
+    description = "Does a width-1 middle layer cap what a depth-3 RAC carries?"
+    reference = "docs/architecture-files.md"
+    M = 2
+    initial = "ones"
+    output = ["layer3"]
+
+    [[layer]]
+    name = "layer1"
+    width = 3
+    sources = ["input"]
+    integration = "multiplicative"
+
+    ...
+
+Every key, its allowed values and its default are listed in
+docs/architecture-files.md. Files are read with the standard library's
+``tomllib`` (data only: nothing in a file is ever executed) after a size
+check, and every problem in a file is reported at once in one
+:class:`~tnrank.errors.TnrankError` whose first line is a summary. :func:`dumps`
+writes the *canonical form* — every key, in the order above — so
+``dumps(loads(text)) == text`` for a canonical file and
+``loads(dumps(arch)) == arch`` for every architecture.
+"""
+
+from __future__ import annotations
+
+import os
+
+from tnrank.errors import TnrankError
+from tnrank.files.safe import atomic_write, parse_toml, printable, read_text
+from tnrank.files.toml_writer import dumps_toml
+from tnrank.model.architecture import Architecture
+
+__all__ = [
+    "load",
+    "loads",
+    "dump",
+    "dumps",
+    "MAX_FILE_BYTES",
+]
+
+#: Largest architecture file read (bytes); real files take a few hundred.
+MAX_FILE_BYTES = 2**20
+
+_HEADER = "# tnrank architecture file; every key is described in docs/architecture-files.md\n"
+
+
+def loads(text: str, source: str = "<string>") -> Architecture:
+    """Read an architecture from the text of an architecture file.
+
+    Parameters
+    ----------
+    text : str
+        TOML text (see docs/architecture-files.md).
+    source : str
+        How error messages name the text (a file name).
+
+    Returns
+    -------
+    Architecture
+
+    Raises
+    ------
+    TnrankError
+        Listing every problem found, after a one-line summary.
+
+    Examples
+    --------
+    >>> arch = loads('M = 3\\n[[layer]]\\nwidth = 2\\n[[layer]]\\nwidth = 2\\n')
+    >>> arch == Architecture(M=3, layers=[2, 2])
+    True
+    >>> loads('M = 3\\n[[layer]]\\nwidht = 2\\n', source="my.toml")
+    Traceback (most recent call last):
+    ...
+    tnrank.errors.TnrankError: my.toml: 2 problems in the architecture file
+      - [[layer]] 1: unknown key 'widht'; did you mean 'width'? (allowed: name, width, sources, ...)
+      - [[layer]] 1: key 'width' is missing; give the number of hidden channels (1 to 100,000)
+    """
+    return Architecture.from_dict(parse_toml(text, source), source)
+
+
+def load(path: str | os.PathLike) -> Architecture:
+    """Read an architecture file.
+
+    The file's size is checked before it is read (at most
+    :data:`MAX_FILE_BYTES`); it must be UTF-8 TOML. Nothing in it is executed.
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Returns
+    -------
+    Architecture
+
+    Raises
+    ------
+    TnrankError
+        Naming the file, the key and what is allowed, for every problem.
+    """
+    label = os.fspath(path)
+    text = read_text(path, "an architecture file (.toml)", max_bytes=MAX_FILE_BYTES)
+    return loads(text, source=printable(label))
+
+
+def dumps(arch: Architecture) -> str:
+    """The canonical text of an architecture file.
+
+    Every key is written, in the order of :data:`~tnrank.model.architecture.TOP_KEYS` and
+    :data:`~tnrank.model.architecture.LAYER_KEYS`, so that ``loads(dumps(arch)) == arch`` and
+    ``dumps(loads(text)) == text`` for canonical text.
+
+    Parameters
+    ----------
+    arch : Architecture
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> print(dumps(Architecture(M=2, layers=[3], name="tiny")), end="")
+    # tnrank architecture file; every key is described in docs/architecture-files.md
+    format = "tnrank-architecture/1"
+    name = "tiny"
+    description = ""
+    reference = ""
+    M = 2
+    initial = "ones"
+    output = ["layer1"]
+    <BLANKLINE>
+    [[layer]]
+    name = "layer1"
+    width = 3
+    sources = ["input"]
+    integration = "multiplicative"
+    """
+    if not isinstance(arch, Architecture):
+        raise TnrankError("only an Architecture can be written as an architecture file")
+    return dumps_toml(arch.to_dict(), header=_HEADER)
+
+
+def dump(arch: Architecture, path: str | os.PathLike) -> None:
+    """Write ``arch`` to ``path`` as a canonical architecture file (UTF-8, ``\\n`` line ends).
+
+    Parameters
+    ----------
+    arch : Architecture
+    path : str or path-like
+    """
+    text = dumps(arch)
+    try:
+        atomic_write(path, text)
+    except OSError as exc:
+        raise TnrankError(f"{os.fspath(path)}: cannot be written ({exc.strerror or exc})") from None

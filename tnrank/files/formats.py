@@ -1,0 +1,140 @@
+"""Load and save any tnrank file by what it holds: architectures, networks, reports, sweeps.
+
+:func:`load` reads the file, recognises its kind from its ``format`` key (or, for
+files written without one, from the keys it has) and returns the object:
+
+=====================  =========================  ====================================
+file                   ``format``                 :func:`load` returns
+=====================  =========================  ====================================
+architecture (TOML)    ``tnrank-architecture/1``  :class:`~tnrank.model.architecture.Architecture`
+network (JSON, TOML)   ``tnrank-network/1``       :class:`~tnrank.networks.graph.TensorNetwork`
+report (JSON)          ``tnrank-report/1``        :class:`~tnrank.certification.report.Report`
+sweep results (JSON)   ``tnrank-sweep``           the results dict (:mod:`tnrank.files.results_file`)
+=====================  =========================  ====================================
+
+Giving a file of one kind where another is expected (``kind=``) is refused with a
+message that names what the file holds and where it belongs.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from tnrank.certification.report import Report
+from tnrank.errors import TnrankError
+from tnrank.files import architecture_file, network_file, results_file
+from tnrank.files.safe import MAX_READ_BYTES, atomic_write, parse_json, parse_toml, printable, read_text
+from tnrank.model.architecture import Architecture
+from tnrank.networks.graph import TensorNetwork
+
+__all__ = ["load", "save", "file_kind", "KINDS"]
+
+#: The kinds of file :func:`load` reads, and how the command line uses each.
+KINDS = {
+    "architecture": "an architecture file (give it to rank, bound, verify, sweep, draw or analyze)",
+    "network": "a tensor-network file (give it to `tnrank bound --network` or `tnrank draw`)",
+    "report": "a report of `tnrank rank --json` (load it back with tnrank.load)",
+    "sweep": "a sweep results file (replot it with `tnrank sweep --from`, join parts with "
+             "`tnrank merge`)",
+}
+
+
+def file_kind(data: Any) -> str | None:
+    """The kind of a parsed file: ``architecture``, ``network``, ``report``, ``sweep`` or None.
+
+    >>> file_kind({"format": "tnrank-sweep", "rows": []}), file_kind({"M": 2, "layer": []})
+    ('sweep', 'architecture')
+    """
+    if not isinstance(data, dict):
+        return None
+    fmt = data.get("format")
+    if isinstance(fmt, str):
+        for prefix, kind in (("tnrank-architecture", "architecture"), ("tnrank-network", "network"),
+                             ("tnrank-report", "report"), ("tnrank-sweep", "sweep")):
+            if fmt.startswith(prefix):
+                return kind
+        return None
+    if "layer" in data or "M" in data:
+        return "architecture"
+    if "nodes" in data or "legs" in data:
+        return "network"
+    if "separation" in data and "architecture" in data:
+        return "report"
+    if "rows" in data and "config" in data:
+        return "sweep"
+    return None
+
+
+def load(path: str | os.PathLike, kind: str | None = None) -> Any:
+    """Read any tnrank file and return what it holds.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.toml`` or ``.json`` file.
+    kind : {"architecture", "network", "report", "sweep"}, optional
+        The kind expected; another kind is refused with a message naming both.
+
+    Returns
+    -------
+    Architecture, TensorNetwork, Report or dict
+
+    Examples
+    --------
+    >>> from tnrank.networks.examples import example_path
+    >>> load(example_path("mps-8")).summary()
+    'mps-8: 8 tensors, 7 bonds, 8 open legs over 8 steps; tensor 8'
+    """
+    if kind is not None and kind not in KINDS:
+        raise TnrankError(f"kind {kind!r} is unknown; use one of {', '.join(KINDS)}")
+    label = printable(os.fspath(path))
+    text = read_text(path, "a tnrank file (.toml or .json)", max_bytes=MAX_READ_BYTES)
+    toml = Path(os.fspath(path)).suffix.lower() == ".toml"
+    data = parse_toml(text, source=label) if toml else parse_json(text, source=label)
+    found = file_kind(data)
+    if found is None:
+        raise TnrankError(f"{label} is not a tnrank file: it has no 'format' key naming one of "
+                          f"{', '.join(KINDS)}, nor the keys of one")
+    if kind is not None and found != kind:
+        raise TnrankError(f"{label} is {KINDS[found]}, not {KINDS[kind].split(' (')[0]}")
+    if found == "architecture":
+        if len(text.encode()) > architecture_file.MAX_FILE_BYTES:
+            raise TnrankError(f"{label} is larger than an architecture file can be "
+                              f"({architecture_file.MAX_FILE_BYTES:,} bytes)")
+        return Architecture.from_dict(data, source=label)
+    if found == "network":
+        return TensorNetwork.from_dict(data, source=label)
+    if found == "report":
+        return Report.from_dict(data, source=label)
+    return results_file.check_results(data, source=label)
+
+
+def save(obj: Any, path: str | os.PathLike) -> None:
+    """Write an architecture, network, report or sweep results dict to ``path`` atomically.
+
+    Architectures are written as TOML (canonical form), networks as JSON or TOML by
+    the file name's suffix, reports and sweep results as JSON.
+
+    Raises
+    ------
+    TnrankError
+        For other objects, and an architecture given a name not ending in ``.toml``.
+    """
+    suffix = Path(os.fspath(path)).suffix.lower()
+    if isinstance(obj, Architecture):
+        if suffix != ".toml":
+            raise TnrankError(f"an architecture is written as TOML; name the file *.toml, not "
+                              f"{printable(os.fspath(path))!r}")
+        architecture_file.dump(obj, path)
+    elif isinstance(obj, TensorNetwork):
+        network_file.dump(obj, path)
+    elif isinstance(obj, Report):
+        atomic_write(path, obj.to_json() + "\n")
+    elif isinstance(obj, dict) and obj.get("format") == results_file.FORMAT:
+        results_file.save_results(path, obj)
+    else:
+        raise TnrankError(f"tnrank.save writes an Architecture, TensorNetwork, Report or sweep "
+                          f"results, not {type(obj).__name__}")
+

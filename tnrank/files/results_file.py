@@ -1,0 +1,283 @@
+"""Results files of rank-versus-length sweeps: written as rows arrive, resumed, merged.
+
+A results file (``tnrank sweep --json FILE``) is one JSON object::
+
+    {"format": "tnrank-sweep",
+     "config": {"depths": [...], "R": 2, "M": 2, "T": [...], "partition": "start-end",
+                "seed": 0, "prime": ..., "confirm": false, "grid": "auto",
+                "max_entries": ..., "max_samples": ..., "float_check": true},
+     "rows": [...],          # one per (L, T), in the order of the sweep
+     "complete": true}
+
+It is rewritten atomically after every finished row (:mod:`tnrank.files.safe`),
+so a sweep killed at any moment keeps every row it finished; running the same
+sweep again computes only the rows missing, and a sweep with more depths or
+lengths extends the file. A file made with other settings is refused rather
+than mixed, and so is a second process writing the same file.
+:func:`merge_results` joins files of one sweep computed on different machines
+(for example one depth each).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from tnrank.certification.certify import FAILURE_TARGET, MAX_SAMPLES
+from tnrank.engine.grid import MAX_GRID_ENTRIES
+from tnrank.errors import TnrankError
+from tnrank.files.safe import exclusive, parse_json, printable, read_text, write_json
+from tnrank.primes import PRIME
+
+__all__ = ["FORMAT", "GRID_KEYS", "load_results", "save_results", "merge_results", "missing_points",
+           "ordered", "check_results", "sweep_config", "ResultsFile"]
+
+#: Value of the ``format`` key of a results file.
+FORMAT = "tnrank-sweep"
+#: The keys of ``config`` that list the points of the sweep; the others are settings
+#: every row shares, which files must agree on to be resumed or merged.
+GRID_KEYS = ("depths", "T")
+
+Key = tuple[int, int]  # (L, T)
+
+
+def sweep_config(
+    depths: Iterable[int],
+    M: int,
+    R: int,
+    Ts: Iterable[int],
+    *,
+    partition: str = "start-end",
+    seed: int = 0,
+    prime: int = PRIME,
+    confirm: bool = False,
+    grid: str = "auto",
+    max_entries: int = MAX_GRID_ENTRIES,
+    max_samples: int | None = MAX_SAMPLES,
+    float_check: bool | None = None,
+    failure_target: float = FAILURE_TARGET,
+) -> dict[str, Any]:
+    """The ``config`` of a results file: the points and every setting that changes a number.
+
+    Examples
+    --------
+    >>> c = sweep_config([1, 2], 2, 2, [2, 4])
+    >>> c["depths"], c["T"], c["seed"], c["confirm"]
+    ([1, 2], [2, 4], 0, False)
+    """
+    return {"depths": list(depths), "R": R, "M": M, "T": list(Ts), "partition": partition,
+            "seed": seed, "prime": prime, "confirm": confirm, "grid": grid,
+            "max_entries": max_entries, "max_samples": max_samples, "float_check": float_check,
+            "failure_target": failure_target}
+
+
+def _points(config: dict[str, Any]) -> list[Key]:
+    return list(itertools.product(config["depths"], config["T"]))
+
+
+def _key(row: dict[str, Any]) -> Key:
+    return (row["L"], row["T"])
+
+
+def _settings(config: dict[str, Any]) -> dict[str, Any]:
+    # files written before failure_target existed used the same default repetitions
+    return {"failure_target": FAILURE_TARGET} | {k: v for k, v in config.items() if k not in GRID_KEYS}
+
+
+def missing_points(data: dict[str, Any]) -> list[Key]:
+    """The ``(L, T)`` points of the sweep with no row yet, in the sweep's order."""
+    done = {_key(r) for r in data["rows"]}
+    return [p for p in _points(data["config"]) if p not in done]
+
+
+def ordered(data: dict[str, Any]) -> dict[str, Any]:
+    """Rows in the order of the sweep; ``complete`` when every point has one."""
+    order = {p: i for i, p in enumerate(_points(data["config"]))}
+    data["rows"].sort(key=lambda r: order.get(_key(r), len(order)))
+    data["complete"] = not missing_points(data)
+    return data
+
+
+def load_results(path: str | os.PathLike) -> dict[str, Any]:
+    """Read a results file written by ``tnrank sweep --json``.
+
+    Raises
+    ------
+    TnrankError
+        When the file is missing, not JSON, or not a sweep results file.
+    """
+    label = printable(os.fspath(path))
+    text = read_text(path, "a sweep results file (.json)")
+    return check_results(parse_json(text, source=f"results file {label}"), source=label)
+
+
+def check_results(data: Any, source: str = "results") -> dict[str, Any]:
+    """``data`` when it is a sweep results object (format, settings and a list of rows).
+
+    Raises
+    ------
+    TnrankError
+        Naming ``source`` and what is missing.
+    """
+    if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("rows"), list):
+        raise TnrankError(f"{source!r} is not a tnrank sweep results file (write one with --json)")
+    if not isinstance(data.get("config"), dict):
+        raise TnrankError(f"{source!r} has no sweep settings (\"config\")")
+    if not all(isinstance(r, dict) for r in data["rows"]):
+        raise TnrankError(f"{source!r}: every row must be an object")
+    return data
+
+
+def save_results(path: str | os.PathLike, data: dict[str, Any]) -> None:
+    """Write a results file atomically (rows in the order of the sweep)."""
+    write_json(path, ordered(data))
+
+
+def _differences(a: dict[str, Any], b: dict[str, Any], where_a: str, where_b: str) -> list[str]:
+    """``["seed 0 in a.json, 1 in b.json"]``: the keys on which two configs differ."""
+    keys = list(dict.fromkeys([*a, *b]))
+
+    def show(d: dict[str, Any], k: str) -> str:
+        return json.dumps(d[k]) if k in d else "not recorded"
+
+    return [f"{k} {show(a, k)} {where_a}, {show(b, k)} {where_b}" for k in keys
+            if k not in a or k not in b or a[k] != b[k]]
+
+
+def _without_timings(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _without_timings(v) for k, v in obj.items() if k != "seconds"}
+    if isinstance(obj, list):
+        return [_without_timings(v) for v in obj]
+    return obj
+
+
+def merge_results(parts: Sequence[dict[str, Any]], names: Sequence[str] | None = None) -> dict[str, Any]:
+    """Join the results files of one sweep computed in parts (different machines, depths, ``T``).
+
+    Parameters
+    ----------
+    parts : sequence of dict
+        Loaded results files; their settings (everything but the depths and
+        ``T`` lists) must agree.
+    names : sequence of str, optional
+        File names, for the messages.
+
+    Returns
+    -------
+    dict
+        A results file whose depths and ``T`` are the sorted unions of the
+        parts', with every row once; ``complete`` when every point has a row.
+
+    Raises
+    ------
+    TnrankError
+        When settings differ, or two parts disagree on a point (timings aside).
+
+    Examples
+    --------
+    >>> a = {"format": FORMAT, "config": sweep_config([1], 2, 2, [4]), "rows": [{"L": 1, "T": 4}]}
+    >>> b = {"format": FORMAT, "config": sweep_config([2], 2, 2, [4]), "rows": [{"L": 2, "T": 4}]}
+    >>> merged = merge_results([a, b])
+    >>> merged["config"]["depths"], len(merged["rows"]), merged["complete"]
+    ([1, 2], 2, True)
+    """
+    if not parts:
+        raise TnrankError("nothing to merge; give at least one results file")
+    names = list(names) if names is not None else [f"part {i + 1}" for i in range(len(parts))]
+    first = _settings(parts[0]["config"])
+    for name, data in zip(names[1:], parts[1:], strict=True):
+        diff = _differences(first, _settings(data["config"]), f"in {names[0]}", f"in {name}")
+        if diff:
+            raise TnrankError(f"{names[0]} and {name} were made with other settings ({'; '.join(diff)}); "
+                              "only parts of one sweep can be merged")
+    config = dict(parts[0]["config"])
+    for key in GRID_KEYS:
+        config[key] = sorted({v for data in parts for v in data["config"][key]})
+    rows: dict[Key, dict[str, Any]] = {}
+    origin: dict[Key, str] = {}
+    for name, data in zip(names, parts, strict=True):
+        for row in data["rows"]:
+            key = _key(row)
+            if key in rows:
+                if _without_timings(rows[key]) != _without_timings(row):
+                    raise TnrankError(f"{origin[key]} and {name} disagree on L={key[0]} T={key[1]}; "
+                                      "they cannot come from one sweep")
+                continue
+            rows[key], origin[key] = row, name
+    return ordered({"format": FORMAT, "config": config, "rows": list(rows.values()),
+                     "complete": False})
+
+
+class ResultsFile:
+    """The results file of a running sweep: locked, checked against the settings, saved per row.
+
+    Use it as a context manager; :meth:`add` stores one finished row.
+
+    Parameters
+    ----------
+    path : path-like
+    config : dict
+        From :func:`sweep_config`. An existing file must have been made with
+        the same settings, and its depths and lengths must be among this
+        sweep's; its rows are kept and :attr:`missing` lists the rest.
+
+    Raises
+    ------
+    TnrankError
+        When another process writes the file, or it holds another sweep.
+    """
+
+    def __init__(self, path: str | os.PathLike, config: dict[str, Any]) -> None:
+        self.path = Path(path)
+        self.config = config
+        self.data: dict[str, Any] = {"format": FORMAT, "config": config, "rows": [], "complete": False}
+        self._lock = exclusive(self.path, "results file (--json)")
+
+    def __enter__(self) -> ResultsFile:
+        if not self.path.resolve().parent.is_dir():
+            raise TnrankError(f"directory of {str(self.path)!r} does not exist; create it or choose "
+                              "another path")
+        self._lock.__enter__()
+        try:
+            if self.path.exists():
+                self.data["rows"] = self._resumable(load_results(self.path))
+            save_results(self.path, self.data)
+        except BaseException:
+            self._lock.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.__exit__(*exc)
+
+    def _resumable(self, old: dict[str, Any]) -> list[dict[str, Any]]:
+        """The rows of an existing file, when it holds part of this sweep."""
+        diff = _differences(_settings(old["config"]), _settings(self.config), "there", "here")
+        if diff:
+            raise TnrankError(
+                f"{self.path} holds a sweep made with other settings ({'; '.join(diff)}); give the "
+                "same options to resume it, or write to another file"
+            )
+        cut = _differences({k: old["config"][k] for k in GRID_KEYS},
+                           {k: self.config[k] for k in GRID_KEYS}, "there", "here")
+        if any(not set(old["config"][k]) <= set(self.config[k]) for k in GRID_KEYS):
+            raise TnrankError(
+                f"{self.path} holds points this sweep leaves out ({'; '.join(cut)}); a results file "
+                "is extended, never cut: give those values too, or write to another file"
+            )
+        return list(old["rows"])
+
+    @property
+    def missing(self) -> list[Key]:
+        """``(L, T)`` points with no row yet."""
+        return missing_points(self.data)
+
+    def add(self, row: dict[str, Any]) -> None:
+        """Store one finished row and rewrite the file atomically."""
+        self.data["rows"].append(row)
+        save_results(self.path, self.data)

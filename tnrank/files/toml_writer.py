@@ -1,0 +1,107 @@
+"""The one TOML writer of tnrank: plain dicts of strings, integers, booleans, lists of those,
+and arrays of tables, written so that ``tomllib.loads`` gives the dict back.
+
+The standard library reads TOML (``tomllib``) but does not write it, and the two
+files tnrank writes in TOML (architecture files and network files) need only the
+small subset above; a dependency for it would not pay its way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from tnrank.errors import TnrankError
+
+__all__ = ["dumps_toml", "toml_string"]
+
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f",
+            "\r": "\\r"}
+
+
+def toml_string(text: str) -> str:
+    """A TOML basic string: quotes, backslashes and every control character escaped.
+
+    >>> print(toml_string('two\\nlines "quoted"'))
+    "two\\nlines \\"quoted\\""
+    """
+    out = []
+    for ch in text:
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04X}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def _value(value: Any, key: str) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return toml_string(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_value(v, key) for v in value) + "]"
+    raise TnrankError(f"cannot write {key!r} = {value!r} as TOML (only strings, integers, "
+                      "booleans and lists of them)")
+
+
+def _is_table_array(value: Any) -> bool:
+    return isinstance(value, (list, tuple)) and bool(value) and all(
+        isinstance(v, Mapping) for v in value)
+
+
+def dumps_toml(data: Mapping[str, Any], header: str = "") -> str:
+    """``data`` as TOML text: plain keys first, then each array of tables.
+
+    Parameters
+    ----------
+    data : mapping
+        Values are strings, integers, booleans, lists of them, or lists of
+        mappings of those (written as ``[[key]]`` tables, in order). None
+        values are left out.
+    header : str
+        Comment lines written first (each starting with ``#``).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> import tomllib
+    >>> data = {"name": "a\\nb", "M": 2, "layer": [{"width": 3, "sources": ["input"]}]}
+    >>> text = dumps_toml(data)
+    >>> print(text, end="")
+    name = "a\\nb"
+    M = 2
+    <BLANKLINE>
+    [[layer]]
+    width = 3
+    sources = ["input"]
+    >>> tomllib.loads(text) == data
+    True
+    """
+    lines = [line for line in header.splitlines() if line]
+    tables = []
+    for key, value in data.items():
+        if value is None:
+            continue
+        if _is_table_array(value):
+            tables.append((key, value))
+        else:
+            lines.append(f"{key} = {_value(value, key)}")
+    for key, entries in tables:
+        for entry in entries:
+            lines += ["", f"[[{key}]]"]
+            lines += [f"{k} = {_value(v, k)}" for k, v in entry.items() if v is not None]
+    text = "\n".join(lines) + "\n"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise TnrankError("a name or description holds characters that UTF-8 cannot encode "
+                          "(lone surrogates); remove them") from None
+    return text

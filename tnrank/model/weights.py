@@ -1,0 +1,333 @@
+"""Weights of a recurrent arithmetic circuit: random (float or modular), the
+paper's witness, or the user's own arrays."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from tnrank.errors import TnrankError
+from tnrank.model.architecture import Architecture
+from tnrank.primes import MAX_PRIME, PRIME
+
+__all__ = [
+    "Weights", "random_weights", "witness_weights", "field_array", "check_seed",
+]
+
+
+
+@dataclass(frozen=True, eq=False)
+class Weights:
+    """All weights of one circuit, as float64 arrays or residues modulo ``prime``.
+
+    Parameters
+    ----------
+    architecture : Architecture
+        The circuit these weights belong to.
+    input : tuple of ndarray
+        ``W^{I,l}``, shape ``(R_l, D_l)`` with ``D_l`` the summed dimension of
+        the layer's sources.
+    hidden : tuple of ndarray
+        ``W^{H,l}``, shape ``(R_l, R_l)``.
+    output : tuple of ndarray
+        ``w^{O}`` restricted to each output layer, shape ``(R_l,)``.
+    merge : tuple of ndarray or None
+        For ``general`` layers, rows ``(α, β₁, β₂, bias)``, shape ``(4, R_l)``;
+        None for the other layers.
+    initial : tuple of ndarray or None
+        ``h^{0,l}``, shape ``(R_l,)``, when ``architecture.initial == "state"``.
+    prime : int or None
+        None for float64 weights, else the modulus of the integer residues.
+
+    Use :func:`random_weights`, :func:`witness_weights` or
+    :meth:`Weights.from_arrays` rather than calling this directly.
+    """
+
+    architecture: Architecture
+    input: tuple[np.ndarray, ...]
+    hidden: tuple[np.ndarray, ...]
+    output: tuple[np.ndarray, ...]
+    merge: tuple[np.ndarray | None, ...]
+    initial: tuple[np.ndarray | None, ...]
+    prime: int | None = None
+
+    @classmethod
+    def from_arrays(
+        cls,
+        architecture: Architecture,
+        input: Sequence[np.ndarray],
+        hidden: Sequence[np.ndarray],
+        output: Sequence[np.ndarray] | np.ndarray,
+        merge: Sequence[np.ndarray | None] | None = None,
+        initial: Sequence[np.ndarray | None] | None = None,
+        prime: int | None = None,
+    ) -> Weights:
+        """Validate user arrays and wrap them.
+
+        Parameters
+        ----------
+        architecture : Architecture
+        input, hidden : sequence of array_like
+            One ``W^{I,l}`` (``R_l × D_l``) and one ``W^{H,l}`` (``R_l × R_l``)
+            per layer.
+        output : array_like or sequence of array_like
+            ``w^O``: one vector per output layer, or a single vector when the
+            output reads one layer.
+        merge : sequence, optional
+            ``(4, R_l)`` arrays ``(α, β₁, β₂, bias)`` for general layers.
+        initial : sequence, optional
+            ``h^{0,l}`` vectors when the architecture's initial state is
+            ``"state"``.
+        prime : int, optional
+            Treat the arrays as integers modulo this prime.
+
+        Returns
+        -------
+        Weights
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from tnrank import Architecture, Weights
+        >>> arch = Architecture.rac(depth=1, width=2, M=3)
+        >>> w = Weights.from_arrays(arch, input=[np.ones((2, 3))], hidden=[np.eye(2)],
+        ...                         output=np.ones(2))
+        >>> w.input[0].shape
+        (2, 3)
+        """
+        arch = architecture
+        if not isinstance(arch, Architecture):
+            raise TnrankError("weights need an Architecture as their first argument")
+        if prime is not None:
+            if isinstance(prime, bool) or not isinstance(prime, (int, np.integer)):
+                raise TnrankError(f"prime must be an integer, got {prime!r}")
+            prime = int(prime)
+            if not 2 <= prime < MAX_PRIME:
+                raise TnrankError(
+                    f"prime {prime} is outside [2, 2**30); use tnrank.PRIME ({PRIME}) or another "
+                    "prime below 2**30 so products stay inside int64"
+                )
+        L = arch.depth
+        outs = [output] if len(arch.output) == 1 and _is_vector(output) else list(output)
+        merge = list(merge) if merge is not None else [None] * L
+        initial = list(initial) if initial is not None else [None] * L
+        for what, seq, n in (
+            ("input", input, L),
+            ("hidden", hidden, L),
+            ("merge", merge, L),
+            ("initial", initial, L),
+            ("output", outs, len(arch.output)),
+        ):
+            if len(seq) != n:
+                raise TnrankError(
+                    f"{len(seq)} {what} array(s) given, the architecture needs {n}; give one "
+                    f"per {'output layer' if what == 'output' else 'layer'}"
+                )
+        conv = _converter(prime)
+        ins, hids, merges, inits = [], [], [], []
+        for k, layer in enumerate(arch.layers):
+            r, d = layer.width, sum(arch.source_dims(k))
+            ins.append(conv(input[k], (r, d), f"input weights W^I of layer {layer.name!r}"))
+            hids.append(conv(hidden[k], (r, r), f"hidden weights W^H of layer {layer.name!r}"))
+            if layer.integration == "general":
+                if merge[k] is None:
+                    raise TnrankError(
+                        f"layer {layer.name!r} uses general integration; give merge weights "
+                        f"(alpha, beta1, beta2, bias) of shape (4, {r})"
+                    )
+                merges.append(conv(merge[k], (4, r), f"merge weights of layer {layer.name!r}"))
+            else:
+                merges.append(None)
+            if arch.initial == "state":
+                if initial[k] is None:
+                    raise TnrankError(
+                        f"the architecture uses an explicit initial state; give h^0 of shape ({r},) "
+                        f"for layer {layer.name!r}"
+                    )
+                inits.append(conv(initial[k], (r,), f"initial state of layer {layer.name!r}"))
+            else:
+                inits.append(None)
+        outw = tuple(
+            conv(o, (arch.layers[arch.index(name)].width,), f"output weights for {name!r}")
+            for o, name in zip(outs, arch.output, strict=False)
+        )
+        return cls(arch, tuple(ins), tuple(hids), outw, tuple(merges), tuple(inits), prime)
+
+    @property
+    def is_modular(self) -> bool:
+        """True when the weights are residues modulo :attr:`prime`."""
+        return self.prime is not None
+
+    def to_float(self) -> Weights:
+        """The same weights as float64 (residues taken as integers in ``[0, p)``)."""
+        f = lambda a: None if a is None else np.asarray(a, dtype=np.float64)  # noqa: E731
+        return Weights(
+            self.architecture,
+            tuple(map(f, self.input)),
+            tuple(map(f, self.hidden)),
+            tuple(map(f, self.output)),
+            tuple(map(f, self.merge)),
+            tuple(map(f, self.initial)),
+            None,
+        )
+
+    def reduced(self, prime: int) -> Weights:
+        """Integer weights reduced modulo ``prime`` (raises for non-integers)."""
+        return Weights.from_arrays(
+            self.architecture, self.input, self.hidden, self.output, self.merge,
+            self.initial if self.architecture.initial == "state" else None, prime=prime,
+        )
+
+
+def _is_vector(value: object) -> bool:
+    try:
+        arr = np.asarray(value)
+    except ValueError:  # ragged: a list of vectors of different lengths
+        return False
+    return arr.ndim == 1 and arr.dtype != object
+
+
+def field_array(value: object, prime: int | None, what: str) -> np.ndarray:
+    """``value`` as float64 (``prime=None``) or as int64 residues modulo ``prime``.
+
+    The one conversion every array entering tnrank's arithmetic goes through:
+    non-numeric, complex, infinite, or (for a prime) non-integer and overflowing
+    values get a one-line :class:`~tnrank.errors.TnrankError` naming ``what``.
+
+    >>> field_array([-1, 8], 7, "inputs").tolist()
+    [6, 1]
+    """
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:  # ragged lists and the like
+        raise TnrankError(f"{what}: cannot read as an array ({exc})") from None
+    if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
+        raise TnrankError(f"{what} must be numeric, got dtype {arr.dtype}")
+    if np.iscomplexobj(arr):
+        raise TnrankError(f"{what} must be real, got complex values")
+    if prime is None:
+        out = arr.astype(np.float64)
+        if not np.all(np.isfinite(out)):
+            raise TnrankError(f"{what} contains inf or nan; give finite values")
+        return out
+    if arr.dtype == np.uint64:
+        return (arr % np.uint64(prime)).astype(np.int64)
+    if not np.issubdtype(arr.dtype, np.integer):
+        if not np.all(np.isfinite(arr)) or not np.all(arr == np.round(arr)):
+            raise TnrankError(
+                f"{what} has non-integer values; modular arithmetic (prime {prime}) needs "
+                "integers — use float weights for real values"
+            )
+        if arr.size and np.max(np.abs(arr)) >= 2**62:
+            raise TnrankError(f"{what} has integers too large to reduce exactly; reduce them "
+                              f"modulo {prime} first")
+    return np.mod(arr.astype(np.int64), prime)
+
+
+def _converter(prime: int | None):
+    def convert(value: object, shape: tuple[int, ...], what: str) -> np.ndarray:
+        arr = field_array(value, prime, what)
+        if arr.shape != shape:
+            raise TnrankError(f"{what} has shape {arr.shape}, expected {shape}")
+        return arr
+
+    return convert
+
+
+def random_weights(
+    architecture: Architecture,
+    seed: int | np.random.Generator | None = 0,
+    prime: int | None = None,
+) -> Weights:
+    """Seeded random weights: standard normal floats, or uniform residues mod ``prime``.
+
+    Parameters
+    ----------
+    architecture : Architecture
+    seed : int or numpy Generator, optional
+        Seed (default 0) for reproducible weights.
+    prime : int, optional
+        Draw integers uniformly from ``[0, prime)`` instead of floats.
+        Random residues make every rank computed mod ``prime`` a certified
+        lower bound on the rank for generic real weights.
+
+    Returns
+    -------
+    Weights
+
+    Examples
+    --------
+    >>> from tnrank import Architecture, random_weights, PRIME
+    >>> w = random_weights(Architecture.rac(2, 3, 3), seed=1, prime=PRIME)
+    >>> w.prime == PRIME, w.hidden[1].shape
+    (True, (3, 3))
+    """
+    return _draw(architecture, seed, prime, witness=False)
+
+
+def witness_weights(
+    architecture: Architecture,
+    seed: int | np.random.Generator | None = 0,
+    prime: int | None = None,
+) -> Weights:
+    """The paper's witness: every ``W^{H,l} = I``, the other weights random.
+
+    With identity hidden weights (and the all-ones initial convention) the
+    circuit's output is a symmetric function of each half's inputs, which is
+    what the lower bound of Theorem 1 counts (Levine et al.,
+    arXiv:1710.09431, proof of Theorem 1).
+
+    Parameters
+    ----------
+    architecture, seed, prime
+        As for :func:`random_weights`.
+
+    Returns
+    -------
+    Weights
+    """
+    return _draw(architecture, seed, prime, witness=True)
+
+
+def check_seed(seed: object) -> int | None:
+    """``seed`` when it is None or a whole number >= 0 (numpy's rule), else a TnrankError.
+
+    Examples
+    --------
+    >>> check_seed(3)
+    3
+    >>> check_seed(-1)
+    Traceback (most recent call last):
+    ...
+    tnrank.errors.TnrankError: seed must be a whole number >= 0, got -1
+    """
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise TnrankError(f"seed must be a whole number >= 0, got {seed!r}")
+    return int(seed)
+
+
+def _draw(arch: Architecture, seed, prime: int | None, witness: bool) -> Weights:
+    if not isinstance(arch, Architecture):
+        raise TnrankError("random weights need an Architecture")
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(check_seed(seed))
+
+    def draw(shape: tuple[int, ...]) -> np.ndarray:
+        if prime is None:
+            return rng.standard_normal(shape)
+        return rng.integers(0, prime, size=shape, dtype=np.int64)
+
+    ins, hids, merges, inits = [], [], [], []
+    for k, layer in enumerate(arch.layers):
+        r = layer.width
+        ins.append(draw((r, sum(arch.source_dims(k)))))
+        hids.append(np.eye(r, dtype=np.int64 if prime else np.float64) if witness else draw((r, r)))
+        merges.append(draw((4, r)) if layer.integration == "general" else None)
+        inits.append(draw((r,)) if arch.initial == "state" else None)
+    outs = [draw((arch.layers[arch.index(n)].width,)) for n in arch.output]
+    return Weights.from_arrays(
+        arch, ins, hids, outs, merges, inits if arch.initial == "state" else None, prime=prime
+    )

@@ -1,0 +1,523 @@
+"""Contract tensor networks: attach tensors, plug vectors into the open legs.
+
+Contraction paths come from ``opt_einsum.contract_path`` with ``"auto"``,
+``"dp"`` or ``"greedy"`` (never an exhaustive search on a large network).
+Float tensors are contracted by opt_einsum (or by tensornetwork through
+:mod:`tnrank.networks.backend`); residues modulo a prime are contracted pair by pair
+along the same path with exact int64 arithmetic (operands split into 15-bit
+halves, so no product or sum leaves int64).
+
+For an unrolled circuit, :func:`rac_tensors` turns :class:`~tnrank.model.weights.Weights`
+into the tensors of every node, :func:`evaluate_network` reproduces
+:func:`tnrank.engine.evaluation.evaluate` and :func:`contract_grid` reproduces
+:func:`tnrank.engine.grid.grid_tensor`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+
+import numpy as np
+import opt_einsum as oe
+
+from tnrank.engine.evaluation import Circuit
+from tnrank.engine.rank import rank_mod_p
+from tnrank.errors import TnrankError
+from tnrank.model.architecture import Architecture
+from tnrank.model.partition import Partition
+from tnrank.model.weights import Weights
+from tnrank.networks.graph import TensorNetwork
+from tnrank.networks.mincut import resolve_partition
+from tnrank.primes import PRIME
+
+__all__ = [
+    "contract",
+    "rac_tensors",
+    "random_tensors",
+    "evaluate_network",
+    "contract_grid",
+    "matricization_rank",
+    "OPTIMIZERS",
+    "BACKENDS",
+    "MAX_INTERMEDIATE",
+    "DP_LIMIT",
+]
+
+#: Path finders accepted (opt_einsum names).
+OPTIMIZERS = ("auto", "dp", "greedy")
+#: Contraction engines.
+BACKENDS = ("opt_einsum", "tensornetwork")
+#: Largest intermediate tensor (entries) a contraction may create.
+MAX_INTERMEDIATE = 2**26
+#: Most operands (tensors and plugged vectors) the ``"dp"`` path search accepts: its
+#: search over connected sub-networks grows exponentially (33 operands take seconds).
+DP_LIMIT = 20
+_LOW = 15  # residues < 2**30 are split into two 15-bit halves
+
+
+def contract(
+    network: TensorNetwork,
+    tensors: Mapping[Hashable, np.ndarray],
+    inputs: Mapping[int, np.ndarray] | None = None,
+    *,
+    batch: bool = False,
+    optimize: str = "auto",
+    backend: str = "opt_einsum",
+    prime: int | None = None,
+) -> np.ndarray:
+    """Contract a network.
+
+    Parameters
+    ----------
+    network : TensorNetwork
+    tensors : mapping node -> ndarray
+        A tensor for every tensor node, axes ordered as ``network.axes(node)``.
+    inputs : mapping step -> ndarray of shape (n, dim), optional
+        Row ``i`` of ``inputs[t]`` is a vector plugged into *every* copy of
+        step ``t``'s leg. Without inputs the legs stay open and the result
+        has one axis per leg, in the order of ``network.legs``.
+    batch : bool
+        With inputs: False gives one axis per step (the grid, shape
+        ``(n_0, n_1, …)``); True pairs the rows (all ``n`` equal), shape ``(n,)``.
+    optimize : {"auto", "dp", "greedy"}
+        opt_einsum path finder; ``"auto"`` searches small contractions
+        thoroughly and uses ``"greedy"`` beyond 14 operands, ``"dp"`` is
+        refused beyond :data:`DP_LIMIT` operands.
+    backend : {"opt_einsum", "tensornetwork"}
+        tensornetwork works on float tensors only.
+    prime : int, optional
+        Tensors and inputs are residues modulo ``prime`` (below 2**30); the
+        result is exact.
+
+    Returns
+    -------
+    ndarray
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tnrank.networks.examples import mps
+    >>> net = mps(3, bond=2)
+    >>> T = {n: np.ones(net.shape(n)) for n in net.tensors}
+    >>> contract(net, T).shape
+    (2, 2, 2)
+    >>> contract(net, T, {t: np.ones((1, 2)) for t in range(3)}, batch=True)
+    array([32.])
+    """
+    if not isinstance(network, TensorNetwork):
+        raise TnrankError("contract needs a TensorNetwork")
+    if optimize not in OPTIMIZERS:
+        raise TnrankError(f"optimize {optimize!r} is not allowed; use one of {', '.join(OPTIMIZERS)} "
+                          "(exhaustive searches are factorial in the network size)")
+    if backend not in BACKENDS:
+        raise TnrankError(f"backend {backend!r} is unknown; use one of {', '.join(BACKENDS)}")
+    if prime is not None and backend != "opt_einsum":
+        raise TnrankError("modular contraction runs on the opt_einsum backend; drop backend= or prime=")
+    operands, subs, out = _equation(network, tensors, inputs, batch, prime)
+    sym: dict[Hashable, str] = {}
+    for label in [x for s in subs for x in s] + list(out):
+        if label not in sym:
+            sym[label] = oe.get_symbol(len(sym))
+    eq = ",".join("".join(sym[x] for x in s) for s in subs) + "->" + "".join(sym[x] for x in out)
+    if optimize == "dp" and len(operands) > DP_LIMIT:
+        raise TnrankError(
+            f"optimize='dp' searches exponentially many orders; this contraction has {len(operands)} "
+            f"operands (limit {DP_LIMIT}); use optimize='auto' or 'greedy'"
+        )
+    shapes = [op.shape for op in operands]
+    path, info = oe.contract_path(eq, *shapes, shapes=True, optimize=optimize)
+    if info.largest_intermediate > MAX_INTERMEDIATE:
+        raise TnrankError(
+            f"contracting this network needs an intermediate tensor of {int(info.largest_intermediate):,} "
+            f"entries, more than the limit of {MAX_INTERMEDIATE:,}; use a smaller network or fewer inputs"
+        )
+    if backend == "tensornetwork":
+        from tnrank.networks.backend import contract_einsum  # noqa: PLC0415
+
+        return contract_einsum(operands, subs, out, optimize=optimize)
+    if prime is None:
+        return np.asarray(oe.contract(eq, *operands, optimize=path))
+    return _contract_mod(info.contraction_list, operands, prime)
+
+
+def _equation(network, tensors, inputs, batch, prime):
+    """Operands, their labels and the output labels of a contraction."""
+    dtype = np.float64 if prime is None else np.int64
+    operands: list[np.ndarray] = []
+    subs: list[tuple] = []
+    for node in network.tensors:
+        if node not in tensors:
+            raise TnrankError(f"no tensor given for node {node!r}")
+        arr = _as_array(tensors[node], f"tensor of node {node!r}", prime)
+        if arr.shape != network.shape(node):
+            raise TnrankError(f"tensor of node {node!r} has shape {arr.shape}, but its bonds need "
+                              f"{network.shape(node)}")
+        operands.append(arr.astype(dtype, copy=False))
+        subs.append(tuple(("bond", b) for b in network.axes(node)))
+    if inputs is None:
+        return operands, subs, tuple(("bond", leg) for leg in network.legs)
+    steps = network.check_steps() if len(network.steps) > 1 else network.steps
+    missing = [t for t in steps if t not in inputs]
+    if missing:
+        raise TnrankError(f"no input vectors for step(s) {', '.join(map(str, missing[:8]))}; give one "
+                          "array (n, dim) per step")
+    rows = set()
+    for t in steps:
+        arr = _as_array(inputs[t], f"inputs of step {t}", prime)
+        dim = network.step_dim(t)
+        if arr.ndim != 2 or arr.shape[1] != dim:
+            raise TnrankError(f"inputs of step {t} must have shape (n, {dim}), got {arr.shape}")
+        rows.add(arr.shape[0])
+        row = ("batch",) if batch else ("row", t)
+        for leg in network.legs_of(t):
+            operands.append(arr.astype(dtype, copy=False))
+            subs.append((row, ("bond", leg.name)))
+    if batch and len(rows) > 1:
+        raise TnrankError(f"batched inputs need the same number of rows at every step, got {sorted(rows)}")
+    out = (("batch",),) if batch else tuple(("row", t) for t in steps)
+    return operands, subs, out
+
+
+def _as_array(value: object, what: str, prime: int | None) -> np.ndarray:
+    try:
+        arr = np.asarray(value)
+    except Exception:
+        raise TnrankError(f"{what}: cannot read as an array") from None
+    if arr.dtype == object or not np.issubdtype(arr.dtype, np.number) or np.iscomplexobj(arr):
+        raise TnrankError(f"{what} must be real numbers, got dtype {arr.dtype}")
+    if prime is None:
+        return arr.astype(np.float64, copy=False)
+    if not np.issubdtype(arr.dtype, np.integer):
+        if not np.all(np.isfinite(arr)) or not np.all(arr == np.round(arr)):
+            raise TnrankError(f"{what} must be integers for modular contraction")
+    return np.mod(arr.astype(np.int64), prime)
+
+
+def _contract_mod(contraction_list, operands: list[np.ndarray], prime: int) -> np.ndarray:
+    """Execute an opt_einsum contraction list exactly modulo ``prime``."""
+    ops = list(operands)
+    for inds, _removed, einsum_str, _remaining, _blas in contraction_list:
+        parts = [ops.pop(i) for i in inds]
+        ops.append(_einsum_mod(einsum_str, parts, prime))
+    (result,) = ops
+    return result
+
+
+def _einsum_mod(einsum_str: str, parts: Sequence[np.ndarray], p: int) -> np.ndarray:
+    letters = {}
+    for ch in einsum_str:
+        if ch not in ",->" and ch not in letters:
+            if len(letters) == 52:
+                raise TnrankError("a pairwise contraction has more than 52 indices; the network is "
+                                  "too densely connected for modular contraction")
+            letters[ch] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"[len(letters)]
+    eq = "".join(letters.get(ch, ch) for ch in einsum_str)
+    inputs, output = eq.split("->")
+    summed = {ch for ch in inputs if ch not in ",-" and ch not in output}
+    sizes = {}
+    for sub, arr in zip(inputs.split(","), parts, strict=True):
+        sizes.update(zip(sub, arr.shape, strict=True))
+    terms = math.prod(sizes[ch] for ch in summed)
+    if terms >= 2**32:
+        raise TnrankError("a pairwise contraction sums over more than 2**32 terms; modular "
+                          "contraction cannot keep it exact in int64")
+    if len(parts) == 1:
+        return np.einsum(eq, parts[0]) % p
+    a, b = parts
+    mask = (1 << _LOW) - 1
+    a_hi, a_lo, b_hi, b_lo = a >> _LOW, a & mask, b >> _LOW, b & mask
+    hh = np.einsum(eq, a_hi, b_hi) % p
+    mid = (np.einsum(eq, a_hi, b_lo) + np.einsum(eq, a_lo, b_hi)) % p
+    ll = np.einsum(eq, a_lo, b_lo) % p
+    return (hh * ((1 << (2 * _LOW)) % p) % p + mid * (1 << _LOW) % p + ll) % p
+
+
+# ---------------------------------------------------------------- circuits
+def _architecture(network: TensorNetwork) -> Architecture:
+    arch = network.info.get("architecture")
+    if arch is None:
+        raise TnrankError("this network was not unrolled from an architecture; use "
+                          "tnrank.networks.unrolling.unroll(architecture, T)")
+    return arch
+
+
+def rac_tensors(network: TensorNetwork, weights: Weights) -> dict[Hashable, np.ndarray]:
+    """The tensor of every node of an unrolled circuit, from its weights.
+
+    Copies share arrays (no memory per copy). Augmented networks get the
+    tensors described in :mod:`tnrank.networks.unrolling`.
+
+    Parameters
+    ----------
+    network : TensorNetwork
+        From :func:`tnrank.networks.unrolling.unroll`.
+    weights : Weights
+        Float or modular weights of the same architecture.
+
+    Returns
+    -------
+    dict node -> ndarray
+    """
+    arch = _architecture(network)
+    if not isinstance(weights, Weights):
+        raise TnrankError("rac_tensors needs a Weights object (see tnrank.random_weights)")
+    if weights.architecture != arch:
+        raise TnrankError("the weights belong to another architecture than the network")
+    aug = bool(network.info["augmented"])
+    dtype = np.float64 if weights.prime is None else np.int64
+    made: dict[tuple, np.ndarray] = {}
+
+    def pad(mat: np.ndarray) -> np.ndarray:  # [[W, 0], [0, 1]]
+        out = np.zeros((mat.shape[0] + 1, mat.shape[1] + 1), dtype=dtype)
+        out[:-1, :-1] = mat
+        out[-1, -1] = 1
+        return out
+
+    def build(kind: str, role: str, k: int | None) -> np.ndarray:
+        if kind == "output":
+            outs = [np.asarray(w, dtype=dtype) for w in weights.output]
+            if not aug:
+                return outs[0]
+            dims = [len(w) + 1 for w in outs]
+            o = np.zeros(dims, dtype=dtype)
+            for j, w in enumerate(outs):
+                idx = [d - 1 for d in dims]
+                idx[j] = slice(0, len(w))
+                o[tuple(idx)] = w
+            return o
+        layer = arch.layers[k]
+        r = layer.width
+        if kind == "delta":
+            n = r + aug
+            d = np.zeros((n, n, n), dtype=dtype)
+            d[np.arange(n), np.arange(n), np.arange(n)] = 1
+            return d
+        if kind == "merge":
+            if layer.integration == "additive":
+                alpha, beta1, beta2, bias = (np.zeros(r, dtype), np.ones(r, dtype), np.ones(r, dtype),
+                                             np.zeros(r, dtype))
+            else:
+                alpha, beta1, beta2, bias = (np.asarray(x, dtype=dtype) for x in weights.merge[k])
+            g = np.zeros((r + 1,) * 3, dtype=dtype)
+            i = np.arange(r)
+            g[i, i, i] = alpha
+            g[i, i, r] = beta1
+            g[i, r, i] = beta2
+            g[i, r, r] = bias
+            g[r, r, r] = 1
+            return g
+        if kind == "weight" and role == "hidden":
+            w = np.asarray(weights.hidden[k], dtype=dtype)
+            return pad(w) if aug else w
+        if kind == "weight":
+            w = np.asarray(weights.input[k], dtype=dtype)
+            dims = arch.source_dims(k)
+            if not aug:
+                return w
+            if len(dims) == 1:
+                return pad(w)
+            a = np.zeros((r + 1,) + tuple(d + 1 for d in dims), dtype=dtype)
+            col = 0
+            for j, d in enumerate(dims):
+                idx: list = [slice(0, r)] + [dd for dd in dims]  # 'last' of each source is its dim
+                idx[1 + j] = slice(0, d)
+                a[tuple(idx)] = w[:, col:col + d]
+                col += d
+            a[(r,) + tuple(dims)] = 1
+            return a
+        # initial vectors
+        if role == "ones":
+            return np.ones(r + aug, dtype=dtype)
+        if role == "zeros":
+            e = np.zeros(r + 1, dtype=dtype)
+            e[-1] = 1
+            return e
+        h0 = np.asarray(weights.initial[k], dtype=dtype)
+        return np.append(h0, np.ones(1, dtype=dtype)) if aug else h0
+
+    tensors = {}
+    for node, attrs in network.graph.nodes(data=True):
+        kind = attrs["kind"]
+        if kind == "input":
+            continue
+        key = (kind, attrs["role"], attrs["layer"])
+        if key not in made:
+            made[key] = build(*key)
+        tensors[node] = made[key]
+    return tensors
+
+
+def _leg_inputs(network: TensorNetwork, vectors: np.ndarray) -> np.ndarray:
+    """Append the constant component to vectors of shape (n, M) for augmented legs."""
+    if not network.info.get("augmented"):
+        return vectors
+    ones = np.ones((vectors.shape[0], 1), dtype=vectors.dtype)
+    return np.concatenate([vectors, ones], axis=1)
+
+
+def evaluate_network(
+    network: TensorNetwork,
+    weights: Weights,
+    inputs: np.ndarray,
+    *,
+    optimize: str = "auto",
+    backend: str = "opt_einsum",
+) -> np.ndarray:
+    """``y`` for a batch of sequences, by contracting the unrolled network.
+
+    Parameters
+    ----------
+    network : TensorNetwork
+        ``unroll(weights.architecture, T)``.
+    weights : Weights
+        Float or modular.
+    inputs : array_like, shape (..., T, M)
+        As for :func:`tnrank.engine.evaluation.evaluate`.
+    optimize, backend
+        See :func:`contract`.
+
+    Returns
+    -------
+    ndarray, shape (...)
+        Equal to ``tnrank.evaluate(weights, inputs)`` (exactly, for modular weights).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tnrank import Architecture, random_weights, evaluate, PRIME
+    >>> from tnrank.networks.unrolling import unroll
+    >>> arch = Architecture.rac(depth=2, width=2, M=2)
+    >>> w = random_weights(arch, seed=0, prime=PRIME)
+    >>> x = np.random.default_rng(0).integers(0, 9, size=(3, 5, 2))
+    >>> bool(np.all(evaluate_network(unroll(arch, 5), w, x) == evaluate(w, x)))
+    True
+    """
+    _architecture(network)
+    circuit = Circuit(weights)
+    arr = circuit.prepare_inputs(inputs)
+    T = network.info["T"]
+    if arr.ndim < 2 or arr.shape[-2] != T:
+        raise TnrankError(f"inputs must have shape (..., T, M) with T={T} (the network's), got "
+                          f"{np.shape(inputs)}")
+    batch_shape = arr.shape[:-2]
+    flat = arr.reshape((-1, T, arr.shape[-1]))
+    vecs = {t: _leg_inputs(network, flat[:, t, :]) for t in range(T)}
+    tensors = rac_tensors(network, weights)
+    y = contract(network, tensors, vecs, batch=True, optimize=optimize, backend=backend,
+                 prime=weights.prime)
+    return y.reshape(batch_shape)
+
+
+def contract_grid(
+    network: TensorNetwork,
+    weights: Weights,
+    templates: np.ndarray | None = None,
+    *,
+    optimize: str = "auto",
+    backend: str = "opt_einsum",
+) -> np.ndarray:
+    """The grid tensor ``A[d_0, …, d_{T-1}]`` by contracting the unrolled network.
+
+    Parameters
+    ----------
+    network : TensorNetwork
+        ``unroll(weights.architecture, T)``.
+    weights : Weights
+    templates : ndarray of shape (M, n), optional
+        Template vectors as columns; default one-hot.
+    optimize, backend
+        See :func:`contract`.
+
+    Returns
+    -------
+    ndarray of shape (n,) * T
+        Equal to :func:`tnrank.engine.grid.grid_tensor` (exactly, for modular weights).
+
+    Examples
+    --------
+    >>> from tnrank import Architecture, random_weights, grid_tensor, PRIME
+    >>> from tnrank.networks.unrolling import unroll
+    >>> arch = Architecture.rac(depth=2, width=2, M=2)
+    >>> w = random_weights(arch, seed=1, prime=PRIME)
+    >>> bool((contract_grid(unroll(arch, 4), w) == grid_tensor(w, 4)).all())
+    True
+    """
+    arch = _architecture(network)
+    circuit = Circuit(weights)
+    if templates is None:
+        F = np.eye(arch.M, dtype=np.int64 if weights.prime is not None else np.float64)
+    else:
+        F = np.asarray(templates)
+        if F.ndim != 2 or F.shape[0] != arch.M or F.shape[1] < 1:
+            raise TnrankError(f"templates must have shape (M, n) = ({arch.M}, n), got {F.shape}")
+        F = circuit.prepare_inputs(F.T, "templates").T
+    rows = _leg_inputs(network, np.ascontiguousarray(F.T))
+    T = network.info["T"]
+    tensors = rac_tensors(network, weights)
+    return contract(network, tensors, dict.fromkeys(range(T), rows), optimize=optimize,
+                    backend=backend, prime=weights.prime)
+
+
+# ---------------------------------------------------------------- any network
+def random_tensors(
+    network: TensorNetwork, seed: int | np.random.Generator | None = 0, prime: int | None = None
+) -> dict[Hashable, np.ndarray]:
+    """Random cores for every tensor node: standard normal, or uniform residues mod ``prime``."""
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    if prime is None:
+        return {n: rng.standard_normal(network.shape(n)) for n in network.tensors}
+    return {n: rng.integers(0, prime, size=network.shape(n), dtype=np.int64) for n in network.tensors}
+
+
+def matricization_rank(
+    network: TensorNetwork,
+    start: Partition | str | Iterable[int | str],
+    end: Iterable[int | str] | None = None,
+    *,
+    seed: int = 0,
+    prime: int = PRIME,
+    max_entries: int = 2**24,
+    optimize: str = "auto",
+) -> int:
+    """Exact rank (mod ``prime``) of a matricization of the network with random cores.
+
+    The network is contracted with uniform random residues as cores; rows are
+    indexed by the legs of the start steps, columns by the rest. The rank mod
+    ``prime`` of these integer cores is a certified lower bound on the rank for
+    generic real cores, which the min-cut bounds from above.
+
+    Parameters
+    ----------
+    network : TensorNetwork
+    start, end
+        The bipartition (see :func:`tnrank.networks.mincut.resolve_partition`).
+    seed, prime
+        Random cores and modulus.
+    max_entries : int
+        Refuse networks whose full tensor has more entries.
+    optimize : str
+        Path finder.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> from tnrank.networks.examples import mps
+    >>> matricization_rank(mps(6, bond=3), "start-end")
+    3
+    """
+    s_steps, _e_steps = resolve_partition(network, start, end)
+    entries = math.prod(leg.dim for leg in network.legs.values())
+    if entries > max_entries:
+        raise TnrankError(f"the full tensor has {entries:,} entries, more than {max_entries:,}; exact "
+                          "matricization ranks need a smaller network (the min-cut needs no tensor)")
+    full = contract(network, random_tensors(network, seed, prime), optimize=optimize, prime=prime)
+    legs = list(network.legs.values())
+    rows = [i for i, leg in enumerate(legs) if leg.step in set(s_steps)]
+    cols = [i for i, leg in enumerate(legs) if leg.step not in set(s_steps)]
+    n_rows = math.prod(legs[i].dim for i in rows)
+    matrix = np.transpose(full, rows + cols).reshape(n_rows, -1)
+    return rank_mod_p(matrix, prime)

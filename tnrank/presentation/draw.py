@@ -1,0 +1,613 @@
+r"""Network diagrams: unrolled circuits, their min-cuts, and folded recurrent cells.
+
+Drawings follow the field's conventions (Levine et al., arXiv:1710.09431,
+Figs. 3-4): time runs left to right, layers bottom to top, open legs hang at
+the bottom labelled :math:`x^1, \dots, x^T` (start and end legs coloured apart),
+weight matrices are boxes, copy tensors :math:`\delta` are dots and the output
+:math:`w^O` is at the top right. Copies of a duplicated sub-network lie on shaded bands (see
+:mod:`tnrank.presentation.layout` for the layout). With ``cut=True`` the bonds of the
+minimum cut are drawn thick and red and the bound is written on the figure.
+
+matplotlib is imported only when drawing. Files are reproducible byte for
+byte (:func:`tnrank.presentation.plot.save_figure`), and SVG files are structured: every
+node is one ``<g class="node …">`` and every bond one ``<g class="edge …">``
+(``cut`` added for min-cut bonds), with the network's names in ``data-name``
+attributes.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import math
+import os
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tnrank.errors import TnrankError
+from tnrank.files.safe import atomic_write
+from tnrank.model.partition import Partition
+from tnrank.presentation.layout import Layout, cell_layout, network_layout
+from tnrank.presentation.plot import check_figure_path, save_figure
+
+if TYPE_CHECKING:
+    from tnrank.model.architecture import Architecture
+    from tnrank.networks.graph import TensorNetwork
+    from tnrank.networks.mincut import MinCut
+
+__all__ = ["Drawing", "draw_network", "draw_cell", "draw_architecture", "network_svg",
+           "LABEL_ALL_BONDS", "COLORS"]
+
+#: Every bond gets its dimension written on it up to this many tensors; larger
+#: drawings name the dimensions once, in the key.
+LABEL_ALL_BONDS = 160
+#: The colours of start and end legs (Okabe-Ito blue and orange), the cut, boxes and bands.
+COLORS = {
+    "start": "#0072B2",
+    "end": "#D55E00",
+    "cut": "#CC0022",
+    "bond": "#3a3a3a",
+    "input-weight": "#DDEBF7",
+    "hidden-weight": "#FCE9D9",
+    "initial": "#EEEEEE",
+    "output": "#E4F2E4",
+    "band": ("#EEF3FA", "#F7F1E8"),
+    "band-nested": ("#DCE6F2", "#EDE3D2"),
+}
+_FONT = 8.5
+#: Narrowest figure (inches): room for the title and the key.
+MIN_WIDTH = 7.0
+_KEY_COLUMN = 2.2
+
+
+def _key_columns(width: float, entries: int) -> int:
+    return max(1, min(entries, int((width - 0.3) // _KEY_COLUMN)))
+
+
+def _header_height(width: float, lines: int, entries: int) -> float:
+    rows = math.ceil(entries / _key_columns(width, entries)) if entries else 0
+    return 0.4 + 0.24 * lines + 0.19 * rows
+
+
+@dataclass
+class Drawing:
+    """A drawn network: the matplotlib figure, its layout, and the SVG structure.
+
+    Attributes
+    ----------
+    figure
+        The matplotlib figure.
+    layout : Layout
+        Positions of nodes and paths of bonds, in inches (:class:`tnrank.presentation.layout.Layout`).
+    cut : MinCut or None
+        The cut drawn, if any (:class:`tnrank.networks.mincut.MinCut`).
+    bound_text : str
+        The bound written on the figure (empty without a cut).
+    """
+
+    figure: Any
+    layout: Layout
+    cut: MinCut | None = None
+    bound_text: str = ""
+    _attrs: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the figure; the format (``.svg``, ``.png``, ``.pdf``) follows the suffix.
+
+        SVG files get ``class`` and ``data-*`` attributes on every node and bond group.
+        """
+        if Path(path).suffix.lower() == ".svg":
+            p = check_figure_path(path)
+            atomic_write(p, self.svg())
+            return p
+        return save_figure(self.figure, path)
+
+    def svg(self) -> str:
+        """The SVG text, with the same bytes :meth:`save` writes."""
+        import matplotlib  # noqa: PLC0415
+
+        buf = io.StringIO()
+        with matplotlib.rc_context({"svg.hashsalt": "tnrank", "svg.fonttype": "path"}):
+            self.figure.savefig(buf, format="svg", metadata={"Date": None, "Creator": "tnrank"})
+        return self._annotate(buf.getvalue())
+
+    def _repr_svg_(self) -> str:
+        return self.svg()
+
+    def _annotate(self, text: str) -> str:
+        def add(match: re.Match) -> str:
+            gid = match.group(1)
+            attrs = self._attrs.get(gid)
+            if attrs is None:
+                return match.group(0)
+            extra = "".join(f' {k}="{html.escape(v, quote=True)}"' for k, v in attrs.items())
+            return f'<g id="{gid}"{extra}>'
+
+        return re.sub(r'<g id="(tn-[a-z]+-\d+)">', add, text)
+
+
+# ---------------------------------------------------------------- helpers
+def _mpl():
+    import matplotlib  # noqa: PLC0415 - drawing only: `import tnrank` stays free of matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure  # noqa: PLC0415
+
+    return Figure
+
+
+def _side_of(partition: Partition | None, step: int | None) -> int | None:
+    if partition is None or step is None:
+        return None
+    return partition.side_of(step)
+
+
+def _dim_symbols(network: TensorNetwork) -> dict[tuple[str, int | None], str]:
+    """Names of bond dimensions: ``M`` (or ``M+1``) for legs, ``R`` (or ``R_l``) per layer."""
+    arch = network.info.get("architecture")
+    if arch is None:
+        return {}
+    aug = "+1" if network.info.get("augmented") else ""
+    out: dict[tuple[str, int | None], str] = {("leg", None): f"M{aug}"}
+    same = len(set(arch.widths)) == 1
+    for k in range(arch.depth):
+        out[("bond", k)] = f"R{aug}" if same else f"R_{{{k + 1}}}{aug}"
+    return out
+
+
+def bound_expression(cut: MinCut, network: TensorNetwork, layout: Layout) -> tuple[str, str]:
+    """The cut as a product of named dimensions: ``("R^4 = 81", "$R^{4}$ = 81")`` (plain
+    text and matplotlib mathtext)."""
+    from tnrank.formatting import format_bound  # noqa: PLC0415
+
+    symbols = _dim_symbols(network)
+    layer_of = {e.bond: e.layer for e in layout.edges}
+    factors: Counter[tuple[str, str]] = Counter()
+    for e in cut.cut_edges:
+        if e.dim == 1:
+            continue
+        key = ("leg", None) if e.leg else ("bond", layer_of.get(e.bond))
+        tex = symbols.get(key, str(e.dim))
+        plain = tex.replace("_{", "").replace("}", "")
+        factors[(plain, tex)] += 1
+    value = format_bound(cut.bound)
+    if not factors:
+        return f"1 (the sides are disconnected) = {value}", f"1 (the sides are disconnected) = {value}"
+    items = sorted(factors.items())
+
+    def group(text: str, n: int) -> str:  # parentheses where a sum meets a power or a product
+        return f"({text})" if "+" in text and (n > 1 or len(items) > 1) else text
+
+    plain = "·".join(group(p, n) + ("" if n == 1 else f"^{n}") for (p, _), n in items)
+    tex = r" \cdot ".join(group(t, n) + ("" if n == 1 else f"^{{{n}}}") for (_, t), n in items)
+    if plain == value:
+        return value, value
+    return f"{plain} = {value}", f"${tex}$ = {value}"
+
+
+# ---------------------------------------------------------------- drawing a layout
+class _Canvas:
+    """A figure whose axes are in inches, with gid-tagged artists."""
+
+    def __init__(self, width: float, height: float, header: float) -> None:
+        Figure = _mpl()
+        self.width, self.height = width, height + header
+        self.fig = Figure(figsize=(self.width, self.height))
+        ax = self.fig.add_axes((0, 0, 1, 1))
+        ax.set_xlim(0, self.width)
+        ax.set_ylim(0, self.height)
+        ax.set_axis_off()
+        self.ax = ax
+        self.attrs: dict[str, dict[str, str]] = {}
+        self.counter: Counter[str] = Counter()
+
+    def fit_width(self, artists: list) -> None:
+        """Widen the figure (keeping every position) so that ``artists`` fit."""
+        from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415
+
+        renderer = FigureCanvasAgg(self.fig).get_renderer()
+        right = max(a.get_window_extent(renderer).x1 for a in artists) / self.fig.dpi
+        if right + 0.15 > self.width:
+            self.width = math.ceil((right + 0.15) * 10) / 10
+            self.fig.set_size_inches(self.width, self.height)
+            self.ax.set_xlim(0, self.width)
+
+    def gid(self, what: str, **attrs: Any) -> str:
+        gid = f"tn-{what}-{self.counter[what]}"
+        self.counter[what] += 1
+        self.attrs[gid] = {k.replace("_", "-"): str(v) for k, v in attrs.items() if v is not None}
+        return gid
+
+
+def _render(
+    canvas: _Canvas,
+    layout: Layout,
+    cut_bonds: set[str],
+    label_bonds: bool,
+    partition: Partition | None,
+) -> None:
+    from matplotlib.patches import Rectangle  # noqa: PLC0415
+
+    ax = canvas.ax
+    outer = 0
+    for band in layout.bands:
+        gid = canvas.gid("band", **{"class": f"band level{band.level}"})
+        if band.level == 1:  # the copies the top row reads: alternating tints
+            style = {"facecolor": COLORS["band"][outer % 2], "edgecolor": "#c3cedb", "lw": 0.6}
+            outer += 1
+        else:  # copies inside a copy: lighter panels with a dashed rim
+            style = {"facecolor": (1, 1, 1, 0.55), "edgecolor": "#9aa8b8", "lw": 0.6, "ls": (0, (3, 2))}
+        ax.add_patch(Rectangle((band.x0, band.y0), band.x1 - band.x0, band.y1 - band.y0,
+                               zorder=0 + 0.1 * band.level, gid=gid, **style))
+        if band.label:
+            ax.text(*band.label_at, band.label, ha="left", va="center", fontsize=_FONT - 0.5,
+                    color="#4a5a70", zorder=1, gid=canvas.gid("bandlabel", **{"class": "band-label"}))
+    for x, y, text in layout.row_labels:
+        ax.text(x, y, text, ha="right", va="center", fontsize=_FONT - 0.5, color="#666666",
+                zorder=1, gid=canvas.gid("rowlabel", **{"class": "row-label"}))
+    for e in layout.edges:
+        is_cut = e.bond in cut_bonds
+        classes = ["edge", "leg" if e.leg else "bond"]
+        color = COLORS["bond"]
+        if e.leg:
+            step = layout.nodes[e.nodes[0]].step
+            side = _side_of(partition, step)
+            if side is not None:
+                classes.append("start" if side == 0 else "end")
+                color = COLORS["start" if side == 0 else "end"]
+        if is_cut:
+            classes.append("cut")
+        if e.bond.startswith("loop:"):
+            classes.append("recurrent")
+        gid = canvas.gid("edge", **{"class": " ".join(classes), "data_name": e.bond,
+                                    "data_nodes": f"{e.nodes[0]}|{e.nodes[1]}", "data_dim": e.dim})
+        xs, ys = zip(*e.points, strict=True)
+        ax.plot(xs, ys, "-", color=COLORS["cut"] if is_cut else color, lw=2.6 if is_cut else 0.9,
+                solid_capstyle="round", solid_joinstyle="round", zorder=4 if is_cut else 2, gid=gid)
+        if e.bond.startswith("loop:"):
+            (xa, ya), (xb, yb) = e.points[-2], e.points[-1]
+            ax.annotate("", xy=(xb + 0.13, yb), xytext=(xa, ya + 0.0001),
+                        arrowprops={"arrowstyle": "-|>", "color": color, "lw": 0.9,
+                                    "shrinkA": 0, "shrinkB": 0, "mutation_scale": 7}, zorder=2)
+            top = e.points[2]
+            ax.text(top[0] - 0.05, top[1] + 0.03, "$t-1$", ha="right", va="bottom",
+                    fontsize=_FONT - 1, color="#555555", zorder=3)
+        if label_bonds or is_cut:
+            _dim_label(canvas, layout, e, is_cut)
+    for n in layout.nodes.values():
+        side = _side_of(partition, n.step) if n.kind == "input" else None
+        n.side = side
+        classes = ["node", n.kind] + ([n.role] if n.role and n.role != n.kind else [])
+        if side is not None:
+            classes.append("start" if side == 0 else "end")
+        gid = canvas.gid("node", **{"class": " ".join(classes), "data_name": n.name,
+                                    "data_step": n.step, "data_layer": n.layer, "data_copy": n.copy})
+        if n.kind == "delta":
+            ax.plot([n.x], [n.y], "o", ms=7.9, color="black", zorder=7, gid=gid)  # one SVG marker def
+        elif n.kind == "input":  # the label of an open leg, right of its end
+            color = "#222222" if side is None else COLORS["start" if side == 0 else "end"]
+            if n.anchor == "right":
+                ax.text(n.x + 0.035, n.y + 0.035, n.label, ha="left", va="center", fontsize=_FONT,
+                        color=color, zorder=7, gid=gid)
+            elif n.anchor == "left":
+                ax.text(n.x - 0.03, n.y, n.label, ha="right", va="center", fontsize=_FONT,
+                        color=color, zorder=7, gid=gid)
+            else:
+                ax.text(n.x, n.y - 0.02, n.label, ha="center", va="top", fontsize=_FONT, color=color,
+                        zorder=7, gid=gid)
+        else:
+            fill = {"weight": COLORS["input-weight"] if n.role == "input" else COLORS["hidden-weight"],
+                    "initial": COLORS["initial"], "output": COLORS["output"]}.get(n.kind, "white")
+            style = "circle,pad=0.18" if n.kind in ("merge", "tensor") else "square,pad=0.28"
+            ax.text(n.x, n.y, n.label or " ", ha="center", va="center", fontsize=_FONT - 0.5,
+                    zorder=7, gid=gid, bbox={"boxstyle": style, "facecolor": fill,
+                                             "edgecolor": "#222222", "linewidth": 0.7})
+
+
+def _dim_label(canvas: _Canvas, layout: Layout, e: Any, is_cut: bool) -> None:
+    """Write a bond's dimension beside it: above a horizontal bond, right of a vertical one,
+    left of an open leg hanging down (its name is on the right)."""
+    x, y, orient = e.label_point()
+    if e.leg and layout.style == "unrolled":
+        (xa, ya), (xb, yb) = e.points[0], e.points[-1]
+        if abs(xa - xb) > abs(ya - yb):  # pointing left
+            x, y, orient = (xa + xb) / 2 - 0.04, ya, "h"
+        else:
+            x, y, orient = xa - 0.085, ya + 0.045, "left"
+    kw: dict[str, Any] = {"fontsize": _FONT if is_cut else _FONT - 1.5, "zorder": 6,
+                          "color": COLORS["cut"] if is_cut else "#777777",
+                          "fontweight": "bold" if is_cut else "normal",
+                          "gid": canvas.gid("dim", **{"class": "dim" + (" cut" if is_cut else "")})}
+    if orient == "h":
+        canvas.ax.text(x, y + 0.035, str(e.dim), ha="center", va="bottom", **kw)
+    elif orient == "v":
+        canvas.ax.text(x + 0.045, y, str(e.dim), ha="left", va="center", **kw)
+    else:
+        canvas.ax.text(x + 0.045, y, str(e.dim), ha="right", va="center", **kw)
+
+
+def _header(canvas: _Canvas, title: str, lines: Iterable[tuple[str, str]], key: list[tuple]) -> None:
+    """Title, coloured text lines and a key of symbols at the top of the figure; the
+    figure widens when a line would not fit."""
+    from matplotlib.lines import Line2D  # noqa: PLC0415
+
+    ax = canvas.ax
+    y = canvas.height - 0.12
+    artists = [ax.text(0.15, y, title, ha="left", va="top", fontsize=_FONT + 2.5, fontweight="bold",
+                       gid=canvas.gid("title", **{"class": "title"}))]
+    y -= 0.29
+    for text, color in lines:
+        artists.append(ax.text(0.15, y, text, ha="left", va="top", fontsize=_FONT + 1, color=color,
+                               gid=canvas.gid("bound", **{"class": "bound"})))
+        y -= 0.24
+    if key:
+        handles = [Line2D([], [], **style, label=label) for label, style in key]
+        legend = ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.1, y),
+                           bbox_transform=ax.transData, ncol=_key_columns(canvas.width, len(handles)),
+                           fontsize=_FONT, frameon=False, handlelength=1.8, columnspacing=1.2,
+                           borderaxespad=0.0, handletextpad=0.5)
+        legend.set_gid(canvas.gid("key", **{"class": "key"}))
+        artists.append(legend)
+    canvas.fit_width(artists)
+
+
+def _key_rows(layout: Layout, partition: Partition | None, cut: bool, kinds: set[str]) -> list[tuple]:
+    key: list[tuple] = []
+    if "delta" in kinds:
+        key.append(("copy tensor δ (⊙)", {"marker": "o", "color": "black", "lw": 0, "markersize": 5}))
+    if "merge" in kinds:
+        key.append(("merge: + additive, MI general", {"marker": "o", "color": "#222222", "lw": 0,
+                                                      "markerfacecolor": "white", "markersize": 7}))
+    if "weight" in kinds:
+        box = {"marker": "s", "color": "#222222", "lw": 0, "markersize": 8, "markeredgewidth": 0.7}
+        key.append(("$W^I$ input weight", box | {"markerfacecolor": COLORS["input-weight"]}))
+        key.append(("$W^H$ hidden weight", box | {"markerfacecolor": COLORS["hidden-weight"]}))
+    roles = {n.role for n in layout.nodes.values() if n.kind == "initial"}
+    if roles:
+        text = {"ones": "1", "zeros": "0", "state": "$h^0$"}
+        shown = ", ".join(text[r] for r in ("ones", "zeros", "state") if r in roles)
+        key.append((f"initial hidden term ({shown})", {"marker": "s", "color": "#222222", "lw": 0,
+                                                       "markersize": 8, "markeredgewidth": 0.7,
+                                                       "markerfacecolor": COLORS["initial"]}))
+    if partition is not None:
+        key.append(("start inputs", {"color": COLORS["start"], "lw": 1.5}))
+        key.append(("end inputs", {"color": COLORS["end"], "lw": 1.5}))
+    if cut:
+        key.append(("min-cut bond", {"color": COLORS["cut"], "lw": 2.6}))
+    if layout.bands:
+        key.append(("copy of a sub-network ($h^{t,l}$ it computes)", {"marker": "s", "lw": 0, "markersize": 9,
+                                             "markerfacecolor": COLORS["band"][0],
+                                             "markeredgecolor": "#c9d3df"}))
+    return key
+
+
+def _dims_line(network: TensorNetwork, layout: Layout) -> str:
+    """``bond dimensions: R = 3 (hidden), M = 3 (inputs)``, or the distinct dimensions."""
+    arch = network.info.get("architecture")
+    if arch is not None:
+        aug = network.info.get("augmented")
+        plus = " + 1" if aug else ""
+        if len(set(arch.widths)) == 1:
+            hidden = f"R{plus} = {arch.widths[0] + int(bool(aug))}"
+        else:
+            hidden = ", ".join(f"$R_{{{k + 1}}}${plus} = {w + int(bool(aug))}"
+                               for k, w in enumerate(arch.widths))
+        text = f"bond dimensions: {hidden} (hidden states), M{plus} = {arch.M + int(bool(aug))} (inputs)"
+        if aug:
+            text += " — every vector carries a constant 1"
+        return text
+    dims = sorted({e.dim for e in layout.edges if not e.leg})
+    legs = sorted({e.dim for e in layout.edges if e.leg})
+    return (f"bond dimensions: {', '.join(map(str, dims)) or '-'}; "
+            f"leg dimensions: {', '.join(map(str, legs)) or '-'}")
+
+
+# ---------------------------------------------------------------- public
+def _resolve(network: TensorNetwork, partition: Partition | str | Iterable[int] | None,
+             required: bool) -> Partition | None:
+    steps = network.steps
+    T = len(steps)
+    if partition is None:
+        if T >= 2 and T % 2 == 0 and not required:
+            return Partition.parse("start-end", T)
+        if not required:
+            return None
+        partition = "start-end"
+    if T < 2:
+        raise TnrankError(f"the network has {T} step(s); a cut needs two or more")
+    return Partition.parse(partition, T, legs={name: leg.step for name, leg in network.legs.items()})
+
+
+def draw_network(
+    network: TensorNetwork,
+    path: str | os.PathLike | None = None,
+    *,
+    partition: Partition | str | Iterable[int] | None = None,
+    cut: bool = False,
+    bond_labels: bool | None = None,
+    title: str | None = None,
+) -> Drawing:
+    """Draw a tensor network, optionally with the minimum cut of a partition.
+
+    Parameters
+    ----------
+    network : TensorNetwork
+        An unrolled circuit (:func:`tnrank.networks.unrolling.unroll`) or any network.
+    path : path, optional
+        Also write the figure there (``.svg``, ``.png`` or ``.pdf``).
+    partition : Partition, str or iterable of int, optional
+        Colours start and end legs apart; default ``"start-end"`` when the
+        number of steps is even. Also the partition the cut separates.
+    cut : bool
+        Highlight the bonds of :func:`tnrank.networks.mincut.min_cut` and write the bound.
+    bond_labels : bool, optional
+        Write every bond's dimension; default when the network has at most
+        :data:`LABEL_ALL_BONDS` tensors (the key names the dimensions always,
+        and cut bonds are always labelled).
+    title : str, optional
+        Default: the network's name.
+
+    Returns
+    -------
+    Drawing
+
+    Raises
+    ------
+    TnrankError
+        When the network is too large to draw legibly (see
+        :func:`tnrank.presentation.layout.network_layout`), or the path cannot be written.
+
+    Examples
+    --------
+    >>> from tnrank import Architecture, unroll
+    >>> drawing = draw_network(unroll(Architecture.rac(depth=2, width=3, M=3), T=6), cut=True)
+    >>> drawing.bound_text
+    'Start-End rank ≤ min-cut = R^4 = 81'
+    >>> sorted(e.bond for e in drawing.cut.cut_edges) == sorted(
+    ...     e.bond for e in drawing.layout.edges if e.bond in {c.bond for c in drawing.cut.cut_edges})
+    True
+    """
+    from tnrank.networks.graph import TensorNetwork  # noqa: PLC0415
+
+    if not isinstance(network, TensorNetwork):
+        raise TnrankError("draw_network needs a TensorNetwork (see tnrank.networks.unrolling.unroll)")
+    if path is not None:
+        check_figure_path(path)
+    part = _resolve(network, partition, required=cut)
+    layout = network_layout(network)
+    mc = None
+    cut_bonds: set[str] = set()
+    lines: list[tuple[str, str]] = []
+    bound_text = ""
+    if cut:
+        from tnrank.networks.mincut import min_cut  # noqa: PLC0415
+
+        assert part is not None
+        mc = min_cut(network, list(part.start), list(part.end))
+        cut_bonds = {e.bond for e in mc.cut_edges}
+        name = {"start-end": "Start-End rank", "interleaved": "interleaved rank"}.get(part.name, "rank")
+        plain, tex = bound_expression(mc, network, layout)
+        bound_text = f"{name} ≤ min-cut = {plain}"
+        lines.append((f"{name} ≤ min-cut = {tex}", COLORS["cut"]))
+    lines.append((_dims_line(network, layout), "#333333"))
+    if part is not None:
+        lines.append((f"start side: {_steps_text(part.start)}   end side: {_steps_text(part.end)}",
+                      "#333333"))
+    kinds = {n.kind for n in layout.nodes.values()}
+    key = _key_rows(layout, part, cut, kinds)
+    width = max(layout.width, MIN_WIDTH)
+    header = _header_height(width, len(lines), len(key))
+    canvas = _Canvas(width, layout.height, header)
+    if bond_labels is None:
+        bond_labels = len(network.tensors) <= LABEL_ALL_BONDS
+    _render(canvas, layout, cut_bonds, bond_labels, part)
+    _header(canvas, title if title is not None else (network.name or "tensor network"), lines, key)
+    drawing = Drawing(canvas.fig, layout, mc, bound_text, canvas.attrs)
+    if path is not None:
+        drawing.save(path)
+    return drawing
+
+
+def _steps_text(steps: tuple[int, ...]) -> str:
+    """1-based input names: ``x^1..x^3`` or a list."""
+    ones = [s + 1 for s in steps]
+    if len(ones) > 2 and ones == list(range(ones[0], ones[-1] + 1)):
+        return f"$x^{{{ones[0]}}} \\ldots x^{{{ones[-1]}}}$"
+    return ", ".join(f"$x^{{{s}}}$" for s in ones)
+
+
+def draw_cell(
+    architecture: Architecture,
+    path: str | os.PathLike | None = None,
+    *,
+    title: str | None = None,
+) -> Drawing:
+    """Draw the folded recurrent cell of an architecture: one step, with the
+    hidden state fed back through ``W^H`` (a loop marked ``t-1``).
+
+    Small enough to sit inline in a text; every bond carries its dimension.
+
+    Examples
+    --------
+    >>> from tnrank import Architecture
+    >>> d = draw_cell(Architecture.rac(depth=3, width=2, M=4))
+    >>> sorted(n.name for n in d.layout.nodes.values() if n.kind == "delta")
+    ['delta[layer1]', 'delta[layer2]', 'delta[layer3]']
+    """
+    layout = cell_layout(architecture)
+    if path is not None:
+        check_figure_path(path)
+    canvas = _Canvas(max(layout.width, 2.6), layout.height, 0.42)
+    _render(canvas, layout, set(), True, None)
+    name = title if title is not None else (architecture.name or "recurrent cell")
+    canvas.ax.text(0.12, canvas.height - 0.1, name, ha="left", va="top", fontsize=_FONT + 1,
+                   fontweight="bold", gid=canvas.gid("title", **{"class": "title"}))
+    canvas.ax.text(0.12, canvas.height - 0.3, "folded cell, one step", ha="left", va="top",
+                   fontsize=_FONT, color="#555555")
+    drawing = Drawing(canvas.fig, layout, None, "", canvas.attrs)
+    if path is not None:
+        drawing.save(path)
+    return drawing
+
+
+def draw_architecture(
+    architecture: Architecture,
+    T: int | None = None,
+    path: str | os.PathLike | None = None,
+    *,
+    partition: Partition | str | Iterable[int] | None = None,
+    cut: bool = False,
+    compact: bool = False,
+    title: str | None = None,
+) -> Drawing:
+    """Draw an architecture: unrolled over ``T`` steps (:func:`draw_network`), or its
+    folded cell (``compact``, :func:`draw_cell`).
+
+    The size is checked before the network is built, so an oversized request
+    fails at once with a one-line :class:`~tnrank.errors.TnrankError`.
+
+    Examples
+    --------
+    >>> from tnrank import Architecture
+    >>> draw_architecture(Architecture.rac(2, 3, 3), T=6, cut=True).bound_text
+    'Start-End rank ≤ min-cut = R^4 = 81'
+    >>> draw_architecture(Architecture.rac(3, 2, 2), T=12)
+    Traceback (most recent call last):
+    ...
+    tnrank.errors.TnrankError: RAC L=3 R=2 M=2, T=12 is too large to draw legibly: ...
+    """
+    if compact:
+        if cut:
+            raise TnrankError("`cut=True` needs the unrolled network; leave out `compact=True`")
+        return draw_cell(architecture, path, title=title)
+    if T is None:
+        raise TnrankError("give `T` to draw the unrolled network, or ask for the folded cell "
+                          "(`compact=True`)")
+    from tnrank.networks.unrolling import unroll, unrolled_size  # noqa: PLC0415
+    from tnrank.presentation.layout import MAX_TENSORS  # noqa: PLC0415
+
+    nodes, _bonds, legs = unrolled_size(architecture, T)
+    if nodes - legs - 1 > MAX_TENSORS * 4:  # far beyond: refuse before building anything
+        raise TnrankError(f"{architecture.name or 'the architecture'} at T={T} is too large to draw "
+                          f"legibly: it unrolls into {nodes - legs:,} tensors; draw the folded cell "
+                          "with `compact=True`, or use a smaller `T`")
+    if path is not None:
+        check_figure_path(path)
+    return draw_network(unroll(architecture, T), path, partition=partition, cut=cut, title=title)
+
+
+def network_svg(network: TensorNetwork, **options: Any) -> str | None:
+    """SVG text of :func:`draw_network` (for notebooks); None when the network is too
+    large to draw legibly."""
+    try:
+        drawing = draw_network(network, **options)
+    except TnrankError:
+        return None
+    text = drawing.svg()
+    drawing.figure.clear()
+    return text
+

@@ -1,0 +1,649 @@
+"""Fixed, deterministic positions for drawing tensor networks (no matplotlib here).
+
+Coordinates are in inches, ``x`` to the right and ``y`` up, so a drawing is the
+layout at scale 1.
+
+**Unrolled circuits** (:func:`tnrank.networks.unrolling.unroll`) follow the conventions of
+Levine et al. (arXiv:1710.09431, Figs. 3-4): time runs left to right (step
+``t`` in column ``t``), each layer reads the layer below it, open legs hang
+below the weight that reads them, and the output sits at the top right. A
+deep network is a tree of *rows*: a row is one copy of a layer's chain
+``h^{0,l} -> ... -> h^{t,l}`` (copy tensors joined by ``W^H``); every bond from
+a ``W^I`` to a lower layer starts a new row, the copy of the sub-network that
+computes that state. A row's sub-networks are stacked below it, the one read at
+the earliest step first; since that sub-network spans steps ``0..t`` only, the
+bond rising from a later one passes it on the right, and no two bonds cross.
+Each stacked sub-network lies on a shaded band, so copies read as copies.
+
+**Other networks** get a layered layout: open legs at the bottom in step order,
+tensors above them at their distance from the legs, each level ordered by the
+mean position of its neighbours below.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from tnrank.errors import TnrankError
+
+if TYPE_CHECKING:
+    from tnrank.model.architecture import Architecture
+    from tnrank.networks.graph import TensorNetwork
+
+__all__ = [
+    "NodeBox",
+    "EdgePath",
+    "Band",
+    "Layout",
+    "network_layout",
+    "cell_layout",
+    "MAX_WIDTH",
+    "MAX_HEIGHT",
+    "MAX_TENSORS",
+]
+
+#: Widest drawing, in inches, that :func:`network_layout` accepts (wider or taller
+#: drawings are unreadable on screen and in print).
+MAX_WIDTH = 36.0
+#: Tallest drawing, in inches, that :func:`network_layout` accepts.
+MAX_HEIGHT = 40.0
+#: Largest number of tensors drawn (beyond it, labels and boxes get lost).
+MAX_TENSORS = 1500
+
+# geometry of unrolled networks (inches)
+COLUMN = 0.86  # one time step
+TO_WI = 0.28  # copy tensor to the W^I below it
+LEG_END = 0.52  # copy tensor to the end of an open leg
+PITCH_LEGS = 0.73  # row to row, when the upper row has open legs
+PITCH = 0.58  # row to row otherwise
+SIDE = 0.26  # offset of the 2nd, 3rd ... source bond of one W^I
+LEFT = 1.3  # margin left of column 0 (row labels)
+RIGHT = 0.85  # margin right of the last column (output)
+BOTTOM = 0.15
+
+
+@dataclass
+class NodeBox:
+    """Where and how one node is drawn.
+
+    Attributes
+    ----------
+    name : str or int
+        The network's node name.
+    kind : str
+        The node kind (``delta``, ``weight``, ``input``, ...).
+    x, y : float
+        Centre, in inches.
+    label : str
+        Text drawn on or beside the node (matplotlib mathtext).
+    role, step, layer, copy
+        Copied from the network.
+    side : int or None
+        0 start, 1 end (open legs only, when a partition is given).
+    anchor : str
+        Where an open leg's label goes: ``"right"`` of its end, ``"left"`` or ``"below"``.
+    """
+
+    name: Hashable
+    kind: str
+    x: float
+    y: float
+    label: str = ""
+    role: str | None = None
+    step: int | None = None
+    layer: int | None = None
+    copy: int | None = None
+    side: int | None = None
+    anchor: str = "below"
+
+
+@dataclass
+class EdgePath:
+    """One bond (or open leg) as a polyline.
+
+    Attributes
+    ----------
+    bond : str
+        Bond name (the leg name for an open leg).
+    nodes : tuple
+        Its two nodes.
+    dim : int
+    points : list of (x, y)
+        The polyline, from ``nodes[0]`` to ``nodes[1]``.
+    leg : bool
+        An open leg.
+    layer : int or None
+        Layer of the state the bond carries (for naming dimensions).
+    """
+
+    bond: str
+    nodes: tuple[Hashable, Hashable]
+    dim: int
+    points: list[tuple[float, float]]
+    leg: bool = False
+    layer: int | None = None
+
+    def label_point(self) -> tuple[float, float, str]:
+        """Where to write the dimension: ``(x, y, "h" | "v")`` at the middle of the longest segment."""
+        best, at = -1.0, (self.points[0], self.points[-1])
+        for a, b in zip(self.points, self.points[1:], strict=False):
+            length = math.dist(a, b)
+            if length > best + 1e-9:
+                best, at = length, (a, b)
+        (x0, y0), (x1, y1) = at
+        orient = "h" if abs(x1 - x0) >= abs(y1 - y0) else "v"
+        return (x0 + x1) / 2, (y0 + y1) / 2, orient
+
+
+@dataclass
+class Band:
+    """A shaded rectangle behind one copy of a duplicated sub-network.
+
+    ``level`` is the nesting depth (1 for the sub-networks the top row reads);
+    ``label`` names the state the copy computes; it is written at ``label_at``,
+    right of the copy's ``root`` (the copy tensor whose bond leaves the copy).
+    """
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    level: int
+    index: int
+    label: str = ""
+    label_at: tuple[float, float] = (0.0, 0.0)
+    root: Hashable = None
+
+
+@dataclass
+class Layout:
+    """Positions of every node and the path of every bond of a drawing.
+
+    Attributes
+    ----------
+    nodes : dict
+        :class:`NodeBox` by node name.
+    edges : list of EdgePath
+    bands : list of Band
+    row_labels : list of tuple
+        ``(x, y, text)``: the layer names at the left of each row.
+    width, height : float
+        Size of the drawing in inches (without header).
+    style : str
+        ``"unrolled"``, ``"layered"`` or ``"cell"``.
+    rows : int
+        Number of rows (copies of layer chains) of an unrolled drawing.
+    """
+
+    nodes: dict[Hashable, NodeBox] = field(default_factory=dict)
+    edges: list[EdgePath] = field(default_factory=list)
+    bands: list[Band] = field(default_factory=list)
+    row_labels: list[tuple[float, float, str]] = field(default_factory=list)
+    width: float = 0.0
+    height: float = 0.0
+    style: str = "unrolled"
+    rows: int = 0
+
+    def shift(self, dx: float, dy: float) -> None:
+        """Move everything by ``(dx, dy)``."""
+        for n in self.nodes.values():
+            n.x += dx
+            n.y += dy
+        for e in self.edges:
+            e.points = [(x + dx, y + dy) for x, y in e.points]
+        for b in self.bands:
+            b.x0 += dx
+            b.x1 += dx
+            b.y0 += dy
+            b.y1 += dy
+            b.label_at = (b.label_at[0] + dx, b.label_at[1] + dy)
+        self.row_labels = [(x + dx, y + dy, s) for x, y, s in self.row_labels]
+
+
+# ---------------------------------------------------------------- labels
+def _sup(text: str) -> str:
+    return "{" + text + "}"
+
+
+def state_label(t: int, layer: int) -> str:
+    """``$h^{t,l}$`` with 1-based step and layer, as in the paper."""
+    return f"$h^{_sup(f'{t + 1},{layer + 1}')}$"
+
+
+def node_label(attrs: dict, name: Hashable) -> str:
+    """The text drawn on a node of an unrolled network."""
+    kind, role = attrs.get("kind"), attrs.get("role")
+    if kind == "weight":
+        return "$W^I$" if role == "input" else "$W^H$"
+    if kind == "initial":
+        return {"ones": "$1$", "zeros": "$0$", "state": "$h^0$"}.get(role, "")
+    if kind == "output":
+        return "$w^O$"
+    if kind == "merge":
+        return "+" if role == "additive" else "MI"
+    if kind == "input":
+        step = attrs.get("step")
+        return f"$x^{_sup(str(step + 1))}$" if step is not None else ""
+    if kind == "tensor":
+        text = str(name)
+        return text if len(text) <= 6 else ""
+    return ""
+
+
+# ---------------------------------------------------------------- unrolled circuits
+def _is_unrolled(network: TensorNetwork) -> bool:
+    g = network.graph
+    if "out" not in g or g.nodes["out"].get("kind") != "output":
+        return False
+    for _n, a in g.nodes(data=True):
+        if a["kind"] in ("input", "output"):
+            continue
+        if a["kind"] not in ("delta", "merge", "weight", "initial"):
+            return False
+        if a.get("step") is None or a.get("layer") is None or a.get("copy") is None:
+            return False
+    import networkx as nx  # noqa: PLC0415 - networkx is loaded with the network already
+
+    return nx.is_tree(g)
+
+
+class _Tree:
+    """The block tree of an unrolled network: blocks ``(step, layer, copy)``, their
+    roots, their chain child (through ``W^H``) and their source children (through ``W^I``)."""
+
+    def __init__(self, network: TensorNetwork) -> None:
+        g = network.graph
+        self.g = g
+        parent: dict[Hashable, Hashable | None] = {"out": None}
+        order = ["out"]
+        for n in order:  # breadth-first from the output, neighbours in axis order
+            for b in g.nodes[n]["axes"]:
+                other = _other_end(network, b, n)
+                if other not in parent:
+                    parent[other] = n
+                    order.append(other)
+        self.parent = parent
+        self.blocks: dict[tuple, list[Hashable]] = {}
+        for n in order:
+            a = g.nodes[n]
+            if a["kind"] not in ("input", "output"):
+                self.blocks.setdefault((a["step"], a["layer"], a["copy"]), []).append(n)
+        self.root = {key: ns[0] for key, ns in self.blocks.items()}  # BFS: the root comes first
+        self.children: dict[Hashable, list[tuple]] = {}  # node -> blocks hanging from it
+        for key, root in self.root.items():
+            self.children.setdefault(parent[root], []).append(key)
+
+    def block_of(self, n: Hashable) -> tuple:
+        a = self.g.nodes[n]
+        return a["step"], a["layer"], a["copy"]
+
+    def chain_child(self, key: tuple) -> tuple | None:
+        for n in self.blocks[key]:
+            a = self.g.nodes[n]
+            if a["kind"] == "weight" and a["role"] == "hidden":
+                for child in self.children.get(n, []):
+                    if child[1] == key[1] and child[0] == key[0] - 1:
+                        return child
+        return None
+
+    def source_children(self, key: tuple) -> list[tuple]:
+        out = []
+        chain = self.chain_child(key)
+        for n in self.blocks[key]:
+            out += [c for c in self.children.get(n, []) if c != chain]
+        return out
+
+
+def _other_end(network: TensorNetwork, bond: str, n: Hashable) -> Hashable:
+    if bond in network.legs:
+        leg = network.legs[bond]
+        return leg.name if n != leg.name else leg.tensor
+    u, v = network.bonds[bond].nodes
+    return v if u == n else u
+
+
+def _unrolled(network: TensorNetwork, T: int) -> Layout:
+    tree = _Tree(network)
+    g = network.graph
+    lay = Layout(style="unrolled")
+    names = {_layer_name(network, a["layer"]) for _, a in g.nodes(data=True) if a.get("layer") is not None}
+    has_h0 = any(a.get("role") == "state" for _, a in g.nodes(data=True))
+    x0 = max(LEFT, 0.35 + 0.068 * max(map(len, names), default=6) + COLUMN / 2 + 0.2) + 0.36 * has_h0
+    X = [x0 + COLUMN * t for t in range(T)]
+    y_cursor = [0.0]
+    bands: list[Band] = []
+
+    def has_legs(chain: list[tuple]) -> bool:
+        return any(g.nodes[n]["kind"] == "input" for key in chain for b in tree.blocks[key]
+                   for n in g.neighbors(b))
+
+    def place_row(end: tuple, level: int) -> tuple[float, float]:
+        """Place the row ending at block ``end`` and everything below it; return its
+        root's y and the lowest y used."""
+        chain = [end]
+        while (nxt := tree.chain_child(chain[-1])) is not None:
+            chain.append(nxt)
+        chain.reverse()  # ascending step
+        y = y_cursor[0]
+        lay.rows += 1
+        y_cursor[0] -= PITCH_LEGS if has_legs(chain) else PITCH
+        layer = end[1]
+        lay.row_labels.append((X[chain[0][0]] - COLUMN / 2 - 0.2 - 0.36 * has_h0, y,
+                               _layer_name(network, layer)))
+        low = y - (LEG_END if has_legs(chain) else TO_WI) - 0.1
+        for key in chain:
+            t = key[0]
+            x = X[t]
+            for n in tree.blocks[key]:
+                a = g.nodes[n]
+                kind, role = a["kind"], a["role"]
+                if n == tree.root[key]:
+                    pos = (x, y)
+                elif kind == "weight" and role == "input":
+                    pos = (x, y - TO_WI)
+                elif kind == "weight":  # W^H, between this step and the previous
+                    pos = (x - COLUMN / 2, y)
+                elif kind == "initial" and role == "state":  # h0 feeds W^H at step 0
+                    pos = (x - COLUMN / 2 - 0.36, y)
+                else:  # "ones"/"zeros": the hidden term of step 0
+                    pos = (x - COLUMN / 2, y)
+                lay.nodes[n] = NodeBox(n, kind, pos[0], pos[1], node_label(a, n), role, a["step"],
+                                       a["layer"], a["copy"])
+            # sub-networks read at this step, stacked below
+            for child in tree.source_children(key):
+                top = y_cursor[0] + 0.18 - 0.03 * (level - 1)
+                root_y, bottom = place_row(child, level + 1)
+                low = min(low, bottom)
+                inset = 0.06 * (level - 1)
+                bands.append(Band(0.1 + inset, bottom + inset, X[child[0]] + 0.56 - inset, top, level,
+                                  len(bands), state_label(child[0], child[1]),
+                                  (X[child[0]] + 0.1, root_y), tree.root[child]))
+        return y, low
+
+    for key in tree.children.get("out", []):
+        place_row(key, 1)
+    lay.bands = bands
+    # the output, at the top right
+    out_attrs = g.nodes["out"]
+    top_y = max(n.y for n in lay.nodes.values())
+    x_out = X[-1] + COLUMN * 0.55
+    lay.nodes["out"] = NodeBox("out", "output", x_out, top_y + 0.32, node_label(out_attrs, "out"),
+                               out_attrs["role"], out_attrs["step"])
+    # open legs hang below their W^I (point left when the W^I also reads a lower layer)
+    for leg in network.legs.values():
+        w = lay.nodes[leg.tensor]
+        if tree.children.get(leg.tensor):
+            x, y, anchor = w.x - 0.36, w.y, "left"
+        else:
+            x, y, anchor = w.x, w.y - (LEG_END - TO_WI), "right"
+        lay.nodes[leg.name] = NodeBox(leg.name, "input", x, y, node_label(g.nodes[leg.name], leg.name),
+                                      None, leg.step, None, leg.copy, anchor=anchor)
+    # bonds
+    for bond in network.bonds.values():
+        u, v = bond.nodes
+        lay.edges.append(EdgePath(bond.name, (u, v), bond.dim, _route(tree, lay, u, v),
+                                  layer=_bond_layer(g, u, v)))
+    for leg in network.legs.values():
+        a, b = lay.nodes[leg.name], lay.nodes[leg.tensor]
+        lay.edges.append(EdgePath(leg.name, (leg.name, leg.tensor), leg.dim,
+                                  [(a.x, a.y), (b.x, b.y)], leg=True))
+    xs = [n.x for n in lay.nodes.values()]
+    ys = [n.y for n in lay.nodes.values()] + [b.y0 for b in bands]
+    lay.shift(0.0, -min(ys) + BOTTOM)
+    lay.width = max(xs) + RIGHT
+    lay.height = max(n.y for n in lay.nodes.values()) + 0.3
+    return lay
+
+
+def _layer_name(network: TensorNetwork, layer: int) -> str:
+    arch = network.info.get("architecture")
+    if arch is not None and 0 <= layer < arch.depth:
+        return arch.layers[layer].name
+    return f"layer{layer + 1}"
+
+
+def _bond_layer(g, u: Hashable, v: Hashable) -> int | None:
+    """The layer of the state a bond carries: the lower-level end's layer."""
+    lu, lv = g.nodes[u].get("layer"), g.nodes[v].get("layer")
+    if lu is None:
+        return lv
+    if lv is None:
+        return lu
+    return min(lu, lv)
+
+
+def _route(tree: _Tree, lay: Layout, u: Hashable, v: Hashable) -> list[tuple[float, float]]:
+    """Straight, except bonds from a W^I to its 2nd, 3rd ... source and from the output."""
+    a, b = lay.nodes[u], lay.nodes[v]
+    # orient parent -> child
+    if tree.parent.get(v) != u:
+        a, b = b, a
+    kids = tree.children.get(a.name, [])
+    child_block = tree.block_of(b.name) if b.kind not in ("input", "output") else None
+    if a.kind == "output":
+        i = kids.index(child_block)
+        x = a.x + SIDE * i
+        pts = [(b.x, b.y), (x, b.y), (x, a.y)] + ([(a.x, a.y)] if i else [])
+    elif child_block in kids and len(kids) > 1 and child_block != kids[0]:
+        i = kids.index(child_block)
+        x = a.x + SIDE * i + 0.05
+        pts = [(b.x, b.y), (x, b.y), (x, a.y), (a.x, a.y)]
+    else:
+        pts = [(b.x, b.y), (a.x, a.y)]
+    if (b.name, a.name) != (u, v):
+        pts.reverse()
+    return pts
+
+
+# ---------------------------------------------------------------- any network
+def _layered(network: TensorNetwork) -> Layout:
+    g = network.graph
+    lay = Layout(style="layered")
+    legs = sorted(network.legs.values(), key=lambda leg: (leg.step, leg.copy or 0, leg.name))
+    step_x = 0.65
+    leg_x = {leg.name: LEFT + step_x * i for i, leg in enumerate(legs)}
+    tensors = network.tensors
+    # levels: distance from the nearest tensor with a leg
+    level: dict[Hashable, int] = {}
+    frontier = [t for t in tensors if any(g.nodes[n]["kind"] == "input" for n in g.neighbors(t))]
+    for t in frontier:
+        level[t] = 1
+    while frontier:
+        nxt = []
+        for t in frontier:
+            for n in g.neighbors(t):
+                if g.nodes[n]["kind"] != "input" and n not in level:
+                    level[n] = level[t] + 1
+                    nxt.append(n)
+        frontier = nxt
+    for t in tensors:
+        level.setdefault(t, 1)
+    x: dict[Hashable, float] = dict(leg_x)
+    rank = {t: i for i, t in enumerate(tensors)}
+    by_level: dict[int, list[Hashable]] = {}
+    for t in tensors:
+        by_level.setdefault(level[t], []).append(t)
+    for lv in sorted(by_level):
+        for t in by_level[lv]:
+            below = [x[n] for n in g.neighbors(t) if n in x and (n in leg_x or level.get(n, 0) < lv)]
+            x[t] = sum(below) / len(below) if below else LEFT
+        row = sorted(by_level[lv], key=lambda t: (x[t], rank[t]))
+        for i in range(1, len(row)):  # keep neighbours apart, then recentre
+            x[row[i]] = max(x[row[i]], x[row[i - 1]] + step_x)
+    level_y = 0.75
+    for leg in legs:
+        lay.nodes[leg.name] = NodeBox(leg.name, "input", leg_x[leg.name], 0.0,
+                                      node_label(g.nodes[leg.name], leg.name), None, leg.step, None,
+                                      leg.copy)
+    for t in tensors:
+        a = g.nodes[t]
+        lay.nodes[t] = NodeBox(t, a["kind"], x[t], level_y * level[t] - 0.25, node_label(a, t),
+                               a.get("role"), a.get("step"), a.get("layer"), a.get("copy"))
+    order = {t: i for i, t in enumerate(sorted(tensors, key=lambda t: (level[t], x[t])))}
+    for bond in network.bonds.values():
+        u, v = bond.nodes
+        a, b = lay.nodes[u], lay.nodes[v]
+        pts = [(a.x, a.y), (b.x, b.y)]
+        if abs(a.y - b.y) < 1e-9 and abs(order[u] - order[v]) > 1:  # would run through others: arc
+            lift = 0.12 + 0.06 * abs(order[u] - order[v])
+            pts = [(a.x + (b.x - a.x) * s, a.y + lift * 4 * s * (1 - s)) for s in
+                   (0, 0.1, 0.25, 0.4, 0.5, 0.6, 0.75, 0.9, 1)]
+        lay.edges.append(EdgePath(bond.name, (u, v), bond.dim, pts))
+    for leg in legs:
+        a, b = lay.nodes[leg.name], lay.nodes[leg.tensor]
+        lay.edges.append(EdgePath(leg.name, (leg.name, leg.tensor), leg.dim,
+                                  [(a.x, a.y), (b.x, b.y)], leg=True))
+    lay.shift(0.0, BOTTOM + 0.2)
+    lay.width = max(n.x for n in lay.nodes.values()) + RIGHT
+    top = max(max(n.y for n in lay.nodes.values()), max(y for e in lay.edges for _, y in e.points))
+    lay.height = top + 0.35
+    return lay
+
+
+def network_layout(network: TensorNetwork) -> Layout:
+    """Positions for drawing ``network``.
+
+    Unrolled circuits (with the node attributes :func:`~tnrank.networks.unrolling.unroll`
+    sets) get the time-by-layer layout, other networks the layered one.
+
+    Raises
+    ------
+    TnrankError
+        When the drawing would exceed :data:`MAX_TENSORS` tensors or
+        :data:`MAX_WIDTH` × :data:`MAX_HEIGHT` inches.
+
+    Examples
+    --------
+    >>> from tnrank import Architecture, unroll
+    >>> lay = network_layout(unroll(Architecture.rac(depth=2, width=3, M=3), T=4))
+    >>> lay.style, lay.rows                     # the layer-2 chain and 4 copies of layer 1's
+    ('unrolled', 5)
+    >>> x = {n: box.x for n, box in lay.nodes.items()}
+    >>> x["delta[0,layer2]#0"] < x["delta[1,layer2]#0"] < x["delta[2,layer2]#0"]
+    True
+    """
+    n_tensors = len(network.tensors)
+    if n_tensors == 0:
+        raise TnrankError(f"{network.name or 'the network'} has no tensors; there is nothing to draw")
+    if n_tensors > MAX_TENSORS:
+        raise TnrankError(_too_large(network, f"{n_tensors:,} tensors (more than {MAX_TENSORS:,})"))
+    if _is_unrolled(network):
+        T = max(network.steps) + 1 if network.legs else 1
+        lay = _unrolled(network, T)
+    else:
+        lay = _layered(network)
+    if lay.width > MAX_WIDTH or lay.height > MAX_HEIGHT:
+        raise TnrankError(_too_large(network, f"a {lay.width:.1f} × {lay.height:.1f} inch drawing "
+                                     f"(more than {MAX_WIDTH:.0f} × {MAX_HEIGHT:.0f})"))
+    return lay
+
+
+def _too_large(network: TensorNetwork, what: str) -> str:
+    return (f"{network.name or 'the network'} is too large to draw legibly: {what}; draw the "
+            "folded cell with `compact=True`, or use a smaller `T`")
+
+
+# ---------------------------------------------------------------- the folded cell
+def cell_layout(architecture: Architecture) -> Layout:
+    """Positions for the folded recurrent cell of an architecture (one step).
+
+    Each layer is a copy tensor (or merge) with its ``W^I`` below and its
+    ``W^H`` to the right, fed back by a loop marked ``t-1``; the input leg is
+    at the bottom and the output at the top right. Layers are stacked bottom
+    to top in the order their sources allow.
+
+    Nodes are named ``delta[<layer>]``, ``WI[<layer>]``, ``WH[<layer>]``,
+    ``x`` and ``out``; bonds ``b:<node>-<node>``.
+
+    >>> from tnrank import Architecture
+    >>> lay = cell_layout(Architecture.rac(depth=2, width=3, M=3))
+    >>> lay.nodes["x"].y < lay.nodes["WI[layer1]"].y < lay.nodes["delta[layer2]"].y < lay.nodes["out"].y
+    True
+    """
+    from tnrank.model.architecture import INPUT, Architecture  # noqa: PLC0415
+
+    if not isinstance(architecture, Architecture):
+        raise TnrankError("the folded cell needs an Architecture (e.g. Architecture.rac(depth, width, M))")
+    arch = architecture
+    lay = Layout(style="cell")
+    level = {k: i for i, k in enumerate(arch.order)}
+    lanes = sum(1 for k, ly in enumerate(arch.layers) for src in ly.sources
+                if (src == INPUT and level[k] > 0)
+                or (src != INPUT and level[arch.index(src)] != level[k] - 1))
+    longest = max(len(ly.name) for ly in arch.layers)
+    x0 = 0.4 + 0.068 * longest + 0.25 + 0.14 * (lanes + 1) * bool(lanes)
+    gap = 1.05
+    y_of = {k: 0.95 + gap * level[k] for k in range(arch.depth)}
+    lay.nodes["x"] = NodeBox("x", "input", x0, 0.3, "$x^t$")
+    for k, layer in enumerate(arch.layers):
+        y = y_of[k]
+        kind = "delta" if layer.integration == "multiplicative" else "merge"
+        d, wi, wh = f"delta[{layer.name}]", f"WI[{layer.name}]", f"WH[{layer.name}]"
+        lay.nodes[d] = NodeBox(d, kind, x0, y, node_label({"kind": kind, "role": layer.integration}, d),
+                               layer.integration, None, k)
+        lay.nodes[wi] = NodeBox(wi, "weight", x0, y - 0.3, "$W^I$", "input", None, k)
+        lay.nodes[wh] = NodeBox(wh, "weight", x0 + 0.5, y, "$W^H$", "hidden", None, k)
+        r = layer.width
+        lay.edges.append(EdgePath(f"b:{wi}-{d}", (wi, d), r, [(x0, y - 0.3), (x0, y)], layer=k))
+        lay.edges.append(EdgePath(f"b:{wh}-{d}", (wh, d), r, [(x0 + 0.5, y), (x0, y)], layer=k))
+        loop = [(x0, y), (x0, y + 0.2), (x0 + 0.82, y + 0.2), (x0 + 0.82, y), (x0 + 0.5, y)]
+        lay.edges.append(EdgePath(f"loop:{layer.name}", (d, wh), r, loop, layer=k))
+    # sources: straight up from the layer just below; other sources (skips) run up lanes on the
+    # left, shorter spans nearer the column, entering their W^I at staggered heights
+    xin = lay.nodes["x"]
+    skips: list[tuple[float, float, int, str, int]] = []  # (from y, to y, layer, source, entry)
+    for k, layer in enumerate(arch.layers):
+        wi = f"WI[{layer.name}]"
+        y = y_of[k] - 0.3
+        entry = 0
+        for src in layer.sources:
+            if src == INPUT and level[k] == 0:
+                lay.edges.append(EdgePath(f"b:x-{wi}", ("x", wi), arch.M, [(xin.x, xin.y), (x0, y)],
+                                          leg=True))
+            elif src != INPUT and level[arch.index(src)] == level[k] - 1:
+                j = arch.index(src)
+                lay.edges.append(EdgePath(f"b:delta[{src}]-{wi}", (f"delta[{src}]", wi), arch.widths[j],
+                                          [(x0, y_of[j]), (x0, y)], layer=j))
+            else:
+                y_from = xin.y + 0.12 if src == INPUT else y_of[arch.index(src)] + 0.38
+                skips.append((y_from, y, k, src, entry))
+                entry += 1
+    lane_spans: list[list[tuple[float, float]]] = []
+    for y_from, y_to, k, src, entry in sorted(skips, key=lambda s: (s[1] - s[0], s[2])):
+        lane = next((i for i, spans in enumerate(lane_spans)
+                     if all(y_to + 0.05 < a or y_from - 0.05 > b for a, b in spans)), len(lane_spans))
+        if lane == len(lane_spans):
+            lane_spans.append([])
+        lane_spans[lane].append((y_from, y_to))
+        xl = x0 - 0.24 - 0.14 * lane
+        n_entries = sum(1 for sk in skips if sk[2] == k)
+        y_in = y_to + 0.06 * (entry - (n_entries - 1) / 2)
+        wi = f"WI[{arch.layers[k].name}]"
+        if src == INPUT:
+            pts = [(xin.x, xin.y), (xin.x, y_from), (xl, y_from), (xl, y_in), (x0, y_in)]
+            lay.edges.append(EdgePath(f"b:x-{wi}", ("x", wi), arch.M, pts, leg=True))
+        else:
+            j = arch.index(src)
+            pts = [(x0, y_of[j]), (x0, y_from), (xl, y_from), (xl, y_in), (x0, y_in)]
+            lay.edges.append(EdgePath(f"b:delta[{src}]-{wi}", (f"delta[{src}]", wi), arch.widths[j], pts,
+                                      layer=j))
+    top = max(y_of.values())
+    lay.nodes["out"] = NodeBox("out", "output", x0 + 1.25, top + 0.55, "$w^O$", "output")
+    for i, name in enumerate(arch.output):
+        k = arch.index(name)
+        d = f"delta[{name}]"
+        yd = y_of[k]
+        if yd == top:
+            pts = [(x0, yd), (x0, top + 0.55), (x0 + 1.25, top + 0.55)]
+        else:
+            xr = x0 + 1.1 + 0.14 * i
+            pts = [(x0, yd), (x0, yd + 0.38), (xr, yd + 0.38), (xr, top + 0.55)]
+        lay.edges.append(EdgePath(f"b:{d}-out", (d, "out"), arch.widths[k], pts, layer=k))
+    label_x = x0 - 0.22 - 0.14 * (len(lane_spans) + 1) * bool(lane_spans)
+    lay.row_labels = [(label_x, y_of[k], arch.layers[k].name) for k in range(arch.depth)]
+    lay.width = x0 + 1.7
+    lay.height = top + 0.85
+    return lay

@@ -1,0 +1,189 @@
+"""Rank-versus-length figures: certified ranks per depth against the paper's bounds.
+
+matplotlib is imported only inside the functions that draw, so ``import tnrank``
+stays fast. Output files are reproducible byte for byte: fixed layout, fixed SVG
+hash salt and no time stamps in the metadata.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from tnrank.errors import TnrankError
+from tnrank.files.safe import atomic_path, check_output_path
+
+__all__ = ["plot_sweep", "FIGURE_SUFFIXES", "check_figure_path", "save_figure"]
+
+#: File suffixes figures can be written to.
+FIGURE_SUFFIXES = (".svg", ".png", ".pdf")
+_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
+
+
+def check_figure_path(path: str | os.PathLike) -> Path:
+    """Check that a figure can be written to ``path`` (suffix and directory)."""
+    p = Path(path)
+    if p.suffix.lower() not in FIGURE_SUFFIXES:
+        raise TnrankError(
+            f"cannot tell the figure format of {str(p)!r}; end the file name with one of "
+            f"{', '.join(FIGURE_SUFFIXES)}"
+        )
+    return check_output_path(p, "the figure")
+
+
+def save_figure(fig: Any, path: str | os.PathLike) -> Path:
+    """Save a matplotlib figure reproducibly (no dates, fixed SVG ids)."""
+    import matplotlib
+
+    p = check_figure_path(path)
+    suffix = p.suffix.lower()
+    metadata = {".svg": {"Date": None, "Creator": "tnrank"},
+                ".pdf": {"CreationDate": None, "ModDate": None, "Creator": "tnrank", "Producer": "tnrank"},
+                ".png": {"Software": "tnrank"}}[suffix]
+    with atomic_path(p) as tmp, \
+            matplotlib.rc_context({"svg.hashsalt": "tnrank", "svg.fonttype": "path"}):
+        fig.savefig(tmp, format=suffix[1:], metadata=metadata,
+                    dpi=150 if suffix == ".png" else "figure")
+    return p
+
+
+def _series(rows: Sequence[dict[str, Any]], quantity: str) -> dict[int, list[dict[str, Any]]]:
+    by_depth: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        res = row.get(quantity)
+        if res is None:
+            continue
+        by_depth.setdefault(int(row["L"]), []).append({"T": int(row["T"]), **res,
+                                                       "theorems": row.get("theorems", [])})
+    for points in by_depth.values():
+        points.sort(key=lambda p: p["T"])
+    return by_depth
+
+
+#: Type size of every label of a sweep plot, in points (12 pt = 16 px, the docs' body text).
+_TEXT_PT = 12
+
+
+def plot_sweep(
+    rows: Sequence[dict[str, Any]],
+    path: str | os.PathLike | None = None,
+    quantity: str = "separation",
+    title: str | None = None,
+) -> Any:
+    """Plot certified ranks against ``T``, one line per depth, with the bounds dashed.
+
+    Parameters
+    ----------
+    rows : sequence of dict
+        Sweep rows as produced by :meth:`tnrank.studies.verification.VerifyRow.to_dict` (keys ``L``,
+        ``M``, ``R``, ``T``, ``grid``, ``separation``, ``theorems``).
+    path : path, optional
+        Write the figure there (``.svg``, ``.png`` or ``.pdf``).
+    quantity : {"separation", "grid"}
+    title : str, optional
+        Default: the configuration.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Notes
+    -----
+    Filled markers are exact ranks; half-filled markers are generic values
+    with high probability (``generic-whp``) and hollow markers certified lower
+    bounds, each with a thin bar up to the best upper bound. Dashed lines in a
+    depth's colour are its state-degree bound, dotted lines the paper's
+    Theorem 1 or conjecture; both are drawn wide and light under the ranks, so
+    a bound that equals the rank shows as a halo around its line.
+    """
+    if quantity not in ("separation", "grid"):
+        raise TnrankError(f"quantity {quantity!r} is unknown; use separation or grid")
+    if path is not None:
+        check_figure_path(path)
+    series = _series(rows, quantity)
+    if not series:
+        raise TnrankError("nothing to plot: the sweep has no completed rows")
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
+
+    # 7.6 in (729 px at 96 dpi) with 12 pt type: on a page whose text is 16 px, the figure
+    # shows at its drawn size and its labels are as large as the text around it
+    fig = Figure(figsize=(7.6, 7.0), layout="constrained")
+    ax = fig.add_subplot()
+    ax.set_yscale("log")
+    handles: list[Any] = []
+    all_T = sorted({p["T"] for pts in series.values() for p in pts})
+    top = 1.0
+    for i, (depth, pts) in enumerate(sorted(series.items())):
+        color = _COLORS[i % len(_COLORS)]
+        Ts = [p["T"] for p in pts]
+        lows = [max(p["lower"], 1) for p in pts]
+        handles.append(Line2D([], [], color=color, marker="o", lw=1.8,
+                              label=f"depth {depth}: certified rank"))
+        degree = [(p["T"], p["bounds"].get("state degree")) for p in pts if p["bounds"].get("state degree")]
+        if degree:
+            ax.plot([t for t, _ in degree], [v for _, v in degree], "--", color=color, lw=3.2, alpha=0.45,
+                    dashes=(3, 2), zorder=2, gid=f"degree-bound-depth{depth}")
+            handles.append(Line2D([], [], color=color, ls="--", lw=3.2, alpha=0.45, dashes=(3, 2),
+                                  label=f"depth {depth}: degree bound (upper)"))
+        theorem = [(p["T"], th) for p in pts for th in p["theorems"]]
+        if theorem:
+            name = theorem[0][1]["name"]
+            kind = "upper" if theorem[0][1]["kind"] == "upper" else "lower"
+            ax.plot([t for t, _ in theorem], [th["value"] for _, th in theorem], ":", color=color,
+                    lw=3.2, alpha=0.75, zorder=2, gid=f"paper-bound-depth{depth}")
+            named = name if "depth" in name else f"depth {depth}: {name}"
+            handles.append(Line2D([], [], color=color, ls=":", lw=3.2, alpha=0.75,
+                                  label=f"{named} ({kind})"))
+        ax.plot(Ts, lows, "-", color=color, lw=1.5, zorder=3, gid=f"rank-depth{depth}")
+        for p in pts:
+            exact = p["lower"] == p["upper"]
+            fill = "full" if exact else ("bottom" if p.get("status") == "generic-whp" else "none")
+            ax.plot([p["T"]], [max(p["lower"], 1)], "o", ms=6, zorder=4, color=color, fillstyle=fill,
+                    markerfacecolor=color if fill != "none" else "white", markerfacecoloralt="white",
+                    markeredgewidth=1.4,
+                    gid=f"point-depth{depth}-T{p['T']}-{'exact' if exact else 'bounded'}")
+            if not exact:
+                hi = min(p["upper"], p["lower"] * 50)
+                ax.plot([p["T"], p["T"]], [max(p["lower"], 1), hi], "-", color=color, lw=0.8,
+                        alpha=0.7, zorder=2)
+        top = max(top, max(lows), *(v for _, v in degree)) if degree else max(top, max(lows))
+    ax.set_ylim(0.7, top * 3)
+    ax.yaxis.set_major_locator(LogLocator(base=10))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+    if len(all_T) <= 16:
+        ax.set_xticks(all_T)
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=16))
+    ax.set_xlabel("sequence length $T$")
+    label = "Start-End separation rank" if quantity == "separation" else "grid rank (Start-End)"
+    ax.set_ylabel(label)
+    ax.grid(True, which="major", alpha=0.3)
+    gray = {"color": "#555555", "lw": 0, "marker": "o", "markeredgewidth": 1.4, "ms": 6}
+    handles += [
+        Line2D([], [], **gray, markerfacecolor="#555555", label="exact rank (proved)"),
+        Line2D([], [], **gray, fillstyle="bottom", markerfacecolor="#555555", markerfacecoloralt="white",
+               label="generic w.h.p. (bar: to upper)"),
+        Line2D([], [], **gray, markerfacecolor="white", label="lower bound (bar: to upper)"),
+    ]
+    fig.legend(handles=handles, loc="outside lower center", ncol=2, fontsize=_TEXT_PT,
+               frameon=False, handlelength=2.6, columnspacing=1.2)
+    ax.tick_params(labelsize=_TEXT_PT)
+    ax.xaxis.label.set_size(_TEXT_PT)
+    ax.yaxis.label.set_size(_TEXT_PT)
+    if title is None:
+        first = rows[0]
+        depths = ", ".join(str(d) for d in sorted(series))
+        title = (f"{label} of depth-$L$ RACs ($L$ = {depths}), $R$ = {first['R']}, $M$ = {first['M']}\n"
+                 "certified: exact ranks mod $p$ (lower), degree and min-cut bounds (upper)")
+    ax.set_title(title, fontsize=_TEXT_PT)
+    if path is not None:
+        save_figure(fig, path)
+    return fig

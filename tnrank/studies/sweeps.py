@@ -1,0 +1,100 @@
+"""Rank-versus-length sweeps: certify every (depth, T) point, saving each row as it arrives.
+
+With a ``path``, rows go to a results file (:mod:`tnrank.files.results_file`), rewritten
+atomically after every finished row: a sweep killed at any moment keeps every row it
+finished, and running the same sweep again computes only the rows missing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import Executor
+from typing import Any
+
+from tnrank.certification.certify import FAILURE_TARGET
+from tnrank.files.results_file import FORMAT, ResultsFile, missing_points, ordered, sweep_config
+from tnrank.studies.verification import sweep_configs, verify_configs
+
+__all__ = ["sweep", "sweep_config"]  # sweep_config: the config of a results file
+
+
+def sweep(
+    depths: Iterable[int],
+    M: int,
+    R: int,
+    Ts: Iterable[int],
+    *,
+    path: str | os.PathLike | None = None,
+    partition: str = "start-end",
+    seed: int = 0,
+    progress: Callable[[Any], None] | None = None,
+    executor: Executor | None = None,
+    threads: int | None = None,
+    capacity: Callable[[], int | None] | None = None,
+    on_row: Callable[[dict[str, Any]], None] | None = None,
+    **certify_options: Any,
+) -> dict[str, Any]:
+    """Certified ranks of the RACs of each depth at each ``T``: the data of ``tnrank sweep``.
+
+    Parameters
+    ----------
+    depths : iterable of int
+    M, R : int
+        Representation functions and hidden channels, shared by every point.
+    Ts : iterable of int
+        Sequence lengths.
+    path : path-like, optional
+        Results file: each row is saved as it finishes; an existing file of the
+        same sweep, or of part of it, is resumed (only the missing points are
+        computed).
+    partition : str
+    seed : int
+    progress, executor, threads, capacity
+        As for :func:`tnrank.studies.verification.verify`.
+    on_row : callable(dict), optional
+        Called with each row as it finishes (after it is saved).
+    **certify_options
+        ``prime``, ``confirm``, ``grid``, ``max_entries``, ``max_samples``,
+        ``float_check`` (see :func:`tnrank.certify`).
+
+    Returns
+    -------
+    dict
+        The results file's content; ``complete`` is True.
+
+    Examples
+    --------
+    >>> data = sweep([1, 2], 2, 2, [2, 4])
+    >>> [(r["L"], r["T"], r["separation"]["rank"]) for r in data["rows"]], data["complete"]
+    ([(1, 2, 2), (1, 4, 2), (2, 2, 2), (2, 4, 6)], True)
+    """
+    depths, Ts = list(depths), list(Ts)
+    sweep_configs(depths, [M], [R], Ts, partition)  # validate before any work
+    config = sweep_config(depths, M, R, Ts, partition=partition, seed=seed, **certify_options)
+    if path is None:
+        data: dict[str, Any] = {"format": FORMAT, "config": config, "rows": [], "complete": False}
+        _run(data, data["rows"].append, progress, executor, threads, capacity, on_row)
+        return ordered(data)
+    with ResultsFile(path, config) as results:
+        done = len(results.data["rows"])
+        if done and progress is not None:
+            total = len(depths) * len(Ts)
+            rest = f"computing the other {total - done}" if done < total else "nothing to compute"
+            progress(f"{path}: {done} of {total} points already done; {rest}")
+        _run(results.data, results.add, progress, executor, threads, capacity, on_row)
+        return results.data
+
+
+def _run(data, store, progress, executor, threads, capacity, on_row) -> None:
+    config = data["config"]
+    options = {k: config[k] for k in ("prime", "grid", "max_entries", "max_samples", "float_check")}
+    options["failure_target"] = config.get("failure_target", FAILURE_TARGET)
+    todo = [(L, config["M"], config["R"], T) for L, T in missing_points(data)]
+    for row in verify_configs(todo, seed=config["seed"], confirm=config["confirm"],
+                              partition=config["partition"], progress=progress, executor=executor,
+                              threads=threads, capacity=capacity, **options):
+        record = row.to_dict()
+        store(record)
+        if on_row is not None:
+            on_row(record)

@@ -1,0 +1,186 @@
+"""Sweeps that check the paper's Theorem 1 and conjecture against certified ranks."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from typing import Any
+
+from tnrank.certification.certify import certify
+from tnrank.certification.report import Report
+from tnrank.errors import TnrankError
+from tnrank.model.architecture import Architecture
+from tnrank.model.partition import Partition
+from tnrank.runtime.parallel import map_unordered
+from tnrank.runtime.threads import limited_threads
+
+__all__ = ["verify", "verify_configs", "sweep_configs", "config_label", "VerifyRow"]
+
+
+@dataclass
+class VerifyRow:
+    """One configuration of a sweep and its certified report."""
+
+    depth: int
+    M: int
+    R: int
+    T: int
+    report: Report
+
+    @property
+    def verdict(self) -> str:
+        """``holds``, ``tight``, ``violated``, ``undecided`` or ``n/a``."""
+        return self.report.verdict
+
+    def to_dict(self) -> dict[str, Any]:
+        rep = self.report
+        return {
+            "L": self.depth,
+            "M": self.M,
+            "R": self.R,
+            "T": self.T,
+            "grid": None if rep.grid is None else rep.grid.to_dict(),
+            "separation": rep.separation.to_dict(),
+            "theorems": [c.to_dict() for c in rep.theorems],
+            "verdict": self.verdict,
+        }
+
+
+def sweep_configs(
+    depths: Iterable[int],
+    Ms: Iterable[int],
+    Rs: Iterable[int],
+    Ts: Iterable[int],
+    partition: str = "start-end",
+) -> list[tuple[int, int, int, int]]:
+    """All ``(L, M, R, T)`` combinations, validated before any work starts."""
+    configs = list(itertools.product(depths, Ms, Rs, Ts))
+    if not configs:
+        raise TnrankError("the sweep is empty; give at least one value for each of -L, -M, -R, -T")
+    for L, M, R, T in configs:
+        Architecture.rac(L, R, M)  # raises on bad sizes
+        Partition.parse(partition, T)  # raises on odd or too small T
+    return configs
+
+
+def config_label(config: tuple[int, int, int, int]) -> str:
+    """``"L=2 M=3 R=3 T=8"``."""
+    L, M, R, T = config
+    return f"L={L} M={M} R={R} T={T}"
+
+
+def _certify_config(job: tuple[tuple[int, int, int, int], str, int, bool, dict[str, Any]]) -> Report:
+    """One configuration of a sweep (module level: worker processes import it by name)."""
+    (L, M, R, T), partition, seed, confirm, options = job
+    return certify(Architecture.rac(L, R, M), T, partition, seed=seed, confirm=confirm, **options)
+
+
+def verify_configs(
+    configs: Sequence[tuple[int, int, int, int]],
+    *,
+    seed: int = 0,
+    confirm: bool = False,
+    partition: str = "start-end",
+    progress: Callable[[Any], None] | None = None,
+    executor: Executor | None = None,
+    threads: int | None = None,
+    capacity: Callable[[], int | None] | None = None,
+    **certify_options: Any,
+) -> Iterator[VerifyRow]:
+    """Certify given ``(L, M, R, T)`` configurations, yielding rows as they finish.
+
+    The engine of :func:`verify`, for callers that choose the configurations
+    themselves (a resumed sweep runs only those not done). Parameters are
+    those of :func:`verify`; ``capacity`` is passed to
+    :func:`tnrank.runtime.parallel.map_unordered`.
+    """
+    if executor is None:
+        for i, config in enumerate(configs, start=1):
+            if progress is not None:
+                progress(f"[{i}/{len(configs)}] {config_label(config)}")
+            with limited_threads(threads):
+                rep = _certify_config((config, partition, seed, confirm, certify_options))
+            yield VerifyRow(*config, rep)
+        return
+    jobs = [(config, partition, seed, confirm, certify_options) for config in configs]
+    for i, rep in map_unordered(_certify_config, jobs, executor, threads=threads, progress=progress,
+                                labels=[config_label(c) for c in configs], capacity=capacity):
+        yield VerifyRow(*configs[i], rep)
+
+
+def verify(
+    depths: Iterable[int],
+    Ms: Iterable[int],
+    Rs: Iterable[int],
+    Ts: Iterable[int],
+    *,
+    seed: int = 0,
+    confirm: bool = False,
+    partition: str = "start-end",
+    progress: Callable[[Any], None] | None = None,
+    executor: Executor | None = None,
+    threads: int | None = None,
+    capacity: Callable[[], int | None] | None = None,
+    **certify_options: Any,
+) -> Iterator[VerifyRow]:
+    """Certify every configuration of a sweep, yielding one row at a time.
+
+    Rows come out as they finish, so a caller can print them as they arrive
+    and keep what is done if the sweep is interrupted. Sequentially they come
+    in the order of the configurations; on an executor, in the order they
+    finish, each row the same as the sequential run gives for its
+    configuration (every configuration is a deterministic ``certify`` call
+    with the same seed).
+
+    Parameters
+    ----------
+    depths, Ms, Rs, Ts : iterables of int
+        The grid of configurations.
+    seed : int
+    confirm : bool
+        Confirm each rank with a second prime and seed.
+    partition : str
+        ``"start-end"`` (the paper's theorems apply; every ``T`` even) or any
+        named partition.
+    progress : callable, optional
+        Sequentially: one line (str) per configuration. On an executor: a
+        :class:`tnrank.runtime.progress.Status` after each finished configuration and
+        every second (``tnrank.runtime.progress.progress_display()`` shows either).
+    executor : concurrent.futures.Executor, optional
+        Where to run the configurations: a ``ProcessPoolExecutor``, loky's
+        executor, or ``distributed.Client(...).get_executor()``. None: one
+        after another in this process.
+    threads : int, optional
+        Cap on tnrank's and BLAS's threads per configuration (see
+        ``tnrank.runtime.threads``); with a pool of N processes on one machine,
+        give the cores divided by N.
+    capacity : callable, optional
+        Configurations the executor runs at once, for the progress counts
+        (:func:`tnrank.runtime.parallel.map_unordered`).
+    **certify_options
+        Passed to :func:`tnrank.certify`.
+
+    Yields
+    ------
+    VerifyRow
+
+    Examples
+    --------
+    >>> from tnrank.studies.verification import verify
+    >>> [row.verdict for row in verify([1, 2], [2], [2], [4])]
+    ['tight', 'holds']
+
+    On worker processes, rows arrive as they finish:
+
+    >>> from concurrent.futures import ProcessPoolExecutor
+    >>> with ProcessPoolExecutor(2) as pool:
+    ...     rows = list(verify([1, 2], [2], [2], [4], executor=pool, threads=1))
+    >>> sorted((row.depth, row.verdict) for row in rows)
+    [(1, 'tight'), (2, 'holds')]
+    """
+    configs = sweep_configs(depths, Ms, Rs, Ts, partition)
+    yield from verify_configs(configs, seed=seed, confirm=confirm, partition=partition,
+                              progress=progress, executor=executor, threads=threads,
+                              capacity=capacity, **certify_options)
