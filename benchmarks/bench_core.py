@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # time this checko
 import tnrank.engine.grid as grid_module  # noqa: E402
 from tnrank import PRIME, Architecture, Partition, certify, random_weights, rank_mod_p  # noqa: E402
 from tnrank.engine.grid import grid_matrix, sample_matrix  # noqa: E402
-from tnrank.engine.rank import float_rank
+from tnrank.engine.rank import rank_float
 
 BUDGET = 20.0  # seconds per naive baseline before extrapolating
 
@@ -76,7 +76,7 @@ def case_grid(L, M, R, T):
     # baseline 1: float grid + numpy SVD rank
     t0 = time.perf_counter()
     Gf = grid_matrix(random_weights(arch, seed=0), part)
-    fr = float_rank(Gf)
+    fr = rank_float(Gf)
     t_float = time.perf_counter() - t0
     # baseline 2: naive sequence-by-sequence grid, exact rank
     w = random_weights(arch, seed=0, prime=PRIME)
@@ -100,7 +100,7 @@ def case_separation(L, M, R, T):
     # baseline 1: the same K x K sample in float64 + numpy SVD rank
     t0 = time.perf_counter()
     rows, cols = rng.standard_normal((K, T // 2, M)), rng.standard_normal((K, T // 2, M))
-    fr = float_rank(sample_matrix(random_weights(arch, seed=0), part, rows, cols))
+    fr = rank_float(sample_matrix(random_weights(arch, seed=0), part, rows, cols))
     t_float = time.perf_counter() - t0
     # baseline 2: the K x K sample pair by pair, exact rank (full grid: M^T entries)
     w = random_weights(arch, seed=0, prime=PRIME)

@@ -7,7 +7,7 @@ Per case it prints the size of the unrolled network, then
 * ``unroll``   — building the network (``tnrank.networks.unrolling.unroll``);
 * ``min_cut``  — ``tnrank.networks.mincut.min_cut`` on it: integer log-capacities, parallel bonds
   merged, pendant and degree-2 tensors eliminated, Boykov-Kolmogorov max-flow;
-* ``dp``       — ``tnrank.networks.mincut.mincut_bound``: the step-layer dynamic programme (no network);
+* ``dp``       — ``tnrank.networks.mincut.min_cut_bound``: the step-layer dynamic programme (no network);
 * ``baseline`` — networkx's generic ``minimum_cut`` (default preflow-push) on the unreduced
   graph with float ``log2 dim`` capacities, the legs tied to a source and a sink;
 
@@ -37,7 +37,7 @@ import time
 import networkx as nx
 
 from tnrank import Architecture, Partition
-from tnrank.networks.mincut import _mincut_dp, min_cut, mincut_bound
+from tnrank.networks.mincut import _min_cut_dp, min_cut, min_cut_bound
 from tnrank.networks.unrolling import unroll
 
 CASES = [(3, 2, 2, 64), (2, 2, 2, 256), (3, 3, 3, 64), (2, 3, 3, 256)]
@@ -78,9 +78,9 @@ def run_case(L: int, R: int, M: int, T: int, with_baseline: bool) -> bool:
     t0 = time.perf_counter()
     cut = min_cut(net, part)
     t_cut = time.perf_counter() - t0
-    _mincut_dp.cache_clear()
+    _min_cut_dp.cache_clear()
     t0 = time.perf_counter()
-    dp = mincut_bound(arch, part)
+    dp = min_cut_bound(arch, part)
     t_dp = time.perf_counter() - t0
     total = t_unroll + t_cut
     ok = total < GOAL_SECONDS and dp == cut.bound

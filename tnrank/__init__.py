@@ -55,13 +55,13 @@ _PUBLIC = {
     "PRIME": "tnrank.primes",
 }
 
-# names of the first release, still importable from here for one release
+# names of the first release, still importable from here for one release: old name -> new home
 _MOVED = {
-    "grid_matrix": "tnrank.engine.grid",
-    "float_rank": "tnrank.engine.rank",
-    "witness_weights": "tnrank.model.weights",
-    "SECOND_PRIME": "tnrank.primes",
-    "mincut_bound": "tnrank.networks.mincut",
+    "grid_matrix": "tnrank.engine.grid.grid_matrix",
+    "float_rank": "tnrank.engine.rank.rank_float",
+    "witness_weights": "tnrank.model.weights.witness_weights",
+    "SECOND_PRIME": "tnrank.primes.SECOND_PRIME",
+    "mincut_bound": "tnrank.networks.mincut.min_cut_bound",
 }
 
 __all__ = [
@@ -77,14 +77,14 @@ def __getattr__(name: str) -> Any:
     if name in _PUBLIC:
         value = getattr(importlib.import_module(_PUBLIC[name]), name)
     elif name in _MOVED:
-        module = _MOVED[name]
+        module, _, new = _MOVED[name].rpartition(".")
         warnings.warn(
-            f"tnrank.{name} moved to {module}.{name}; import it from there "
-            "(the top-level name will be removed in the next release)",
+            f"tnrank.{name} is now {module}.{new}; import it from there "
+            "(the old name will be removed in the next release)",
             DeprecationWarning,
             stacklevel=2,
         )
-        return getattr(importlib.import_module(module), name)
+        return getattr(importlib.import_module(module), new)
     else:
         raise AttributeError(f"module 'tnrank' has no attribute {name!r}")
     globals()[name] = value  # later look-ups skip __getattr__

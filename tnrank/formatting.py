@@ -7,8 +7,8 @@ import math
 import re
 from collections.abc import Sequence
 
-__all__ = ["format_table", "format_steps", "format_bound", "format_names", "did_you_mean", "printable",
-           "PRINTABLE_BITS"]
+__all__ = ["format_table", "format_steps", "format_bound", "format_names", "format_duration",
+           "did_you_mean", "printable", "PRINTABLE_BITS"]
 
 
 def format_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -106,3 +106,19 @@ def printable(text: object, *, keep_lines: bool = False) -> str:
     'tab\\\\there'
     """
     return (CONTROL_IN_LINES if keep_lines else _CONTROL).sub(_escape, str(text))
+
+
+def format_duration(seconds: float) -> str:
+    """A short human duration: ``"45 s"``, ``"3 min 20 s"``, ``"2 h 05 min"``.
+
+    Examples
+    --------
+    >>> format_duration(44.6), format_duration(200), format_duration(7500)
+    ('45 s', '3 min 20 s', '2 h 05 min')
+    """
+    s = max(0, round(seconds))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min {s % 60:02d} s"
+    return f"{s // 3600} h {s % 3600 // 60:02d} min"

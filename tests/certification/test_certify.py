@@ -198,7 +198,7 @@ def test_float_estimate_is_opt_in_above_the_small_size():
 
 
 def test_default_sample_cap_follows_the_available_memory(monkeypatch):
-    from tnrank.certification.certify import max_samples_for_memory
+    from tnrank.certification.sampling import max_samples_for_memory
 
     small, large = max_samples_for_memory(2**28), max_samples_for_memory(2**34)
     assert 64 <= small < large
@@ -219,7 +219,7 @@ def test_default_sample_cap_follows_the_available_memory(monkeypatch):
 def test_a_plan_is_printed_before_long_work(monkeypatch):
     import sys
 
-    monkeypatch.setattr(sys.modules["tnrank.certification.certify"], "PLAN_SECONDS", 0.0)
+    monkeypatch.setattr(sys.modules["tnrank.certification.sampling"], "PLAN_SECONDS", 0.0)
     lines: list[str] = []
     certify(Architecture.rac(2, 4, 4), 12, grid="skip", float_check=False, progress=lines.append)
     plans = [line for line in lines if "plan:" in line]
@@ -233,7 +233,7 @@ def test_the_memory_cap_is_raised_when_memory_is_freed(monkeypatch):
 
     cert = sys.modules["tnrank.certification.certify"]
     monkeypatch.setattr(cert, "max_samples_for_memory", lambda *a, **k: 128)
-    monkeypatch.setattr(cert, "_memory_cap_holding", lambda k: 10**6)
+    monkeypatch.setattr(cert, "memory_cap_holding", lambda k: 10**6)
     lines: list[str] = []
     sep = certify(Architecture.rac(2, 4, 4), 12, grid="skip", float_check=False,
                   progress=lines.append).separation

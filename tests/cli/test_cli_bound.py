@@ -14,7 +14,7 @@ from tnrank.certification.bounds import upper_bounds
 from tnrank.cli import main
 from tnrank.files import network_file
 from tnrank.networks.examples import example_path, mps
-from tnrank.networks.mincut import mincut_bound
+from tnrank.networks.mincut import min_cut_bound
 from tnrank.networks.unrolling import BlockPlan, unroll, unrolled_size
 
 
@@ -30,7 +30,7 @@ def test_rac_json(capsys):
     data = json.loads(out)
     arch, part = Architecture.rac(3, 2, 2), Partition.parse("start-end", 16)
     mc = data["min_cut"]
-    assert mc["bound"] == mincut_bound(arch, part)
+    assert mc["bound"] == min_cut_bound(arch, part)
     assert mc["log2"] == pytest.approx(44.0)
     assert len(mc["cut_edges"]) >= 44 and all({"bond", "nodes", "dim"} <= set(e) for e in mc["cut_edges"])
     assert data["bounds"]["separation"] == upper_bounds(arch, part, "separation")
@@ -48,7 +48,7 @@ def test_rac_text_and_partitions(capsys):
     code, out, _ = run(capsys, "bound", "-L", "2", "-R", "2", "3", "-M", "2", "-T", "5",
                        "--partition", "0,1", "--json")
     data = json.loads(out)
-    assert data["min_cut"]["bound"] == mincut_bound(Architecture.rac(2, [2, 3], 2), "0,1", T=5)
+    assert data["min_cut"]["bound"] == min_cut_bound(Architecture.rac(2, [2, 3], 2), "0,1", T=5)
     assert data["partition"]["start"] == [0, 1]
 
 
@@ -59,7 +59,7 @@ def test_large_rac_uses_the_dynamic_programme(capsys, monkeypatch):
     code, out, _ = run(capsys, "bound", "-L", "3", "-R", "2", "-M", "2", "-T", "8", "--json")
     data = json.loads(out)
     assert data["min_cut"]["cut_edges"] is None
-    assert data["min_cut"]["bound"] == mincut_bound(Architecture.rac(3, 2, 2), "start-end", T=8)
+    assert data["min_cut"]["bound"] == min_cut_bound(Architecture.rac(3, 2, 2), "start-end", T=8)
 
 
 FAST_CASES = [
@@ -117,7 +117,7 @@ def test_dynamic_programme_path_needs_no_graph_library():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     data = json.loads(out[:out.rindex("}") + 1])
     arch = Architecture.rac(3, 2, 2)
-    assert data["min_cut"]["bound"] == mincut_bound(arch, "start-end", T=64)
+    assert data["min_cut"]["bound"] == min_cut_bound(arch, "start-end", T=64)
     assert data["network"]["nodes"] == unrolled_size(arch, 64)[0]
     assert out.splitlines()[-1] == "[]"
 
@@ -176,7 +176,7 @@ def test_verify_shows_the_min_cut(capsys):
     assert code == 0
     header, _rule, row1, row2 = out.splitlines()[:4]
     assert "min-cut" in header
-    cuts = [mincut_bound(Architecture.rac(L, 2, 2), "start-end", T=4) for L in (1, 2)]
+    cuts = [min_cut_bound(Architecture.rac(L, 2, 2), "start-end", T=4) for L in (1, 2)]
     assert f"  {cuts[0]}  " in row1 and f"  {cuts[1]}  " in row2
 
 

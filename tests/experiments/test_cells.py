@@ -9,7 +9,7 @@ torch = pytest.importorskip("torch")  # the experiments extra; CI installs it
 
 from tnrank import Architecture, Partition, evaluate  # noqa: E402
 from tnrank.engine.grid import grid_matrix  # noqa: E402
-from tnrank.engine.rank import float_rank  # noqa: E402
+from tnrank.engine.rank import rank_float  # noqa: E402
 from tnrank.experiments.budget import CellSpec, match_width, network_macs, network_params  # noqa: E402
 from tnrank.experiments.cells import EURNNCell, build_network, rotation_layout  # noqa: E402
 from tnrank.experiments.counting import count_step_macs  # noqa: E402
@@ -108,7 +108,7 @@ def test_trained_rank_matches_brute_force_grid():
     np.testing.assert_allclose(grid_matrix(w, Partition.parse("start-end", T), templates=F),
                                scores[:, 0].reshape(9, 9), rtol=1e-10, atol=1e-12)
     assert res["generic"]["exact"] and res["trained_rank"] <= res["generic"]["lower"]
-    assert float_rank(scores[:, 0].reshape(9, 9)).rank == res["per_class"][0]["rank"]
+    assert rank_float(scores[:, 0].reshape(9, 9)).rank == res["per_class"][0]["rank"]
 
 
 def test_tiny_copying_configuration_learns():

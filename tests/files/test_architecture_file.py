@@ -12,7 +12,7 @@ from strategies import architectures
 
 from tnrank import PRIME, Architecture, Layer, TnrankError, certify, evaluate, random_weights
 from tnrank.files.architecture_file import MAX_FILE_BYTES, dump, dumps, load, loads
-from tnrank.model.architecture import FORMAT
+from tnrank.model.architecture import ARCHITECTURE_FORMAT
 
 GRAPHS = Path(__file__).resolve().parents[2] / "graphs"
 GALLERY = sorted(GRAPHS.glob("*.toml"))
@@ -234,5 +234,5 @@ def test_writing_refuses_what_cannot_be_read_back(tmp_path):
 
 
 def test_format_key_is_written_and_checked():
-    assert f'format = "{FORMAT}"' in dumps(Architecture(2, [2]))
-    assert loads(f'format = "{FORMAT}"\nM = 2\n[[layer]]\nwidth = 2\n') == Architecture(2, [2])
+    assert f'format = "{ARCHITECTURE_FORMAT}"' in dumps(Architecture(2, [2]))
+    assert loads(f'format = "{ARCHITECTURE_FORMAT}"\nM = 2\n[[layer]]\nwidth = 2\n') == Architecture(2, [2])

@@ -17,7 +17,7 @@ from tnrank.networks.contraction import (
     rac_tensors,
     random_tensors,
 )
-from tnrank.networks.examples import binary_tree, grid_2d, mps
+from tnrank.networks.examples import binary_tree, lattice_2d, mps
 from tnrank.networks.graph import TensorNetwork
 from tnrank.networks.mincut import min_cut
 from tnrank.networks.unrolling import unroll
@@ -111,7 +111,7 @@ def test_open_legs_against_einsum():
 
 
 def test_modular_contraction_is_exact():
-    net = grid_2d(2, 3, bond=3, phys=2)
+    net = lattice_2d(2, 3, bond=3, phys=2)
     t = random_tensors(net, seed=1, prime=PRIME)
     got = contract(net, t, prime=PRIME)
     # oracle: numpy einsum on Python integers (exact, no reduction until the end)

@@ -15,7 +15,7 @@ from tnrank.networks.examples import (
     EXAMPLES,
     binary_tree,
     example_path,
-    grid_2d,
+    lattice_2d,
     mps,
 )
 from tnrank.networks.graph import KINDS, TensorNetwork
@@ -134,7 +134,7 @@ def test_example_structures():
     assert [chain.shape(f"A{i}") for i in (0, 2, 4)] == [(4, 3), (4, 4, 3), (4, 3)]
     tree = binary_tree(3)
     assert nx.is_tree(tree.graph) and len(tree.legs) == 8 and len(tree.tensors) == 15
-    peps = grid_2d(3, 4)
+    peps = lattice_2d(3, 4)
     assert len(peps.bonds) == 3 * 3 + 2 * 4
     assert not nx.is_tree(peps.graph)
     with pytest.raises(TnrankError, match="bond"):

@@ -14,7 +14,7 @@ from tnrank import PRIME, Architecture, Partition, TnrankError, certify, random_
 from tnrank.engine.grid import grid_matrix, sample_matrix
 from tnrank.engine.rank import rank_mod_p
 from tnrank.networks.graph import TensorNetwork
-from tnrank.networks.mincut import min_cut, mincut_bound, resolve_partition
+from tnrank.networks.mincut import min_cut, min_cut_bound, resolve_partition
 from tnrank.networks.unrolling import unroll
 
 
@@ -24,7 +24,7 @@ def test_depth_one_start_end_is_theorem_one(M):
         for T in range(2, 13, 2):
             arch = Architecture.rac(1, R, M)
             expected = min(R, M ** (T // 2))
-            assert mincut_bound(arch, Partition.parse("start-end", T)) == expected
+            assert min_cut_bound(arch, Partition.parse("start-end", T)) == expected
             if T <= 8:
                 assert min_cut(unroll(arch, T), "start-end").bound == expected
 
@@ -104,7 +104,7 @@ def test_dynamic_programme_equals_max_flow(name):
         net = unroll(arch, T)
         for part in _partitions(T, rng):
             cut = min_cut(net, part)
-            assert mincut_bound(arch, part) == cut.bound, (T, part)
+            assert min_cut_bound(arch, part) == cut.bound, (T, part)
             _check_cut(net, cut)
 
 
@@ -145,7 +145,7 @@ def test_dynamic_programme_equals_plain_networkx_max_flow(arch, Ts):
     for T in Ts:
         net = unroll(arch, T)
         for part in _partitions(T, rng):
-            assert mincut_bound(arch, part) == _plain_max_flow(net, set(part.start)), (T, part)
+            assert min_cut_bound(arch, part) == _plain_max_flow(net, set(part.start)), (T, part)
 
 
 SOUNDNESS = [(name, T) for name in sorted(ARCHITECTURES) for T in (2, 4, 6)
@@ -159,7 +159,7 @@ def test_computed_ranks_never_exceed_the_min_cut(name, T):
     rng = np.random.default_rng(T)
     w = random_weights(arch, seed=T, prime=PRIME)
     for part in _partitions(T, rng)[:4]:
-        bound = mincut_bound(arch, part)
+        bound = min_cut_bound(arch, part)
         grid = rank_mod_p(grid_matrix(w, part), PRIME)
         assert grid <= bound
         # separation rank in representation space: K x K random samples with K > bound
@@ -176,7 +176,7 @@ def test_soundness_sweep_can_fail():
     for name, T in SOUNDNESS:
         arch = ARCHITECTURES[name]
         part = Partition.parse("interleaved", T)
-        bound = mincut_bound(arch, part)
+        bound = min_cut_bound(arch, part)
         if bound > 100:
             continue
         w = random_weights(arch, seed=1, prime=PRIME)
@@ -192,7 +192,7 @@ def test_certify_reports_the_min_cut(name):
     arch = ARCHITECTURES[name]
     for part in ("start-end", "interleaved"):
         rep = certify(arch, 4, part, float_check=False)
-        bound = mincut_bound(arch, Partition.parse(part, 4))
+        bound = min_cut_bound(arch, Partition.parse(part, 4))
         for res in (rep.grid, rep.separation):
             assert res.bounds["min-cut"] == bound
             assert res.lower <= res.upper <= bound
@@ -238,9 +238,9 @@ def test_parallel_bonds_and_finite_legs():
 
 def test_loops_beat_a_tree_cut():
     # 2 x 2 grid with bond 3: splitting the top row crosses two bonds (9), not the legs (4^2)
-    from tnrank.networks.examples import grid_2d
+    from tnrank.networks.examples import lattice_2d
 
-    peps = grid_2d(2, 2, bond=3, phys=4)
+    peps = lattice_2d(2, 2, bond=3, phys=4)
     assert min_cut(peps, [0, 1]).bound == 9
     assert min_cut(peps, [0, 3]).bound == 16  # diagonal: the two legs of a side
 
@@ -254,7 +254,7 @@ def test_partition_forms():
     assert resolve_partition(net, ["x1#2"]) == ((1,), (0, 2, 3))
     d = min_cut(net, "start-end").to_dict()
     assert set(d) >= {"bound", "log2", "cut_edges", "start", "end"}
-    assert d["bound"] == mincut_bound(Architecture.rac(2, 2, 2), "start-end", T=4)
+    assert d["bound"] == min_cut_bound(Architecture.rac(2, 2, 2), "start-end", T=4)
 
 
 @pytest.mark.parametrize(
@@ -282,28 +282,28 @@ def test_bad_arguments():
     with pytest.raises(TnrankError, match="TensorNetwork"):
         min_cut(nx.Graph(), [0])
     with pytest.raises(TnrankError, match="give T"):
-        mincut_bound(arch, "start-end")
+        min_cut_bound(arch, "start-end")
     with pytest.raises(TnrankError, match="T=6"):
-        mincut_bound(arch, Partition.parse("start-end", 4), T=6)
+        min_cut_bound(arch, Partition.parse("start-end", 4), T=6)
     with pytest.raises(TnrankError, match="Architecture"):
-        mincut_bound("rac", Partition.parse("start-end", 4))
+        min_cut_bound("rac", Partition.parse("start-end", 4))
     with pytest.raises(TnrankError, match="even T"):
-        mincut_bound(arch, "start-end", T=5)
+        min_cut_bound(arch, "start-end", T=5)
 
 
 def test_large_networks_are_fast_enough_to_query():
     # the dynamic programme never builds the network: depth 4 at T = 200 has ~10^8 nodes
-    bound = mincut_bound(Architecture.rac(4, 2, 2), "start-end", T=200)
+    bound = min_cut_bound(Architecture.rac(4, 2, 2), "start-end", T=200)
     assert bound > 2**100 and (bound & (bound - 1)) == 0  # a power of two: all dims are 2
 
 
 def test_certify_leaves_out_astronomical_min_cuts():
     from tnrank.certification.certify import _automatic_bounds
-    from tnrank.networks.mincut import mincut_log2
+    from tnrank.networks.mincut import min_cut_log2
 
     small, huge = Architecture.rac(3, 2, 2), Architecture.rac(5, 2, 2)
     part = Partition.parse("start-end", 40)
-    assert _automatic_bounds(small, part) == {"min-cut": mincut_bound(small, part)}
-    assert mincut_log2(huge, part) > 4096 and _automatic_bounds(huge, part) == {}
+    assert _automatic_bounds(small, part) == {"min-cut": min_cut_bound(small, part)}
+    assert min_cut_log2(huge, part) > 4096 and _automatic_bounds(huge, part) == {}
     with pytest.raises(TnrankError, match="too large to write out"):
-        mincut_bound(Architecture.rac(6, 3, 5), "start-end", T=400)
+        min_cut_bound(Architecture.rac(6, 3, 5), "start-end", T=400)

@@ -16,7 +16,7 @@ from tnrank import PRIME, Partition, evaluate, random_weights
 from tnrank.engine.grid import grid_matrix
 from tnrank.engine.rank import rank_mod_p
 from tnrank.networks.contraction import evaluate_network
-from tnrank.networks.mincut import min_cut, mincut_bound
+from tnrank.networks.mincut import min_cut, min_cut_bound
 from tnrank.networks.unrolling import unroll
 
 GALLERY = sorted((Path(__file__).resolve().parents[2] / "graphs").glob("*.toml"))
@@ -31,7 +31,7 @@ def test_random_architectures(arch, T, data):
     assert np.array_equal(evaluate_network(net, w, x), evaluate(w, x))
     part = data.draw(partitions(T))
     cut = min_cut(net, part)
-    assert cut.bound == mincut_bound(arch, part)
+    assert cut.bound == min_cut_bound(arch, part)
     assert rank_mod_p(grid_matrix(w, part), PRIME) <= cut.bound
 
 
@@ -45,5 +45,5 @@ def test_gallery_files(path):
     assert np.array_equal(evaluate_network(net, w, x), evaluate(w, x))
     for spec in ("start-end", "interleaved"):
         cut = min_cut(net, spec)
-        assert cut.bound == mincut_bound(arch, spec, T=T)
+        assert cut.bound == min_cut_bound(arch, spec, T=T)
         assert rank_mod_p(grid_matrix(w, Partition(T, cut.start)), PRIME) <= cut.bound

@@ -1,7 +1,7 @@
 """Network diagrams: SVG structure, the min-cut overlay, layout conventions, determinism, CLI.
 
 Oracles: the network itself (its nodes, bonds, legs and dimensions), the max-flow min-cut
-(`min_cut`) and the dynamic programme over step-layer blocks (`mincut_bound`) for the cut, the
+(`min_cut`) and the dynamic programme over step-layer blocks (`min_cut_bound`) for the cut, the
 tree structure of the unrolled network (networkx components) for the copies, and plane geometry
 for overlaps and crossings. Structure is checked, not pixels.
 """
@@ -22,8 +22,8 @@ from tnrank import Architecture, Layer, Partition, TensorNetwork, TnrankError, c
 from tnrank.cli import main
 from tnrank.files.architecture_file import load
 from tnrank.formatting import format_bound
-from tnrank.networks.examples import binary_tree, grid_2d, mps
-from tnrank.networks.mincut import mincut_bound
+from tnrank.networks.examples import binary_tree, lattice_2d, mps
+from tnrank.networks.mincut import min_cut_bound
 from tnrank.presentation.draw import draw_architecture, draw_cell, draw_network, network_svg
 from tnrank.presentation.layout import cell_layout, network_layout
 
@@ -105,7 +105,7 @@ def test_cut_edges_carry_the_highlight_class_and_match_min_cut(case, spec):
     assert {frozenset(a["data-nodes"].split("|")) for a in cut.values()} == {
         frozenset(map(str, e.nodes)) for e in expected.cut_edges}
     # a second algorithm: the dynamic programme over step-layer blocks, without the network
-    bound = mincut_bound(arch, part)
+    bound = min_cut_bound(arch, part)
     assert math.prod(int(a["data-dim"]) for a in cut.values()) == bound
     assert drawing.bound_text.endswith(f"= {format_bound(bound)}")
     assert len([1 for c, _ in gs if "bound" in c]) == 3  # the bound, the dimensions, the sides
@@ -239,12 +239,12 @@ def test_the_folded_cell_stacks_layers_and_loops_each_state_back():
 
 
 def test_other_networks_have_their_legs_at_the_bottom_in_step_order():
-    for net in (mps(6), binary_tree(3), grid_2d(3, 3)):
+    for net in (mps(6), binary_tree(3), lattice_2d(3, 3)):
         pos = network_layout(net).nodes
         legs = sorted(net.legs.values(), key=lambda leg: leg.step)
         assert [pos[leg.name].x for leg in legs] == sorted(pos[leg.name].x for leg in legs)
         assert max(pos[leg.name].y for leg in legs) < min(pos[t].y for t in net.tensors)
-    peps = grid_2d(3, 3)
+    peps = lattice_2d(3, 3)
     gs = groups(draw_network(peps, partition=[0, 1, 2], cut=True).svg())
     assert {a["data-name"] for c, a in gs if "cut" in c and "edge" in c} == {
         e.bond for e in min_cut(peps, [0, 1, 2]).cut_edges}
@@ -359,6 +359,6 @@ def test_analyze_draws_the_network_it_reports(tmp_path, capsys):
     assert "min-cut" in capsys.readouterr().out
     arch = load(GRAPHS / "deep_rac_2.toml")
     cut = [a for c, a in groups(fig.read_text()) if "cut" in c and "edge" in c]
-    assert math.prod(int(a["data-dim"]) for a in cut) == mincut_bound(arch, "start-end", T=6)
+    assert math.prod(int(a["data-dim"]) for a in cut) == min_cut_bound(arch, "start-end", T=6)
     assert main(["analyze", str(GRAPHS / "deep_rac_2.toml"), "-T", "4", "6", "--draw", str(fig)]) == 2
     assert "--draw draws one network" in capsys.readouterr().err

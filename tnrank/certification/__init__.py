@@ -2,8 +2,9 @@
 
 - :mod:`~tnrank.certification.bounds`: closed-form upper bounds and the paper's theorems;
 - :mod:`~tnrank.certification.certify`: :func:`certify` (sampling, exact ranks, repetitions);
+- :mod:`~tnrank.certification.sampling`: sizing, growing and timing the sampled matrices;
 - :mod:`~tnrank.certification.report`: :class:`Report` and :class:`RankResult`;
 - :mod:`~tnrank.certification.bound_report`: min-cut beside the closed-form bounds.
 """
 
-__all__ = ["bounds", "certify", "report", "bound_report"]
+__all__ = ["bounds", "certify", "sampling", "report", "bound_report"]

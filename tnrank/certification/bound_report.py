@@ -2,7 +2,7 @@
 
 For a recurrent arithmetic circuit, :func:`bound_architecture` takes the min-cut
 value from the dynamic programme over the step-layer blocks
-(:func:`~tnrank.networks.mincut.mincut_bound`) and builds the unrolled network only
+(:func:`~tnrank.networks.mincut.min_cut_bound`) and builds the unrolled network only
 when a minimum cut is to be listed (small networks by default). For a tensor
 network of the user's, :func:`bound_network` runs max-flow on it and, on request,
 computes the exact rank of its matricization with random cores. Both return a
@@ -27,8 +27,8 @@ from tnrank.networks.mincut import (
     CutEdge,
     MinCut,
     min_cut,
-    mincut_bound,
-    mincut_log2,
+    min_cut_bound,
+    min_cut_log2,
     resolve_partition,
 )
 from tnrank.networks.unrolling import MAX_NODES, BlockPlan, unroll
@@ -284,14 +284,14 @@ def bound_architecture(
         raise TnrankError(f"listing the cut edges builds the unrolled network, which has {nodes:,} "
                           f"nodes, more than tnrank's limit of {MAX_NODES:,}; leave `cut_edges` unset "
                           "for the min-cut value alone (from the dynamic programme)")
-    log2 = mincut_log2(architecture, part)
+    log2 = min_cut_log2(architecture, part)
     copies = plan.copies() if nodes <= MAX_NODES else None
     cut = None
     if listed:
         cut = min_cut(unroll(architecture, T), part)
         bound: int | None = cut.bound
     else:
-        bound = mincut_bound(architecture, part) if log2 <= MAX_BOUND_BITS else None
+        bound = min_cut_bound(architecture, part) if log2 <= MAX_BOUND_BITS else None
     return BoundReport(
         part.start, part.end, log2, bound, FLOW_METHOD if listed else DP_METHOD, cut=cut,
         architecture=architecture, size=(nodes, bonds, legs),

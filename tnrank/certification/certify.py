@@ -19,7 +19,6 @@ bound that applies (:mod:`tnrank.certification.bounds`). When they meet, the ran
 from __future__ import annotations
 
 import math
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,15 +32,30 @@ from tnrank.certification.bounds import (
     upper_bounds,
 )
 from tnrank.certification.report import FAILURE_CONDITION, RankResult, Report, RunRecord, TheoremCheck
+from tnrank.certification.sampling import (
+    FIRST_K,
+    Clock,
+    Growth,
+    builder,
+    grow,
+    max_samples_for_memory,
+    memory_cap_holding,
+    planner,
+    random_draw,
+    rank_bytes,
+    sample_bytes,
+    template_draw,
+    ticker,
+)
 from tnrank.engine.grid import MAX_GRID_ENTRIES, grid_matrix, grid_size, sample_matrix
-from tnrank.engine.rank import MAX_FLOAT_SVD, float_rank, rank_mod_p
+from tnrank.engine.rank import MAX_FLOAT_SVD, rank_float, rank_mod_p
 from tnrank.errors import TnrankError
+from tnrank.formatting import format_duration
 from tnrank.model.architecture import Architecture
 from tnrank.model.partition import Partition
 from tnrank.model.weights import random_weights
 from tnrank.primes import MAX_PRIME, PRIME, SECOND_PRIME, check_prime
-from tnrank.runtime.memory import ENV_VAR as MEMORY_ENV
-from tnrank.runtime.memory import available_memory, check_memory, format_bytes
+from tnrank.runtime.memory import check_memory
 
 __all__ = [
     "certify",
@@ -51,7 +65,6 @@ __all__ = [
     "FAILURE_TARGET",
     "FAILURE_CONDITION",
     "FLOAT_AUTO_MAX",
-    "max_samples_for_memory",
 ]
 
 #: Ways to compute the grid rank — the full matricization, sampled rows and
@@ -70,17 +83,12 @@ MIN_PRIME = 2**20
 FLOAT_AUTO_MAX = 512
 #: Most repetitions added to reach the failure target.
 MAX_REPETITIONS = 12
-#: Work estimated above this many seconds gets a plan on the progress channel first.
-PLAN_SECONDS = 30.0
 #: Largest number of weights, all layers together, that certify accepts; beyond it the
 #: random weight arrays alone take hundreds of megabytes and the evaluations far more.
 MAX_PARAMETERS = 2**22
-_FIRST_K = 64
-# the plan is estimated from the first stage at least this large
-_CALIBRATION_K = 256
 _BOUND_ORDER = ("min-cut", "state degree", "grid size", "input degree")
 
-Progress = Callable[[str], None]
+MessageCallback = Callable[[str], None]
 
 
 def _best(bounds: dict[str, int]) -> tuple[int, str]:
@@ -92,259 +100,6 @@ def _best(bounds: dict[str, int]) -> tuple[int, str]:
 def _failure(r: int, degree: int, prime: int) -> float:
     """Schwartz–Zippel: an (r+1)-minor of degree ≤ (r+1)·degree vanishes w.p. ≤ that / p."""
     return min(1.0, (r + 1) * degree / prime)
-
-
-def _rank_bytes(rows: int, cols: int | None = None) -> int:
-    """Peak working memory of the exact rank of a ``rows × cols`` matrix (square by default)."""
-    cols = rows if cols is None else cols
-    try:
-        from tnrank.engine.rank import rank_memory  # noqa: PLC0415
-    except ImportError:  # python-flint through Python lists: a copy, the lists, flint's matrix
-        return 64 * rows * cols
-    return int(rank_memory(rows, cols))
-
-
-def _sample_bytes(k: int) -> int:
-    """Memory of a ``k × k`` sampled rank: the int64 matrix kept while it grows plus the rank."""
-    return 8 * k * k + _rank_bytes(k)
-
-
-def max_samples_for_memory(memory: int | None = None, fraction: float = 0.8) -> int:
-    """The largest side ``K`` whose sample matrix and exact rank fit in memory.
-
-    Parameters
-    ----------
-    memory : int, optional
-        Bytes available; default ``tnrank.runtime.memory.available_memory()``.
-    fraction : float
-        Share of it that may be used.
-
-    Returns
-    -------
-    int
-
-    Examples
-    --------
-    >>> max_samples_for_memory(2**30) < max_samples_for_memory(2**34)
-    True
-    """
-    limit = int((available_memory() if memory is None else memory) * fraction)
-    lo, hi = _FIRST_K, _FIRST_K
-    while _sample_bytes(hi) <= limit:
-        lo, hi = hi, 2 * hi
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        lo, hi = (mid, hi) if _sample_bytes(mid) <= limit else (lo, mid)
-    return lo
-
-
-def _memory_cap_holding(k: int) -> int:
-    """The memory-derived cap while this process already holds a ``k × k`` int64 sample
-    (``TNRANK_MEMORY``, when set, is a fixed budget that already includes it)."""
-    if os.environ.get(MEMORY_ENV):
-        return max_samples_for_memory()
-    return max_samples_for_memory(available_memory() + 8 * k * k)
-
-
-def _duration(seconds: float) -> str:
-    """``"45 s"``, ``"3 min 20 s"``, ``"1 h 5 min"``."""
-    s = max(0, int(round(seconds)))
-    if s < 60:
-        return f"{s} s"
-    if s < 3600:
-        return f"{s // 60} min {s % 60} s"
-    return f"{s // 3600} h {s % 3600 // 60} min"
-
-
-class _Clock:
-    """Calibration of one kind of matrix: seconds per entry built and per rank of side ``k``."""
-
-    def __init__(self) -> None:
-        self.per_entry: float | None = None
-        self.rank_at: tuple[int, float] | None = None
-
-    def built(self, entries: int, seconds: float) -> None:
-        if entries >= 4096 or self.per_entry is None:
-            self.per_entry = seconds / max(1, entries)
-
-    def ranked(self, k: int, seconds: float) -> None:
-        if self.rank_at is None or k >= self.rank_at[0]:
-            self.rank_at = (k, seconds)
-
-    def build_time(self, entries: int) -> float:
-        return (self.per_entry or 0.0) * entries
-
-    def rank_time(self, k: int) -> float:
-        if self.rank_at is None:
-            return 0.0
-        k0, t0 = self.rank_at
-        return t0 * (k / max(1, k0)) ** 3
-
-    def run_time(self, k_from: int, sizes: list[int]) -> float:
-        """Seconds to grow from side ``k_from`` through ``sizes``, ranking each."""
-        total, k = 0.0, k_from
-        for k_new in sizes:
-            total += self.build_time(k_new * k_new - k * k) + self.rank_time(k_new)
-            k = k_new
-        return total
-
-
-def _sizes(k: int, target: int, cap: int) -> list[int]:
-    """The sides a sample grows through after side ``k``: doubling, then the target."""
-    out = []
-    while k < min(target, cap):
-        k = min(target, cap, 2 * k)
-        out.append(k)
-    return out
-
-
-class _Growth:
-    """A ``K × K`` sample grown in place inside one preallocated int64 buffer.
-
-    Only new entries are computed at each step; the rank of every stage is
-    computed on a copy (the buffer keeps growing), the last on the buffer itself.
-    """
-
-    def __init__(self, build: Callable, draw: Callable, prime: int, kmax: int,
-                 say: Progress, label: str, clock: _Clock) -> None:
-        self.build, self.draw, self.prime = build, draw, prime
-        self.Y = np.empty((kmax, kmax), dtype=np.int64)
-        self.k = 0
-        self.rows = self.cols = None
-        self.say, self.label, self.clock = say, label, clock
-
-    def extend(self, k_new: int) -> None:
-        if k_new > self.Y.shape[0]:  # the cap was raised: move into a larger buffer once
-            larger = np.empty((k_new, k_new), dtype=np.int64)
-            larger[:self.k, :self.k] = self.Y[:self.k, :self.k]
-            self.Y = larger
-        k, Y = self.k, self.Y
-        t0 = time.perf_counter()
-        new_rows, new_cols = self.draw(k, k_new)
-        tick = _ticker(self.say, f"{self.label}: building the {k_new}×{k_new} sample",
-                       self.clock, k_new * k_new - k * k)
-        if k:
-            self.build(self.rows, new_cols, Y[:k, k:k_new], tick.part(k * (k_new - k)))
-            rows, cols = _cat(self.rows, new_rows), _cat(self.cols, new_cols)
-        else:
-            rows, cols = new_rows, new_cols
-        self.build(new_rows, cols, Y[k:k_new, :k_new], tick.part((k_new - k) * k_new))
-        self.rows, self.cols, self.k = rows, cols, k_new
-        self.clock.built(k_new * k_new - k * k, time.perf_counter() - t0)
-
-    def rank(self) -> int:
-        eta = self.clock.rank_time(self.k)
-        if eta >= 5:
-            self.say(f"{self.label}: exact rank of the {self.k}×{self.k} sample mod {self.prime}, "
-                     f"about {_duration(eta)}")
-        t0 = time.perf_counter()
-        r = rank_mod_p(self.Y[:self.k, :self.k], self.prime)
-        self.clock.ranked(self.k, time.perf_counter() - t0)
-        return r
-
-
-def _cat(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return np.concatenate([a, b])
-
-
-class _Ticker:
-    """Progress lines during a long build: at most one every ``every`` seconds, with the
-    share done and the time left for this matrix."""
-
-    def __init__(self, say: Progress, label: str, clock: _Clock | None, total: int,
-                 every: float = 5.0) -> None:
-        self.say, self.label, self.clock, self.total = say, label, clock, max(1, total)
-        self.every, self.done, self.t0 = every, 0, time.perf_counter()
-        self.last = self.t0
-
-    def part(self, entries: int) -> Callable[[int, int], None]:
-        """A block callback for one piece of ``entries`` entries of this matrix."""
-        base = self.done
-        self.done += entries
-
-        def tick(done: int, total: int) -> None:
-            now = time.perf_counter()
-            if now - self.last < self.every or done >= total:
-                return
-            self.last = now
-            share = (base + entries * done / total) / self.total
-            left = (now - self.t0) * (1 - share) / max(share, 1e-9)
-            self.say(f"{self.label}: {100 * share:.0f}% of its new entries, about "
-                     f"{_duration(left)} left for it")
-
-        return tick
-
-
-def _ticker(say: Progress, label: str, clock: _Clock | None = None, total: int = 1) -> _Ticker:
-    return _Ticker(say, label, clock, total)
-
-
-def _grow(growth: _Growth, target: int, max_k: int, first_k: int, plan: Callable[[int], None],
-          recap: Callable[[int], int] | None = None) -> tuple[int, int]:
-    """Grow a sample until its rank reaches ``target``, falls below K, or K reaches
-    ``max_k``; ``plan(k)`` is called after each stage (it prints the plan once).
-    ``recap(k)``, when given, is asked for a new cap once the old one is reached (the
-    memory-derived default follows memory freed meanwhile; ``k`` is the side held now)."""
-    k = max(1, min(target, max_k, first_k))
-    while True:
-        growth.extend(k)
-        r = growth.rank()
-        growth.say(f"{growth.label}: {k}×{k} sample has rank {r} (target {target})")
-        if r >= target or r < k:
-            return r, k
-        if k >= max_k:
-            new_cap = recap(k) if recap is not None else max_k
-            if new_cap <= max_k:
-                return r, k
-            growth.say(f"{growth.label}: memory now allows K ≤ {new_cap:,}; continuing")
-            max_k = new_cap
-        plan(k)
-        k = min(target, max_k, 2 * k)
-
-
-def _distinct_sequences(rng: np.random.Generator, n: int, length: int, count: int) -> np.ndarray:
-    """``count`` distinct template sequences (rows of digits in ``[0, n)``)."""
-    population = n**length
-    count = min(count, population)
-    if population <= 10**7:
-        idx = rng.choice(population, size=count, replace=False)
-        out = np.empty((count, length), dtype=np.int64)
-        for pos in range(length - 1, -1, -1):
-            out[:, pos] = idx % n
-            idx //= n
-        return out
-    seen: set[bytes] = set()
-    rows = []
-    while len(rows) < count:
-        cand = rng.integers(0, n, size=(count, length))
-        for row in cand:
-            key = row.tobytes()
-            if key not in seen:
-                seen.add(key)
-                rows.append(row)
-    return np.array(rows[:count], dtype=np.int64)
-
-
-def _template_draw(n: int, partition: Partition, rng: np.random.Generator, cap: int) -> Callable:
-    """Draw distinct one-hot template sequences for rows (start) and columns (end)."""
-    starts = _distinct_sequences(rng, n, len(partition.start), cap)
-    ends = _distinct_sequences(rng, n, len(partition.end), cap)
-    eye = np.eye(n, dtype=np.int64)
-
-    def draw(k0: int, k1: int) -> tuple[np.ndarray, np.ndarray]:
-        return eye[starts[k0:k1]], eye[ends[k0:k1]]
-
-    return draw
-
-
-def _random_draw(M: int, partition: Partition, rng: np.random.Generator, prime: int | None) -> Callable:
-    def draw(k0: int, k1: int) -> tuple[np.ndarray, np.ndarray]:
-        shape_r, shape_c = (k1 - k0, len(partition.start), M), (k1 - k0, len(partition.end), M)
-        if prime is None:
-            return rng.standard_normal(shape_r), rng.standard_normal(shape_c)
-        return rng.integers(0, prime, shape_r), rng.integers(0, prime, shape_c)
-
-    return draw
 
 
 def certify(
@@ -361,7 +116,7 @@ def certify(
     float_check: bool | None = None,
     failure_target: float = FAILURE_TARGET,
     extra_bounds: dict[str, dict[str, int]] | None = None,
-    progress: Progress | None = None,
+    progress: MessageCallback | None = None,
 ) -> Report:
     """Certified grid and separation ranks of an architecture.
 
@@ -442,7 +197,7 @@ def certify(
             f"most {MAX_PARAMETERS:,} (memory); reduce the widths"
         )
     part = Partition.parse(partition, T)
-    say: Progress = progress or (lambda _msg: None)
+    say: MessageCallback = progress or (lambda _msg: None)
     arch = architecture
 
     grid_bounds = upper_bounds(arch, part, "grid")
@@ -464,17 +219,17 @@ def certify(
         max_samples = memory_cap
     else:  # an explicit cap that cannot fit is refused before any work
         k = min(max_samples, _best(sep_bounds)[0])
-        check_memory(_sample_bytes(k), f"a {k:,} × {k:,} sample matrix and its exact rank",
+        check_memory(sample_bytes(k), f"a {k:,} × {k:,} sample matrix and its exact rank",
                      f"use `max_samples` at most {memory_cap:,}")
     full_grid = grid == "full" or (grid == "auto" and math.prod(grid_size(arch.M, part)) <= max_entries)
     if grid != "skip" and full_grid:
         rows, cols = grid_size(arch.M, part)
         if rows * cols <= max_entries:
-            check_memory(8 * rows * cols + _rank_bytes(rows, cols),
+            check_memory(8 * rows * cols + rank_bytes(rows, cols),
                          f"the full {rows:,} × {cols:,} grid and its exact rank",
                          "use the sampled grid (`grid='sampled'`) or lower `max_entries`")
     opts = _Options(prime, seed, confirm, failure_target, float_check, max_samples, say,
-                    None if explicit_cap else _memory_cap_holding)
+                    None if explicit_cap else memory_cap_holding)
     grid_result = None
     if grid != "skip":
         grid_result = _certify_grid(arch, part, opts, grid, grid_bounds, max_entries)
@@ -492,12 +247,12 @@ def _automatic_bounds(arch: Architecture, part: Partition) -> dict[str, int]:
     2**4096 is left out: no computed rank can reach it, and Python refuses to print
     integers of more than 4300 digits."""
     try:
-        from tnrank.networks.mincut import mincut_bound, mincut_log2  # noqa: PLC0415
+        from tnrank.networks.mincut import min_cut_bound, min_cut_log2  # noqa: PLC0415
     except ImportError:
         return {}
-    if mincut_log2(arch, part) > 4096:
+    if min_cut_log2(arch, part) > 4096:
         return {}
-    return {"min-cut": mincut_bound(arch, part)}
+    return {"min-cut": min_cut_bound(arch, part)}
 
 
 def _check_sound(lower: int, upper: int, source: str, notes: list[str]) -> None:
@@ -516,7 +271,7 @@ class _Options:
     failure_target: float
     float_check: bool | None
     max_samples: int
-    say: Progress
+    say: MessageCallback
     recap: Callable[[int], int] | None = None
 
     def other_prime(self, p: int) -> int:
@@ -541,7 +296,7 @@ def _saturation_product(runs: list[RunRecord], r: int) -> float | None:
 
 def _repeat_until_target(runs: list[RunRecord], r: int, degree: int, opts: _Options,
                          one_run: Callable[[int, int, int], int], label: str,
-                         notes: list[str], clock: _Clock | None) -> int:
+                         notes: list[str], clock: Clock | None) -> int:
     """Add independent runs of an (r+1)-side computation until the product of the
     failure bounds of the runs showing rank ``r`` is at most the target.
 
@@ -567,7 +322,7 @@ def _repeat_until_target(runs: list[RunRecord], r: int, degree: int, opts: _Opti
         need = math.ceil(math.log(opts.failure_target / product) / math.log(each))
         eta = ""
         if clock is not None:
-            eta = f", about {_duration(need * clock.run_time(0, [r + 1]))}"
+            eta = f", about {format_duration(need * clock.run_time(0, [r + 1]))}"
         say(f"{label}: saturated at rank {r}: failure bound {product:.1e} > target "
             f"{opts.failure_target:.0e}; {need} more independent run(s) of a {r + 1}×{r + 1} sample "
             f"(bound {each:.1e} each){eta}")
@@ -592,18 +347,18 @@ def _certify_grid(arch, part, opts: _Options, mode, bounds, max_entries):
     notes: list[str] = []
     float_est = compared = float_skip = None
     k = None
-    clock = _Clock()
+    clock = Clock()
 
     def full_run(p: int, s: int, _side: int = 0) -> int:
         w = random_weights(arch, seed=s, prime=p)
         say(f"grid: building the full {rows}×{cols} matricization mod {p}")
-        ticker = _ticker(say, f"grid: building the full {rows}×{cols} matricization", clock, rows * cols)
-        G = grid_matrix(w, part, max_entries=max_entries, progress=ticker.part(rows * cols))
+        tick = ticker(say, f"grid: building the full {rows}×{cols} matricization", clock, rows * cols)
+        G = grid_matrix(w, part, max_entries=max_entries, progress=tick.part(rows * cols))
         r = rank_mod_p(G, p)
         say(f"grid: rank {r} mod {p} (seed {s})")
         return r
 
-    plan = _planner(say, "grid (sampled)", upper, clock, opts.max_samples)
+    plan = planner(say, "grid (sampled)", upper, clock, opts.max_samples)
     runs: list[RunRecord] = []
     seeds = [(opts.prime, opts.seed)]
     if opts.confirm:
@@ -616,23 +371,23 @@ def _certify_grid(arch, part, opts: _Options, mode, bounds, max_entries):
                 do, float_skip = _float_decision(min(rows, cols), opts.float_check)
                 if do:
                     Gf = grid_matrix(random_weights(arch, seed=s), part, max_entries=max_entries)
-                    float_est, compared = float_rank(Gf), r
+                    float_est, compared = rank_float(Gf), r
         else:
             w = random_weights(arch, seed=s, prime=p)
             rng = np.random.default_rng([s, 2])
             cap = min(opts.max_samples, rows, cols)
-            draw = _template_draw(arch.M, part, rng, cap)
-            build = _builder(w, part)
+            draw = template_draw(arch.M, part, rng, cap)
+            build = builder(w, part)
             kmax = min(upper, cap) if i == 0 else k
-            growth = _Growth(build, draw, p, kmax, say, "grid (sampled)", clock)
-            r, k = _grow(growth, upper, kmax, _FIRST_K if i == 0 else k, plan)
+            growth = Growth(build, draw, p, kmax, say, "grid (sampled)", clock)
+            r, k = grow(growth, upper, kmax, FIRST_K if i == 0 else k, plan)
             runs.append(RunRecord(p, s, k, r, None))
             if i == 0:
                 do, float_skip = _float_decision(k, opts.float_check)
                 if do:
                     Yf = sample_matrix(random_weights(arch, seed=s), part,
                                        growth.rows.astype(float), growth.cols.astype(float))
-                    float_est, compared = float_rank(Yf), r
+                    float_est, compared = rank_float(Yf), r
             del growth
     ranks = [run.rank for run in runs]
     lower = max(ranks)
@@ -659,47 +414,6 @@ def _certify_grid(arch, part, opts: _Options, mode, bounds, max_entries):
                       time.perf_counter() - t0, notes, runs, float_skip)
 
 
-def _builder(w, part) -> Callable:
-    def build(a: np.ndarray, b: np.ndarray, out: np.ndarray, progress) -> None:
-        sample_matrix(w, part, a, b, progress, out=out)
-
-    return build
-
-
-def _planner(say: Progress, label: str, target: int, clock: _Clock, cap: int) -> Callable[[int], None]:
-    """After a stage of side ``k``: once the remaining work is estimated above
-    :data:`PLAN_SECONDS`, print the plan (target, memory, time, reachability).
-    A target above the cap is announced at once, before any work."""
-    shown = [False]
-    if target > cap:
-        say(f"{label}: the target K = {target:,} (best upper bound) is NOT reachable: K is capped "
-            f"at {cap:,} (memory or `max_samples`); the result is a lower bound unless the "
-            "sample saturates below the cap")
-
-    def plan(k: int) -> None:
-        if shown[0]:
-            return
-        sizes = _sizes(k, target, cap)
-        if not sizes:
-            return
-        if k < _CALIBRATION_K:
-            return  # small stages are dominated by overheads: calibrate on a larger one
-        shown[0] = True
-        eta = clock.run_time(k, sizes)
-        if eta < PLAN_SECONDS:
-            return
-        last = sizes[-1]
-        reach = (f"reachable (K ≤ {cap:,} allowed)" if last >= target else
-                 f"NOT reachable: K is capped at {cap:,} (memory or `max_samples`), so the result "
-                 "is a lower bound unless the sample saturates below the cap")
-        say(f"{label}: plan: target K = {target:,} (best upper bound); matrices up to "
-            f"{last:,}×{last:,}: {format_bytes(_sample_bytes(last))} with the exact rank; about "
-            f"{_duration(eta)} (calibrated on {k}×{k}: "
-            f"{1e9 * (clock.per_entry or 0):.0f} ns per entry, rank {clock.rank_time(k):.2f} s); {reach}")
-
-    return plan
-
-
 def _certify_separation(arch, part, opts: _Options, bounds, grid_result):
     t0 = time.perf_counter()
     say = opts.say
@@ -713,15 +427,15 @@ def _certify_separation(arch, part, opts: _Options, bounds, grid_result):
     degree = total_degree(arch, part.T, random_inputs=True)
     notes: list[str] = []
     float_est = compared = float_skip = None
-    clock = _Clock()
-    plan = _planner(say, "separation", upper, clock, opts.max_samples)
+    clock = Clock()
+    plan = planner(say, "separation", upper, clock, opts.max_samples)
 
-    def sample_run(p: int, s: int, first: int, cap: int) -> tuple[int, int, _Growth]:
+    def sample_run(p: int, s: int, first: int, cap: int) -> tuple[int, int, Growth]:
         w = random_weights(arch, seed=s, prime=p)
-        draw = _random_draw(arch.M, part, np.random.default_rng([s, 1]), p)
-        growth = _Growth(_builder(w, part), draw, p, min(upper, cap), say, "separation", clock)
+        draw = random_draw(arch.M, part, np.random.default_rng([s, 1]), p)
+        growth = Growth(builder(w, part), draw, p, min(upper, cap), say, "separation", clock)
         recap = opts.recap if cap == opts.max_samples else None
-        r, k = _grow(growth, upper, min(upper, cap), first, plan, recap)
+        r, k = grow(growth, upper, min(upper, cap), first, plan, recap)
         return r, k, growth
 
     def fixed_run(p: int, s: int, side: int) -> int:
@@ -730,13 +444,13 @@ def _certify_separation(arch, part, opts: _Options, bounds, grid_result):
         return r
 
     runs: list[RunRecord] = []
-    r, k, growth = sample_run(opts.prime, opts.seed, _FIRST_K, opts.max_samples)
+    r, k, growth = sample_run(opts.prime, opts.seed, FIRST_K, opts.max_samples)
     runs.append(RunRecord(opts.prime, opts.seed, k, r, _failure(r, degree, opts.prime) if r < k else None))
     do, float_skip = _float_decision(k, opts.float_check)
     if do:
         frng = np.random.default_rng([opts.seed, 3])
-        fr, fc = _random_draw(arch.M, part, frng, None)(0, k)
-        float_est, compared = float_rank(sample_matrix(random_weights(arch, seed=opts.seed), part, fr, fc)), r
+        fr, fc = random_draw(arch.M, part, frng, None)(0, k)
+        float_est, compared = rank_float(sample_matrix(random_weights(arch, seed=opts.seed), part, fr, fc)), r
     del growth
     if opts.confirm:
         p2, s2 = opts.other_prime(opts.prime), opts.seed + 1

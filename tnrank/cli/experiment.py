@@ -16,7 +16,7 @@ from tnrank.experiments.results import (
     VALUE_NAMES,
     ExperimentSpec,
     capacity_table,
-    load_results,
+    load_experiment_results,
     plot_capacity,
     plot_results,
     results_table,
@@ -205,7 +205,7 @@ def run(args: argparse.Namespace) -> int:
                               progress=say, batched=args.batched)
     except KeyboardInterrupt:
         interrupted = True
-        data = load_results(out) if Path(out).exists() else None
+        data = load_experiment_results(out) if Path(out).exists() else None
     plot = None
     if data is not None and data.get("runs"):
         if not args.no_plot:
@@ -220,7 +220,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_plot(args: argparse.Namespace) -> int:
-    data = load_results(args.results)
+    data = load_experiment_results(args.results)
     plot = None
     if data.get("runs"):
         plot = _draw(data, args.plot or str(Path(args.results).with_suffix(".png")))

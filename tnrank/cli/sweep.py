@@ -15,14 +15,14 @@ from typing import Any
 from tnrank.cli.common import add_certify_options, certify_kwargs, positive_int, progress_printer
 from tnrank.cli.parallel_options import add_parallel_options, parallel_run
 from tnrank.errors import TnrankError
-from tnrank.files.results_file import FORMAT, load_results
+from tnrank.files.results_file import RESULTS_FORMAT, load_results
 from tnrank.files.safe import atomic_write, check_distinct_outputs, check_output_path, write_json
 from tnrank.model.partition import MAX_T
 from tnrank.presentation.plot import check_figure_path, plot_sweep
 from tnrank.studies.sweeps import sweep, sweep_config
 from tnrank.studies.verification import sweep_configs
 
-__all__ = ["add_parser", "run", "expand_lengths", "csv_rows", "load_results", "FORMAT", "CSV_FIELDS"]
+__all__ = ["add_parser", "run", "expand_lengths", "csv_rows", "load_results", "RESULTS_FORMAT", "CSV_FIELDS"]
 CSV_FIELDS = ["L", "M", "R", "T", "quantity", "lower", "upper", "upper_source", "exact", "status",
               "failure_bound", "theorem", "theorem_value", "verdict"]
 
@@ -136,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
     kwargs = certify_kwargs(args)
     seed = kwargs.pop("seed")
     # the rows so far, for the figure and CSV of an interrupted run
-    data: dict[str, Any] = {"format": FORMAT, "rows": [], "complete": False,
+    data: dict[str, Any] = {"format": RESULTS_FORMAT, "rows": [], "complete": False,
                             "config": sweep_config(args.depth, args.M, args.width, lengths, seed=seed,
                                                    **kwargs)}
     try:

@@ -11,7 +11,7 @@ its work is float64 matrix products (BLAS GEMM, threaded by numpy's BLAS) whose
 exact integer results are reduced modulo ``p`` only when a sum could exceed
 ``2**53``.
 
-The elimination (:func:`rank_float64`) splits the columns in halves. The left
+The elimination (:func:`elimination_rank`) splits the columns in halves. The left
 half is eliminated first; it returns its pivot rows ``R`` and the matrix ``X``
 that writes every other row as a combination of the pivot rows on those
 columns. The right half's remaining rows are then replaced by their Schur
@@ -52,7 +52,7 @@ __all__ = [
     "ONE_PRODUCT_PRIME_LIMIT",
     "rank_memory",
     "residues_float64",
-    "rank_float64",
+    "elimination_rank",
 ]
 
 #: Primes below this use one float64 GEMM per block update (no limb split).
@@ -432,7 +432,7 @@ def residues_float64(matrix: np.ndarray, prime: int, *, overwrite: bool = False)
     return out
 
 
-def rank_float64(work: np.ndarray, prime: int) -> int:
+def elimination_rank(work: np.ndarray, prime: int) -> int:
     """Rank over GF(``prime``) of a C-contiguous float64 matrix of residues, destroying it.
 
     Parameters
@@ -449,11 +449,11 @@ def rank_float64(work: np.ndarray, prime: int) -> int:
     Examples
     --------
     >>> import numpy as np
-    >>> rank_float64(residues_float64(np.array([[1, 2, 3], [2, 4, 6]]), 7), 7)
+    >>> elimination_rank(residues_float64(np.array([[1, 2, 3], [2, 4, 6]]), 7), 7)
     1
     """
     if work.ndim != 2 or not work.flags.c_contiguous or work.dtype != np.float64:
-        raise TnrankError("rank_float64 needs a C-contiguous 2-D float64 array")
+        raise TnrankError("elimination_rank needs a C-contiguous 2-D float64 array")
     if work.size == 0:
         return 0
     return _eliminate(work, 0, 0, work.shape[1], _Modulus(prime), False)

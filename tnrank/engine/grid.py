@@ -40,7 +40,7 @@ _BLOCK = 2**15
 # unfolded engine as a baseline (benchmarks/bench_core.py)
 _FOLD = True
 
-Progress = Callable[[int, int], None]
+CountCallback = Callable[[int, int], None]
 
 
 def _templates(circuit: Circuit, templates: np.ndarray | None) -> np.ndarray:
@@ -136,7 +136,7 @@ def grid_matrix(
     partition: Partition,
     templates: np.ndarray | None = None,
     max_entries: int = MAX_GRID_ENTRIES,
-    progress: Progress | None = None,
+    progress: CountCallback | None = None,
 ) -> np.ndarray:
     """The matricization of the full grid tensor, built block by block.
 
@@ -212,7 +212,7 @@ def sample_matrix(
     partition: Partition,
     row_inputs: np.ndarray,
     col_inputs: np.ndarray,
-    progress: Progress | None = None,
+    progress: CountCallback | None = None,
     out: np.ndarray | None = None,
 ) -> np.ndarray:
     """``[y(s_i ∪ e_j)]``: rows are start-side inputs, columns end-side inputs.
@@ -284,7 +284,7 @@ def sample_matrix(
     return out
 
 
-def _in_parallel(work: Callable[[int], None], items: range, progress: Progress | None) -> None:
+def _in_parallel(work: Callable[[int], None], items: range, progress: CountCallback | None) -> None:
     """Run independent blocks on all cores (numpy releases the GIL inside its loops).
 
     Ctrl-C cancels the blocks not yet started and re-raises in the caller.

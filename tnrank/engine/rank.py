@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tnrank.engine.elimination import rank_float64, rank_memory, residues_float64
+from tnrank.engine.elimination import elimination_rank, rank_memory, residues_float64
 from tnrank.errors import TnrankError
 from tnrank.primes import check_prime
 from tnrank.runtime.memory import check_memory
@@ -20,12 +20,12 @@ __all__ = [
     "rank_mod_p",
     "rank_memory",
     "RANK_METHODS",
-    "float_rank",
+    "rank_float",
     "FloatRank",
     "MAX_FLOAT_SVD",
 ]
 
-#: Largest min(rows, cols) for which :func:`float_rank` runs an SVD by default.
+#: Largest min(rows, cols) for which :func:`rank_float` runs an SVD by default.
 MAX_FLOAT_SVD = 2048
 
 #: Accepted ``method`` values of :func:`rank_mod_p`.
@@ -110,7 +110,7 @@ def rank_mod_p(matrix: np.ndarray, prime: int, *, overwrite: bool = False, metho
         ints = np.mod(work.astype(np.int64), p)
         del work
         return int(flint.nmod_mat(ints.tolist(), p).rank())
-    return rank_float64(work, p)
+    return elimination_rank(work, p)
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,7 @@ class FloatRank:
     sigma_min: float
 
 
-def float_rank(matrix: np.ndarray, tol: float | None = None) -> FloatRank:
+def rank_float(matrix: np.ndarray, tol: float | None = None) -> FloatRank:
     """Float64 SVD rank with its tolerance stated.
 
     Parameters
@@ -152,7 +152,7 @@ def float_rank(matrix: np.ndarray, tol: float | None = None) -> FloatRank:
     Examples
     --------
     >>> import numpy as np
-    >>> float_rank(np.outer([1.0, 2.0], [3.0, 4.0])).rank
+    >>> rank_float(np.outer([1.0, 2.0], [3.0, 4.0])).rank
     1
     """
     arr = np.asarray(matrix, dtype=np.float64)

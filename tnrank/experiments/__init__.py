@@ -21,7 +21,7 @@ from tnrank.errors import TnrankError
 _LAZY = {
     "CopyingTask": "tasks", "SimilarityTask": "tasks", "make_task": "tasks",
     "CellSpec": "budget", "match_width": "budget", "network_macs": "budget", "network_params": "budget",
-    "ExperimentSpec": "results", "load_results": "results", "results_table": "results",
+    "ExperimentSpec": "results", "load_experiment_results": "results", "results_table": "results",
     "plot_results": "results",
     "StackedRNN": "cells", "build_network": "cells", "count_step_macs": "counting",
     "TrainConfig": "train", "run_experiment": "runner", "trained_rank": "rank_check",

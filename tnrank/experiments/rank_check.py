@@ -5,7 +5,7 @@ The trained network is handed to tnrank's own engine through
 grid tensor over the task's symbols (templates: the columns of the trained
 representation ``F``) is built by :func:`tnrank.grid_matrix` (or, when the
 full grid is too large, a sampled block of it by :func:`tnrank.sample_matrix`)
-and its Start-End matricization ranked in float by :func:`tnrank.float_rank`
+and its Start-End matricization ranked in float by :func:`tnrank.rank_float`
 with the tolerance stated. :func:`tnrank.certify` gives the exact grid rank
 of the same architecture for generic weights; when ``F`` has full row rank
 ``M`` the trained rank cannot exceed it.
@@ -19,7 +19,7 @@ import numpy as np
 
 from tnrank.certification.certify import certify
 from tnrank.engine.grid import grid_matrix, sample_matrix
-from tnrank.engine.rank import float_rank
+from tnrank.engine.rank import rank_float
 from tnrank.model.partition import Partition
 
 __all__ = ["trained_rank", "MAX_RANK_ENTRIES"]
@@ -75,7 +75,7 @@ def trained_rank(network, T: int, classes: list[int] | None = None, samples: int
             mat = sample_matrix(weights, part, F.T[r_idx], F.T[c_idx])
             mode = f"sampled {k_r}x{k_c} block"
         shape = mat.shape
-        fr = float_rank(mat, tol)
+        fr = rank_float(mat, tol)
         per_class.append({"class": c, "rank": fr.rank, "tol": fr.tol, "sigma_max": fr.sigma_max,
                           "sigma_min": fr.sigma_min})
     arch = network.rac_weights(classes[0])[0].architecture

@@ -22,10 +22,10 @@ from tnrank.experiments.budget import DEFAULT_INIT, DEFAULT_TOLERANCE
 
 __all__ = [
     "ExperimentSpec",
-    "FORMAT",
+    "EXPERIMENT_FORMAT",
     "SOLVED",
-    "load_results",
-    "save_results",
+    "load_experiment_results",
+    "save_experiment_results",
     "solved_values",
     "results_table",
     "plot_results",
@@ -37,7 +37,7 @@ __all__ = [
     "plot_capacity",
 ]
 
-FORMAT = "tnrank-experiment/1"
+EXPERIMENT_FORMAT = "tnrank-experiment/1"
 #: Data accuracy at which a run counts as having solved its task.
 SOLVED = 0.99
 #: What the swept value is called, per task.
@@ -126,7 +126,7 @@ def hardware() -> dict[str, Any]:
             "python": platform.python_version()}
 
 
-def load_results(path: str | os.PathLike) -> dict[str, Any]:
+def load_experiment_results(path: str | os.PathLike) -> dict[str, Any]:
     """Read a results file (raises :class:`~tnrank.errors.TnrankError` for anything else)."""
     p = Path(path)
     try:
@@ -135,12 +135,12 @@ def load_results(path: str | os.PathLike) -> dict[str, Any]:
         raise TnrankError(f"results file {str(p)!r} does not exist; run an experiment first") from None
     except (OSError, ValueError) as exc:
         raise TnrankError(f"cannot read results file {str(p)!r}: {exc}") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise TnrankError(f"{str(p)!r} is not a tnrank experiment results file (format {FORMAT})")
+    if not isinstance(data, dict) or data.get("format") != EXPERIMENT_FORMAT:
+        raise TnrankError(f"{str(p)!r} is not a tnrank experiment results file (format {EXPERIMENT_FORMAT})")
     return data
 
 
-def save_results(path: str | os.PathLike, data: dict[str, Any]) -> None:
+def save_experiment_results(path: str | os.PathLike, data: dict[str, Any]) -> None:
     """Write atomically (a temporary file renamed over the old one)."""
     p = Path(path)
     try:

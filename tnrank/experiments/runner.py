@@ -17,13 +17,13 @@ from tnrank.experiments.capacity import RULES, seeds_solve, smallest_solving
 from tnrank.experiments.cells import build_network
 from tnrank.experiments.counting import count_step_macs
 from tnrank.experiments.results import (
-    FORMAT,
+    EXPERIMENT_FORMAT,
     SOLVED,
     VALUE_NAMES,
     ExperimentSpec,
     hardware,
-    load_results,
-    save_results,
+    load_experiment_results,
+    save_experiment_results,
 )
 from tnrank.experiments.schedule import SCHEDULES
 from tnrank.experiments.tasks import make_task
@@ -31,7 +31,7 @@ from tnrank.experiments.train import TrainConfig, train
 
 __all__ = ["run_experiment", "prepare", "check_device", "steps_to"]
 
-Progress = Callable[[str], None]
+MessageCallback = Callable[[str], None]
 
 
 def _cell_spec(spec: ExperimentSpec, task) -> CellSpec:
@@ -82,7 +82,7 @@ def prepare(spec: ExperimentSpec) -> tuple[dict[int, Any], CellSpec, dict[int, i
 
 
 def _new_data(spec: ExperimentSpec) -> dict[str, Any]:
-    return {"format": FORMAT, "task": spec.task, "settings": spec.settings(), "sweep": {},
+    return {"format": EXPERIMENT_FORMAT, "task": spec.task, "settings": spec.settings(), "sweep": {},
             "models": {}, "baselines": {}, "runs": [], "hardware": hardware(),
             "torch": torch.__version__}
 
@@ -94,7 +94,7 @@ def run_experiment(
     device: str = "cpu",
     threads: int = 1,
     fresh: bool = False,
-    progress: Progress | None = None,
+    progress: MessageCallback | None = None,
     batched: bool = True,
 ) -> dict[str, Any]:
     """Train every run of the sweep not already in ``out``.
@@ -136,7 +136,7 @@ def run_experiment(
     torch.set_num_threads(max(1, threads))
     data = _new_data(spec)
     if out is not None and Path(out).exists() and not fresh:
-        old = load_results(out)
+        old = load_experiment_results(out)
         if old["settings"] != data["settings"]:
             diff = _differences(old["settings"], data["settings"])
             raise TnrankError(
@@ -155,7 +155,7 @@ def run_experiment(
         data["baselines"][str(v)] = {"accuracy": b.accuracy, "loss": b.loss, "task": task.describe()}
     config = TrainConfig(**spec.train, device=str(dev))
     if out is not None:
-        save_results(out, data)
+        save_experiment_results(out, data)
     ctx = _Context(spec, data, out, tasks, cell, config, say, batched and spec.cell == "eurnn")
     # the models trained with this file's settings are described above; macs sweeps keep their ladders
     started = time.perf_counter()
@@ -191,7 +191,7 @@ def run_experiment(
     data["complete"] = spec.sweep == "macs" or all(k in finished for k in _run_keys(spec))
     data["wall_seconds_this_call"] = round(time.perf_counter() - started, 1)
     if out is not None:
-        save_results(out, data)
+        save_experiment_results(out, data)
     return data
 
 
@@ -288,7 +288,7 @@ class _Context:
             data["seconds"] = round(data.get("seconds", 0.0) + sum(
                 r["seconds"] for r in data["runs"][-len(missing):]), 1)
             if self.out is not None:
-                save_results(self.out, data)
+                save_experiment_results(self.out, data)
         return [have[s] for s in spec.seeds]
 
 

@@ -132,7 +132,7 @@ def save(obj: Any, path: str | os.PathLike) -> None:
         network_file.dump(obj, path)
     elif isinstance(obj, Report):
         atomic_write(path, obj.to_json() + "\n")
-    elif isinstance(obj, dict) and obj.get("format") == results_file.FORMAT:
+    elif isinstance(obj, dict) and obj.get("format") == results_file.RESULTS_FORMAT:
         results_file.save_results(path, obj)
     else:
         raise TnrankError(f"tnrank.save writes an Architecture, TensorNetwork, Report or sweep "

@@ -33,11 +33,11 @@ from tnrank.errors import TnrankError
 from tnrank.files.safe import exclusive, parse_json, printable, read_text, write_json
 from tnrank.primes import PRIME
 
-__all__ = ["FORMAT", "GRID_KEYS", "load_results", "save_results", "merge_results", "missing_points",
+__all__ = ["RESULTS_FORMAT", "GRID_KEYS", "load_results", "save_results", "merge_results", "missing_points",
            "ordered", "check_results", "sweep_config", "ResultsFile"]
 
 #: Value of the ``format`` key of a results file.
-FORMAT = "tnrank-sweep"
+RESULTS_FORMAT = "tnrank-sweep"
 #: The keys of ``config`` that list the points of the sweep; the others are settings
 #: every row shares, which files must agree on to be resumed or merged.
 GRID_KEYS = ("depths", "T")
@@ -123,7 +123,8 @@ def check_results(data: Any, source: str = "results") -> dict[str, Any]:
     TnrankError
         Naming ``source`` and what is missing.
     """
-    if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("rows"), list):
+    if (not isinstance(data, dict) or data.get("format") != RESULTS_FORMAT
+            or not isinstance(data.get("rows"), list)):
         raise TnrankError(f"{source!r} is not a tnrank sweep results file (write one with --json)")
     if not isinstance(data.get("config"), dict):
         raise TnrankError(f"{source!r} has no sweep settings (\"config\")")
@@ -180,8 +181,8 @@ def merge_results(parts: Sequence[dict[str, Any]], names: Sequence[str] | None =
 
     Examples
     --------
-    >>> a = {"format": FORMAT, "config": sweep_config([1], 2, 2, [4]), "rows": [{"L": 1, "T": 4}]}
-    >>> b = {"format": FORMAT, "config": sweep_config([2], 2, 2, [4]), "rows": [{"L": 2, "T": 4}]}
+    >>> a = {"format": RESULTS_FORMAT, "config": sweep_config([1], 2, 2, [4]), "rows": [{"L": 1, "T": 4}]}
+    >>> b = {"format": RESULTS_FORMAT, "config": sweep_config([2], 2, 2, [4]), "rows": [{"L": 2, "T": 4}]}
     >>> merged = merge_results([a, b])
     >>> merged["config"]["depths"], len(merged["rows"]), merged["complete"]
     ([1, 2], 2, True)
@@ -209,7 +210,7 @@ def merge_results(parts: Sequence[dict[str, Any]], names: Sequence[str] | None =
                                       "they cannot come from one sweep")
                 continue
             rows[key], origin[key] = row, name
-    return ordered({"format": FORMAT, "config": config, "rows": list(rows.values()),
+    return ordered({"format": RESULTS_FORMAT, "config": config, "rows": list(rows.values()),
                      "complete": False})
 
 
@@ -235,7 +236,8 @@ class ResultsFile:
     def __init__(self, path: str | os.PathLike, config: dict[str, Any]) -> None:
         self.path = Path(path)
         self.config = config
-        self.data: dict[str, Any] = {"format": FORMAT, "config": config, "rows": [], "complete": False}
+        self.data: dict[str, Any] = {"format": RESULTS_FORMAT, "config": config, "rows": [],
+                                     "complete": False}
         self._lock = exclusive(self.path, "results file (--json)")
 
     def __enter__(self) -> ResultsFile:

@@ -34,7 +34,7 @@ from tnrank.errors import TnrankError, whole_number
 from tnrank.formatting import did_you_mean, format_names, printable
 
 __all__ = ["Architecture", "Layer", "wiring_problems", "INTEGRATIONS", "INITIAL_STATES", "INPUT",
-           "FORMAT", "TOP_KEYS", "LAYER_KEYS"]
+           "ARCHITECTURE_FORMAT", "TOP_KEYS", "LAYER_KEYS"]
 
 #: Name of the raw representation :math:`f(x^t)` as a layer source.
 INPUT = "input"
@@ -52,7 +52,7 @@ MAX_WIDTH = 100_000
 MAX_DEPTH = 1_000
 #: Value of the ``format`` key of the plain-dict form and of architecture files
 #: (data without it are read as this format).
-FORMAT = "tnrank-architecture/1"
+ARCHITECTURE_FORMAT = "tnrank-architecture/1"
 #: Top-level keys, in canonical order.
 TOP_KEYS = ("format", "name", "description", "reference", "M", "initial", "output", "layer")
 #: Keys of a ``[[layer]]`` table, in canonical order.
@@ -251,7 +251,7 @@ class Architecture:
         [{'name': 'layer1', 'width': 3, 'sources': ['input'], 'integration': 'multiplicative'}]
         """
         return {
-            "format": FORMAT, "name": self.name, "description": self.description,
+            "format": ARCHITECTURE_FORMAT, "name": self.name, "description": self.description,
             "reference": self.reference, "M": self.M, "initial": self.initial,
             "output": list(self.output),
             "layer": [{"name": ly.name, "width": ly.width, "sources": list(ly.sources),
@@ -292,11 +292,12 @@ class Architecture:
         problems = _Problems(source)
         _unknown_keys(data, TOP_KEYS, "", problems)
 
-        fmt = data.get("format", FORMAT)
-        if fmt != FORMAT:
+        fmt = data.get("format", ARCHITECTURE_FORMAT)
+        if fmt != ARCHITECTURE_FORMAT:
             kind = (" (a tensor-network file, read by `tnrank bound`)"
                     if isinstance(fmt, str) and fmt.startswith("tnrank-network") else "")
-            problems.add(f"format = {fmt!r}{kind} is not an architecture file; expected {FORMAT!r}")
+            problems.add(f"format = {fmt!r}{kind} is not an architecture file; expected "
+                         f"{ARCHITECTURE_FORMAT!r}")
 
         texts = {key: _text(data.get(key, ""), key, problems) or "" for key in _TEXT_KEYS}
         if "M" in data:

@@ -22,7 +22,7 @@ from pathlib import Path
 from tnrank.errors import TnrankError
 from tnrank.networks.graph import TensorNetwork
 
-__all__ = ["mps", "binary_tree", "grid_2d", "example_path", "EXAMPLES", "DATA_DIR"]
+__all__ = ["mps", "binary_tree", "lattice_2d", "example_path", "EXAMPLES", "DATA_DIR"]
 
 #: Directory of the shipped network files.
 DATA_DIR = Path(__file__).resolve().parents[1] / "data" / "networks"
@@ -79,11 +79,11 @@ def binary_tree(levels: int, bond: int = 2, phys: int = 2) -> TensorNetwork:
     return net
 
 
-def grid_2d(rows: int, cols: int, bond: int = 2, phys: int = 2) -> TensorNetwork:
+def lattice_2d(rows: int, cols: int, bond: int = 2, phys: int = 2) -> TensorNetwork:
     """Open-boundary 2-D grid (PEPS): site ``s<r>.<c>`` joined to its right and
     lower neighbours; leg ``x<k>`` with ``k = r·cols + c``.
 
-    >>> grid_2d(2, 3).shape("s1.1")
+    >>> lattice_2d(2, 3).shape("s1.1")
     (2, 2, 2, 2)
     """
     rows, cols = _size(rows, "rows"), _size(cols, "columns")
@@ -109,7 +109,7 @@ def grid_2d(rows: int, cols: int, bond: int = 2, phys: int = 2) -> TensorNetwork
 EXAMPLES = {
     "mps-8.json": lambda: mps(8, bond=3, phys=2),
     "tree-8.json": lambda: binary_tree(3, bond=3, phys=2),
-    "peps-3x3.toml": lambda: grid_2d(3, 3, bond=2, phys=2),
+    "peps-3x3.toml": lambda: lattice_2d(3, 3, bond=2, phys=2),
 }
 
 

@@ -49,7 +49,7 @@ from tnrank.formatting import format_steps
 if TYPE_CHECKING:
     import networkx as nx
 
-__all__ = ["TensorNetwork", "Leg", "Bond", "KINDS", "FORMAT", "MAX_DIM"]
+__all__ = ["TensorNetwork", "Leg", "Bond", "KINDS", "NETWORK_FORMAT", "MAX_DIM"]
 
 #: Node kinds; ``"input"`` nodes are open legs and are made by :meth:`TensorNetwork.add_leg`.
 KINDS = ("input", "weight", "delta", "merge", "initial", "output", "tensor")
@@ -60,7 +60,7 @@ _NODE_KEYS = {"name", "kind", "step", "layer", "copy", "role"}
 _BOND_KEYS = {"nodes", "dim", "name"}
 _LEG_KEYS = {"node", "dim", "name", "step", "copy"}
 _TOP_KEYS = {"format", "name", "description", "nodes", "bonds", "legs"}
-FORMAT = "tnrank-network/1"
+NETWORK_FORMAT = "tnrank-network/1"
 
 
 @dataclass(frozen=True)
@@ -429,7 +429,7 @@ class TensorNetwork:
             if leg.copy is not None:
                 entry["copy"] = leg.copy
             legs.append(entry)
-        out: dict[str, Any] = {"format": FORMAT, "name": self.name}
+        out: dict[str, Any] = {"format": NETWORK_FORMAT, "name": self.name}
         if self.description:
             out["description"] = self.description
         out.update(nodes=nodes, bonds=bonds, legs=legs)
@@ -447,9 +447,9 @@ class TensorNetwork:
         if unknown:
             raise TnrankError(f"{source}: unknown key(s) {', '.join(map(repr, unknown))}; "
                               f"allowed are {', '.join(sorted(_TOP_KEYS))}")
-        fmt = data.get("format", FORMAT)
-        if fmt != FORMAT:
-            raise TnrankError(f"{source}: format {fmt!r} is not {FORMAT!r}")
+        fmt = data.get("format", NETWORK_FORMAT)
+        if fmt != NETWORK_FORMAT:
+            raise TnrankError(f"{source}: format {fmt!r} is not {NETWORK_FORMAT!r}")
         for key in ("nodes", "legs"):
             if key not in data:
                 raise TnrankError(f"{source}: the {key!r} list is missing")

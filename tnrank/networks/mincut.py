@@ -25,7 +25,7 @@ Two algorithms:
   capacities ``round(2^40 · log2 dim)``, parallel bonds merged, pendant and
   degree-2 tensors eliminated first, open legs as finite edges to the
   source and sink. The product is recomputed exactly over the cut returned.
-* :func:`mincut_bound` gives the same number for an architecture without
+* :func:`min_cut_bound` gives the same number for an architecture without
   building its network: the unrolled network is a tree whose copies of one
   step-layer block are identical, so a dynamic programme over the ``T × L``
   blocks finds the exact minimum in exact integer arithmetic.
@@ -49,8 +49,8 @@ from tnrank.runtime.memory import paused_gc
 
 __all__ = [
     "min_cut",
-    "mincut_bound",
-    "mincut_log2",
+    "min_cut_bound",
+    "min_cut_log2",
     "MinCut",
     "CutEdge",
     "resolve_partition",
@@ -283,8 +283,8 @@ def min_cut(
     >>> cut = min_cut(unroll(Architecture.rac(depth=2, width=3, M=3), T=6), "start-end")
     >>> cut.bound, cut.describe()
     (81, '81 = 4 bonds of dim 3')
-    >>> from tnrank.networks.examples import grid_2d
-    >>> min_cut(grid_2d(3, 3, bond=2), [0, 1, 2]).bound     # first row of a 3x3 PEPS
+    >>> from tnrank.networks.examples import lattice_2d
+    >>> min_cut(lattice_2d(3, 3, bond=2), [0, 1, 2]).bound     # first row of a 3x3 PEPS
     8
     """
     import networkx as nx  # noqa: PLC0415 - on first use: the dynamic programme needs no graph library
@@ -336,11 +336,11 @@ def min_cut(
 
 
 # ---------------------------------------------------------------- architectures
-#: Largest min-cut (in bits) that :func:`mincut_bound` writes out as an integer.
+#: Largest min-cut (in bits) that :func:`min_cut_bound` writes out as an integer.
 MAX_BOUND_BITS = 2**24
 
 
-def mincut_bound(
+def min_cut_bound(
     architecture: Architecture,
     partition: Partition | str,
     T: int | None = None,
@@ -368,37 +368,37 @@ def mincut_bound(
     -------
     int
         Raises :class:`~tnrank.errors.TnrankError` beyond ``2**MAX_BOUND_BITS``;
-        :func:`mincut_log2` has no limit.
+        :func:`min_cut_log2` has no limit.
 
     Examples
     --------
     >>> from tnrank import Architecture, Partition
-    >>> mincut_bound(Architecture.rac(1, 3, 2), Partition.parse("start-end", 8))   # min{R, M^(T/2)}
+    >>> min_cut_bound(Architecture.rac(1, 3, 2), Partition.parse("start-end", 8))   # min{R, M^(T/2)}
     3
-    >>> mincut_bound(Architecture.rac(3, 2, 2), "start-end", T=64).bit_length() - 1
+    >>> min_cut_bound(Architecture.rac(3, 2, 2), "start-end", T=64).bit_length() - 1
     560
     """
-    dp = _mincut_dp(*_arch_part(architecture, partition, T))
+    dp = _min_cut_dp(*_arch_part(architecture, partition, T))
     bits = dp.log2()
     if bits > MAX_BOUND_BITS:
         raise TnrankError(f"the min-cut is 2^{bits:,.1f}, too large to write out as an integer; use "
-                          "tnrank.networks.mincut.mincut_log2")
+                          "tnrank.networks.mincut.min_cut_log2")
     return dp.exact()
 
 
-def mincut_log2(architecture: Architecture, partition: Partition | str, T: int | None = None) -> float:
-    """``log2`` of :func:`mincut_bound`, for any size.
+def min_cut_log2(architecture: Architecture, partition: Partition | str, T: int | None = None) -> float:
+    """``log2`` of :func:`min_cut_bound`, for any size.
 
     >>> from tnrank import Architecture
-    >>> round(mincut_log2(Architecture.rac(6, 3, 5), "start-end", T=200))
+    >>> round(min_cut_log2(Architecture.rac(6, 3, 5), "start-end", T=200))
     152756538
     """
-    return _mincut_dp(*_arch_part(architecture, partition, T)).log2()
+    return _min_cut_dp(*_arch_part(architecture, partition, T)).log2()
 
 
 def _arch_part(architecture: Architecture, partition: Partition | str, T: int | None):
     if not isinstance(architecture, Architecture):
-        raise TnrankError("mincut_bound needs an Architecture (e.g. Architecture.rac(depth, width, M))")
+        raise TnrankError("min_cut_bound needs an Architecture (e.g. Architecture.rac(depth, width, M))")
     if isinstance(partition, Partition):
         if T is not None and T != partition.T:
             raise TnrankError(f"partition is for T={partition.T}, but T={T} was asked for")
@@ -470,7 +470,7 @@ class _Arith:
 
 
 @lru_cache(maxsize=512)
-def _mincut_dp(arch: Architecture, part: Partition) -> _Product:
+def _min_cut_dp(arch: Architecture, part: Partition) -> _Product:
     with paused_gc():  # many small objects: keep the collector off a large live heap
         return _dynamic_programme(arch, part)
 

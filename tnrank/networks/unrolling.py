@@ -247,7 +247,7 @@ def unroll(architecture: Architecture, T: int) -> TensorNetwork:
     if nodes > MAX_NODES:
         raise TnrankError(
             f"the unrolled network has {nodes:,} nodes, more than tnrank's limit of {MAX_NODES:,} "
-            f"(it grows like C(T + L, L)); use a smaller T, or tnrank.networks.mincut.mincut_bound, which "
+            f"(it grows like C(T + L, L)); use a smaller T, or tnrank.networks.mincut.min_cut_bound, which "
             "computes the min-cut without building the network"
         )
     arch = layout.arch

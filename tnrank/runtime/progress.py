@@ -14,23 +14,9 @@ import sys
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+from tnrank.formatting import format_duration
+
 __all__ = ["Status", "format_duration", "progress_display", "Display"]
-
-
-def format_duration(seconds: float) -> str:
-    """A short human duration: ``"45 s"``, ``"3 min 20 s"``, ``"2 h 05 min"``.
-
-    Examples
-    --------
-    >>> format_duration(44.6), format_duration(200), format_duration(7500)
-    ('45 s', '3 min 20 s', '2 h 05 min')
-    """
-    s = max(0, round(seconds))
-    if s < 60:
-        return f"{s} s"
-    if s < 3600:
-        return f"{s // 60} min {s % 60:02d} s"
-    return f"{s // 3600} h {s % 3600 // 60:02d} min"
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from concurrent.futures import Executor
 from typing import Any
 
 from tnrank.certification.certify import FAILURE_TARGET
-from tnrank.files.results_file import FORMAT, ResultsFile, missing_points, ordered, sweep_config
+from tnrank.files.results_file import RESULTS_FORMAT, ResultsFile, missing_points, ordered, sweep_config
 from tnrank.studies.verification import sweep_configs, verify_configs
 
 __all__ = ["sweep", "sweep_config"]  # sweep_config: the config of a results file
@@ -73,7 +73,7 @@ def sweep(
     sweep_configs(depths, [M], [R], Ts, partition)  # validate before any work
     config = sweep_config(depths, M, R, Ts, partition=partition, seed=seed, **certify_options)
     if path is None:
-        data: dict[str, Any] = {"format": FORMAT, "config": config, "rows": [], "complete": False}
+        data: dict[str, Any] = {"format": RESULTS_FORMAT, "config": config, "rows": [], "complete": False}
         _run(data, data["rows"].append, progress, executor, threads, capacity, on_row)
         return ordered(data)
     with ResultsFile(path, config) as results:

@@ -1,0 +1,312 @@
+"""Sampled matrices for certification: how large they may be, how they grow, what they cost.
+
+The separation rank is read off ``K × K`` matrices ``[y(s_i, e_j)]`` over random start
+and end halves. This module sizes them against the machine's memory
+(:func:`max_samples_for_memory`), draws distinct samples, grows one preallocated
+matrix stage by stage (:class:`Growth`), times each stage (:class:`Clock`) and turns the
+first timings into the plan printed before a long run (:func:`planner`).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from tnrank.engine.grid import sample_matrix
+from tnrank.engine.rank import rank_memory, rank_mod_p
+from tnrank.formatting import format_duration
+from tnrank.model.partition import Partition
+from tnrank.runtime.memory import ENV_VAR as MEMORY_ENV
+from tnrank.runtime.memory import available_memory, format_bytes
+
+#: Receives one line of progress text.
+MessageCallback = Callable[[str], None]
+#: Work estimated above this many seconds gets a plan on the progress channel first.
+PLAN_SECONDS = 30.0
+# the plan is estimated from the first stage at least this large
+CALIBRATION_K = 256
+#: Side of the first stage of a growing sample matrix.
+FIRST_K = 64
+
+
+def rank_bytes(rows: int, cols: int | None = None) -> int:
+    """Peak working memory of the exact rank of a ``rows × cols`` matrix (square by default)."""
+    cols = rows if cols is None else cols
+    return int(rank_memory(rows, cols))
+
+
+def sample_bytes(k: int) -> int:
+    """Memory of a ``k × k`` sampled rank: the int64 matrix kept while it grows plus the rank."""
+    return 8 * k * k + rank_bytes(k)
+
+
+def max_samples_for_memory(memory: int | None = None, fraction: float = 0.8) -> int:
+    """The largest side ``K`` whose sample matrix and exact rank fit in memory.
+
+    Parameters
+    ----------
+    memory : int, optional
+        Bytes available; default ``tnrank.runtime.memory.available_memory()``.
+    fraction : float
+        Share of it that may be used.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> max_samples_for_memory(2**30) < max_samples_for_memory(2**34)
+    True
+    """
+    limit = int((available_memory() if memory is None else memory) * fraction)
+    lo, hi = FIRST_K, FIRST_K
+    while sample_bytes(hi) <= limit:
+        lo, hi = hi, 2 * hi
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if sample_bytes(mid) <= limit else (lo, mid)
+    return lo
+
+
+def memory_cap_holding(k: int) -> int:
+    """The memory-derived cap while this process already holds a ``k × k`` int64 sample
+    (``TNRANK_MEMORY``, when set, is a fixed budget that already includes it)."""
+    if os.environ.get(MEMORY_ENV):
+        return max_samples_for_memory()
+    return max_samples_for_memory(available_memory() + 8 * k * k)
+
+
+class Clock:
+    """Calibration of one kind of matrix: seconds per entry built and per rank of side ``k``."""
+
+    def __init__(self) -> None:
+        self.per_entry: float | None = None
+        self.rank_at: tuple[int, float] | None = None
+
+    def built(self, entries: int, seconds: float) -> None:
+        if entries >= 4096 or self.per_entry is None:
+            self.per_entry = seconds / max(1, entries)
+
+    def ranked(self, k: int, seconds: float) -> None:
+        if self.rank_at is None or k >= self.rank_at[0]:
+            self.rank_at = (k, seconds)
+
+    def build_time(self, entries: int) -> float:
+        return (self.per_entry or 0.0) * entries
+
+    def rank_time(self, k: int) -> float:
+        if self.rank_at is None:
+            return 0.0
+        k0, t0 = self.rank_at
+        return t0 * (k / max(1, k0)) ** 3
+
+    def run_time(self, k_from: int, sizes: list[int]) -> float:
+        """Seconds to grow from side ``k_from`` through ``sizes``, ranking each."""
+        total, k = 0.0, k_from
+        for k_new in sizes:
+            total += self.build_time(k_new * k_new - k * k) + self.rank_time(k_new)
+            k = k_new
+        return total
+
+
+def sizes(k: int, target: int, cap: int) -> list[int]:
+    """The sides a sample grows through after side ``k``: doubling, then the target."""
+    out = []
+    while k < min(target, cap):
+        k = min(target, cap, 2 * k)
+        out.append(k)
+    return out
+
+
+class Growth:
+    """A ``K × K`` sample grown in place inside one preallocated int64 buffer.
+
+    Only new entries are computed at each step; the rank of every stage is
+    computed on a copy (the buffer keeps growing), the last on the buffer itself.
+    """
+
+    def __init__(self, build: Callable, draw: Callable, prime: int, kmax: int,
+                 say: MessageCallback, label: str, clock: Clock) -> None:
+        self.build, self.draw, self.prime = build, draw, prime
+        self.Y = np.empty((kmax, kmax), dtype=np.int64)
+        self.k = 0
+        self.rows = self.cols = None
+        self.say, self.label, self.clock = say, label, clock
+
+    def extend(self, k_new: int) -> None:
+        if k_new > self.Y.shape[0]:  # the cap was raised: move into a larger buffer once
+            larger = np.empty((k_new, k_new), dtype=np.int64)
+            larger[:self.k, :self.k] = self.Y[:self.k, :self.k]
+            self.Y = larger
+        k, Y = self.k, self.Y
+        t0 = time.perf_counter()
+        new_rows, new_cols = self.draw(k, k_new)
+        tick = ticker(self.say, f"{self.label}: building the {k_new}×{k_new} sample",
+                       self.clock, k_new * k_new - k * k)
+        if k:
+            self.build(self.rows, new_cols, Y[:k, k:k_new], tick.part(k * (k_new - k)))
+            rows, cols = cat(self.rows, new_rows), cat(self.cols, new_cols)
+        else:
+            rows, cols = new_rows, new_cols
+        self.build(new_rows, cols, Y[k:k_new, :k_new], tick.part((k_new - k) * k_new))
+        self.rows, self.cols, self.k = rows, cols, k_new
+        self.clock.built(k_new * k_new - k * k, time.perf_counter() - t0)
+
+    def rank(self) -> int:
+        eta = self.clock.rank_time(self.k)
+        if eta >= 5:
+            self.say(f"{self.label}: exact rank of the {self.k}×{self.k} sample mod {self.prime}, "
+                     f"about {format_duration(eta)}")
+        t0 = time.perf_counter()
+        r = rank_mod_p(self.Y[:self.k, :self.k], self.prime)
+        self.clock.ranked(self.k, time.perf_counter() - t0)
+        return r
+
+
+def cat(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.concatenate([a, b])
+
+
+class Ticker:
+    """MessageCallback lines during a long build: at most one every ``every`` seconds, with the
+    share done and the time left for this matrix."""
+
+    def __init__(self, say: MessageCallback, label: str, clock: Clock | None, total: int,
+                 every: float = 5.0) -> None:
+        self.say, self.label, self.clock, self.total = say, label, clock, max(1, total)
+        self.every, self.done, self.t0 = every, 0, time.perf_counter()
+        self.last = self.t0
+
+    def part(self, entries: int) -> Callable[[int, int], None]:
+        """A block callback for one piece of ``entries`` entries of this matrix."""
+        base = self.done
+        self.done += entries
+
+        def tick(done: int, total: int) -> None:
+            now = time.perf_counter()
+            if now - self.last < self.every or done >= total:
+                return
+            self.last = now
+            share = (base + entries * done / total) / self.total
+            left = (now - self.t0) * (1 - share) / max(share, 1e-9)
+            self.say(f"{self.label}: {100 * share:.0f}% of its new entries, about "
+                     f"{format_duration(left)} left for it")
+
+        return tick
+
+
+def ticker(say: MessageCallback, label: str, clock: Clock | None = None, total: int = 1) -> Ticker:
+    return Ticker(say, label, clock, total)
+
+
+def grow(growth: Growth, target: int, max_k: int, first_k: int, plan: Callable[[int], None],
+          recap: Callable[[int], int] | None = None) -> tuple[int, int]:
+    """Grow a sample until its rank reaches ``target``, falls below K, or K reaches
+    ``max_k``; ``plan(k)`` is called after each stage (it prints the plan once).
+    ``recap(k)``, when given, is asked for a new cap once the old one is reached (the
+    memory-derived default follows memory freed meanwhile; ``k`` is the side held now)."""
+    k = max(1, min(target, max_k, first_k))
+    while True:
+        growth.extend(k)
+        r = growth.rank()
+        growth.say(f"{growth.label}: {k}×{k} sample has rank {r} (target {target})")
+        if r >= target or r < k:
+            return r, k
+        if k >= max_k:
+            new_cap = recap(k) if recap is not None else max_k
+            if new_cap <= max_k:
+                return r, k
+            growth.say(f"{growth.label}: memory now allows K ≤ {new_cap:,}; continuing")
+            max_k = new_cap
+        plan(k)
+        k = min(target, max_k, 2 * k)
+
+
+def distinct_sequences(rng: np.random.Generator, n: int, length: int, count: int) -> np.ndarray:
+    """``count`` distinct template sequences (rows of digits in ``[0, n)``)."""
+    population = n**length
+    count = min(count, population)
+    if population <= 10**7:
+        idx = rng.choice(population, size=count, replace=False)
+        out = np.empty((count, length), dtype=np.int64)
+        for pos in range(length - 1, -1, -1):
+            out[:, pos] = idx % n
+            idx //= n
+        return out
+    seen: set[bytes] = set()
+    rows = []
+    while len(rows) < count:
+        cand = rng.integers(0, n, size=(count, length))
+        for row in cand:
+            key = row.tobytes()
+            if key not in seen:
+                seen.add(key)
+                rows.append(row)
+    return np.array(rows[:count], dtype=np.int64)
+
+
+def template_draw(n: int, partition: Partition, rng: np.random.Generator, cap: int) -> Callable:
+    """Draw distinct one-hot template sequences for rows (start) and columns (end)."""
+    starts = distinct_sequences(rng, n, len(partition.start), cap)
+    ends = distinct_sequences(rng, n, len(partition.end), cap)
+    eye = np.eye(n, dtype=np.int64)
+
+    def draw(k0: int, k1: int) -> tuple[np.ndarray, np.ndarray]:
+        return eye[starts[k0:k1]], eye[ends[k0:k1]]
+
+    return draw
+
+
+def random_draw(M: int, partition: Partition, rng: np.random.Generator, prime: int | None) -> Callable:
+    def draw(k0: int, k1: int) -> tuple[np.ndarray, np.ndarray]:
+        shape_r, shape_c = (k1 - k0, len(partition.start), M), (k1 - k0, len(partition.end), M)
+        if prime is None:
+            return rng.standard_normal(shape_r), rng.standard_normal(shape_c)
+        return rng.integers(0, prime, shape_r), rng.integers(0, prime, shape_c)
+
+    return draw
+
+
+def builder(w, part) -> Callable:
+    def build(a: np.ndarray, b: np.ndarray, out: np.ndarray, progress) -> None:
+        sample_matrix(w, part, a, b, progress, out=out)
+
+    return build
+
+
+def planner(say: MessageCallback, label: str, target: int, clock: Clock, cap: int) -> Callable[[int], None]:
+    """After a stage of side ``k``: once the remaining work is estimated above
+    :data:`PLAN_SECONDS`, print the plan (target, memory, time, reachability).
+    A target above the cap is announced at once, before any work."""
+    shown = [False]
+    if target > cap:
+        say(f"{label}: the target K = {target:,} (best upper bound) is NOT reachable: K is capped "
+            f"at {cap:,} (memory or `max_samples`); the result is a lower bound unless the "
+            "sample saturates below the cap")
+
+    def plan(k: int) -> None:
+        if shown[0]:
+            return
+        stages = sizes(k, target, cap)
+        if not stages:
+            return
+        if k < CALIBRATION_K:
+            return  # small stages are dominated by overheads: calibrate on a larger one
+        shown[0] = True
+        eta = clock.run_time(k, stages)
+        if eta < PLAN_SECONDS:
+            return
+        last = stages[-1]
+        reach = (f"reachable (K ≤ {cap:,} allowed)" if last >= target else
+                 f"NOT reachable: K is capped at {cap:,} (memory or `max_samples`), so the result "
+                 "is a lower bound unless the sample saturates below the cap")
+        say(f"{label}: plan: target K = {target:,} (best upper bound); matrices up to "
+            f"{last:,}×{last:,}: {format_bytes(sample_bytes(last))} with the exact rank; about "
+            f"{format_duration(eta)} (calibrated on {k}×{k}: "
+            f"{1e9 * (clock.per_entry or 0):.0f} ns per entry, rank {clock.rank_time(k):.2f} s); {reach}")
+
+    return plan
