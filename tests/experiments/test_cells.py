@@ -15,7 +15,7 @@ from tnrank.experiments.cells import EURNNCell, build_network, rotation_layout  
 from tnrank.experiments.counting import count_step_macs  # noqa: E402
 from tnrank.experiments.rank_check import trained_rank  # noqa: E402
 from tnrank.experiments.tasks import CopyingTask, SimilarityTask  # noqa: E402
-from tnrank.experiments.train import TrainConfig, evaluate_network, train  # noqa: E402
+from tnrank.experiments.train import TrainConfig, loss_and_accuracy, train  # noqa: E402
 
 
 def dense_unitary(cell: EURNNCell) -> np.ndarray:
@@ -118,7 +118,7 @@ def test_tiny_copying_configuration_learns():
     width = match_width(spec, 1, 300, 0.2)
     net = build_network(spec, 1, width, per_step=True, seed=0)
     x, y = task.fixed_set(512, "test")
-    before = evaluate_network(net, task, x, y)[1]
+    before = loss_and_accuracy(net, task, x, y)[1]
     res = train(net, task, TrainConfig(steps=600, eval_every=50, batch=64), seed=0)
     assert res.test_accuracy >= 0.95 > before + 0.3  # it learned to copy, well above chance (1/3)
     assert res.curve["val_accuracy"][-1] >= 0.95

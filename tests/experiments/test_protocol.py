@@ -23,7 +23,7 @@ from tnrank.experiments.batched import (  # noqa: E402
 from tnrank.experiments.budget import CellSpec  # noqa: E402
 from tnrank.experiments.cells import build_network  # noqa: E402
 from tnrank.experiments.tasks import CopyingTask  # noqa: E402
-from tnrank.experiments.train import TrainConfig, _loss_and_hits, evaluate_network, train  # noqa: E402
+from tnrank.experiments.train import TrainConfig, _loss_and_hits, loss_and_accuracy, train  # noqa: E402
 
 TASK = CopyingTask(m=3, n=3, delay=3)
 SPEC = CellSpec("eurnn", vocab=TASK.vocab, classes=TASK.classes, capacity=3)
@@ -94,18 +94,18 @@ def test_best_checkpoint_is_restored_before_the_test():
     val, test = TASK.fixed_set(48, "validation"), TASK.fixed_set(48, "test")
     best_net = unstack_network(template, {k: v[None] for k, v in res.scored_params.items()}, 0)
     final_net = unstack_network(template, {k: v[None] for k, v in res.final_params.items()}, 0)
-    _, best_val = evaluate_network(best_net, TASK, *val)
-    _, final_val = evaluate_network(final_net, TASK, *val)
+    _, best_val = loss_and_accuracy(best_net, TASK, *val)
+    _, final_val = loss_and_accuracy(final_net, TASK, *val)
     assert final_val < best_val, "the case should end below its best validation accuracy"
     assert res.restored and res.best_step < 60
     assert best_val == pytest.approx(res.best_val_accuracy) == max(res.curve["val_accuracy"])
-    assert res.test_accuracy == pytest.approx(evaluate_network(best_net, TASK, *test)[1])
+    assert res.test_accuracy == pytest.approx(loss_and_accuracy(best_net, TASK, *test)[1])
     # the one-network loop restores the same way, and without restore scores the final weights
     alone = train(nets(1, 5, [0])[0], TASK, config, seed=0)
     assert alone.best_step == res.best_step
     off = train_batched([template], TASK, TrainConfig(**{**config.__dict__, "restore_best": False}), [0])[0]
     assert not off.restored
-    assert off.test_accuracy == pytest.approx(evaluate_network(final_net, TASK, *test)[1])
+    assert off.test_accuracy == pytest.approx(loss_and_accuracy(final_net, TASK, *test)[1])
 
 
 def test_plateau_schedule_fires_on_a_synthetic_plateau():

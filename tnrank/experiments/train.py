@@ -26,7 +26,7 @@ from tnrank.experiments.cells import StackedRNN
 from tnrank.experiments.results import SOLVED
 from tnrank.experiments.schedule import SCHEDULES, Best, PlateauSchedule
 
-__all__ = ["TrainConfig", "TrainResult", "train", "evaluate_network", "SOLVED"]
+__all__ = ["TrainConfig", "TrainResult", "train", "loss_and_accuracy", "SOLVED"]
 
 
 
@@ -95,7 +95,7 @@ def _loss_and_hits(net: StackedRNN, task, x: torch.Tensor, y: torch.Tensor):
     return loss, hits, count
 
 
-def evaluate_network(net: StackedRNN, task, x: np.ndarray, y: np.ndarray, device: str = "cpu",
+def loss_and_accuracy(net: StackedRNN, task, x: np.ndarray, y: np.ndarray, device: str = "cpu",
                      chunk: int = 512) -> tuple[float, float]:
     """Mean loss and data accuracy of ``net`` on a fixed set ``(x, y)``."""
     net.eval()
@@ -154,7 +154,7 @@ def train(
         n_running += 1
         result.steps_run = step
         if step % config.eval_every == 0 or step == config.steps:
-            v_loss, v_acc = evaluate_network(net, task, *val, device=device)
+            v_loss, v_acc = loss_and_accuracy(net, task, *val, device=device)
             if not np.isfinite(v_loss):
                 v_loss = float("inf")
             old_lr = opt.param_groups[0]["lr"]
@@ -181,6 +181,6 @@ def train(
         result.restored = True
     result.best_step, result.best_val_accuracy = best.step, best.accuracy
     result.lr_drops = list(sched.drops)
-    result.test_loss, result.test_accuracy = evaluate_network(net, task, *test, device=device)
+    result.test_loss, result.test_accuracy = loss_and_accuracy(net, task, *test, device=device)
     result.seconds = time.perf_counter() - start
     return result
