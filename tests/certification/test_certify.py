@@ -102,11 +102,37 @@ def test_report_json_has_the_documented_keys():
     assert data["separation"]["exact"] is True and data["T"] == 6
 
 
-def test_float_estimate_is_flagged_when_it_disagrees():
-    rep = certify(Architecture.rac(2, 3, 3), 10)
-    assert rep.grid.rank == 63
-    assert rep.grid.float_estimate is not None
-    assert rep.grid.float_agrees == (rep.grid.float_estimate.rank == 63)
+@pytest.mark.parametrize("L, R, M, T, exact", [
+    (2, 3, 3, 10, math.comb(3 + 5 - 1, 5) * 3),  # the state-degree bound C(R+T/2-1, T/2)·R
+    (1, 3, 3, 6, 3),  # Theorem 1, depth 1: min(R, M^(T/2))
+])
+def test_float_estimate_is_an_svd_of_the_float_grid_flagged_against_the_exact_rank(L, R, M, T, exact):
+    arch, part = Architecture.rac(L, R, M), Partition.parse("start-end", T)
+    rep = certify(arch, T)
+    res = rep.grid
+    # the same-shape matrix with float weights of the same seed, ranked by numpy's SVD with
+    # the tolerance written out
+    Gf = grid_matrix(random_weights(arch, seed=0), part)
+    sv = np.linalg.svd(Gf, compute_uv=False)
+    tol = sv[0] * max(Gf.shape) * np.finfo(np.float64).eps
+    est = res.float_estimate
+    assert est.rank == np.linalg.matrix_rank(Gf, tol=tol) == int(np.sum(sv > tol))
+    assert est.tol == pytest.approx(tol) and est.sigma_max == pytest.approx(sv[0])
+    # the exact rank it is compared with, by python-flint on another prime's integer grid
+    G = grid_matrix(random_weights(arch, seed=1, prime=SECOND_PRIME), part)
+    assert rank_mod_p(G, SECOND_PRIME, method="flint") == exact == res.float_compared_to
+    assert res.float_agrees == (np.linalg.matrix_rank(Gf, tol=tol) == exact)
+    assert json.loads(json.dumps(res.to_dict()))["float"]["agrees"] == res.float_agrees
+    assert (f"DISAGREES (exact {exact})" in rep.format()) == (not res.float_agrees)
+
+
+def test_float_svd_misses_most_of_the_rank_of_a_deep_grid():
+    # why tnrank ranks exactly: the grid's entries span dozens of orders of magnitude, and
+    # the float rank (compared above with numpy's) falls far below the exact 63
+    res = certify(Architecture.rac(2, 3, 3), 10).grid
+    assert res.rank == 63 and res.float_agrees is False
+    assert res.float_estimate.rank < 63 * 3 // 4
+    assert res.float_estimate.sigma_min < 1e-30 * res.float_estimate.sigma_max
 
 
 @settings(max_examples=25, deadline=None)
