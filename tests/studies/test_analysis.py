@@ -39,7 +39,10 @@ def test_single_report_names_everything(capsys):
     assert "Theorem 1 (depth 2)" in out  # the paper's bound applies to this file
     for name in ("state degree", "input degree", "grid size"):
         assert BOUND_SOURCES[name] in out
-    assert "separation rank = 24, proved by the" in out
+    # depth 2, M = 2: x^t enters with degree T - t + 1, so the end half carries 4·3·2 monomials
+    inputs = _rac_depth_two_bounds(3, 2, 6)["input degree"]
+    assert inputs == 4 * 3 * 2
+    assert f"separation rank = {inputs}, proved by the input degree bound" in out
     assert "grid:" in err  # progress on stderr
 
 
