@@ -5,11 +5,12 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracle import naive_grid, rank_mod_p_naive
 from strategies import architectures, partitions
 
 from tnrank import PRIME, Architecture, Layer, Partition, TnrankError, certify, random_weights, rank_mod_p
 from tnrank.certification.bounds import _input_degree_ranges, _monomials, theorem1_deep_lower
-from tnrank.engine.grid import grid_matrix
+from tnrank.engine.grid import grid_matrix, matricize
 from tnrank.model.weights import witness_weights
 from tnrank.primes import SECOND_PRIME
 
@@ -80,7 +81,12 @@ def test_sampled_grid_reaches_the_full_grid_rank():
     arch = Architecture.rac(2, 2, 2)
     full = certify(arch, 8, grid="full")
     sampled = certify(arch, 8, grid="sampled")
-    assert full.grid.rank == sampled.grid.rank == 10
+    # the grid by brute force (entry by entry, textbook elimination); it reaches the state-degree
+    # bound C(R + T/2 - 1, T/2)·R of depth 2
+    G = naive_grid(random_weights(arch, seed=3, prime=PRIME), 8, np.eye(2, dtype=np.int64), PRIME)
+    truth = rank_mod_p_naive(matricize(G, "start-end"), PRIME)
+    assert truth == math.comb(2 + 4 - 1, 4) * 2
+    assert full.grid.rank == sampled.grid.rank == truth
     assert sampled.grid.lower_source.startswith("sampled")
 
 
@@ -100,6 +106,10 @@ def test_report_json_has_the_documented_keys():
     for key in ("grid", "separation"):
         assert {"lower", "upper", "upper_source", "exact", "rank"} <= set(data[key])
     assert data["separation"]["exact"] is True and data["T"] == 6
+    # depth 2, M = R = 2, T = 6: the state-degree bound C(R + T/2 - 1, T/2)·R and M^(T/2)
+    assert data["separation"]["rank"] == math.comb(2 + 3 - 1, 3) * 2
+    assert data["grid"]["rank"] == 2**3
+    assert data["separation"]["lower"] == data["separation"]["upper"] == min(data["separation"]["bounds"].values())
 
 
 @pytest.mark.parametrize("L, R, M, T, exact", [
