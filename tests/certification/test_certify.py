@@ -109,7 +109,8 @@ def test_report_json_has_the_documented_keys():
     # depth 2, M = R = 2, T = 6: the state-degree bound C(R + T/2 - 1, T/2)·R and M^(T/2)
     assert data["separation"]["rank"] == math.comb(2 + 3 - 1, 3) * 2
     assert data["grid"]["rank"] == 2**3
-    assert data["separation"]["lower"] == data["separation"]["upper"] == min(data["separation"]["bounds"].values())
+    sep = data["separation"]
+    assert sep["lower"] == sep["upper"] == min(sep["bounds"].values())
 
 
 @pytest.mark.parametrize("L, R, M, T, exact", [
