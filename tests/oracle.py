@@ -102,3 +102,15 @@ def rank_mod_p_naive(matrix, p):
 def monomial_count(M, d):
     """Number of monomials of degree exactly d in M variables (stars and bars, by enumeration)."""
     return sum(1 for c in itertools.product(range(d + 1), repeat=M) if sum(c) == d)
+
+
+def naive_sample_rank(weights, T, K, prime, seed=0):
+    """Start-End separation rank from K random start halves and K random end halves: the rank
+    of [y(s_i, e_j)] mod ``prime``, each entry by :func:`naive_output`. It equals min(K, sep)
+    for generic samples, and never exceeds sep."""
+    M = weights.architecture.M
+    rng = np.random.default_rng([seed, 17])
+    starts = rng.integers(0, prime, size=(K, T // 2, M))
+    ends = rng.integers(0, prime, size=(K, T - T // 2, M))
+    Y = [[naive_output(weights, [*s, *e], prime) for e in ends] for s in starts]
+    return rank_mod_p_naive(Y, prime)

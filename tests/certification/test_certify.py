@@ -5,11 +5,12 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracle import naive_grid, rank_mod_p_naive
 from strategies import architectures, partitions
 
 from tnrank import PRIME, Architecture, Layer, Partition, TnrankError, certify, random_weights, rank_mod_p
 from tnrank.certification.bounds import _input_degree_ranges, _monomials, theorem1_deep_lower
-from tnrank.engine.grid import grid_matrix
+from tnrank.engine.grid import grid_matrix, matricize
 from tnrank.model.weights import witness_weights
 from tnrank.primes import SECOND_PRIME
 
@@ -80,7 +81,12 @@ def test_sampled_grid_reaches_the_full_grid_rank():
     arch = Architecture.rac(2, 2, 2)
     full = certify(arch, 8, grid="full")
     sampled = certify(arch, 8, grid="sampled")
-    assert full.grid.rank == sampled.grid.rank == 10
+    # the grid by brute force (entry by entry, textbook elimination); it reaches the state-degree
+    # bound C(R + T/2 - 1, T/2)·R of depth 2
+    G = naive_grid(random_weights(arch, seed=3, prime=PRIME), 8, np.eye(2, dtype=np.int64), PRIME)
+    truth = rank_mod_p_naive(matricize(G, "start-end"), PRIME)
+    assert truth == math.comb(2 + 4 - 1, 4) * 2
+    assert full.grid.rank == sampled.grid.rank == truth
     assert sampled.grid.lower_source.startswith("sampled")
 
 
@@ -100,13 +106,44 @@ def test_report_json_has_the_documented_keys():
     for key in ("grid", "separation"):
         assert {"lower", "upper", "upper_source", "exact", "rank"} <= set(data[key])
     assert data["separation"]["exact"] is True and data["T"] == 6
+    # depth 2, M = R = 2, T = 6: the state-degree bound C(R + T/2 - 1, T/2)·R and M^(T/2)
+    assert data["separation"]["rank"] == math.comb(2 + 3 - 1, 3) * 2
+    assert data["grid"]["rank"] == 2**3
+    sep = data["separation"]
+    assert sep["lower"] == sep["upper"] == min(sep["bounds"].values())
 
 
-def test_float_estimate_is_flagged_when_it_disagrees():
-    rep = certify(Architecture.rac(2, 3, 3), 10)
-    assert rep.grid.rank == 63
-    assert rep.grid.float_estimate is not None
-    assert rep.grid.float_agrees == (rep.grid.float_estimate.rank == 63)
+@pytest.mark.parametrize("L, R, M, T, exact", [
+    (2, 3, 3, 10, math.comb(3 + 5 - 1, 5) * 3),  # the state-degree bound C(R+T/2-1, T/2)·R
+    (1, 3, 3, 6, 3),  # Theorem 1, depth 1: min(R, M^(T/2))
+])
+def test_float_estimate_is_an_svd_of_the_float_grid_flagged_against_the_exact_rank(L, R, M, T, exact):
+    arch, part = Architecture.rac(L, R, M), Partition.parse("start-end", T)
+    rep = certify(arch, T)
+    res = rep.grid
+    # the same-shape matrix with float weights of the same seed, ranked by numpy's SVD with
+    # the tolerance written out
+    Gf = grid_matrix(random_weights(arch, seed=0), part)
+    sv = np.linalg.svd(Gf, compute_uv=False)
+    tol = sv[0] * max(Gf.shape) * np.finfo(np.float64).eps
+    est = res.float_estimate
+    assert est.rank == np.linalg.matrix_rank(Gf, tol=tol) == int(np.sum(sv > tol))
+    assert est.tol == pytest.approx(tol) and est.sigma_max == pytest.approx(sv[0])
+    # the exact rank it is compared with, by python-flint on another prime's integer grid
+    G = grid_matrix(random_weights(arch, seed=1, prime=SECOND_PRIME), part)
+    assert rank_mod_p(G, SECOND_PRIME, method="flint") == exact == res.float_compared_to
+    assert res.float_agrees == (np.linalg.matrix_rank(Gf, tol=tol) == exact)
+    assert json.loads(json.dumps(res.to_dict()))["float"]["agrees"] == res.float_agrees
+    assert (f"DISAGREES (exact {exact})" in rep.format()) == (not res.float_agrees)
+
+
+def test_float_svd_misses_most_of_the_rank_of_a_deep_grid():
+    # why tnrank ranks exactly: the grid's entries span dozens of orders of magnitude, and
+    # the float rank (compared above with numpy's) falls far below the exact 63
+    res = certify(Architecture.rac(2, 3, 3), 10).grid
+    assert res.rank == 63 and res.float_agrees is False
+    assert res.float_estimate.rank < 63 * 3 // 4
+    assert res.float_estimate.sigma_min < 1e-30 * res.float_estimate.sigma_max
 
 
 @settings(max_examples=25, deadline=None)
@@ -157,7 +194,7 @@ def test_saturated_values_repeat_until_the_failure_target():
     part = Partition.parse("start-end", 8)
     D = total_degree(arch, 8, random_inputs=True)
     for target, at_least in ((1e-6, 2), (1e-3, 1)):
-        sep = certify(arch, 8, grid="skip", float_check=False, failure_target=target).separation
+        sep = certify(arch, 8, part, grid="skip", float_check=False, failure_target=target).separation
         assert sep.status == "generic-whp" and sep.lower == 106 < sep.upper == 110
         runs = sep.runs
         assert len(runs) >= at_least and len({r.seed for r in runs}) == len(runs)
@@ -168,7 +205,6 @@ def test_saturated_values_repeat_until_the_failure_target():
         assert sep.failure_bound <= target
         # the runs stop as soon as the product reaches the target
         assert math.prod(r.failure_bound for r in runs[:-1]) > target
-    assert part.T == 8
 
 
 def test_report_and_json_state_the_bound_and_its_condition():

@@ -1,13 +1,19 @@
 import json
+import math
+import re
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from interrupts import interrupt_on_call
+from oracle import naive_grid, rank_mod_p_naive
 
 import tnrank.certification.bounds
 import tnrank.studies.verification
+from tnrank import PRIME, Architecture, Partition, grid_tensor, matricize, min_cut, random_weights, unroll
 from tnrank.cli import main
+from tnrank.engine.grid import grid_matrix
 
 
 def run(capsys, *argv):
@@ -24,18 +30,81 @@ def test_rank_json_report(capsys):
     assert {"lower", "upper", "upper_source", "exact", "rank"} <= set(data["separation"])
 
 
-def test_rank_table_names_provenance(capsys):
-    code, out, err = run(capsys, "rank", "-L", "1", "-R", "2", "-M", "2", "-T", "6", "--partition",
-                         "interleaved")
-    assert code == 0 and "separation" in out and "interleaved" in out
-    assert "not applicable" in out  # the paper's theorems concern Start-End only
-    assert "grid:" in err  # progress lines
+def table(out: str, first: str) -> list[list[str]]:
+    """The rows of the table whose header starts with ``first``, cells split on 2+ spaces."""
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(first)) + 2
+    end = next((i for i in range(start, len(lines)) if not lines[i].strip()), len(lines))
+    return [re.split(r"\s{2,}", line.strip()) for line in lines[start:end]]
 
 
-def test_verify_sweep_prints_rows_and_verdicts(capsys):
+def bounds_line(out: str, quantity: str) -> dict[str, int]:
+    """``{name: value}`` of the report's ``QUANTITY bounds: name value, ...`` line."""
+    line = next(x for x in out.splitlines() if x.startswith(f"{quantity} bounds: "))
+    pairs = (item.rsplit(" ", 1) for item in line.split(": ", 1)[1].split(", "))
+    return {name: int(value.replace(",", "")) for name, value in pairs}
+
+
+def test_rank_table_numbers_against_brute_force_and_closed_forms(capsys):
+    L, R, M, T = 1, 2, 3, 6
+    code, out, err = run(capsys, "rank", "-L", str(L), "-R", str(R), "-M", str(M), "-T", str(T),
+                         "--partition", "interleaved")
+    assert code == 0 and "grid:" in err  # progress lines on stderr
+    assert f"partition interleaved (start 0,2,4 | end 1,3,5), seed 0, prime {PRIME}" in out
+    arch, part = Architecture.rac(L, R, M), Partition.parse("interleaved", T)
+    # the weights of seed 0: the grid entry by entry, ranked by textbook elimination; the
+    # separation rank as the grid on M random templates (each input enters linearly)
+    w = random_weights(arch, seed=0, prime=PRIME)
+    grid_rank = rank_mod_p_naive(matricize(naive_grid(w, T, np.eye(M, dtype=np.int64), PRIME), part),
+                                 PRIME)
+    templates = np.random.default_rng(1).integers(0, PRIME, size=(M, M))
+    sep_rank = rank_mod_p_naive(matricize(naive_grid(w, T, templates, PRIME), part), PRIME)
+    cut = min_cut(unroll(arch, T), part).bound  # max-flow on the unrolled network
+    float_rank = np.linalg.matrix_rank(matricize(grid_tensor(random_weights(arch, seed=0), T), part))
+    grid, sep = table(out, "quantity")
+    assert grid[:7] == ["grid", str(grid_rank), str(cut), "min-cut", "yes", str(grid_rank),
+                        f"full grid {M ** 3}×{M ** 3} mod p"]
+    assert grid[7].startswith(f"{float_rank} (tol ")
+    assert sep[:6] == ["separation", str(sep_rank), str(cut), "min-cut", "yes", str(sep_rank)]
+    # every bound printed, against its closed form: each input enters linearly (M monomials a
+    # step), one-hot templates give M^|S| rows
+    assert bounds_line(out, "grid") == {"input degree": M ** 3, "grid size": M ** 3, "min-cut": cut}
+    assert bounds_line(out, "separation") == {"input degree": M ** 3, "min-cut": cut}
+    assert "paper's bounds: not applicable" in out  # the paper's theorems concern Start-End only
+
+
+def test_verify_rows_against_theorem_one_and_brute_force(capsys):
     code, out, _ = run(capsys, "verify", "-L", "1", "2", "-M", "2", "-R", "2", "-T", "2", "4", "-q")
     assert code == 0
-    assert "4 of 4 configurations" in out and "tight" in out
+    rows = [r for r in table(out, "L  M  R  T") if r[0].isdigit()]  # the summary follows
+    assert [tuple(map(int, r[:4])) for r in rows] == [(1, 2, 2, 2), (1, 2, 2, 4), (2, 2, 2, 2),
+                                                      (2, 2, 2, 4)]
+    verdicts = []
+    for L, M, R, T, grid, sep, cut, paper, verdict in ((*map(int, r[:4]), *r[4:]) for r in rows):
+        arch = Architecture.rac(L, R, M)
+        w = random_weights(arch, seed=0, prime=PRIME)
+        truth = rank_mod_p_naive(matricize(naive_grid(w, T, np.eye(M, dtype=np.int64), PRIME),
+                                           "start-end"), PRIME)
+        assert grid == f"{truth} exact"
+        # the separation rank: the grid on T + 1 random templates (x^1 enters with degree up to
+        # T in depth 2: T + 1 monomials in two variables)
+        templates = np.random.default_rng(1).integers(0, PRIME, size=(M, T + 1))
+        truth = rank_mod_p_naive(matricize(naive_grid(w, T, templates, PRIME), "start-end"), PRIME)
+        assert sep == f"{truth} exact"
+        assert int(cut) == min_cut(unroll(arch, T), "start-end").bound
+        if L == 1:  # Theorem 1: sep <= min(R, M^(T/2)) for every weight
+            bound, holds = min(R, M ** (T // 2)), truth <= min(R, M ** (T // 2))
+            assert paper == f"Thm 1 (depth 1) ≤ {bound}"
+        else:  # sep >= C(min(M, R) + T/2 - 1, T/2) for generic weights
+            bound = math.comb(min(M, R) + T // 2 - 1, T // 2)
+            holds = truth >= bound
+            assert paper == f"Thm 1 (depth 2) ≥ {bound}"
+        assert holds
+        verdicts.append("tight" if truth == bound else "holds")
+        assert verdict == verdicts[-1]
+    n = len(verdicts)
+    assert (f"{n} of {n} configurations: {verdicts.count('holds')} holds, "
+            f"{verdicts.count('tight')} tight") in out
 
 
 def test_verify_json(capsys):
@@ -119,4 +188,11 @@ def test_float_option_forces_the_estimate_and_the_report_says_when_skipped(capsy
     _, out, _ = run(capsys, *args)
     assert "float estimate skipped (use --float)" in out
     _, out, _ = run(capsys, *args, "--float", "--json")
-    assert json.loads(out)["grid"]["float"]["rank"] >= 1
+    # the estimate is numpy's SVD rank of the float grid of the same seed, tolerance written out
+    G = grid_matrix(random_weights(Architecture.rac(2, 3, 3), seed=0), Partition.parse("start-end", 12))
+    sv = np.linalg.svd(G, compute_uv=False)
+    tol = sv[0] * max(G.shape) * np.finfo(np.float64).eps
+    fl = json.loads(out)["grid"]["float"]
+    assert fl["rank"] == np.linalg.matrix_rank(G, tol=tol) and fl["tol"] == pytest.approx(tol)
+    exact = math.comb(3 + 6 - 1, 6) * 3  # the state-degree bound C(R+T/2-1, T/2)·R, reached
+    assert fl["compared_to"] == exact and fl["agrees"] is (fl["rank"] == exact)

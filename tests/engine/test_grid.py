@@ -17,6 +17,7 @@ from tnrank import (
     sample_matrix,
 )
 from tnrank.engine.grid import grid_matrix
+from tnrank.primes import SECOND_PRIME
 
 ARCHS = [
     Architecture.rac(1, 2, 2),
@@ -71,14 +72,16 @@ def test_sample_matrix_equals_grid_rows_and_columns(spec):
     assert np.array_equal(Y, G[np.ix_(pick_r, pick_c)])
 
 
-def test_float_grid_matches_modular_grid_for_integer_weights():
+def test_float_grid_and_modular_grids_reduce_the_exact_integer_grid():
     arch = Architecture.rac(2, 2, 2)
-    wm = random_weights(arch, seed=1, prime=PRIME)
     small = random_weights(arch, seed=1, prime=5)  # residues in 0..4: exact in float64
-    wf = small.to_float()
-    Gf = grid_tensor(wf, 4)
-    assert (np.round(Gf).astype(np.int64) % PRIME).tolist() == grid_tensor(small.reduced(PRIME), 4).tolist()
-    assert wm.prime == PRIME
+    eye = np.eye(2, dtype=np.int64)
+    # brute force with Python integers: a Mersenne prime far above every entry never reduces
+    exact = naive_grid(small, 4, eye, 2**127 - 1)
+    assert PRIME < max(exact.flat) < 2**53  # reduction mod PRIME matters; float64 is exact
+    assert np.array_equal(grid_tensor(small.to_float(), 4), exact.astype(np.float64))
+    for p in (PRIME, SECOND_PRIME):
+        assert grid_tensor(small.reduced(p), 4).tolist() == (exact % p).tolist()
 
 
 def test_too_large_full_grid_names_size_and_sampled_mode():

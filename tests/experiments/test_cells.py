@@ -7,15 +7,30 @@ import pytest
 
 torch = pytest.importorskip("torch")  # the experiments extra; CI installs it
 
-from tnrank import Architecture, Partition, evaluate  # noqa: E402
-from tnrank.engine.grid import grid_matrix  # noqa: E402
-from tnrank.engine.rank import rank_float  # noqa: E402
+from oracle import naive_grid, rank_mod_p_naive  # noqa: E402
+
+from tnrank import PRIME, Architecture, Partition, Weights, evaluate  # noqa: E402
+from tnrank.engine.grid import grid_matrix, matricize  # noqa: E402
 from tnrank.experiments.budget import CellSpec, match_width, network_macs, network_params  # noqa: E402
 from tnrank.experiments.cells import EURNNCell, build_network, rotation_layout  # noqa: E402
 from tnrank.experiments.counting import count_step_macs  # noqa: E402
 from tnrank.experiments.rank_check import trained_rank  # noqa: E402
 from tnrank.experiments.tasks import CopyingTask, SimilarityTask  # noqa: E402
 from tnrank.experiments.train import TrainConfig, loss_and_accuracy, train  # noqa: E402
+
+
+def to_residues(a: np.ndarray | None, scale: int = 2**20) -> np.ndarray | None:
+    """A float array rounded to multiples of 1/scale, as integers mod PRIME (times scale)."""
+    return None if a is None else np.round(np.asarray(a) * scale).astype(np.int64) % PRIME
+
+
+def integer_weights(w: Weights) -> Weights:
+    """The circuit with every weight rounded by :func:`to_residues`, modulo PRIME."""
+    def each(arrays):
+        return tuple(map(to_residues, arrays))
+
+    return Weights(w.architecture, each(w.input), each(w.hidden), each(w.output), each(w.merge),
+                   each(w.initial), PRIME)
 
 
 def dense_unitary(cell: EURNNCell) -> np.ndarray:
@@ -96,19 +111,31 @@ def test_trained_rank_matches_brute_force_grid():
     net = build_network(spec, 2, 2, per_step=False, seed=5).double()
     T = 4
     res = trained_rank(net, T, seed=0)
-    # brute force: the network itself on all 3^4 sequences, start steps as rows
+    # brute force: the network itself on all 3^4 sequences, start steps as rows, ranked by
+    # numpy with numpy's tolerance written out
     seqs = np.array(np.meshgrid(*[range(3)] * T, indexing="ij")).reshape(T, -1).T
     with torch.no_grad():
         scores = net(torch.as_tensor(seqs)).numpy()
     for pc in res["per_class"]:
         grid = scores[:, pc["class"]].reshape(9, 9)
-        assert np.linalg.matrix_rank(grid, tol=pc["tol"]) == pc["rank"]
+        sv = np.linalg.svd(grid, compute_uv=False)
+        tol = sv[0] * 9 * np.finfo(np.float64).eps
+        assert pc["tol"] == pytest.approx(tol) and pc["sigma_max"] == pytest.approx(sv[0])
+        assert np.linalg.matrix_rank(grid, tol=tol) == pc["rank"]
+        # an exact rank: the same network with its weights and representation rounded to
+        # multiples of 2^-20 (integers mod p), grid entry by entry, textbook elimination
+        w, F = net.rac_weights(pc["class"])
+        exact = rank_mod_p_naive(matricize(naive_grid(integer_weights(w), T, to_residues(F), PRIME),
+                                           "start-end"), PRIME)
+        assert pc["rank"] == exact
     # tnrank's grid of the same weights agrees entrywise
     w, F = net.rac_weights(0)
     np.testing.assert_allclose(grid_matrix(w, Partition.parse("start-end", T), templates=F),
                                scores[:, 0].reshape(9, 9), rtol=1e-10, atol=1e-12)
-    assert res["generic"]["exact"] and res["trained_rank"] <= res["generic"]["lower"]
-    assert rank_float(scores[:, 0].reshape(9, 9)).rank == res["per_class"][0]["rank"]
+    # the generic rank is the state-degree closed form C(R + T/2 - 1, T/2)·R for depth 2
+    generic = math.comb(2 + T // 2 - 1, T // 2) * 2
+    assert res["generic"]["exact"] and res["generic"]["lower"] == generic
+    assert res["trained_rank"] == max(pc["rank"] for pc in res["per_class"]) <= generic
 
 
 def test_tiny_copying_configuration_learns():

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 import tnrank
 from tnrank.cli import main
 from tnrank.errors import TnrankError
-from tnrank.files.architecture_file import loads
+from tnrank.files.architecture_file import dumps, loads
 from tnrank.files.safe import MAX_NESTING, parse_json
 from tnrank.networks.graph import TensorNetwork
 
@@ -116,9 +116,11 @@ def architecture_texts(draw) -> str:
 def test_architecture_files_accept_or_refuse_cleanly(text):
     with deadline(20):
         try:
-            loads(text, source="fuzz.toml")
+            arch = loads(text, source="fuzz.toml")
         except TnrankError as exc:
             assert str(exc).startswith("fuzz.toml")
+            return
+        assert loads(dumps(arch)) == arch  # what is accepted is written back unchanged
 
 
 @settings(max_examples=100, deadline=None)
@@ -126,9 +128,10 @@ def test_architecture_files_accept_or_refuse_cleanly(text):
 def test_architecture_files_of_random_bytes(raw):
     with deadline(20):
         try:
-            loads(raw.decode("utf-8", errors="replace"), source="fuzz.toml")
+            arch = loads(raw.decode("utf-8", errors="replace"), source="fuzz.toml")
         except TnrankError:
-            pass
+            return
+        assert loads(dumps(arch)) == arch
 
 
 @pytest.mark.parametrize("text, fragment", [
@@ -177,6 +180,7 @@ def test_network_dicts_accept_or_refuse_cleanly(data):
         except TnrankError:
             return
         net.summary()  # an accepted network is usable
+        assert TensorNetwork.from_dict(net.to_dict()).same_structure(net)
 
 
 def mark_huge(value):
@@ -197,9 +201,10 @@ def test_network_files_accept_or_refuse_cleanly(tmp_path_factory, data):
     path.write_text(json.dumps(mark_huge(data)).replace('"<huge>"', "9" * 5000))
     with deadline(20):
         try:
-            tnrank.load(path)
+            net = tnrank.load(path)
         except TnrankError:
-            pass
+            return
+        assert TensorNetwork.from_dict(net.to_dict()).same_structure(net)
 
 
 def test_nesting_limit_is_enforced_after_parsing():

@@ -1,7 +1,9 @@
+import math
+
 import numpy as np
 import pytest
 
-from tnrank import PRIME, Architecture, Layer, TnrankError, Weights, random_weights
+from tnrank import PRIME, Architecture, Layer, TnrankError, Weights, evaluate, random_weights
 from tnrank.model.weights import witness_weights
 
 
@@ -27,7 +29,9 @@ def test_witness_has_identity_hidden_weights():
 def test_from_arrays_validates_shapes_and_values():
     arch = Architecture.rac(1, 2, 3)
     ok = Weights.from_arrays(arch, [np.ones((2, 3))], [np.eye(2)], np.ones(2), prime=7)
-    assert ok.prime == 7 and ok.output[0].tolist() == [1, 1]
+    # by hand: W^I v = (s, s) with s = sum(v), W^H = I, so h^T = (∏ s_t, ∏ s_t) and y = 2 ∏ s_t
+    x = np.random.default_rng(0).integers(0, 7, size=(5, 4, 3))
+    assert evaluate(ok, x).tolist() == [2 * math.prod(seq.sum(axis=1).tolist()) % 7 for seq in x]
     with pytest.raises(TnrankError, match=r"input weights W\^I of layer 'layer1' has shape \(3, 2\)"):
         Weights.from_arrays(arch, [np.ones((3, 2))], [np.eye(2)], np.ones(2))
     with pytest.raises(TnrankError, match="non-integer values"):

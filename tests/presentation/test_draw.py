@@ -24,6 +24,7 @@ from tnrank.files.architecture_file import load
 from tnrank.formatting import format_bound
 from tnrank.networks.examples import binary_tree, lattice_2d, mps
 from tnrank.networks.mincut import min_cut_bound
+from tnrank.networks.unrolling import unrolled_size
 from tnrank.presentation.draw import draw_architecture, draw_cell, draw_network, network_svg
 from tnrank.presentation.layout import cell_layout, network_layout
 
@@ -272,7 +273,32 @@ def test_too_large_networks_are_refused_with_a_hint():
     assert network_svg(unroll(rac(3, 2, 2), 12)) is None
     with pytest.raises(TnrankError, match="nothing to draw"):
         draw_network(TensorNetwork("empty"))
-    draw_architecture(rac(3, 2, 2), 8)  # the largest depth-3 network drawn
+
+
+def test_the_largest_depth_three_network_is_drawn_whole_with_its_min_cut():
+    L, R, T = 3, 2, 8
+    arch = rac(L, R, 2)
+    d = draw_architecture(arch, T, cut=True)  # the largest depth-3 network drawn
+    kinds: dict[str, int] = {}
+    for box in d.layout.nodes.values():
+        kinds[box.kind] = kinds.get(box.kind, 0) + 1
+    # closed forms: layer l (1 = bottom) at step t (0-based) is copied C(T-1-t+L-l, L-l) times
+    # (once for every path up to the output); each copy is a copy tensor with its W^I and,
+    # after step 0, its W^H, or at step 0 the all-ones initial state
+    copies = {(l, t): math.comb(T - 1 - t + L - l, L - l) for l in range(1, L + 1) for t in range(T)}
+    blocks = sum(copies.values())
+    first = sum(copies[l, 0] for l in range(1, L + 1))
+    assert kinds == {"delta": blocks, "weight": 2 * blocks - first, "initial": first,
+                     "input": math.comb(T + L - 1, L), "output": 1}
+    assert [sum(b.kind == "input" and b.step == t for b in d.layout.nodes.values())
+            for t in range(T)] == [copies[1, t] for t in range(T)]
+    nodes, edges, legs = unrolled_size(arch, T)
+    assert len(d.layout.nodes) == nodes and len(d.layout.edges) == edges
+    assert sum(e.leg for e in d.layout.edges) == legs == math.comb(T + L - 1, L)
+    # the cut drawn is a minimum: the dynamic programme over blocks finds the same value
+    bound = min_cut_bound(arch, "start-end", T=T)
+    assert d.cut.bound == math.prod(e.dim for e in d.cut.cut_edges) == bound
+    assert d.bound_text.endswith(f"= {format_bound(bound)}")
 
 
 class _Formatter:

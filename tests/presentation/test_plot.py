@@ -1,10 +1,14 @@
+import csv
 import json
+import math
 import xml.etree.ElementTree as ET
 
 import pytest
 from interrupts import interrupt_on_call
+from oracle import naive_sample_rank
 
 import tnrank.studies.verification
+from tnrank import PRIME, Architecture, random_weights
 from tnrank.cli import main
 from tnrank.presentation.plot import plot_sweep
 
@@ -73,10 +77,22 @@ def test_replot_from_json_is_byte_identical(results, tmp_path):
     assert (tmp_path / "again.svg").read_bytes() == (results / "r.svg").read_bytes()
 
 
-def test_csv_has_one_row_per_point(results):
-    lines = (results / "r.csv").read_text().strip().splitlines()
-    assert lines[0].startswith("L,M,R,T,quantity,lower,upper")
-    assert len(lines) == 1 + 2 * 3  # depths 1, 2 at T = 2, 4, 6
+def test_csv_rows_against_theorem_one_and_a_brute_force_rank(results):
+    with (results / "r.csv").open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [(int(r["L"]), int(r["T"])) for r in rows] == [(L, T) for L in (1, 2) for T in (2, 4, 6)]
+    for r in rows:
+        L, M, R, T = (int(r[k]) for k in "LMRT")
+        assert r["quantity"] == "separation" and r["exact"] == "True"
+        # the rank by K random half-sequences, each entry by the plain recurrence (K > rank)
+        w = random_weights(Architecture.rac(L, R, M), seed=2, prime=PRIME)
+        assert int(r["lower"]) == int(r["upper"]) == naive_sample_rank(w, T, int(r["upper"]) + 2, PRIME)
+        if L == 1:  # Theorem 1: at most min(R, M^(T/2))
+            bound = min(R, M ** (T // 2))
+        else:  # Theorem 1: at least C(min(M, R) + T/2 - 1, T/2)
+            bound = math.comb(min(M, R) + T // 2 - 1, T // 2)
+        assert r["theorem"] == f"Theorem 1 (depth {L})" and int(r["theorem_value"]) == bound
+        assert r["verdict"] == ("tight" if int(r["lower"]) == bound else "holds")
 
 
 def test_interrupted_sweep_saves_what_is_done(tmp_path, monkeypatch, capsys):

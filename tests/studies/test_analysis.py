@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,7 @@ from oracle import naive_grid, rank_mod_p_naive
 import tnrank
 import tnrank.cli.analyze
 import tnrank.studies.comparison
-from tnrank import PRIME, Architecture, certify, random_weights
+from tnrank import PRIME, Architecture, Partition, certify, min_cut, random_weights, unroll
 from tnrank.cli import main
 from tnrank.engine.grid import matricize
 from tnrank.studies.analysis import BOUND_SOURCES, bound_rows
@@ -38,7 +39,10 @@ def test_single_report_names_everything(capsys):
     assert "Theorem 1 (depth 2)" in out  # the paper's bound applies to this file
     for name in ("state degree", "input degree", "grid size"):
         assert BOUND_SOURCES[name] in out
-    assert "separation rank = 24, proved by the" in out
+    # depth 2, M = 2: x^t enters with degree T - t + 1, so the end half carries 4·3·2 monomials
+    inputs = _rac_depth_two_bounds(3, 2, 6)["input degree"]
+    assert inputs == 4 * 3 * 2
+    assert f"separation rank = {inputs}, proved by the input degree bound" in out
     assert "grid:" in err  # progress on stderr
 
 
@@ -61,15 +65,59 @@ def test_single_report_json(capsys):
     assert data["theorems"] == [] and data["theorems_note"].startswith("not applicable")
 
 
-def test_bound_rows_mark_the_bounds_that_prove_the_rank():
-    rep = certify(tnrank.load(GRAPHS / "linear_rnn.toml"), 6)
-    rows = bound_rows(rep)
-    for row in rows:
-        res = getattr(rep, row.quantity)
-        assert row.tight == (row.value == res.lower)
-        assert row.best == (row.name == res.upper_source)
-        assert row.value >= res.lower
-    assert [r.name for r in rows if r.quantity == "separation" and r.tight] == ["state degree"]
+def _monomials(M: int, degrees: range) -> int:
+    """Monomials in M variables whose degree lies in ``degrees`` (stars and bars)."""
+    return sum(math.comb(M + d - 1, d) for d in degrees)
+
+
+def _rac_depth_two_bounds(R: int, M: int, T: int) -> dict[str, int]:
+    """Closed forms for a depth-2 RAC, Start-End: y is homogeneous of degree T/2 in h^{T/2,1}
+    and of degree 1 in h^{T/2,2}; x^t (1-based) enters with degree T - t + 1."""
+    h = T // 2
+    state = math.comb(R + h - 1, h) * R
+    per_step = [_monomials(M, range(T - t + 1, T - t + 2)) for t in range(1, T + 1)]
+    inputs = min(math.prod(per_step[:h]), math.prod(per_step[h:]))
+    return {"state degree": state, "input degree": inputs, "grid size": M ** h}
+
+
+def _linear_rnn_bounds(M: int, T: int) -> dict[str, int]:
+    """Closed forms for an additive RNN from a zero state: y = f(start) + g(end) has
+    separation rank at most 2, and each x^t enters with degree 0 or 1."""
+    return {"state degree": 2, "input degree": _monomials(M, range(2)) ** (T // 2),
+            "grid size": M ** (T // 2)}
+
+
+@pytest.mark.parametrize("arch, T, closed_forms", [
+    (Architecture.rac(2, 2, 2), 4, _rac_depth_two_bounds(2, 2, 4)),
+    (tnrank.load(GRAPHS / "linear_rnn.toml"), 6, _linear_rnn_bounds(2, 6)),
+], ids=["rac-depth-2", "linear-rnn"])
+def test_bound_rows_hold_the_closed_forms_and_mark_the_ranks_they_prove(arch, T, closed_forms):
+    part = Partition.parse("start-end", T)
+    rows = bound_rows(certify(arch, T))
+    # every value against its closed form (the min-cut by max-flow on the unrolled network)
+    expected = {}
+    for quantity in ("grid", "separation"):
+        for name, value in closed_forms.items():
+            if quantity == "grid" or name != "grid size":
+                expected[quantity, name] = value
+        expected[quantity, "min-cut"] = min_cut(unroll(arch, T), part).bound
+    assert {(r.quantity, r.name): r.value for r in rows} == expected
+    # the ranks by brute force: the grid entry by entry, ranked by textbook elimination; the
+    # separation rank as the grid on n random templates, n the most monomials one input carries
+    w = random_weights(arch, seed=5, prime=PRIME)
+    truth = {"grid": rank_mod_p_naive(matricize(naive_grid(w, T, np.eye(arch.M, dtype=np.int64), PRIME),
+                                                part), PRIME)}
+    n = {"multiplicative": _monomials(arch.M, range(T, T + 1)),
+         "additive": _monomials(arch.M, range(2))}[arch.layers[0].integration]
+    templates = np.random.default_rng(6).integers(0, PRIME, size=(arch.M, n))
+    truth["separation"] = rank_mod_p_naive(matricize(naive_grid(w, T, templates, PRIME), part), PRIME)
+    for quantity in ("grid", "separation"):
+        mine = [r for r in rows if r.quantity == quantity]
+        assert [r.value for r in mine] == sorted(r.value for r in mine)  # smallest first
+        assert all(r.value >= truth[quantity] for r in mine)  # every bound holds
+        assert [r.tight for r in mine] == [r.value == truth[quantity] for r in mine]
+        best = [r for r in mine if r.best]
+        assert len(best) == 1 and best[0].value == min(r.value for r in mine) == truth[quantity]
 
 
 def test_comparison_deeper_versus_wider(capsys):
