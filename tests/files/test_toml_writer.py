@@ -45,3 +45,9 @@ def test_what_toml_cannot_hold_is_refused():
         dumps_toml({"x": 1.5})
     with pytest.raises(TnrankError, match="lone surrogates"):
         dumps_toml({"name": "a\udc80"})
+
+
+@given(st.dictionaries(st.text(min_size=1, max_size=12), st.integers(-5, 5), max_size=5))
+@settings(max_examples=100, deadline=None)
+def test_any_key_reads_back(data):
+    assert tomllib.loads(dumps_toml(data)) == data

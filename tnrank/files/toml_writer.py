@@ -8,13 +8,15 @@ small subset above; a dependency for it would not pay its way.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from tnrank.errors import TnrankError
 
-__all__ = ["dumps_toml", "toml_string"]
+__all__ = ["dumps_toml", "toml_string", "toml_key"]
 
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f",
             "\r": "\\r"}
 
@@ -34,6 +36,15 @@ def toml_string(text: str) -> str:
         else:
             out.append(ch)
     return '"' + "".join(out) + '"'
+
+
+def toml_key(key: str) -> str:
+    """A TOML key: bare when it may be (letters, digits, ``_`` and ``-``), else quoted.
+
+    >>> toml_key("width"), toml_key("two words")
+    ('width', '"two words"')
+    """
+    return key if _BARE_KEY.fullmatch(key) else toml_string(key)
 
 
 def _value(value: Any, key: str) -> str:
@@ -93,11 +104,11 @@ def dumps_toml(data: Mapping[str, Any], header: str = "") -> str:
         if _is_table_array(value):
             tables.append((key, value))
         else:
-            lines.append(f"{key} = {_value(value, key)}")
+            lines.append(f"{toml_key(key)} = {_value(value, key)}")
     for key, entries in tables:
         for entry in entries:
-            lines += ["", f"[[{key}]]"]
-            lines += [f"{k} = {_value(v, k)}" for k, v in entry.items() if v is not None]
+            lines += ["", f"[[{toml_key(key)}]]"]
+            lines += [f"{toml_key(k)} = {_value(v, k)}" for k, v in entry.items() if v is not None]
     text = "\n".join(lines) + "\n"
     try:
         text.encode("utf-8")
