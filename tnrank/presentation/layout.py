@@ -43,6 +43,8 @@ __all__ = [
     "MAX_WIDTH",
     "MAX_HEIGHT",
     "MAX_TENSORS",
+    "MAX_ASPECT",
+    "SCALE",
 ]
 
 #: Widest drawing, in inches, that :func:`network_layout` accepts (wider or taller
@@ -53,12 +55,20 @@ MAX_HEIGHT = 40.0
 #: Largest number of tensors drawn (beyond it, labels and boxes get lost).
 MAX_TENSORS = 1500
 
-# geometry of unrolled networks (inches)
+#: Every layout is computed at a base size and enlarged by this factor, which sets the size
+#: of the geometry relative to the type (:mod:`tnrank.presentation.draw` sizes its text for it).
+SCALE = 1.1
+#: The same for the folded cell, whose parts sit closer together.
+CELL_SCALE = 1.3
+#: Narrowest figure (inches): room for the title and the key.
+MIN_WIDTH = 7.0
+
+# geometry of unrolled networks (inches, before SCALE)
 COLUMN = 0.86  # one time step
-TO_WI = 0.28  # copy tensor to the W^I below it
-LEG_END = 0.52  # copy tensor to the end of an open leg
-PITCH_LEGS = 0.73  # row to row, when the upper row has open legs
-PITCH = 0.58  # row to row otherwise
+TO_WI = 0.33  # copy tensor to the W^I below it
+LEG_END = 0.58  # copy tensor to the end of an open leg
+PITCH_LEGS = 0.8  # row to row, when the upper row has open legs
+PITCH = 0.66  # row to row otherwise
 SIDE = 0.26  # offset of the 2nd, 3rd ... source bond of one W^I
 LEFT = 1.3  # margin left of column 0 (row labels)
 RIGHT = 0.85  # margin right of the last column (output)
@@ -117,6 +127,11 @@ class EdgePath:
         An open leg.
     layer : int or None
         Layer of the state the bond carries (for naming dimensions).
+    gap : int or None
+        A folded drawing breaks a few long bonds: segment ``points[gap] -> points[gap + 1]``
+        is not drawn, and both stubs carry ``marker``, the name of what the bond carries.
+    marker : str
+        The text written at both ends of a broken bond.
     """
 
     bond: str
@@ -125,11 +140,18 @@ class EdgePath:
     points: list[tuple[float, float]]
     leg: bool = False
     layer: int | None = None
+    gap: int | None = None
+    marker: str = ""
+
+    def drawn_segments(self) -> list[tuple[tuple[float, float], tuple[float, float]]]:
+        """The segments drawn: all of them, less the gap of a broken bond."""
+        return [(a, b) for i, (a, b) in enumerate(zip(self.points, self.points[1:], strict=False))
+                if i != self.gap]
 
     def label_point(self) -> tuple[float, float, str]:
         """Where to write the dimension: ``(x, y, "h" | "v")`` at the middle of the longest segment."""
         best, at = -1.0, (self.points[0], self.points[-1])
-        for a, b in zip(self.points, self.points[1:], strict=False):
+        for a, b in self.drawn_segments():
             length = math.dist(a, b)
             if length > best + 1e-9:
                 best, at = length, (a, b)
@@ -173,9 +195,13 @@ class Layout:
     width, height : float
         Size of the drawing in inches (without header).
     style : str
-        ``"unrolled"``, ``"layered"`` or ``"cell"``.
+        ``"unrolled"``, ``"lattice"``, ``"layered"`` or ``"cell"``.
     rows : int
         Number of rows (copies of layer chains) of an unrolled drawing.
+    folds : int
+        How many times a drawing too tall or too wide was folded: the stack of copies
+        set in ``folds + 1`` columns side by side, or a long chain wrapped onto
+        ``folds + 1`` lines.
     """
 
     nodes: dict[Hashable, NodeBox] = field(default_factory=dict)
@@ -186,6 +212,12 @@ class Layout:
     height: float = 0.0
     style: str = "unrolled"
     rows: int = 0
+    folds: int = 0
+
+    @property
+    def aspect(self) -> float:
+        """The longer side over the shorter (1 for a square)."""
+        return max(self.width / self.height, self.height / self.width)
 
     def shift(self, dx: float, dy: float) -> None:
         """Move everything by ``(dx, dy)``."""
@@ -201,6 +233,20 @@ class Layout:
             b.y1 += dy
             b.label_at = (b.label_at[0] + dx, b.label_at[1] + dy)
         self.row_labels = [(x + dx, y + dy, s) for x, y, s in self.row_labels]
+
+    def scale(self, k: float) -> None:
+        """Enlarge everything by ``k`` about the origin."""
+        for n in self.nodes.values():
+            n.x *= k
+            n.y *= k
+        for e in self.edges:
+            e.points = [(x * k, y * k) for x, y in e.points]
+        for b in self.bands:
+            b.x0, b.x1, b.y0, b.y1 = b.x0 * k, b.x1 * k, b.y0 * k, b.y1 * k
+            b.label_at = (b.label_at[0] * k, b.label_at[1] * k)
+        self.row_labels = [(x * k, y * k, s) for x, y, s in self.row_labels]
+        self.width *= k
+        self.height *= k
 
 
 # ---------------------------------------------------------------- labels
@@ -363,14 +409,23 @@ def _unrolled(network: TensorNetwork, T: int) -> Layout:
                                   (X[child[0]] + 0.1, root_y), tree.root[child]))
         return y, low
 
-    for key in tree.children.get("out", []):
+    tops = tree.children.get("out", [])
+    for key in tops:
         place_row(key, 1)
     lay.bands = bands
-    # the output, at the top right
+    moved: dict[Hashable, tuple[float, float]] = {}  # root of a moved copy -> (track y, old x)
+    per_line = None
+    if len(tops) == 1 and bands:
+        moved = _fold_copies(lay, X)
+    elif len(tops) == 1:
+        per_line = _wrap_chain(lay, T, X)
+    # the output, right of the end of its row
     out_attrs = g.nodes["out"]
     top_y = max(n.y for n in lay.nodes.values())
-    x_out = X[-1] + COLUMN * 0.55
-    lay.nodes["out"] = NodeBox("out", "output", x_out, top_y + 0.32, node_label(out_attrs, "out"),
+    end = lay.nodes[tree.root[tops[0]]] if len(tops) == 1 else None
+    x_out = (end.x if end is not None else X[-1]) + COLUMN * 0.55
+    y_out = (end.y if end is not None else top_y) + 0.32
+    lay.nodes["out"] = NodeBox("out", "output", x_out, y_out, node_label(out_attrs, "out"),
                                out_attrs["role"], out_attrs["step"])
     # open legs hang below their W^I (point left when the W^I also reads a lower layer)
     for leg in network.legs.values():
@@ -384,18 +439,201 @@ def _unrolled(network: TensorNetwork, T: int) -> Layout:
     # bonds
     for bond in network.bonds.values():
         u, v = bond.nodes
-        lay.edges.append(EdgePath(bond.name, (u, v), bond.dim, _route(tree, lay, u, v),
-                                  layer=_bond_layer(g, u, v)))
+        edge = EdgePath(bond.name, (u, v), bond.dim, [], layer=_bond_layer(g, u, v))
+        child = u if u in moved and tree.parent.get(u) == v else v if v in moved and tree.parent.get(v) == u \
+            else None
+        if child is not None:
+            _route_moved(tree, lay, edge, child, *moved[child])
+        elif _wrapped(lay, per_line, u, v):
+            _route_wrapped(lay, edge, u, v)
+        else:
+            edge.points = _route(tree, lay, u, v)
+        lay.edges.append(edge)
     for leg in network.legs.values():
         a, b = lay.nodes[leg.name], lay.nodes[leg.tensor]
         lay.edges.append(EdgePath(leg.name, (leg.name, leg.tensor), leg.dim,
                                   [(a.x, a.y), (b.x, b.y)], leg=True))
-    xs = [n.x for n in lay.nodes.values()]
+    xs = [n.x for n in lay.nodes.values()] + [b.x1 for b in bands]
     ys = [n.y for n in lay.nodes.values()] + [b.y0 for b in bands]
     lay.shift(0.0, -min(ys) + BOTTOM)
     lay.width = max(xs) + RIGHT
     lay.height = max(n.y for n in lay.nodes.values()) + 0.3
     return lay
+
+
+#: Longest side over shortest that a folded drawing aims at, its header included.
+MAX_ASPECT = 2.0
+#: Height (inches) set aside for a figure's title, lines and key when a drawing's aspect
+#: ratio is judged.
+HEADER = 1.9
+TRACK = 0.12  # spacing of the bonds that run over to a folded column of copies
+FOLD_GAP = 0.35  # between two columns of copies
+LINE = 1.3  # one line of a wrapped chain to the next
+INDENT = 0.3  # of the 2nd, 3rd ... line of a wrapped chain: room for the name of the state it continues
+
+
+def _figure_aspect(width: float, height: float) -> float:
+    """Aspect ratio of the figure a layout of this size (before :data:`SCALE`) makes."""
+    w, h = max(width * SCALE, MIN_WIDTH), height * SCALE + HEADER
+    return max(w / h, h / w)
+
+
+def _inside(band: Band, x: float, y: float) -> bool:
+    return band.x0 - 1e-9 <= x <= band.x1 + 1e-9 and band.y0 - 1e-9 <= y <= band.y1 + 1e-9
+
+
+def _groups(heights: list[float], k: int) -> list[list[int]]:
+    """Split consecutive items into at most ``k`` groups, the tallest group as short as possible."""
+    def pack(cap: float) -> list[list[int]]:
+        out: list[list[int]] = [[]]
+        total = 0.0
+        for i, h in enumerate(heights):
+            if out[-1] and total + h > cap + 1e-9:
+                out.append([])
+                total = 0.0
+            out[-1].append(i)
+            total += h
+        return out
+
+    lo, hi = max(heights), sum(heights)
+    for _ in range(40):
+        mid = (lo + hi) / 2
+        if len(pack(mid)) <= k:
+            hi = mid
+        else:
+            lo = mid
+    return pack(hi)
+
+
+def _fold_copies(lay: Layout, X: list[float]) -> dict[Hashable, tuple[float, float]]:
+    """Set the stack of copies the top row reads in columns side by side when the drawing is
+    too tall for its width. The bond to a copy in the 2nd, 3rd ... column runs down from its
+    ``W^I`` to a track above the copies, along it, and down to the copy's root; later copies
+    take higher tracks, so no two bonds cross. Returns the moved roots with the height of
+    their track and their x before the move."""
+    outer = sorted((b for b in lay.bands if b.level == 1), key=lambda b: -b.y1)
+    if len(outer) < 2:
+        return {}
+    xs = [n.x for n in lay.nodes.values()]
+    top_row = max(n.y for n in lay.nodes.values())
+    head = top_row + 0.6 - outer[0].y1  # the top row and the output above it
+    heights = [outer[i].y1 - (outer[i + 1].y1 if i + 1 < len(outer) else outer[i].y0 - 0.05)
+               for i in range(len(outer))]
+    width0 = max(xs) + RIGHT
+
+    def shape(k: int) -> tuple[float, list[list[int]]]:
+        groups = _groups(heights, k)
+        widths = [max(outer[i].x1 for i in grp) + FOLD_GAP for grp in groups]
+        w = max(width0, sum(widths) + RIGHT)
+        moved = sum(len(grp) for grp in groups[1:])
+        h = head + TRACK * moved + max(sum(heights[i] for i in grp) for grp in groups) + BOTTOM
+        return _figure_aspect(w, h), groups
+
+    if shape(1)[0] <= MAX_ASPECT:
+        return {}
+    fits = [k for k in range(2, len(outer) + 1) if shape(k)[0] <= MAX_ASPECT]
+    best = fits[0] if fits else min(range(1, len(outer) + 1), key=lambda k: (round(shape(k)[0], 6), k))
+    groups = shape(best)[1]
+    if len(groups) == 1:
+        return {}
+    lay.folds = len(groups) - 1
+    # what lies on each outer band, found before anything moves
+    members = []
+    for b in outer:
+        members.append(([n for n in lay.nodes.values() if _inside(b, n.x, n.y)],
+                        [c for c in lay.bands if _inside(b, c.x0, c.y0) and _inside(b, c.x1, c.y1)],
+                        [i for i, (x, y, _t) in enumerate(lay.row_labels) if _inside(b, x, y)]))
+    n_moved = sum(len(grp) for grp in groups[1:])
+    drop = TRACK * n_moved + 0.1 * bool(n_moved)
+    moved: dict[Hashable, tuple[float, float]] = {}
+    track = outer[0].y1 - drop + 0.08  # the first moved copy takes the lowest track
+    dx = 0.0
+    tops = [b.y1 for b in outer]  # before anything moves
+    for j, grp in enumerate(groups):
+        dy = tops[0] - tops[grp[0]] - drop
+        for i in grp:
+            nodes, inner, labels = members[i]
+            if j:
+                root = lay.nodes[outer[i].root]
+                moved[outer[i].root] = (track, root.x)
+                track += TRACK
+            for n in nodes:
+                n.x += dx
+                n.y += dy
+            for c in inner:
+                c.x0, c.x1, c.y0, c.y1 = c.x0 + dx, c.x1 + dx, c.y0 + dy, c.y1 + dy
+                c.label_at = (c.label_at[0] + dx, c.label_at[1] + dy)
+            for k in labels:
+                x, y, text = lay.row_labels[k]
+                lay.row_labels[k] = (x + dx, y + dy, text)
+        dx += max(outer[i].x1 for i in grp) + FOLD_GAP - 0.1
+    return moved
+
+
+def _route_moved(tree: _Tree, lay: Layout, edge: EdgePath, child: Hashable, y: float,
+                 x_before: float) -> None:
+    """Down from the reading W^I (beside it for a 2nd, 3rd ... source), along the copy's
+    track, down to the root of the copy in its folded column."""
+    parent = tree.parent[child]
+    a, b = lay.nodes[parent], lay.nodes[child]
+    kids = tree.children.get(parent, [])
+    i = kids.index(tree.block_of(child))
+    x_up = x_before if i == 0 or len(kids) == 1 else a.x + SIDE * i + 0.05
+    pts = [(b.x, b.y), (b.x, y), (x_up, y), (x_up, a.y)] + ([(a.x, a.y)] if abs(x_up - a.x) > 1e-9 else [])
+    if edge.nodes[0] != child:
+        pts.reverse()
+    edge.points = pts
+
+
+def _wrap_chain(lay: Layout, T: int, X: list[float]) -> int | None:
+    """Wrap a long single row onto lines of equal length when it is too wide for its height:
+    the ``W^H`` bond between two lines is broken, both stubs named by the state it carries.
+    Returns the number of steps per line (None when the row is not wrapped)."""
+    ys = [n.y for n in lay.nodes.values()]
+    height = max(ys) - min(ys) + LEG_END + 0.9
+
+    def shape(lines: int) -> float:
+        per = math.ceil(T / lines)
+        return _figure_aspect(X[per - 1] + RIGHT + INDENT * (lines > 1), height + LINE * (lines - 1))
+
+    if shape(1) <= MAX_ASPECT:
+        return None
+    fits = [n for n in range(2, T + 1) if shape(n) <= MAX_ASPECT]
+    lines = fits[0] if fits else min(range(1, T + 1), key=lambda n: (round(shape(n), 6), n))
+    per = math.ceil(T / lines)
+    lines = math.ceil(T / per)
+    if lines == 1:
+        return None
+    lay.folds = lines - 1
+    for n in lay.nodes.values():
+        if n.step is None:
+            continue
+        line = n.step // per
+        n.x -= X[line * per] - X[0] - INDENT * bool(line)
+        n.y -= LINE * line
+    return per
+
+
+def _wrapped(lay: Layout, per: int | None, u: Hashable, v: Hashable) -> bool:
+    if per is None:
+        return False
+    su, sv = lay.nodes[u].step, lay.nodes[v].step
+    return su is not None and sv is not None and su // per != sv // per
+
+
+def _route_wrapped(lay: Layout, edge: EdgePath, u: Hashable, v: Hashable) -> None:
+    """A bond between two lines of a wrapped chain: a stub right of the line's last copy
+    tensor and one left of the next line's first ``W^H``, both marked with the state."""
+    a, b = lay.nodes[u], lay.nodes[v]
+    if a.step > b.step:
+        a, b = b, a
+    stub = 0.3
+    pts = [(a.x, a.y), (a.x + stub, a.y), (b.x - stub, b.y), (b.x, b.y)]
+    if edge.nodes[0] != a.name:
+        pts.reverse()
+    edge.points = pts
+    edge.gap = 1
+    edge.marker = state_label(a.step, a.layer or 0)
 
 
 def _layer_name(network: TensorNetwork, layer: int) -> str:
@@ -535,6 +773,7 @@ def network_layout(network: TensorNetwork) -> Layout:
         lay = _unrolled(network, T)
     else:
         lay = _layered(network)
+    lay.scale(SCALE)
     if lay.width > MAX_WIDTH or lay.height > MAX_HEIGHT:
         raise TnrankError(_too_large(network, f"a {lay.width:.1f} × {lay.height:.1f} inch drawing "
                                      f"(more than {MAX_WIDTH:.0f} × {MAX_HEIGHT:.0f})"))
@@ -646,4 +885,5 @@ def cell_layout(architecture: Architecture) -> Layout:
     lay.row_labels = [(label_x, y_of[k], arch.layers[k].name) for k in range(arch.depth)]
     lay.width = x0 + 1.7
     lay.height = top + 0.85
+    lay.scale(CELL_SCALE)
     return lay
