@@ -336,7 +336,10 @@ def _dim_label(canvas: _Canvas, layout: Layout, e: Any, is_cut: bool) -> None:
     """Write a bond's dimension beside it: above a horizontal bond, right of a vertical one,
     left of an open leg hanging down (its name is on the right)."""
     x, y, orient = e.label_point()
-    if e.leg and layout.style == "unrolled":
+    if e.leg and layout.style == "lattice":  # below the leg, near its free end
+        (xa, ya), (xb, yb) = e.points[0], e.points[-1]
+        x, y, orient = xb + 0.7 * (xa - xb) - 0.05, yb + 0.7 * (ya - yb) - 0.03, "left"
+    elif e.leg and layout.style == "unrolled":
         (xa, ya), (xb, yb) = e.points[0], e.points[-1]
         if abs(xa - xb) > abs(ya - yb):  # pointing left
             x, y, orient = (xa + xb) / 2 - 0.04, ya, "h"
