@@ -370,8 +370,8 @@ def _header(canvas: _Canvas, title: str, lines: Iterable[tuple[str, str]], key: 
     y -= 0.32
     for text, color in lines:
         artists.append(ax.text(0.15, y, text, ha="left", va="top", fontsize=FONT + 1, color=color,
-                               gid=canvas.gid("bound", **{"class": "bound"})))
-        y -= 0.27
+                               linespacing=1.3, gid=canvas.gid("bound", **{"class": "bound"})))
+        y -= 0.27 * (text.count("\n") + 1)
     if key:
         handles = [Line2D([], [], **style, label=label) for label, style in key]
         legend = ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.1, y),
@@ -426,7 +426,7 @@ def _dims_line(network: TensorNetwork, layout: Layout) -> str:
                                for k, w in enumerate(arch.widths))
         text = f"bond dimensions: {hidden} (hidden states), M{plus} = {arch.M + int(bool(aug))} (inputs)"
         if aug:
-            text += " — every vector carries a constant 1"
+            text += "\n(the + 1: every vector carries a constant 1)"
         return text
     dims = sorted({e.dim for e in layout.edges if not e.leg})
     legs = sorted({e.dim for e in layout.edges if e.leg})
@@ -528,7 +528,7 @@ def draw_network(
     kinds = {n.kind for n in layout.nodes.values()}
     key = _key_rows(layout, part, cut, kinds)
     width = max(layout.width, MIN_WIDTH)
-    header = _header_height(width, len(lines), len(key))
+    header = _header_height(width, sum(text.count("\n") + 1 for text, _ in lines), len(key))
     canvas = _Canvas(width, layout.height, header)
     if bond_labels is None:
         bond_labels = len(network.tensors) <= LABEL_ALL_BONDS

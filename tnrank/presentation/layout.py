@@ -62,7 +62,7 @@ SCALE = 1.1
 #: The same for the folded cell, whose parts sit closer together.
 CELL_SCALE = 1.3
 #: Narrowest figure (inches): room for the title and the key.
-MIN_WIDTH = 7.0
+MIN_WIDTH = 6.0
 
 # geometry of unrolled networks (inches, before SCALE)
 COLUMN = 0.86  # one time step
@@ -466,7 +466,7 @@ def _unrolled(network: TensorNetwork, T: int) -> Layout:
 MAX_ASPECT = 2.0
 #: Height (inches) set aside for a figure's title, lines and key when a drawing's aspect
 #: ratio is judged.
-HEADER = 1.9
+HEADER = 1.7
 TRACK = 0.12  # spacing of the bonds that run over to a folded column of copies
 FOLD_GAP = 0.35  # between two columns of copies
 LINE = 1.3  # one line of a wrapped chain to the next
@@ -590,14 +590,14 @@ def _wrap_chain(lay: Layout, T: int, X: list[float]) -> int | None:
     """Wrap a long single row onto lines of equal length when it is too wide for its height:
     the ``W^H`` bond between two lines is broken, both stubs named by the state it carries.
     Returns the number of steps per line (None when the row is not wrapped)."""
-    ys = [n.y for n in lay.nodes.values()]
-    height = max(ys) - min(ys) + LEG_END + 0.9
+    height = 0.62 + LEG_END + BOTTOM  # the row, the output above it and open legs below
+    right = max(n.x for n in lay.nodes.values()) - X[-1] + COLUMN * 0.55 + RIGHT
 
     def shape(lines: int) -> float:
         per = math.ceil(T / lines)
-        return _figure_aspect(X[per - 1] + RIGHT + INDENT * (lines > 1), height + LINE * (lines - 1))
+        return _figure_aspect(X[per - 1] + right + INDENT * (lines > 1), height + LINE * (lines - 1))
 
-    if shape(1) <= MAX_ASPECT:
+    if shape(1) <= MAX_ASPECT or (X[-1] + right) * SCALE <= MIN_WIDTH:  # already as narrow as a figure
         return None
     fits = [n for n in range(2, T + 1) if shape(n) <= MAX_ASPECT]
     lines = fits[0] if fits else min(range(1, T + 1), key=lambda n: (round(shape(n), 6), n))
