@@ -12,6 +12,7 @@ import math
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from collections import Counter
 from pathlib import Path
 
 import networkx as nx
@@ -25,7 +26,13 @@ from tnrank.formatting import format_bound
 from tnrank.networks.examples import binary_tree, lattice_2d, mps
 from tnrank.networks.mincut import min_cut_bound
 from tnrank.presentation import layout as layout_module
-from tnrank.presentation.draw import draw_architecture, draw_cell, draw_network, network_svg
+from tnrank.presentation.draw import (
+    LABEL_ALL_BONDS,
+    draw_architecture,
+    draw_cell,
+    draw_network,
+    network_svg,
+)
 from tnrank.presentation.layout import cell_layout, grid_positions, network_layout
 
 GRAPHS = Path(__file__).resolve().parents[2] / "graphs"
@@ -110,6 +117,68 @@ def test_cut_edges_carry_the_highlight_class_and_match_min_cut(case, spec):
     assert math.prod(int(a["data-dim"]) for a in cut.values()) == bound
     assert drawing.bound_text.endswith(f"= {format_bound(bound)}")
     assert len([1 for c, _ in gs if "bound" in c]) == 3  # the bound, the dimensions, the sides
+
+
+def _extents(drawing):
+    """Window extents of every label, box and dot of a drawing, by gid (matplotlib's renderer)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.transforms import Bbox
+
+    fig = drawing.figure
+    ax = fig.axes[0]
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    out = []
+    for t in ax.texts:
+        gid = t.get_gid() or ""
+        if gid.startswith(("tn-dim", "tn-node", "tn-rowlabel", "tn-bandlabel", "tn-marker")):
+            patch = t.get_bbox_patch()
+            if patch is not None:
+                t.update_bbox_position_size(renderer)
+            out.append((gid, (patch or t).get_window_extent(renderer)))
+    for line in ax.lines:  # copy tensors: round markers
+        if (line.get_gid() or "").startswith("tn-node") and line.get_marker() == "o":
+            x, y = ax.transData.transform((line.get_xdata()[0], line.get_ydata()[0]))
+            r = line.get_markersize() / 2 * fig.dpi / 72
+            out.append((line.get_gid(), Bbox([[x - r, y - r], [x + r, y + r]])))
+    return out
+
+
+@pytest.mark.parametrize("name", [*ARCHS, "peps"])
+def test_every_bond_keeps_its_size_label_clear_of_the_rest(name):
+    """Per-bond labels (not a legend): every bond and open leg of dimension > 1 has one label
+    in the SVG with its own dimension, and no label sits on another label, a box or a dot
+    (more than 1.5 px at 100 dpi)."""
+    if name == "peps":
+        net, cut = lattice_2d(3, 3), {"partition": [0, 1, 2], "cut": True}
+    else:
+        build, T = ARCHS[name]
+        net, cut = unroll(build(), T), {"cut": T % 2 == 0}
+    assert len(net.tensors) <= LABEL_ALL_BONDS
+    drawing = draw_network(net, **cut)
+    labels = [a for c, a in groups(drawing.svg()) if "dim" in c]
+    named = Counter(a["data-name"] for a in labels)
+    wanted = {name: net.dim(name) for name in [*net.bonds, *net.legs] if net.dim(name) > 1}
+    assert set(wanted) <= set(named) and max(named.values()) == 1
+    assert all(int(a["data-dim"]) == net.dim(a["data-name"]) for a in labels)
+    boxes = _extents(drawing)
+    bad = [(g1, g2) for g1, b1 in boxes if g1.startswith("tn-dim") for g2, b2 in boxes if g2 != g1
+           and min(b1.x1, b2.x1) - max(b1.x0, b2.x0) > 1.5 and min(b1.y1, b2.y1) - max(b1.y0, b2.y0) > 1.5]
+    assert not bad, bad[:5]
+
+
+def test_large_drawings_name_every_dimension_in_the_header():
+    """Beyond LABEL_ALL_BONDS tensors the header's dimensions line names every layer width
+    and the input dimension, by the architecture's numbers."""
+    arch = load(GRAPHS / "bottleneck.toml")
+    net = unroll(arch, 8)
+    assert len(net.tensors) > LABEL_ALL_BONDS
+    drawing = draw_network(net)
+    assert not [1 for c, _ in groups(drawing.svg()) if "dim" in c]
+    line = next(t.get_text() for t in drawing.figure.axes[0].texts if t.get_text().startswith("bond dim"))
+    for k, width in enumerate(arch.widths):
+        assert f"$R_{{{k + 1}}}$ = {width}" in line
+    assert f"M = {arch.M}" in line
+    assert {net.dim(b) for b in net.bonds} | {net.dim(leg) for leg in net.legs} == {*arch.widths, arch.M}
 
 
 def test_bound_is_written_in_named_dimensions():

@@ -43,8 +43,8 @@ __all__ = ["Drawing", "draw_network", "draw_cell", "draw_architecture", "network
            "LABEL_ALL_BONDS", "COLORS", "FONT", "COLUMN_WIDTH", "shown_size"]
 
 #: Every bond gets its dimension written on it up to this many tensors; larger
-#: drawings name the dimensions once, in the key.
-LABEL_ALL_BONDS = 160
+#: drawings name every dimension once, in the header's ``bond dimensions`` line.
+LABEL_ALL_BONDS = 400
 #: The colours of start and end legs (Okabe-Ito blue and orange), the cut, boxes and bands.
 COLORS = {
     "start": "#0072B2",
@@ -61,7 +61,7 @@ COLORS = {
 #: Type size of node labels, in points; bond dimensions and row names are a little smaller.
 #: A drawing no wider than the docs' column (:data:`COLUMN_WIDTH`) shows at its drawn size,
 #: so its labels read at about the 12 pt of the body text around it.
-FONT = 10.5
+FONT = 11
 #: Width of the docs' content column (inches at 96 px per inch: 753 px, docs/_static/tnrank.css).
 COLUMN_WIDTH = 753 / 96
 _KEY_COLUMN = 2.6
@@ -336,7 +336,11 @@ def _dim_label(canvas: _Canvas, layout: Layout, e: Any, is_cut: bool) -> None:
     """Write a bond's dimension beside it: above a horizontal bond, right of a vertical one,
     left of an open leg hanging down (its name is on the right)."""
     x, y, orient = e.label_point()
-    if e.leg and layout.style == "lattice":  # below the leg, near its free end
+    if e.gap is not None:  # a broken bond: above the stub that leaves its line
+        first = (e.points[e.gap - 1], e.points[e.gap])
+        (xa, ya), (xb, yb) = first if first[1][0] > first[0][0] else (e.points[e.gap + 2], e.points[e.gap + 1])
+        x, y, orient = (xa + xb) / 2, (ya + yb) / 2, "h"
+    elif e.leg and layout.style == "lattice":  # below the leg, near its free end
         (xa, ya), (xb, yb) = e.points[0], e.points[-1]
         x, y, orient = xb + 0.7 * (xa - xb) - 0.05, yb + 0.7 * (ya - yb) - 0.03, "left"
     elif e.leg and layout.style == "unrolled":
@@ -345,7 +349,12 @@ def _dim_label(canvas: _Canvas, layout: Layout, e: Any, is_cut: bool) -> None:
             x, y, orient = (xa + xb) / 2 - 0.04, ya, "h"
         else:
             x, y, orient = xa - 0.085, ya + 0.045, "left"
-    kw: dict[str, Any] = {"fontsize": FONT if is_cut else FONT - 1.5, "zorder": 6,
+    elif orient == "v" and len(e.points) == 2:  # a short vertical bond: away from its box
+        boxes = [layout.nodes[n].kind not in ("delta", "input") for n in e.nodes]
+        if boxes[0] != boxes[1]:
+            away = e.points[1 if boxes[0] else 0][1]
+            y += 0.025 * (1 if away > y else -1)
+    kw: dict[str, Any] = {"fontsize": FONT - 0.5 if is_cut else FONT - 1.5, "zorder": 6,
                           "color": COLORS["cut"] if is_cut else "#666666",
                           "fontweight": "bold" if is_cut else "normal",
                           "gid": canvas.gid("dim", **{"class": "dim" + (" cut" if is_cut else ""),
