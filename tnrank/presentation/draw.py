@@ -337,8 +337,8 @@ def _dim_label(canvas: _Canvas, layout: Layout, e: Any, is_cut: bool) -> None:
     left of an open leg hanging down (its name is on the right)."""
     x, y, orient = e.label_point()
     if e.gap is not None:  # a broken bond: above the stub that leaves its line
-        first = (e.points[e.gap - 1], e.points[e.gap])
-        (xa, ya), (xb, yb) = first if first[1][0] > first[0][0] else (e.points[e.gap + 2], e.points[e.gap + 1])
+        first, second = (e.points[e.gap - 1], e.points[e.gap]), (e.points[e.gap + 2], e.points[e.gap + 1])
+        (xa, ya), (xb, yb) = first if first[1][0] > first[0][0] else second
         x, y, orient = (xa + xb) / 2, (ya + yb) / 2, "h"
     elif e.leg and layout.style == "lattice":  # below the leg, near its free end
         (xa, ya), (xb, yb) = e.points[0], e.points[-1]
