@@ -4,8 +4,10 @@ Drawings follow the field's conventions (Levine et al., arXiv:1710.09431,
 Figs. 3-4): time runs left to right, layers bottom to top, open legs hang at
 the bottom labelled :math:`x^1, \dots, x^T` (start and end legs coloured apart),
 weight matrices are boxes, copy tensors :math:`\delta` are dots and the output
-:math:`w^O` is at the top right. Copies of a duplicated sub-network lie on shaded bands (see
-:mod:`tnrank.presentation.layout` for the layout). With ``cut=True`` the bonds of the
+:math:`w^O` is at the top right. Copies of a duplicated sub-network lie on shaded bands;
+deep or long networks are folded to about 2:1 and 2-D grids drawn on their lattice (see
+:mod:`tnrank.presentation.layout` for the layouts). Labels are :data:`FONT` points, sized
+for the docs' column (:func:`shown_size`). With ``cut=True`` the bonds of the
 minimum cut are drawn thick and red and the bound is written on the figure.
 
 matplotlib is imported only when drawing. Files are reproducible byte for
@@ -482,9 +484,9 @@ def draw_network(
     cut : bool
         Highlight the bonds of :func:`tnrank.networks.mincut.min_cut` and write the bound.
     bond_labels : bool, optional
-        Write every bond's dimension; default when the network has at most
-        :data:`LABEL_ALL_BONDS` tensors (the key names the dimensions always,
-        and cut bonds are always labelled).
+        Write every bond's dimension beside it; default when the network has at most
+        :data:`LABEL_ALL_BONDS` tensors (the header's ``bond dimensions`` line names
+        every dimension always, and cut bonds are always labelled).
     title : str, optional
         Default: the network's name.
 

@@ -15,6 +15,16 @@ the earliest step first; since that sub-network spans steps ``0..t`` only, the
 bond rising from a later one passes it on the right, and no two bonds cross.
 Each stacked sub-network lies on a shaded band, so copies read as copies.
 
+A figure stays within about :data:`MAX_ASPECT` to 1, its header included. A deep
+network's stack of copies, far taller than wide, is folded: the copies the top row
+reads are set in columns side by side, and the bond to a copy in a later column runs
+along a track above the copies (later copies on higher tracks, so no two bonds cross).
+A long chain, far wider than tall, wraps onto lines like text; the bond across a line
+break is drawn as two stubs, each marked with the state it carries.
+
+**2-D grids** (PEPS; :func:`grid_positions`) are drawn on their lattice, neighbours
+one lattice step apart.
+
 **Other networks** get a layered layout: open legs at the bottom in step order,
 tensors above them at their distance from the legs, each level ordered by the
 mean position of its neighbours below.
@@ -214,11 +224,6 @@ class Layout:
     style: str = "unrolled"
     rows: int = 0
     folds: int = 0
-
-    @property
-    def aspect(self) -> float:
-        """The longer side over the shorter (1 for a square)."""
-        return max(self.width / self.height, self.height / self.width)
 
     def shift(self, dx: float, dy: float) -> None:
         """Move everything by ``(dx, dy)``."""
