@@ -12,6 +12,7 @@ import math
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from collections import Counter
 from pathlib import Path
 
 import networkx as nx
@@ -25,8 +26,15 @@ from tnrank.formatting import format_bound
 from tnrank.networks.examples import binary_tree, lattice_2d, mps
 from tnrank.networks.mincut import min_cut_bound
 from tnrank.networks.unrolling import unrolled_size
-from tnrank.presentation.draw import draw_architecture, draw_cell, draw_network, network_svg
-from tnrank.presentation.layout import cell_layout, network_layout
+from tnrank.presentation import layout as layout_module
+from tnrank.presentation.draw import (
+    LABEL_ALL_BONDS,
+    draw_architecture,
+    draw_cell,
+    draw_network,
+    network_svg,
+)
+from tnrank.presentation.layout import cell_layout, grid_positions, network_layout
 
 GRAPHS = Path(__file__).resolve().parents[2] / "graphs"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -112,6 +120,68 @@ def test_cut_edges_carry_the_highlight_class_and_match_min_cut(case, spec):
     assert len([1 for c, _ in gs if "bound" in c]) == 3  # the bound, the dimensions, the sides
 
 
+def _extents(drawing):
+    """Window extents of every label, box and dot of a drawing, by gid (matplotlib's renderer)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.transforms import Bbox
+
+    fig = drawing.figure
+    ax = fig.axes[0]
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    out = []
+    for t in ax.texts:
+        gid = t.get_gid() or ""
+        if gid.startswith(("tn-dim", "tn-node", "tn-rowlabel", "tn-bandlabel", "tn-marker")):
+            patch = t.get_bbox_patch()
+            if patch is not None:
+                t.update_bbox_position_size(renderer)
+            out.append((gid, (patch or t).get_window_extent(renderer)))
+    for line in ax.lines:  # copy tensors: round markers
+        if (line.get_gid() or "").startswith("tn-node") and line.get_marker() == "o":
+            x, y = ax.transData.transform((line.get_xdata()[0], line.get_ydata()[0]))
+            r = line.get_markersize() / 2 * fig.dpi / 72
+            out.append((line.get_gid(), Bbox([[x - r, y - r], [x + r, y + r]])))
+    return out
+
+
+@pytest.mark.parametrize("name", [*ARCHS, "peps"])
+def test_every_bond_keeps_its_size_label_clear_of_the_rest(name):
+    """Per-bond labels (not a legend): every bond and open leg of dimension > 1 has one label
+    in the SVG with its own dimension, and no label sits on another label, a box or a dot
+    (more than 1.5 px at 100 dpi)."""
+    if name == "peps":
+        net, cut = lattice_2d(3, 3), {"partition": [0, 1, 2], "cut": True}
+    else:
+        build, T = ARCHS[name]
+        net, cut = unroll(build(), T), {"cut": T % 2 == 0}
+    assert len(net.tensors) <= LABEL_ALL_BONDS
+    drawing = draw_network(net, **cut)
+    labels = [a for c, a in groups(drawing.svg()) if "dim" in c]
+    named = Counter(a["data-name"] for a in labels)
+    wanted = {name: net.dim(name) for name in [*net.bonds, *net.legs] if net.dim(name) > 1}
+    assert set(wanted) <= set(named) and max(named.values()) == 1
+    assert all(int(a["data-dim"]) == net.dim(a["data-name"]) for a in labels)
+    boxes = _extents(drawing)
+    bad = [(g1, g2) for g1, b1 in boxes if g1.startswith("tn-dim") for g2, b2 in boxes if g2 != g1
+           and min(b1.x1, b2.x1) - max(b1.x0, b2.x0) > 1.5 and min(b1.y1, b2.y1) - max(b1.y0, b2.y0) > 1.5]
+    assert not bad, bad[:5]
+
+
+def test_large_drawings_name_every_dimension_in_the_header():
+    """Beyond LABEL_ALL_BONDS tensors the header's dimensions line names every layer width
+    and the input dimension, by the architecture's numbers."""
+    arch = load(GRAPHS / "bottleneck.toml")
+    net = unroll(arch, 8)
+    assert len(net.tensors) > LABEL_ALL_BONDS
+    drawing = draw_network(net)
+    assert not [1 for c, _ in groups(drawing.svg()) if "dim" in c]
+    line = next(t.get_text() for t in drawing.figure.axes[0].texts if t.get_text().startswith("bond dim"))
+    for k, width in enumerate(arch.widths):
+        assert f"$R_{{{k + 1}}}$ = {width}" in line
+    assert f"M = {arch.M}" in line
+    assert {net.dim(b) for b in net.bonds} | {net.dim(leg) for leg in net.legs} == {*arch.widths, arch.M}
+
+
 def test_bound_is_written_in_named_dimensions():
     d = draw_architecture(rac(2, 3, 3), 6, cut=True)
     assert d.bound_text == "Start-End rank ≤ min-cut = R^4 = 81"
@@ -120,9 +190,18 @@ def test_bound_is_written_in_named_dimensions():
 
 
 # ---------------------------------------------------------------- layout conventions
-def test_positions_follow_the_conventions(case):
+def unfolded(net, monkeypatch):
+    """The layout drawn without folding (the aspect and size limits lifted)."""
+    for limit in ("MAX_ASPECT", "MAX_WIDTH", "MAX_HEIGHT"):
+        monkeypatch.setattr(layout_module, limit, math.inf)
+    lay = network_layout(net)
+    monkeypatch.undo()
+    return lay
+
+
+def test_positions_follow_the_conventions(case, monkeypatch):
     _arch, _T, net = case
-    g, pos = net.graph, network_layout(net).nodes
+    g, pos = net.graph, unfolded(net, monkeypatch).nodes
     column: dict[int, set[float]] = {}
     for n, a in g.nodes(data=True):
         if a["kind"] in ("delta", "merge") or (a["kind"] == "weight" and a["role"] == "input"):
@@ -150,19 +229,42 @@ def test_positions_follow_the_conventions(case):
     assert top_right.x == max(p.x for p in pos.values()) and top_right.y == max(p.y for p in pos.values())
 
 
-def test_depth1_is_one_row_with_every_input_at_the_bottom():
+def test_depth1_is_one_row_with_every_input_at_the_bottom(monkeypatch):
     net = unroll(rac(1, 3, 3), 8)
-    pos = network_layout(net).nodes
+    pos = unfolded(net, monkeypatch).nodes
     legs = [pos[leg] for leg in net.legs]
     assert len({round(p.y, 9) for p in legs}) == 1
     assert legs[0].y == min(p.y for p in pos.values())
     assert [p.x for p in sorted(legs, key=lambda p: p.step)] == sorted(p.x for p in legs)
 
 
+@pytest.mark.parametrize("T", [8, 13, 40])
+def test_a_long_chain_wraps_onto_lines_read_like_text(T):
+    """Lines top to bottom, steps left to right on each: reading them in order gives
+    x^1 ... x^T; each line break is one broken W^H bond, its two stubs named by the state."""
+    net = unroll(rac(1, 2, 2), T)
+    lay = network_layout(net)
+    legs = sorted((lay.nodes[name] for name in net.legs), key=lambda p: (-round(p.y, 6), p.x))
+    lines = sorted({round(p.y, 6) for p in legs}, reverse=True)
+    assert lay.folds == len(lines) - 1 >= 1
+    assert [p.step for p in legs] == list(range(T))  # read like text
+    per = math.ceil(T / len(lines))
+    assert [sum(round(p.y, 6) == y for p in legs) for y in lines] == [per] * (len(lines) - 1) + [
+        T - per * (len(lines) - 1)]
+    broken = [e for e in lay.edges if e.gap is not None]
+    assert len(broken) == len(lines) - 1
+    g = net.graph
+    for e in broken:
+        u, v = e.nodes
+        assert {g.nodes[u]["kind"], g.nodes[v]["kind"]} == {"delta", "weight"}
+        before = min(g.nodes[u]["step"], g.nodes[v]["step"])
+        assert e.marker == f"$h^{{{before + 1},1}}$" and (before + 1) % per == 0
+
+
 def _segments(layout):
     segs, owners = [], []
     for i, e in enumerate(layout.edges):
-        for a, b in zip(e.points, e.points[1:], strict=False):
+        for a, b in e.drawn_segments():
             segs.append((*a, *b))
             owners.append(i)
     return np.array(segs), np.array(owners)
@@ -181,6 +283,10 @@ def test_no_two_nodes_overlap_and_no_bonds_cross(case):
     dist = np.hypot(*(pts[:, None, :] - pts[None, :, :]).transpose(2, 0, 1))
     np.fill_diagonal(dist, np.inf)
     assert dist.min() >= 0.25
+    _assert_no_crossings(lay)
+
+
+def _assert_no_crossings(lay):
     S, owner = _segments(lay)
     ends = [set(e.nodes) for e in lay.edges]
     i, j = np.triu_indices(len(S), k=1)
@@ -201,6 +307,50 @@ def test_no_two_nodes_overlap_and_no_bonds_cross(case):
     overlapping = collinear & (hi - lo > -eps) & (hiy - loy > -eps) & ((hi - lo) + (hiy - loy) > 1e-6)
     bad = np.flatnonzero(crossing | overlapping)
     assert not bad.size, [(lay.edges[owner[i[k]]].bond, lay.edges[owner[j[k]]].bond) for k in bad[:5]]
+
+
+ASPECTS = [(1, 2), (1, 6), (1, 12), (1, 24), (1, 40), (2, 2), (2, 6), (2, 10), (2, 14),
+           (3, 2), (3, 4), (3, 6), (3, 8), (4, 4), (4, 5)]
+
+
+@pytest.mark.parametrize("L, T", ASPECTS, ids=[f"L{L}-T{T}" for L, T in ASPECTS])
+def test_figures_stay_within_about_two_to_one(L, T, monkeypatch):
+    """The whole figure (header, key and drawing) is at most 2.2 times wider than tall or
+    taller than wide, where the unfolded drawing of a deep or long network is not."""
+    net = unroll(rac(L, 2, 2), T)
+    drawing = draw_network(net, bond_labels=False)
+    w, h = drawing.figure.get_size_inches()
+    assert max(w / h, h / w) <= 2.2, (w, h)
+    if (L, T) in ((1, 24), (1, 40), (3, 6), (3, 8), (4, 5)):  # these need folding
+        assert drawing.layout.folds >= 1
+        lay = unfolded(net, monkeypatch)
+        assert max(lay.width / lay.height, lay.height / lay.width) > 2.5
+
+
+@pytest.mark.parametrize("L, T, R", [(3, 6, 2), (3, 8, 2), (4, 5, 2), (1, 20, 3)])
+def test_folding_moves_whole_copies_and_keeps_bonds_apart(L, T, R, monkeypatch):
+    """A folded drawing is the unfolded one cut into pieces, each moved rigidly: every copy
+    of a sub-network the top row reads (a component of the tree once its bond to the top row
+    is cut, networkx) moves as one, so what it looks like inside is unchanged; and no two
+    bonds cross or overlap."""
+    net = unroll(rac(L, R, R), T)
+    folded, flat = network_layout(net), unfolded(net, monkeypatch)
+    assert folded.folds >= 1
+    move = {n: (round(folded.nodes[n].x - flat.nodes[n].x, 6), round(folded.nodes[n].y - flat.nodes[n].y, 6))
+            for n in net.graph if n != "out"}
+    if folded.bands:
+        assert len(set(move.values())) <= folded.folds + 2  # the top row, then one move per column
+        for band in (b for b in flat.bands if b.level == 1):
+            tree = net.graph.copy()
+            depth = nx.shortest_path_length(tree, band.root, "out")
+            parent = next(n for n in tree.neighbors(band.root)
+                          if nx.shortest_path_length(tree, n, "out") < depth)
+            tree.remove_edge(band.root, parent)
+            assert len({move[n] for n in nx.node_connected_component(tree, band.root)}) == 1
+    else:  # a wrapped chain: one move per line, every step of a line moved alike
+        assert len(set(move.values())) == folded.folds + 1
+    _assert_no_crossings(folded)
+    assert not [e for e in folded.edges if e.gap is not None] or not folded.bands
 
 
 def test_each_copy_of_a_sub_network_lies_on_its_own_band():
@@ -240,8 +390,9 @@ def test_the_folded_cell_stacks_layers_and_loops_each_state_back():
 
 
 def test_other_networks_have_their_legs_at_the_bottom_in_step_order():
-    for net in (mps(6), binary_tree(3), lattice_2d(3, 3)):
+    for net in (mps(6), binary_tree(3)):
         pos = network_layout(net).nodes
+        assert network_layout(net).style == "layered"
         legs = sorted(net.legs.values(), key=lambda leg: leg.step)
         assert [pos[leg.name].x for leg in legs] == sorted(pos[leg.name].x for leg in legs)
         assert max(pos[leg.name].y for leg in legs) < min(pos[t].y for t in net.tensors)
@@ -249,6 +400,74 @@ def test_other_networks_have_their_legs_at_the_bottom_in_step_order():
     gs = groups(draw_network(peps, partition=[0, 1, 2], cut=True).svg())
     assert {a["data-name"] for c, a in gs if "cut" in c and "edge" in c} == {
         e.bond for e in min_cut(peps, [0, 1, 2]).cut_edges}
+
+
+def shuffled_grid(rows, cols, seed):
+    """A rows x cols grid whose tensors have arbitrary names and come in random order."""
+    rng = np.random.default_rng(seed)
+    cells = [(r, c) for r in range(rows) for c in range(cols)]
+    names = {cells[i]: f"t{k}" for k, i in enumerate(rng.permutation(len(cells)))}
+    net = TensorNetwork(f"grid {rows}x{cols}")
+    for k in rng.permutation(len(cells)):
+        net.add_node(names[cells[k]])
+    pairs = [((r, c), (r, c + 1)) for r, c in cells if c + 1 < cols]
+    pairs += [((r, c), (r + 1, c)) for r, c in cells if r + 1 < rows]
+    for k in rng.permutation(len(pairs)):
+        a, b = pairs[k]
+        net.add_bond(names[a], names[b], 2 + k % 3)
+    for k, cell in enumerate(cells):
+        net.add_leg(names[cell], 2, name=f"x{k}")
+    return net
+
+
+@pytest.mark.parametrize("net", [lattice_2d(3, 3), lattice_2d(2, 5), lattice_2d(4, 3),
+                                 shuffled_grid(3, 4, 1), shuffled_grid(5, 5, 2)],
+                         ids=["peps-3x3", "peps-2x5", "peps-4x3", "shuffled-3x4", "shuffled-5x5"])
+def test_two_dimensional_grids_are_drawn_on_their_lattice(net):
+    """Bonded tensors sit exactly one lattice step apart, along a row or a column, and
+    tensors that share no bond sit farther apart (the network's bonds are the oracle)."""
+    lay = network_layout(net)
+    assert lay.style == "lattice"
+    pos = {t: np.array([lay.nodes[t].x, lay.nodes[t].y]) for t in net.tensors}
+    bonded = {frozenset(b.nodes) for b in net.bonds.values()}
+    steps = {round(float(np.abs(pos[u] - pos[v]).sum()), 9) for u, v in map(tuple, bonded)}
+    assert len(steps) == 1
+    step = steps.pop()
+    for u, v in map(tuple, bonded):
+        d = np.abs(pos[u] - pos[v])
+        assert min(d) < 1e-9 and math.isclose(max(d), step)  # one step along a row or a column
+    tensors = net.tensors
+    for i, u in enumerate(tensors):
+        for v in tensors[i + 1:]:
+            if frozenset((u, v)) not in bonded:
+                assert np.hypot(*(pos[u] - pos[v])) > step * 1.4  # a diagonal at least
+    xs = sorted({round(p[0], 9) for p in pos.values()})
+    ys = sorted({round(p[1], 9) for p in pos.values()})
+    assert len(xs) * len(ys) == len(tensors)  # the tensors fill a rectangle of lattice points
+    for leg in net.legs.values():  # each open leg hangs below its tensor
+        assert lay.nodes[leg.name].y < lay.nodes[leg.tensor].y
+
+
+def test_lattice_positions_follow_the_sites_and_other_graphs_are_not_grids():
+    peps = lattice_2d(3, 4)
+    assert grid_positions(peps) == {f"s{r}.{c}": (r, c) for r in range(3) for c in range(4)}
+    lay = network_layout(peps)
+    assert lay.nodes["s0.0"].y > lay.nodes["s1.0"].y and lay.nodes["s0.0"].x < lay.nodes["s0.1"].x
+    ring = TensorNetwork("ring")  # a 2 x 3 grid closed into a ring of 6: a cycle, not a grid
+    for k in range(6):
+        ring.add_node(f"r{k}")
+    for k in range(6):
+        ring.add_bond(f"r{k}", f"r{(k + 1) % 6}", 2)
+    extra = lattice_2d(3, 3)
+    extra.add_bond("s0.0", "s1.1", 2)  # one diagonal too many
+    for net in (mps(9), binary_tree(3), ring, extra):
+        assert grid_positions(net) is None
+        assert network_layout(net).style == "layered"
+    placed = mps(6)  # row and column attributes put any network on a lattice
+    for k, t in enumerate(placed.tensors):
+        placed.graph.nodes[t].update(row=k // 3, col=k % 3)
+    assert grid_positions(placed) == {t: (k // 3, k % 3) for k, t in enumerate(placed.tensors)}
+    assert network_layout(placed).style == "lattice"
 
 
 # ---------------------------------------------------------------- files
@@ -265,7 +484,7 @@ def test_same_input_same_bytes(tmp_path):
 
 
 def test_too_large_networks_are_refused_with_a_hint():
-    for arch, T in ((rac(3, 2, 2), 12), (rac(1, 2, 2), 60), (rac(4, 2, 2), 40)):
+    for arch, T in ((rac(3, 2, 2), 12), (rac(1, 2, 2), 600), (rac(4, 2, 2), 40)):
         with pytest.raises(TnrankError, match="too large to draw legibly") as err:
             draw_architecture(arch, T)
         assert "`compact=True`" in str(err.value) and "smaller `T`" in str(err.value)

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tnrank.presentation.figures import MANIFEST, NETWORK_FIGURES, SWEEP_FIGURES, write_gallery
+from tnrank.presentation.draw import COLUMN_WIDTH, shown_size
+from tnrank.presentation.figures import MANIFEST, NETWORK_FIGURES, SWEEP_FIGURES, WIDE_FIGURES, write_gallery
 
 ROOT = Path(__file__).resolve().parents[2]
 FIGURES = ROOT / "docs" / "figures"
@@ -55,5 +56,40 @@ def test_gallery_figures_have_their_nodes_and_cuts(fresh):
 def test_the_gallery_page_shows_every_figure():
     page = (ROOT / "docs" / "figures.md").read_text()
     for name in [*NETWORK_FIGURES, *SWEEP_FIGURES]:
-        # a Markdown image or a captioned figure block
-        assert f"(figures/{name})" in page or f":::{{figure}} figures/{name}\n" in page, name
+        # a Markdown image, a captioned figure block, or (a wide figure) a link to the file
+        assert (f"(figures/{name})" in page or f":::{{figure}} figures/{name}\n" in page
+                or (name in WIDE_FIGURES and f"<figures/{name}>`" in page)), name
+
+
+@pytest.mark.parametrize("name", sorted(NETWORK_FIGURES))
+def test_diagram_labels_read_near_body_text_size_in_the_docs_column(name):
+    """Placed in the docs' column (a figure wider than it is shrunk to fit), every label of a
+    gallery diagram shows at >= 9.5 pt and node labels at >= 10.5 pt, against the body text's
+    12 pt (16 px). Wide figures (folded deep networks) meet this at full size, and are linked
+    from the page."""
+    css = (ROOT / "docs" / "_static" / "tnrank.css").read_text()
+    assert ".bd-article img {\n  max-width: 100%;" in css  # a wider figure is shrunk to the column
+    assert COLUMN_WIDTH * 96 == 753  # the content column at 1280 px, as test_plot measures it
+    drawing = NETWORK_FIGURES[name]()
+    width = drawing.figure.get_size_inches()[0]
+    if name in WIDE_FIGURES:  # opened at full size
+        def size(t):
+            return t.get_fontsize()
+    else:
+        assert width <= COLUMN_WIDTH * 1.02, f"{name}: {width:.2f} in wide, the column {COLUMN_WIDTH:.2f}"
+
+        def size(t):
+            return shown_size(t.get_fontsize(), width)
+    texts = [t for t in drawing.figure.axes[0].texts if t.get_text().strip()]
+    assert texts
+    small = sorted({(t.get_gid(), round(size(t), 1)) for t in texts if size(t) < 9.5})
+    assert not small, small[:5]
+    nodes = [t for t in texts if (t.get_gid() or "").startswith("tn-node")]
+    assert nodes and all(size(t) >= 10.5 for t in nodes)
+    drawing.figure.clear()
+
+
+def test_wide_figures_are_linked_at_full_size():
+    page = (ROOT / "docs" / "figures.md").read_text()
+    for name in WIDE_FIGURES:
+        assert f"<figures/{name}>`" in page, name  # a {download} link

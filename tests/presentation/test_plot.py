@@ -2,6 +2,7 @@ import csv
 import json
 import math
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 from interrupts import interrupt_on_call
@@ -11,6 +12,8 @@ import tnrank.studies.verification
 from tnrank import PRIME, Architecture, random_weights
 from tnrank.cli import main
 from tnrank.presentation.plot import plot_sweep
+
+ROOT = Path(__file__).resolve().parents[2]
 
 ARGS = ["sweep", "-L", "1", "2", "-R", "2", "-M", "2", "-T", "2..6", "-q"]
 
@@ -38,6 +41,32 @@ def test_plot_data_equals_certified_results(results):
         assert list(line.get_ydata()) == [r["separation"]["lower"] for r in rows]
         bound = lines[f"paper-bound-depth{depth}"]
         assert list(bound.get_ydata()) == [r["theorems"][0]["value"] for r in rows]
+        cut = lines[f"min-cut-depth{depth}"]  # the subtitle's min-cut bounds are drawn
+        assert list(cut.get_ydata()) == [r["separation"]["bounds"]["min-cut"] for r in rows]
+
+
+def test_what_the_subtitle_names_is_drawn_and_the_key_is_compact():
+    """The subtitle names the bounds drawn; the key lists each line style once (colours name
+    the depths) and takes at most a fifth of the figure's height, inside its width."""
+    from tnrank.cli.sweep import load_results
+
+    data = load_results(str(ROOT / "docs" / "figures" / "sweep-R2-M2.json"))
+    fig = plot_sweep(data["rows"])
+    ax = fig.axes[0]
+    gids = {line.get_gid() for line in ax.get_lines() if line.get_gid()}
+    subtitle = ax.get_title().splitlines()[1]
+    depths = sorted({r["L"] for r in data["rows"]})
+    for word, prefix in (("degree", "degree-bound"), ("min-cut", "min-cut")):
+        assert word in subtitle
+        assert {f"{prefix}-depth{d}" for d in depths} <= gids
+    fig.canvas.draw()
+    legend = fig.legends[0]
+    labels = [t.get_text() for t in legend.get_texts() if t.get_text().strip()]
+    assert len(labels) == len(set(labels))
+    assert [f"depth {d}" for d in depths] == [x for x in labels if x.startswith("depth ")]
+    assert {"certified rank", "degree bound (upper)", "min-cut (upper)"} <= set(labels)
+    box, key = fig.bbox, legend.get_window_extent()
+    assert key.height <= box.height / 5 and box.x0 <= key.x0 and key.x1 <= box.x1
 
 
 def test_text_is_as_large_as_the_docs_body_text(results):

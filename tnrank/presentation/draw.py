@@ -4,8 +4,10 @@ Drawings follow the field's conventions (Levine et al., arXiv:1710.09431,
 Figs. 3-4): time runs left to right, layers bottom to top, open legs hang at
 the bottom labelled :math:`x^1, \dots, x^T` (start and end legs coloured apart),
 weight matrices are boxes, copy tensors :math:`\delta` are dots and the output
-:math:`w^O` is at the top right. Copies of a duplicated sub-network lie on shaded bands (see
-:mod:`tnrank.presentation.layout` for the layout). With ``cut=True`` the bonds of the
+:math:`w^O` is at the top right. Copies of a duplicated sub-network lie on shaded bands;
+deep or long networks are folded to about 2:1 and 2-D grids drawn on their lattice (see
+:mod:`tnrank.presentation.layout` for the layouts). Labels are :data:`FONT` points, sized
+for the docs' column (:func:`shown_size`). With ``cut=True`` the bonds of the
 minimum cut are drawn thick and red and the bound is written on the figure.
 
 matplotlib is imported only when drawing. Files are reproducible byte for
@@ -31,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from tnrank.errors import TnrankError
 from tnrank.files.safe import atomic_write
 from tnrank.model.partition import Partition
-from tnrank.presentation.layout import Layout, cell_layout, network_layout
+from tnrank.presentation.layout import MIN_WIDTH, Layout, cell_layout, network_layout
 from tnrank.presentation.plot import check_figure_path, save_figure
 
 if TYPE_CHECKING:
@@ -40,11 +42,11 @@ if TYPE_CHECKING:
     from tnrank.networks.mincut import MinCut
 
 __all__ = ["Drawing", "draw_network", "draw_cell", "draw_architecture", "network_svg",
-           "LABEL_ALL_BONDS", "COLORS"]
+           "LABEL_ALL_BONDS", "COLORS", "FONT", "COLUMN_WIDTH", "shown_size"]
 
 #: Every bond gets its dimension written on it up to this many tensors; larger
-#: drawings name the dimensions once, in the key.
-LABEL_ALL_BONDS = 160
+#: drawings name every dimension once, in the header's ``bond dimensions`` line.
+LABEL_ALL_BONDS = 400
 #: The colours of start and end legs (Okabe-Ito blue and orange), the cut, boxes and bands.
 COLORS = {
     "start": "#0072B2",
@@ -58,10 +60,20 @@ COLORS = {
     "band": ("#EEF3FA", "#F7F1E8"),
     "band-nested": ("#DCE6F2", "#EDE3D2"),
 }
-_FONT = 8.5
-#: Narrowest figure (inches): room for the title and the key.
-MIN_WIDTH = 7.0
-_KEY_COLUMN = 2.2
+#: Type size of node labels, in points; bond dimensions and row names are a little smaller.
+#: A drawing no wider than the docs' column (:data:`COLUMN_WIDTH`) shows at its drawn size,
+#: so its labels read at about the 12 pt of the body text around it.
+FONT = 11
+#: Width of the docs' content column (inches at 96 px per inch: 753 px, docs/_static/tnrank.css).
+COLUMN_WIDTH = 753 / 96
+_KEY_COLUMN = 2.6
+
+
+def shown_size(points: float, width: float) -> float:
+    """The size, in points, that text of ``points`` has when a figure ``width`` inches wide is
+    placed in the docs' column: figures wider than :data:`COLUMN_WIDTH` are shrunk to fit it
+    (``max-width: 100%`` in docs/_static/tnrank.css), narrower ones show at their drawn size."""
+    return points * min(1.0, COLUMN_WIDTH / width)
 
 
 def _key_columns(width: float, entries: int) -> int:
@@ -70,7 +82,7 @@ def _key_columns(width: float, entries: int) -> int:
 
 def _header_height(width: float, lines: int, entries: int) -> float:
     rows = math.ceil(entries / _key_columns(width, entries)) if entries else 0
-    return 0.4 + 0.24 * lines + 0.19 * rows
+    return 0.45 + 0.27 * lines + 0.22 * rows
 
 
 @dataclass
@@ -244,10 +256,10 @@ def _render(
         ax.add_patch(Rectangle((band.x0, band.y0), band.x1 - band.x0, band.y1 - band.y0,
                                zorder=0 + 0.1 * band.level, gid=gid, **style))
         if band.label:
-            ax.text(*band.label_at, band.label, ha="left", va="center", fontsize=_FONT - 0.5,
+            ax.text(*band.label_at, band.label, ha="left", va="center", fontsize=FONT - 0.5,
                     color="#4a5a70", zorder=1, gid=canvas.gid("bandlabel", **{"class": "band-label"}))
     for x, y, text in layout.row_labels:
-        ax.text(x, y, text, ha="right", va="center", fontsize=_FONT - 0.5, color="#666666",
+        ax.text(x, y, text, ha="right", va="center", fontsize=FONT - 0.5, color="#666666",
                 zorder=1, gid=canvas.gid("rowlabel", **{"class": "row-label"}))
     for e in layout.edges:
         is_cut = e.bond in cut_bonds
@@ -265,7 +277,11 @@ def _render(
             classes.append("recurrent")
         gid = canvas.gid("edge", **{"class": " ".join(classes), "data_name": e.bond,
                                     "data_nodes": f"{e.nodes[0]}|{e.nodes[1]}", "data_dim": e.dim})
-        xs, ys = zip(*e.points, strict=True)
+        pts = list(e.points)
+        if e.gap is not None:  # a broken bond: two stubs, each marked with what it carries
+            pts.insert(e.gap + 1, (math.nan, math.nan))
+            _stub_markers(canvas, e)
+        xs, ys = zip(*pts, strict=True)
         ax.plot(xs, ys, "-", color=COLORS["cut"] if is_cut else color, lw=2.6 if is_cut else 0.9,
                 solid_capstyle="round", solid_joinstyle="round", zorder=4 if is_cut else 2, gid=gid)
         if e.bond.startswith("loop:"):
@@ -275,7 +291,7 @@ def _render(
                                     "shrinkA": 0, "shrinkB": 0, "mutation_scale": 7}, zorder=2)
             top = e.points[2]
             ax.text(top[0] - 0.05, top[1] + 0.03, "$t-1$", ha="right", va="bottom",
-                    fontsize=_FONT - 1, color="#555555", zorder=3)
+                    fontsize=FONT - 1, color="#555555", zorder=3)
         if label_bonds or is_cut:
             _dim_label(canvas, layout, e, is_cut)
     for n in layout.nodes.values():
@@ -287,41 +303,64 @@ def _render(
         gid = canvas.gid("node", **{"class": " ".join(classes), "data_name": n.name,
                                     "data_step": n.step, "data_layer": n.layer, "data_copy": n.copy})
         if n.kind == "delta":
-            ax.plot([n.x], [n.y], "o", ms=7.9, color="black", zorder=7, gid=gid)  # one SVG marker def
+            ax.plot([n.x], [n.y], "o", ms=8.6, color="black", zorder=7, gid=gid)  # one SVG marker def
         elif n.kind == "input":  # the label of an open leg, right of its end
             color = "#222222" if side is None else COLORS["start" if side == 0 else "end"]
             if n.anchor == "right":
-                ax.text(n.x + 0.035, n.y + 0.035, n.label, ha="left", va="center", fontsize=_FONT,
+                ax.text(n.x + 0.035, n.y + 0.035, n.label, ha="left", va="center", fontsize=FONT,
                         color=color, zorder=7, gid=gid)
             elif n.anchor == "left":
-                ax.text(n.x - 0.03, n.y, n.label, ha="right", va="center", fontsize=_FONT,
+                ax.text(n.x - 0.03, n.y, n.label, ha="right", va="center", fontsize=FONT,
                         color=color, zorder=7, gid=gid)
             else:
-                ax.text(n.x, n.y - 0.02, n.label, ha="center", va="top", fontsize=_FONT, color=color,
+                ax.text(n.x, n.y - 0.02, n.label, ha="center", va="top", fontsize=FONT, color=color,
                         zorder=7, gid=gid)
         else:
             fill = {"weight": COLORS["input-weight"] if n.role == "input" else COLORS["hidden-weight"],
                     "initial": COLORS["initial"], "output": COLORS["output"]}.get(n.kind, "white")
             style = "circle,pad=0.18" if n.kind in ("merge", "tensor") else "square,pad=0.28"
-            ax.text(n.x, n.y, n.label or " ", ha="center", va="center", fontsize=_FONT - 0.5,
+            ax.text(n.x, n.y, n.label or " ", ha="center", va="center", fontsize=FONT - 0.5,
                     zorder=7, gid=gid, bbox={"boxstyle": style, "facecolor": fill,
                                              "edgecolor": "#222222", "linewidth": 0.7})
+
+
+def _stub_markers(canvas: _Canvas, e: Any) -> None:
+    """Name what a broken bond carries at both of its free ends."""
+    ends = ((e.points[e.gap], e.points[e.gap - 1]), (e.points[e.gap + 1], e.points[e.gap + 2]))
+    for (x, y), (xn, _yn) in sorted(ends, key=lambda end: end[0][0] < end[1][0]):
+        out = x > xn  # the stub leaves its line to the right: the text follows it
+        canvas.ax.text(x + (0.05 if out else -0.05), y, f"{e.marker} →", ha="left" if out else "right",
+                       va="center", fontsize=FONT - 1, color="#4a5a70", zorder=6,
+                       gid=canvas.gid("marker", **{"class": "continued", "data_name": e.bond}))
 
 
 def _dim_label(canvas: _Canvas, layout: Layout, e: Any, is_cut: bool) -> None:
     """Write a bond's dimension beside it: above a horizontal bond, right of a vertical one,
     left of an open leg hanging down (its name is on the right)."""
     x, y, orient = e.label_point()
-    if e.leg and layout.style == "unrolled":
+    if e.gap is not None:  # a broken bond: above the stub that leaves its line
+        first, second = (e.points[e.gap - 1], e.points[e.gap]), (e.points[e.gap + 2], e.points[e.gap + 1])
+        (xa, ya), (xb, yb) = first if first[1][0] > first[0][0] else second
+        x, y, orient = (xa + xb) / 2, (ya + yb) / 2, "h"
+    elif e.leg and layout.style == "lattice":  # below the leg, near its free end
+        (xa, ya), (xb, yb) = e.points[0], e.points[-1]
+        x, y, orient = xb + 0.7 * (xa - xb) - 0.05, yb + 0.7 * (ya - yb) - 0.03, "left"
+    elif e.leg and layout.style == "unrolled":
         (xa, ya), (xb, yb) = e.points[0], e.points[-1]
         if abs(xa - xb) > abs(ya - yb):  # pointing left
             x, y, orient = (xa + xb) / 2 - 0.04, ya, "h"
         else:
             x, y, orient = xa - 0.085, ya + 0.045, "left"
-    kw: dict[str, Any] = {"fontsize": _FONT if is_cut else _FONT - 1.5, "zorder": 6,
-                          "color": COLORS["cut"] if is_cut else "#777777",
+    elif orient == "v" and len(e.points) == 2:  # a short vertical bond: away from its box
+        boxes = [layout.nodes[n].kind not in ("delta", "input") for n in e.nodes]
+        if boxes[0] != boxes[1]:
+            away = e.points[1 if boxes[0] else 0][1]
+            y += 0.025 * (1 if away > y else -1)
+    kw: dict[str, Any] = {"fontsize": FONT - 0.5 if is_cut else FONT - 1.5, "zorder": 6,
+                          "color": COLORS["cut"] if is_cut else "#666666",
                           "fontweight": "bold" if is_cut else "normal",
-                          "gid": canvas.gid("dim", **{"class": "dim" + (" cut" if is_cut else "")})}
+                          "gid": canvas.gid("dim", **{"class": "dim" + (" cut" if is_cut else ""),
+                                                      "data_name": e.bond, "data_dim": e.dim})}
     if orient == "h":
         canvas.ax.text(x, y + 0.035, str(e.dim), ha="center", va="bottom", **kw)
     elif orient == "v":
@@ -337,18 +376,18 @@ def _header(canvas: _Canvas, title: str, lines: Iterable[tuple[str, str]], key: 
 
     ax = canvas.ax
     y = canvas.height - 0.12
-    artists = [ax.text(0.15, y, title, ha="left", va="top", fontsize=_FONT + 2.5, fontweight="bold",
+    artists = [ax.text(0.15, y, title, ha="left", va="top", fontsize=FONT + 2.5, fontweight="bold",
                        gid=canvas.gid("title", **{"class": "title"}))]
-    y -= 0.29
+    y -= 0.32
     for text, color in lines:
-        artists.append(ax.text(0.15, y, text, ha="left", va="top", fontsize=_FONT + 1, color=color,
-                               gid=canvas.gid("bound", **{"class": "bound"})))
-        y -= 0.24
+        artists.append(ax.text(0.15, y, text, ha="left", va="top", fontsize=FONT + 1, color=color,
+                               linespacing=1.3, gid=canvas.gid("bound", **{"class": "bound"})))
+        y -= 0.27 * (text.count("\n") + 1)
     if key:
         handles = [Line2D([], [], **style, label=label) for label, style in key]
         legend = ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.1, y),
                            bbox_transform=ax.transData, ncol=_key_columns(canvas.width, len(handles)),
-                           fontsize=_FONT, frameon=False, handlelength=1.8, columnspacing=1.2,
+                           fontsize=FONT, frameon=False, handlelength=1.8, columnspacing=1.2,
                            borderaxespad=0.0, handletextpad=0.5)
         legend.set_gid(canvas.gid("key", **{"class": "key"}))
         artists.append(legend)
@@ -398,7 +437,7 @@ def _dims_line(network: TensorNetwork, layout: Layout) -> str:
                                for k, w in enumerate(arch.widths))
         text = f"bond dimensions: {hidden} (hidden states), M{plus} = {arch.M + int(bool(aug))} (inputs)"
         if aug:
-            text += " — every vector carries a constant 1"
+            text += "\n(the + 1: every vector carries a constant 1)"
         return text
     dims = sorted({e.dim for e in layout.edges if not e.leg})
     legs = sorted({e.dim for e in layout.edges if e.leg})
@@ -445,9 +484,9 @@ def draw_network(
     cut : bool
         Highlight the bonds of :func:`tnrank.networks.mincut.min_cut` and write the bound.
     bond_labels : bool, optional
-        Write every bond's dimension; default when the network has at most
-        :data:`LABEL_ALL_BONDS` tensors (the key names the dimensions always,
-        and cut bonds are always labelled).
+        Write every bond's dimension beside it; default when the network has at most
+        :data:`LABEL_ALL_BONDS` tensors (the header's ``bond dimensions`` line names
+        every dimension always, and cut bonds are always labelled).
     title : str, optional
         Default: the network's name.
 
@@ -500,7 +539,7 @@ def draw_network(
     kinds = {n.kind for n in layout.nodes.values()}
     key = _key_rows(layout, part, cut, kinds)
     width = max(layout.width, MIN_WIDTH)
-    header = _header_height(width, len(lines), len(key))
+    header = _header_height(width, sum(text.count("\n") + 1 for text, _ in lines), len(key))
     canvas = _Canvas(width, layout.height, header)
     if bond_labels is None:
         bond_labels = len(network.tensors) <= LABEL_ALL_BONDS
@@ -544,10 +583,10 @@ def draw_cell(
     canvas = _Canvas(max(layout.width, 2.6), layout.height, 0.42)
     _render(canvas, layout, set(), True, None)
     name = title if title is not None else (architecture.name or "recurrent cell")
-    canvas.ax.text(0.12, canvas.height - 0.1, name, ha="left", va="top", fontsize=_FONT + 1,
+    canvas.ax.text(0.12, canvas.height - 0.1, name, ha="left", va="top", fontsize=FONT + 1,
                    fontweight="bold", gid=canvas.gid("title", **{"class": "title"}))
     canvas.ax.text(0.12, canvas.height - 0.3, "folded cell, one step", ha="left", va="top",
-                   fontsize=_FONT, color="#555555")
+                   fontsize=FONT, color="#555555")
     drawing = Drawing(canvas.fig, layout, None, "", canvas.attrs)
     if path is not None:
         drawing.save(path)

@@ -20,7 +20,7 @@ from typing import Any
 
 from tnrank.model.architecture import Architecture, Layer
 
-__all__ = ["NETWORK_FIGURES", "SWEEP_FIGURES", "write_gallery", "MANIFEST"]
+__all__ = ["NETWORK_FIGURES", "SWEEP_FIGURES", "WIDE_FIGURES", "write_gallery", "MANIFEST"]
 
 #: Name of the file listing the gallery's files, their hashes and the matplotlib version.
 MANIFEST = "manifest.json"
@@ -37,6 +37,16 @@ def _network(depth: int, width: int, M: int, T: int, cut: bool) -> Callable[[], 
         from tnrank.presentation.draw import draw_architecture
 
         return draw_architecture(Architecture.rac(depth, width, M), T, cut=cut)
+
+    return draw
+
+
+def _peps(rows: int, cols: int, cut: bool) -> Callable[[], Any]:
+    def draw() -> Any:
+        from tnrank.networks.examples import lattice_2d
+        from tnrank.presentation.draw import draw_network
+
+        return draw_network(lattice_2d(rows, cols), partition=list(range(cols)), cut=cut)
 
     return draw
 
@@ -58,9 +68,15 @@ NETWORK_FIGURES: dict[str, Callable[[], Any]] = {
     "network-depth2-cut.svg": _network(2, 3, 3, 6, cut=True),
     "network-depth3.svg": _network(3, 2, 2, 4, cut=False),
     "network-depth3-cut.svg": _network(3, 2, 2, 4, cut=True),
+    "network-depth3-T8.svg": _network(3, 2, 2, 8, cut=True),
+    "network-depth1-T16.svg": _network(1, 2, 2, 16, cut=True),
+    "network-peps-3x3-cut.svg": _peps(3, 3, cut=True),
     "cell-depth3.svg": _cell(lambda: Architecture.rac(3, 2, 2)),
     "cell-skip.svg": _cell(_skip_connected),
 }
+#: Figures wider than the docs' column, folded to about 2:1 for a full page: the column shows
+#: them shrunk, so their labels read at body-text size only when opened at full size.
+WIDE_FIGURES = frozenset({"network-depth3.svg", "network-depth3-cut.svg", "network-depth3-T8.svg"})
 #: The sweep figures, by file name, each with the results file (beside it) it replots.
 SWEEP_FIGURES = {"sweep-R2-M2.svg": "sweep-R2-M2.json"}
 

@@ -15,6 +15,16 @@ the earliest step first; since that sub-network spans steps ``0..t`` only, the
 bond rising from a later one passes it on the right, and no two bonds cross.
 Each stacked sub-network lies on a shaded band, so copies read as copies.
 
+A figure stays within about :data:`MAX_ASPECT` to 1, its header included. A deep
+network's stack of copies, far taller than wide, is folded: the copies the top row
+reads are set in columns side by side, and the bond to a copy in a later column runs
+along a track above the copies (later copies on higher tracks, so no two bonds cross).
+A long chain, far wider than tall, wraps onto lines like text; the bond across a line
+break is drawn as two stubs, each marked with the state it carries.
+
+**2-D grids** (PEPS; :func:`grid_positions`) are drawn on their lattice, neighbours
+one lattice step apart.
+
 **Other networks** get a layered layout: open legs at the bottom in step order,
 tensors above them at their distance from the legs, each level ordered by the
 mean position of its neighbours below.
@@ -43,6 +53,9 @@ __all__ = [
     "MAX_WIDTH",
     "MAX_HEIGHT",
     "MAX_TENSORS",
+    "MAX_ASPECT",
+    "SCALE",
+    "grid_positions",
 ]
 
 #: Widest drawing, in inches, that :func:`network_layout` accepts (wider or taller
@@ -53,12 +66,20 @@ MAX_HEIGHT = 40.0
 #: Largest number of tensors drawn (beyond it, labels and boxes get lost).
 MAX_TENSORS = 1500
 
-# geometry of unrolled networks (inches)
+#: Every layout is computed at a base size and enlarged by this factor, which sets the size
+#: of the geometry relative to the type (:mod:`tnrank.presentation.draw` sizes its text for it).
+SCALE = 1.1
+#: The same for the folded cell, whose parts sit closer together.
+CELL_SCALE = 1.3
+#: Narrowest figure (inches): room for the title and the key.
+MIN_WIDTH = 6.0
+
+# geometry of unrolled networks (inches, before SCALE)
 COLUMN = 0.86  # one time step
-TO_WI = 0.28  # copy tensor to the W^I below it
-LEG_END = 0.52  # copy tensor to the end of an open leg
-PITCH_LEGS = 0.73  # row to row, when the upper row has open legs
-PITCH = 0.58  # row to row otherwise
+TO_WI = 0.33  # copy tensor to the W^I below it
+LEG_END = 0.58  # copy tensor to the end of an open leg
+PITCH_LEGS = 0.8  # row to row, when the upper row has open legs
+PITCH = 0.66  # row to row otherwise
 SIDE = 0.26  # offset of the 2nd, 3rd ... source bond of one W^I
 LEFT = 1.3  # margin left of column 0 (row labels)
 RIGHT = 0.85  # margin right of the last column (output)
@@ -117,6 +138,11 @@ class EdgePath:
         An open leg.
     layer : int or None
         Layer of the state the bond carries (for naming dimensions).
+    gap : int or None
+        A folded drawing breaks a few long bonds: segment ``points[gap] -> points[gap + 1]``
+        is not drawn, and both stubs carry ``marker``, the name of what the bond carries.
+    marker : str
+        The text written at both ends of a broken bond.
     """
 
     bond: str
@@ -125,11 +151,18 @@ class EdgePath:
     points: list[tuple[float, float]]
     leg: bool = False
     layer: int | None = None
+    gap: int | None = None
+    marker: str = ""
+
+    def drawn_segments(self) -> list[tuple[tuple[float, float], tuple[float, float]]]:
+        """The segments drawn: all of them, less the gap of a broken bond."""
+        return [(a, b) for i, (a, b) in enumerate(zip(self.points, self.points[1:], strict=False))
+                if i != self.gap]
 
     def label_point(self) -> tuple[float, float, str]:
         """Where to write the dimension: ``(x, y, "h" | "v")`` at the middle of the longest segment."""
         best, at = -1.0, (self.points[0], self.points[-1])
-        for a, b in zip(self.points, self.points[1:], strict=False):
+        for a, b in self.drawn_segments():
             length = math.dist(a, b)
             if length > best + 1e-9:
                 best, at = length, (a, b)
@@ -173,9 +206,13 @@ class Layout:
     width, height : float
         Size of the drawing in inches (without header).
     style : str
-        ``"unrolled"``, ``"layered"`` or ``"cell"``.
+        ``"unrolled"``, ``"lattice"``, ``"layered"`` or ``"cell"``.
     rows : int
         Number of rows (copies of layer chains) of an unrolled drawing.
+    folds : int
+        How many times a drawing too tall or too wide was folded: the stack of copies
+        set in ``folds + 1`` columns side by side, or a long chain wrapped onto
+        ``folds + 1`` lines.
     """
 
     nodes: dict[Hashable, NodeBox] = field(default_factory=dict)
@@ -186,6 +223,7 @@ class Layout:
     height: float = 0.0
     style: str = "unrolled"
     rows: int = 0
+    folds: int = 0
 
     def shift(self, dx: float, dy: float) -> None:
         """Move everything by ``(dx, dy)``."""
@@ -201,6 +239,20 @@ class Layout:
             b.y1 += dy
             b.label_at = (b.label_at[0] + dx, b.label_at[1] + dy)
         self.row_labels = [(x + dx, y + dy, s) for x, y, s in self.row_labels]
+
+    def scale(self, k: float) -> None:
+        """Enlarge everything by ``k`` about the origin."""
+        for n in self.nodes.values():
+            n.x *= k
+            n.y *= k
+        for e in self.edges:
+            e.points = [(x * k, y * k) for x, y in e.points]
+        for b in self.bands:
+            b.x0, b.x1, b.y0, b.y1 = b.x0 * k, b.x1 * k, b.y0 * k, b.y1 * k
+            b.label_at = (b.label_at[0] * k, b.label_at[1] * k)
+        self.row_labels = [(x * k, y * k, s) for x, y, s in self.row_labels]
+        self.width *= k
+        self.height *= k
 
 
 # ---------------------------------------------------------------- labels
@@ -363,14 +415,23 @@ def _unrolled(network: TensorNetwork, T: int) -> Layout:
                                   (X[child[0]] + 0.1, root_y), tree.root[child]))
         return y, low
 
-    for key in tree.children.get("out", []):
+    tops = tree.children.get("out", [])
+    for key in tops:
         place_row(key, 1)
     lay.bands = bands
-    # the output, at the top right
+    moved: dict[Hashable, tuple[float, float]] = {}  # root of a moved copy -> (track y, old x)
+    per_line = None
+    if len(tops) == 1 and bands:
+        moved = _fold_copies(lay, X)
+    elif len(tops) == 1:
+        per_line = _wrap_chain(lay, T, X)
+    # the output, right of the end of its row
     out_attrs = g.nodes["out"]
     top_y = max(n.y for n in lay.nodes.values())
-    x_out = X[-1] + COLUMN * 0.55
-    lay.nodes["out"] = NodeBox("out", "output", x_out, top_y + 0.32, node_label(out_attrs, "out"),
+    end = lay.nodes[tree.root[tops[0]]] if len(tops) == 1 else None
+    x_out = (end.x if end is not None else X[-1]) + COLUMN * 0.55
+    y_out = (end.y if end is not None else top_y) + 0.32
+    lay.nodes["out"] = NodeBox("out", "output", x_out, y_out, node_label(out_attrs, "out"),
                                out_attrs["role"], out_attrs["step"])
     # open legs hang below their W^I (point left when the W^I also reads a lower layer)
     for leg in network.legs.values():
@@ -384,18 +445,201 @@ def _unrolled(network: TensorNetwork, T: int) -> Layout:
     # bonds
     for bond in network.bonds.values():
         u, v = bond.nodes
-        lay.edges.append(EdgePath(bond.name, (u, v), bond.dim, _route(tree, lay, u, v),
-                                  layer=_bond_layer(g, u, v)))
+        edge = EdgePath(bond.name, (u, v), bond.dim, [], layer=_bond_layer(g, u, v))
+        child = u if u in moved and tree.parent.get(u) == v else v if v in moved and tree.parent.get(v) == u \
+            else None
+        if child is not None:
+            _route_moved(tree, lay, edge, child, *moved[child])
+        elif _wrapped(lay, per_line, u, v):
+            _route_wrapped(lay, edge, u, v)
+        else:
+            edge.points = _route(tree, lay, u, v)
+        lay.edges.append(edge)
     for leg in network.legs.values():
         a, b = lay.nodes[leg.name], lay.nodes[leg.tensor]
         lay.edges.append(EdgePath(leg.name, (leg.name, leg.tensor), leg.dim,
                                   [(a.x, a.y), (b.x, b.y)], leg=True))
-    xs = [n.x for n in lay.nodes.values()]
+    xs = [n.x for n in lay.nodes.values()] + [b.x1 for b in bands]
     ys = [n.y for n in lay.nodes.values()] + [b.y0 for b in bands]
     lay.shift(0.0, -min(ys) + BOTTOM)
     lay.width = max(xs) + RIGHT
     lay.height = max(n.y for n in lay.nodes.values()) + 0.3
     return lay
+
+
+#: Longest side over shortest that a folded drawing aims at, its header included.
+MAX_ASPECT = 2.0
+#: Height (inches) set aside for a figure's title, lines and key when a drawing's aspect
+#: ratio is judged.
+HEADER = 1.7
+TRACK = 0.12  # spacing of the bonds that run over to a folded column of copies
+FOLD_GAP = 0.35  # between two columns of copies
+LINE = 1.3  # one line of a wrapped chain to the next
+INDENT = 0.3  # of the 2nd, 3rd ... line of a wrapped chain: room for the name of the state it continues
+
+
+def _figure_aspect(width: float, height: float) -> float:
+    """Aspect ratio of the figure a layout of this size (before :data:`SCALE`) makes."""
+    w, h = max(width * SCALE, MIN_WIDTH), height * SCALE + HEADER
+    return max(w / h, h / w)
+
+
+def _inside(band: Band, x: float, y: float) -> bool:
+    return band.x0 - 1e-9 <= x <= band.x1 + 1e-9 and band.y0 - 1e-9 <= y <= band.y1 + 1e-9
+
+
+def _groups(heights: list[float], k: int) -> list[list[int]]:
+    """Split consecutive items into at most ``k`` groups, the tallest group as short as possible."""
+    def pack(cap: float) -> list[list[int]]:
+        out: list[list[int]] = [[]]
+        total = 0.0
+        for i, h in enumerate(heights):
+            if out[-1] and total + h > cap + 1e-9:
+                out.append([])
+                total = 0.0
+            out[-1].append(i)
+            total += h
+        return out
+
+    lo, hi = max(heights), sum(heights)
+    for _ in range(40):
+        mid = (lo + hi) / 2
+        if len(pack(mid)) <= k:
+            hi = mid
+        else:
+            lo = mid
+    return pack(hi)
+
+
+def _fold_copies(lay: Layout, X: list[float]) -> dict[Hashable, tuple[float, float]]:
+    """Set the stack of copies the top row reads in columns side by side when the drawing is
+    too tall for its width. The bond to a copy in the 2nd, 3rd ... column runs down from its
+    ``W^I`` to a track above the copies, along it, and down to the copy's root; later copies
+    take higher tracks, so no two bonds cross. Returns the moved roots with the height of
+    their track and their x before the move."""
+    outer = sorted((b for b in lay.bands if b.level == 1), key=lambda b: -b.y1)
+    if len(outer) < 2:
+        return {}
+    xs = [n.x for n in lay.nodes.values()]
+    top_row = max(n.y for n in lay.nodes.values())
+    head = top_row + 0.6 - outer[0].y1  # the top row and the output above it
+    heights = [outer[i].y1 - (outer[i + 1].y1 if i + 1 < len(outer) else outer[i].y0 - 0.05)
+               for i in range(len(outer))]
+    width0 = max(xs) + RIGHT
+
+    def shape(k: int) -> tuple[float, list[list[int]]]:
+        groups = _groups(heights, k)
+        widths = [max(outer[i].x1 for i in grp) + FOLD_GAP for grp in groups]
+        w = max(width0, sum(widths) + RIGHT)
+        moved = sum(len(grp) for grp in groups[1:])
+        h = head + TRACK * moved + max(sum(heights[i] for i in grp) for grp in groups) + BOTTOM
+        return _figure_aspect(w, h), groups
+
+    if shape(1)[0] <= MAX_ASPECT:
+        return {}
+    fits = [k for k in range(2, len(outer) + 1) if shape(k)[0] <= MAX_ASPECT]
+    best = fits[0] if fits else min(range(1, len(outer) + 1), key=lambda k: (round(shape(k)[0], 6), k))
+    groups = shape(best)[1]
+    if len(groups) == 1:
+        return {}
+    lay.folds = len(groups) - 1
+    # what lies on each outer band, found before anything moves
+    members = []
+    for b in outer:
+        members.append(([n for n in lay.nodes.values() if _inside(b, n.x, n.y)],
+                        [c for c in lay.bands if _inside(b, c.x0, c.y0) and _inside(b, c.x1, c.y1)],
+                        [i for i, (x, y, _t) in enumerate(lay.row_labels) if _inside(b, x, y)]))
+    n_moved = sum(len(grp) for grp in groups[1:])
+    drop = TRACK * n_moved + 0.1 * bool(n_moved)
+    moved: dict[Hashable, tuple[float, float]] = {}
+    track = outer[0].y1 - drop + 0.08  # the first moved copy takes the lowest track
+    dx = 0.0
+    tops = [b.y1 for b in outer]  # before anything moves
+    for j, grp in enumerate(groups):
+        dy = tops[0] - tops[grp[0]] - drop
+        for i in grp:
+            nodes, inner, labels = members[i]
+            if j:
+                root = lay.nodes[outer[i].root]
+                moved[outer[i].root] = (track, root.x)
+                track += TRACK
+            for n in nodes:
+                n.x += dx
+                n.y += dy
+            for c in inner:
+                c.x0, c.x1, c.y0, c.y1 = c.x0 + dx, c.x1 + dx, c.y0 + dy, c.y1 + dy
+                c.label_at = (c.label_at[0] + dx, c.label_at[1] + dy)
+            for k in labels:
+                x, y, text = lay.row_labels[k]
+                lay.row_labels[k] = (x + dx, y + dy, text)
+        dx += max(outer[i].x1 for i in grp) + FOLD_GAP - 0.1
+    return moved
+
+
+def _route_moved(tree: _Tree, lay: Layout, edge: EdgePath, child: Hashable, y: float,
+                 x_before: float) -> None:
+    """Down from the reading W^I (beside it for a 2nd, 3rd ... source), along the copy's
+    track, down to the root of the copy in its folded column."""
+    parent = tree.parent[child]
+    a, b = lay.nodes[parent], lay.nodes[child]
+    kids = tree.children.get(parent, [])
+    i = kids.index(tree.block_of(child))
+    x_up = x_before if i == 0 or len(kids) == 1 else a.x + SIDE * i + 0.05
+    pts = [(b.x, b.y), (b.x, y), (x_up, y), (x_up, a.y)] + ([(a.x, a.y)] if abs(x_up - a.x) > 1e-9 else [])
+    if edge.nodes[0] != child:
+        pts.reverse()
+    edge.points = pts
+
+
+def _wrap_chain(lay: Layout, T: int, X: list[float]) -> int | None:
+    """Wrap a long single row onto lines of equal length when it is too wide for its height:
+    the ``W^H`` bond between two lines is broken, both stubs named by the state it carries.
+    Returns the number of steps per line (None when the row is not wrapped)."""
+    height = 0.62 + LEG_END + BOTTOM  # the row, the output above it and open legs below
+    right = max(n.x for n in lay.nodes.values()) - X[-1] + COLUMN * 0.55 + RIGHT
+
+    def shape(lines: int) -> float:
+        per = math.ceil(T / lines)
+        return _figure_aspect(X[per - 1] + right + INDENT * (lines > 1), height + LINE * (lines - 1))
+
+    if shape(1) <= MAX_ASPECT or (X[-1] + right) * SCALE <= MIN_WIDTH:  # already as narrow as a figure
+        return None
+    fits = [n for n in range(2, T + 1) if shape(n) <= MAX_ASPECT]
+    lines = fits[0] if fits else min(range(1, T + 1), key=lambda n: (round(shape(n), 6), n))
+    per = math.ceil(T / lines)
+    lines = math.ceil(T / per)
+    if lines == 1:
+        return None
+    lay.folds = lines - 1
+    for n in lay.nodes.values():
+        if n.step is None:
+            continue
+        line = n.step // per
+        n.x -= X[line * per] - X[0] - INDENT * bool(line)
+        n.y -= LINE * line
+    return per
+
+
+def _wrapped(lay: Layout, per: int | None, u: Hashable, v: Hashable) -> bool:
+    if per is None:
+        return False
+    su, sv = lay.nodes[u].step, lay.nodes[v].step
+    return su is not None and sv is not None and su // per != sv // per
+
+
+def _route_wrapped(lay: Layout, edge: EdgePath, u: Hashable, v: Hashable) -> None:
+    """A bond between two lines of a wrapped chain: a stub right of the line's last copy
+    tensor and one left of the next line's first ``W^H``, both marked with the state."""
+    a, b = lay.nodes[u], lay.nodes[v]
+    if a.step > b.step:
+        a, b = b, a
+    stub = 0.3
+    pts = [(a.x, a.y), (a.x + stub, a.y), (b.x - stub, b.y), (b.x, b.y)]
+    if edge.nodes[0] != a.name:
+        pts.reverse()
+    edge.points = pts
+    edge.gap = 1
+    edge.marker = state_label(a.step, a.layer or 0)
 
 
 def _layer_name(network: TensorNetwork, layer: int) -> str:
@@ -503,11 +747,112 @@ def _layered(network: TensorNetwork) -> Layout:
     return lay
 
 
+# ---------------------------------------------------------------- 2-D lattices
+PITCH_LATTICE = 1.15  # one lattice step
+LATTICE_LEG = 0.4  # an open leg points down and right from its tensor
+MAX_GRID = 400  # largest lattice recognised from the graph alone
+
+
+def grid_positions(network: TensorNetwork) -> dict[Hashable, tuple[int, int]] | None:
+    """``(row, column)`` of every tensor of a network that is a 2-D grid, else None.
+
+    Positions come from ``row`` and ``col`` node attributes when every tensor has them;
+    otherwise the tensors and their bonds are matched to an ``r × c`` grid graph (``r, c >= 2``,
+    networkx's VF2++ isomorphism), and of the grid's symmetries the one that reads the
+    tensors in their order row by row is kept (``lattice_2d``'s site ``s<r>.<c>`` lands on
+    row ``r``, column ``c``).
+
+    >>> from tnrank.networks.examples import lattice_2d, mps
+    >>> grid_positions(lattice_2d(2, 3))["s1.2"]
+    (1, 2)
+    >>> grid_positions(mps(6)) is None                # a chain is not drawn as a lattice
+    True
+    """
+    import networkx as nx  # noqa: PLC0415 - networkx is loaded with the network already
+
+    g = network.graph
+    tensors = network.tensors
+    attrs = [(g.nodes[t].get("row"), g.nodes[t].get("col")) for t in tensors]
+    if all(isinstance(r, int) and isinstance(c, int) for r, c in attrs):
+        if len(set(attrs)) == len(attrs):
+            return dict(zip(tensors, attrs, strict=True))
+        return None
+    n = len(tensors)
+    if n < 4 or n > MAX_GRID:
+        return None
+    simple = nx.Graph()
+    simple.add_nodes_from(tensors)
+    pairs = [b.nodes for b in network.bonds.values()]
+    simple.add_edges_from(pairs)
+    if simple.number_of_edges() != len(pairs) or not nx.is_connected(simple):
+        return None  # a double bond or a self-loop, or two pieces: not a grid
+    for rows in range(2, math.isqrt(n) + 1):
+        if n % rows:
+            continue
+        cols = n // rows
+        if simple.number_of_edges() != rows * (cols - 1) + cols * (rows - 1):
+            continue
+        match = nx.vf2pp_isomorphism(simple, nx.grid_2d_graph(rows, cols))
+        if match is None:
+            continue
+        order = {t: i for i, t in enumerate(tensors)}
+        best = None
+        for transpose in (False, True):
+            for flip_r in (False, True):
+                for flip_c in (False, True):
+                    R, C = (cols, rows) if transpose else (rows, cols)
+                    pos = {}
+                    for t, (i, j) in match.items():
+                        i, j = (j, i) if transpose else (i, j)
+                        pos[t] = (R - 1 - i if flip_r else i, C - 1 - j if flip_c else j)
+                    key = tuple(pos[t][0] * C + pos[t][1] for t in sorted(pos, key=order.get))
+                    if best is None or key < best[0]:
+                        best = (key, pos)
+        assert best is not None
+        return best[1]
+    return None
+
+
+def _lattice(network: TensorNetwork, grid: dict[Hashable, tuple[int, int]]) -> Layout:
+    """Tensors on their lattice (row 0 at the top), one lattice step apart; open legs point
+    down and right, several legs of one tensor fanned out."""
+    g = network.graph
+    lay = Layout(style="lattice")
+    rows = max(r for r, _ in grid.values()) + 1
+    x0, y0 = 0.6, BOTTOM + LATTICE_LEG + 0.45
+    for t, (r, c) in grid.items():
+        a = g.nodes[t]
+        lay.nodes[t] = NodeBox(t, a["kind"], x0 + PITCH_LATTICE * c, y0 + PITCH_LATTICE * (rows - 1 - r),
+                               node_label(a, t), a.get("role"), a.get("step"), a.get("layer"), a.get("copy"))
+    for bond in network.bonds.values():
+        u, v = bond.nodes
+        a, b = lay.nodes[u], lay.nodes[v]
+        lay.edges.append(EdgePath(bond.name, (u, v), bond.dim, [(a.x, a.y), (b.x, b.y)]))
+    by_tensor: dict[Hashable, list] = {}
+    for leg in network.legs.values():
+        by_tensor.setdefault(leg.tensor, []).append(leg)
+    for t, legs in by_tensor.items():
+        w = lay.nodes[t]
+        for i, leg in enumerate(legs):
+            angle = math.radians(-45 - 25 * (i - (len(legs) - 1) / 2))
+            reach = LATTICE_LEG * math.sqrt(2)
+            x, y = w.x + reach * math.cos(angle), w.y + reach * math.sin(angle)
+            lay.nodes[leg.name] = NodeBox(leg.name, "input", x, y, node_label(g.nodes[leg.name], leg.name),
+                                          None, leg.step, None, leg.copy, anchor="right")
+            lay.edges.append(EdgePath(leg.name, (leg.name, t), leg.dim, [(x, y), (w.x, w.y)], leg=True))
+    lay.width = max(n.x for n in lay.nodes.values()) + RIGHT
+    lay.height = max(n.y for n in lay.nodes.values()) + 0.45
+    return lay
+
+
 def network_layout(network: TensorNetwork) -> Layout:
     """Positions for drawing ``network``.
 
     Unrolled circuits (with the node attributes :func:`~tnrank.networks.unrolling.unroll`
-    sets) get the time-by-layer layout, other networks the layered one.
+    sets) get the time-by-layer layout, folded into columns or lines when it would be more
+    than about :data:`MAX_ASPECT` times taller than wide or wider than tall; 2-D grids
+    (:func:`grid_positions`, e.g. PEPS) are drawn on their lattice; other networks get the
+    layered layout.
 
     Raises
     ------
@@ -533,8 +878,11 @@ def network_layout(network: TensorNetwork) -> Layout:
     if _is_unrolled(network):
         T = max(network.steps) + 1 if network.legs else 1
         lay = _unrolled(network, T)
+    elif (grid := grid_positions(network)) is not None:
+        lay = _lattice(network, grid)
     else:
         lay = _layered(network)
+    lay.scale(SCALE)
     if lay.width > MAX_WIDTH or lay.height > MAX_HEIGHT:
         raise TnrankError(_too_large(network, f"a {lay.width:.1f} × {lay.height:.1f} inch drawing "
                                      f"(more than {MAX_WIDTH:.0f} × {MAX_HEIGHT:.0f})"))
@@ -646,4 +994,5 @@ def cell_layout(architecture: Architecture) -> Layout:
     lay.row_labels = [(label_x, y_of[k], arch.layers[k].name) for k in range(arch.depth)]
     lay.width = x0 + 1.7
     lay.height = top + 0.85
+    lay.scale(CELL_SCALE)
     return lay

@@ -91,12 +91,14 @@ def plot_sweep(
 
     Notes
     -----
-    Filled markers are exact ranks; half-filled markers are generic values
-    with high probability (``generic-whp``) and hollow markers certified lower
+    Colours are depths. Filled markers are exact ranks; half-filled markers are generic
+    values with high probability (``generic-whp``) and hollow markers certified lower
     bounds, each with a thin bar up to the best upper bound. Dashed lines in a
     depth's colour are its state-degree bound, dotted lines the paper's
     Theorem 1 or conjecture; both are drawn wide and light under the ranks, so
-    a bound that equals the rank shows as a halo around its line.
+    a bound that equals the rank shows as a halo around its line. Dash-dotted lines
+    are the tensor-network min-cuts, exponential in ``T`` beyond depth 1: they leave
+    the chart through its top, which is set by the ranks and degree bounds.
     """
     if quantity not in ("separation", "grid"):
         raise TnrankError(f"quantity {quantity!r} is unknown; use separation or grid")
@@ -114,33 +116,35 @@ def plot_sweep(
 
     # 7.6 in (729 px at 96 dpi) with 12 pt type: on a page whose text is 16 px, the figure
     # shows at its drawn size and its labels are as large as the text around it
-    fig = Figure(figsize=(7.6, 7.0), layout="constrained")
+    fig = Figure(figsize=(7.6, 6.4), layout="constrained")
     ax = fig.add_subplot()
     ax.set_yscale("log")
-    handles: list[Any] = []
     all_T = sorted({p["T"] for pts in series.values() for p in pts})
     top = 1.0
+    depth_handles: list[Any] = []
+    papers: dict[str, list[int]] = {}  # the paper's statements drawn, with their depths
+    drawn: set[str] = set()
     for i, (depth, pts) in enumerate(sorted(series.items())):
         color = _COLORS[i % len(_COLORS)]
         Ts = [p["T"] for p in pts]
         lows = [max(p["lower"], 1) for p in pts]
-        handles.append(Line2D([], [], color=color, marker="o", lw=1.8,
-                              label=f"depth {depth}: certified rank"))
+        depth_handles.append(Line2D([], [], color=color, marker="o", lw=1.8, label=f"depth {depth}"))
         degree = [(p["T"], p["bounds"].get("state degree")) for p in pts if p["bounds"].get("state degree")]
         if degree:
             ax.plot([t for t, _ in degree], [v for _, v in degree], "--", color=color, lw=3.2, alpha=0.45,
                     dashes=(3, 2), zorder=2, gid=f"degree-bound-depth{depth}")
-            handles.append(Line2D([], [], color=color, ls="--", lw=3.2, alpha=0.45, dashes=(3, 2),
-                                  label=f"depth {depth}: degree bound (upper)"))
+            drawn.add("degree")
+        cut = [(p["T"], p["bounds"].get("min-cut")) for p in pts if p["bounds"].get("min-cut")]
+        if cut:  # exponential in T beyond depth 1: it leaves the chart through the top
+            ax.plot([t for t, _ in cut], [float(v) for _, v in cut], "-.", color=color, lw=1.3,
+                    alpha=0.9, zorder=2, gid=f"min-cut-depth{depth}")
+            drawn.add("min-cut")
         theorem = [(p["T"], th) for p in pts for th in p["theorems"]]
         if theorem:
-            name = theorem[0][1]["name"]
-            kind = "upper" if theorem[0][1]["kind"] == "upper" else "lower"
             ax.plot([t for t, _ in theorem], [th["value"] for _, th in theorem], ":", color=color,
                     lw=3.2, alpha=0.75, zorder=2, gid=f"paper-bound-depth{depth}")
-            named = name if "depth" in name else f"depth {depth}: {name}"
-            handles.append(Line2D([], [], color=color, ls=":", lw=3.2, alpha=0.75,
-                                  label=f"{named} ({kind})"))
+            name = theorem[0][1]["name"].split(" (depth")[0]
+            papers.setdefault(name, []).append(depth)
         ax.plot(Ts, lows, "-", color=color, lw=1.5, zorder=3, gid=f"rank-depth{depth}")
         for p in pts:
             exact = p["lower"] == p["upper"]
@@ -166,23 +170,40 @@ def plot_sweep(
     label = "Start-End separation rank" if quantity == "separation" else "grid rank (Start-End)"
     ax.set_ylabel(label)
     ax.grid(True, which="major", alpha=0.3)
-    gray = {"color": "#555555", "lw": 0, "marker": "o", "markeredgewidth": 1.4, "ms": 6}
-    handles += [
-        Line2D([], [], **gray, markerfacecolor="#555555", label="exact rank (proved)"),
-        Line2D([], [], **gray, fillstyle="bottom", markerfacecolor="#555555", markerfacecoloralt="white",
-               label="generic w.h.p. (bar: to upper)"),
-        Line2D([], [], **gray, markerfacecolor="white", label="lower bound (bar: to upper)"),
+    # a compact key: colours name the depths, line styles and markers what was drawn
+    gray = "#555555"
+    styles = [Line2D([], [], color=gray, lw=1.5, label="certified rank")]
+    if "degree" in drawn:
+        styles.append(Line2D([], [], color=gray, ls="--", lw=3.2, alpha=0.45, dashes=(3, 2),
+                             label="degree bound (upper)"))
+    if "min-cut" in drawn:
+        styles.append(Line2D([], [], color=gray, ls="-.", lw=1.3, label="min-cut (upper)"))
+    for name, depths in papers.items():  # upper or lower shows: above or below the ranks
+        styles.append(Line2D([], [], color=gray, ls=":", lw=3.2, alpha=0.75,
+                             label=f"{name} ($L$ = {', '.join(map(str, depths))})"))
+    dot = {"color": gray, "lw": 0, "marker": "o", "markeredgewidth": 1.4, "ms": 6}
+    marks = [
+        Line2D([], [], **dot, markerfacecolor=gray, label="exact rank (proved)"),
+        Line2D([], [], **dot, fillstyle="bottom", markerfacecolor=gray, markerfacecoloralt="white",
+               label="generic w.h.p."),
+        Line2D([], [], **dot, markerfacecolor="white", label="lower bound (bar: to upper)"),
     ]
-    fig.legend(handles=handles, loc="outside lower center", ncol=2, fontsize=_TEXT_PT,
-               frameon=False, handlelength=2.6, columnspacing=1.2)
+    columns = [depth_handles, styles, marks]
+    rows_n = max(map(len, columns))
+    blank = Line2D([], [], lw=0, label=" ")
+    handles = [h for col in columns for h in col + [blank] * (rows_n - len(col))]  # column by column
+    fig.legend(handles=handles, loc="outside lower center", ncol=len(columns), fontsize=_TEXT_PT,
+               frameon=False, handlelength=2.2, columnspacing=1.0, handletextpad=0.5, labelspacing=0.3)
     ax.tick_params(labelsize=_TEXT_PT)
     ax.xaxis.label.set_size(_TEXT_PT)
     ax.yaxis.label.set_size(_TEXT_PT)
     if title is None:
         first = rows[0]
         depths = ", ".join(str(d) for d in sorted(series))
+        uppers = " and ".join(w for w, k in (("degree", "degree"), ("min-cut", "min-cut")) if k in drawn)
         title = (f"{label} of depth-$L$ RACs ($L$ = {depths}), $R$ = {first['R']}, $M$ = {first['M']}\n"
-                 "certified: exact ranks mod $p$ (lower), degree and min-cut bounds (upper)")
+                 "certified: exact ranks mod $p$ (lower)"
+                 + (f", {uppers} bounds (upper)" if uppers else ""))
     ax.set_title(title, fontsize=_TEXT_PT)
     if path is not None:
         save_figure(fig, path)
