@@ -238,8 +238,12 @@ def certify(
         TheoremCheck(b, b.verdict(sep_result.lower, sep_result.upper))
         for b in theorem_bounds(arch, part)
     ]
+    settings = {"seed": seed, "prime": prime, "confirm": confirm, "grid": grid,
+                "max_entries": max_entries, "max_samples": max_samples if explicit_cap else None,
+                "float_check": float_check, "failure_target": failure_target,
+                "extra_bounds": extra_bounds or {}}
     return Report(arch, part, grid_result, sep_result, checks, theorem_applicability(arch, part),
-                  seed, prime, time.perf_counter() - t_start)
+                  seed, prime, time.perf_counter() - t_start, settings)
 
 
 def _automatic_bounds(arch: Architecture, part: Partition) -> dict[str, int]:
