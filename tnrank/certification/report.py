@@ -462,6 +462,7 @@ def format_report(report: Report) -> str:
     >>> print(text.split("\\n\\n")[2])
     grid rank = 2, proved: the full grid 4×4 mod p meets the min-cut bound
     separation rank = 2, proved: the grid rank (separation rank ≥ grid rank) meets the min-cut bound
+      note: exact from the grid rank: no sampling needed
     upper bounds (grid): state degree 2, input degree 4, grid size 4, min-cut 2
     upper bounds (separation): state degree 2, input degree 4, min-cut 2
     """
