@@ -217,8 +217,9 @@ class RankResult:
         --------
         >>> r = RankResult("separation", 56, 66, "state degree", "generic-whp", "sample 66×66 mod p",
         ...                failure_bound=2.1e-05)
-        >>> r.statement()
-        'separation rank: 56 ≤ rank ≤ 66 proved (state degree bound), and rank = 56 for generic weights w.p. ≥ 1 - 2.1e-05'
+        >>> print(r.statement())  # doctest: +NORMALIZE_WHITESPACE
+        separation rank: 56 ≤ rank ≤ 66 proved (state degree bound), and rank = 56 for generic
+        weights w.p. ≥ 1 - 2.1e-05
         """
         q = f"{self.quantity} rank"
         if self.status == "inconsistent":
@@ -562,7 +563,8 @@ def _lower_how(report: Report, res: RankResult) -> list[str]:
 def _upper_how(res: RankResult) -> list[str]:
     others = ", ".join(f"{k} {v:,}" for k, v in sorted(res.bounds.items(), key=lambda kv: kv[1])
                        if k != res.upper_source)
-    line = (f"  upper {res.upper:,}: the {res.upper_source} bound ({GLOSSARY.get(res.upper_source, 'given')})")
+    meaning = GLOSSARY.get(res.upper_source, "given")
+    line = f"  upper {res.upper:,}: the {res.upper_source} bound ({meaning})"
     return [line, f"    the smallest of the bounds that apply; the others: {others or 'none'}"]
 
 
