@@ -5,8 +5,9 @@ with given tensors as one einsum equation (one letter per bond, the open legs as
 output in the order of ``network.legs``), the operands' shapes and the arrays, ready for
 ``opt_einsum.contract``, ``numpy.einsum`` (up to 52 distinct indices; beyond, the indices
 are opt_einsum's Unicode letters), cotengra or any other einsum engine. :func:`to_quimb`
-builds a ``quimb.tensor.TensorNetwork`` whose indices are tnrank's bond and leg names and whose tags are its node names; quimb is not
-a dependency of tnrank and is imported only here, on call.
+builds a ``quimb.tensor.TensorNetwork`` whose indices are tnrank's bond and leg names and
+whose tags are its node names; quimb is not a dependency of tnrank and is imported only
+here, on call.
 
 Both are also methods of the network (:meth:`TensorNetwork.to_einsum`,
 :meth:`TensorNetwork.to_quimb`).
