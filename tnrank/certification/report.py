@@ -18,6 +18,7 @@ from tnrank.model.partition import Partition
 from tnrank.version import __version__
 
 __all__ = ["RunRecord", "RankResult", "TheoremCheck", "Report", "FAILURE_CONDITION", "REPORT_FORMAT",
+           "check_format",
            "REPORT_TERMS", "architecture_summary", "format_report", "explain_report", "explain_result",
            "float_says_something"]
 
@@ -342,13 +343,7 @@ class Report:
         TnrankError
             When ``data`` is not a report, or one of another format version.
         """
-        if not isinstance(data, dict):
-            raise TnrankError(f"{source}: a report is a JSON object, got {type(data).__name__}")
-        fmt = data.get("format")
-        if fmt != REPORT_FORMAT:
-            raise TnrankError(f"{source}: format {fmt!r} is not a report of this version of tnrank "
-                              f"({REPORT_FORMAT!r}); reports without a format were written before "
-                              "tnrank 0.2 and cannot be loaded: run the command again")
+        check_format(data, REPORT_FORMAT, "report", source)
         try:
             arch_data = {k: v for k, v in data["architecture"].items() if k in TOP_KEYS}
             arch = Architecture.from_dict(arch_data, source=f"{source}: architecture")
@@ -404,6 +399,42 @@ class Report:
         name = self.architecture.name or "architecture"
         return (f"<Report {name[:80]}, T={self.T}, {self.partition.name[:40]}: {ranks}; "
                 f"verdict {self.verdict}>")
+
+
+def check_format(data: Any, expected: str, what: str, source: str) -> None:
+    """Refuse data that is not a JSON object of format ``expected``, naming the format
+    this version of tnrank reads and what to do.
+
+    Raises
+    ------
+    TnrankError
+        For a non-object, a file without ``format`` (written before tnrank 0.2.0), a
+        later version of the format (written by a newer tnrank), or another kind.
+
+    Examples
+    --------
+    >>> check_format({"separation": {}}, REPORT_FORMAT, "report", "old.json")
+    Traceback (most recent call last):
+    ...
+    tnrank.errors.TnrankError: old.json: this report has no 'format' key: it was written before
+    tnrank 0.2.0, and tnrank ... reads format 'tnrank-report/1'; run the command again to write it anew
+    """
+    if not isinstance(data, dict):
+        raise TnrankError(f"{source}: a {what} is a JSON object, got {type(data).__name__}")
+    fmt = data.get("format")
+    if fmt == expected:
+        return
+    if fmt is None:
+        raise TnrankError(f"{source}: this {what} has no 'format' key: it was written before tnrank "
+                          f"0.2.0, and tnrank {__version__} reads format {expected!r}; run the "
+                          "command again to write it anew")
+    family, _, version = expected.rpartition("/")
+    if isinstance(fmt, str) and fmt.startswith(family + "/"):
+        wrote = data.get("tnrank_version", "a later version")
+        raise TnrankError(f"{source}: {what} format {fmt!r} (written by tnrank {wrote}) is not the "
+                          f"{expected!r} that tnrank {__version__} reads; use that tnrank, or run "
+                          "the command again with this one")
+    raise TnrankError(f"{source}: format {fmt!r} is not a {what} ({expected!r})")
 
 
 def architecture_summary(arch: Architecture) -> dict[str, Any]:
