@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tnrank.certification.bounds import TheoremBound, total_degree
-from tnrank.certification.glossary import GLOSSARY, glossary_lines
+from tnrank.certification.glossary import GLOSSARY, glossary_lines, terms_used
 from tnrank.engine.rank import FloatRank
 from tnrank.errors import TnrankError
 from tnrank.formatting import format_steps, format_table
@@ -18,7 +18,7 @@ from tnrank.model.partition import Partition
 from tnrank.version import __version__
 
 __all__ = ["RunRecord", "RankResult", "TheoremCheck", "Report", "FAILURE_CONDITION", "REPORT_FORMAT",
-           "check_format",
+           "check_format", "ReportParts", "report_parts",
            "REPORT_TERMS", "architecture_summary", "format_report", "explain_report", "explain_result",
            "float_says_something"]
 
@@ -482,6 +482,100 @@ def _runs_text(res: RankResult) -> int:
     return sum(1 for run in res.runs if run.rank == res.lower and run.failure_bound is not None)
 
 
+@dataclass
+class ReportParts:
+    """What a report says, piece by piece, for its text and HTML renderings.
+
+    Attributes
+    ----------
+    heading : list of str
+        The architecture and the settings (two lines).
+    header : list of str
+        Columns of the rank table (with a float column only when an estimate disagrees).
+    rows : list of list of str
+        One row per rank.
+    details : list of (str, str)
+        ``(kind, text)`` per line under the table: ``statement`` (one per rank),
+        ``probability``, ``run``, ``float``, ``skipped``, ``note``, ``bounds``.
+    theorems : list of str
+        One line per paper's bound, or the reason none applies.
+    terms : list of (str, str)
+        The technical terms used, in the order they first appear, with their meanings.
+    """
+
+    heading: list[str]
+    header: list[str]
+    rows: list[list[str]]
+    details: list[tuple[str, str]]
+    theorems: list[str]
+    terms: list[tuple[str, str]] = field(default_factory=list)
+
+
+def report_parts(report: Report) -> ReportParts:
+    """The pieces of a report's text (see :class:`ReportParts`)."""
+    arch, part = report.architecture, report.partition
+    results = [r for r in (report.grid, report.separation) if r is not None]
+    heading = [arch.describe(),
+               f"T={part.T}, partition {part.name} "
+               f"(start {format_steps(part.start)} | end {format_steps(part.end)}), "
+               f"seed {report.seed}, prime p = {report.prime}"]
+    with_float = any(float_says_something(r) for r in results)
+    header = ["quantity", "lower", "upper", "status", "upper bound from", "lower proved by"]
+    if with_float:
+        header.append("float64 SVD (estimate)")
+    rows = []
+    for res in results:
+        row = [res.quantity, f"{res.lower:,}", f"{res.upper:,}", res.status, res.upper_source,
+               res.lower_source]
+        if with_float:
+            row.append(_float_cell(res))
+        rows.append(row)
+    details: list[tuple[str, str]] = []
+    for res in results:
+        details.append(("statement", res.statement()))
+        if res.status == "generic-whp":
+            target = report.settings.get("failure_target")
+            goal = "" if target is None else f" (target {target:.0e})"
+            details.append(("probability", f"probability: {FAILURE_CONDITION}; the product of the "
+                            f"bounds of {_runs_text(res)} independent rank-deficient run(s){goal}:"))
+            for run in res.runs:
+                bound = "full rank, no bound" if run.failure_bound is None else \
+                    f"failure bound {run.failure_bound:.1e}"
+                details.append(("run", f"run: prime {run.prime}, seed {run.seed}, "
+                                f"{_size(run.samples)}, rank {run.rank}, {bound}"))
+        if float_says_something(res):
+            details.append(("float", (_float_line(res) or "").strip()))
+        if res.float_skipped:
+            details.append(("skipped", res.float_skipped))
+        for note in res.notes:
+            details.append(("note", f"note: {note}"))
+    for res in results:
+        bounds = ", ".join(f"{k} {v:,}" for k, v in res.bounds.items())
+        details.append(("bounds", f"upper bounds ({res.quantity}): {bounds}"))
+    if report.theorems:
+        theorems = ["paper's bounds (separation rank):"]
+        for check in report.theorems:
+            b = check.bound
+            sign = "≤" if b.kind == "upper" else "≥"
+            theorems.append(f"{b.name}: {b.statement}; sep {sign} {b.value:,} -> {check.verdict}")
+    else:
+        theorems = [f"paper's bounds: {report.applicability}"]
+    parts = ReportParts(heading, header, rows, details, theorems)
+    text = _render_text(parts)
+    parts.terms = [(t, GLOSSARY[t]) for t in terms_used(text, REPORT_TERMS)]
+    return parts
+
+
+_INDENT = {"statement": "", "bounds": "", "run": "    "}
+
+
+def _render_text(parts: ReportParts) -> str:
+    lines = parts.heading + ["", format_table(parts.header, parts.rows), ""]
+    lines += [_INDENT.get(kind, "  ") + text for kind, text in parts.details]
+    lines += [""] + parts.theorems[:1] + ["  " + t for t in parts.theorems[1:]]
+    return "\n".join(lines)
+
+
 def format_report(report: Report) -> str:
     """The report as readable text: the ranks, one sentence per rank saying what is proved
     and how likely the rest is, the runs behind every probability, the paper's bounds, and
@@ -498,60 +592,12 @@ def format_report(report: Report) -> str:
     upper bounds (grid): state degree 2, input degree 4, grid size 4, min-cut 2
     upper bounds (separation): state degree 2, input degree 4, min-cut 2
     """
-    arch, part = report.architecture, report.partition
-    results = [r for r in (report.grid, report.separation) if r is not None]
-    lines = [
-        arch.describe(),
-        f"T={part.T}, partition {part.name} "
-        f"(start {format_steps(part.start)} | end {format_steps(part.end)}), "
-        f"seed {report.seed}, prime p = {report.prime}",
-        "",
-    ]
-    with_float = any(float_says_something(r) for r in results)
-    header = ["quantity", "lower", "upper", "status", "upper bound from", "lower proved by"]
-    if with_float:
-        header.append("float64 SVD (estimate)")
-    rows = []
-    for res in results:
-        row: list[object] = [res.quantity, f"{res.lower:,}", f"{res.upper:,}", res.status,
-                             res.upper_source, res.lower_source]
-        if with_float:
-            row.append(_float_cell(res))
-        rows.append(row)
-    lines += [format_table(header, rows), ""]
-    for res in results:
-        lines.append(res.statement())
-        if res.status == "generic-whp":
-            target = report.settings.get("failure_target")
-            goal = "" if target is None else f" (target {target:.0e})"
-            lines.append(f"  probability: {FAILURE_CONDITION}; the product of the bounds of "
-                         f"{_runs_text(res)} independent rank-deficient run(s){goal}:")
-            for run in res.runs:
-                bound = "full rank, no bound" if run.failure_bound is None else \
-                    f"failure bound {run.failure_bound:.1e}"
-                lines.append(f"    run: prime {run.prime}, seed {run.seed}, {_size(run.samples)}, "
-                             f"rank {run.rank}, {bound}")
-        if float_says_something(res):
-            lines.append(_float_line(res) or "")
-        if res.float_skipped:
-            lines.append(f"  {res.float_skipped}")
-        for note in res.notes:
-            lines.append(f"  note: {note}")
-    for res in results:
-        bounds = ", ".join(f"{k} {v:,}" for k, v in res.bounds.items())
-        lines.append(f"upper bounds ({res.quantity}): {bounds}")
-    lines.append("")
-    if report.theorems:
-        lines.append("paper's bounds (separation rank):")
-        for check in report.theorems:
-            b = check.bound
-            sign = "≤" if b.kind == "upper" else "≥"
-            lines.append(f"  {b.name}: {b.statement}; sep {sign} {b.value:,} -> {check.verdict}")
-    else:
-        lines.append(f"paper's bounds: {report.applicability}")
-    body = "\n".join(lines)
-    terms = glossary_lines(body, REPORT_TERMS)
-    return body + ("\n\nterms:\n" + "\n".join(terms) if terms else "")
+    parts = report_parts(report)
+    body = _render_text(parts)
+    if not parts.terms:
+        return body
+    width = max(len(t) for t, _ in parts.terms)
+    return body + "\n\nterms:\n" + "\n".join(f"  {t.ljust(width)}  {m}" for t, m in parts.terms)
 
 
 #: The glossary terms a report explains (in the order of their first appearance).
