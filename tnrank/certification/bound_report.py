@@ -51,7 +51,7 @@ FLOW_METHOD = "max-flow on the unrolled network"
 _SHOWN_EDGES = 12
 _NOTES = {"state degree": "degree of y in the hidden states at the cut",
           "input degree": "degree of y in the inputs of the smaller side",
-          "grid size": "M^|S| template rows (one per grid row)"}
+          "grid size": "M^|S| rows, one per template sequence on the start"}
 
 
 @dataclass

@@ -700,8 +700,8 @@ def explain_report(report: Report) -> str:
         parts.append("\n".join(checks))
     elif report.applicability:
         parts.append(f"paper's bounds: {report.applicability}")
+    terms = glossary_lines("\n\n".join(parts), REPORT_TERMS)
     if report.settings:
         parts.append("settings: " + ", ".join(f"{k}={v}" for k, v in report.settings.items()))
     body = "\n\n".join(parts)
-    terms = glossary_lines(body, REPORT_TERMS)
     return body + ("\n\nterms:\n" + "\n".join(terms) if terms else "")
