@@ -227,8 +227,8 @@ class RankResult:
             return (f"{q}: INCONSISTENT, the proved lower bound {self.lower:,} exceeds the "
                     f"{self.upper_source} bound {self.upper:,} (please report this)")
         if self.exact:
-            return (f"{q} = {self.lower:,}, proved: the {self.lower_source} meets the "
-                    f"{self.upper_source} bound")
+            return (f"{q} = {self.lower:,}, proved: lower = upper, lower from the "
+                    f"{self.lower_source}, upper from the {self.upper_source} bound")
         head = (f"{q}: {self.lower:,} ≤ rank ≤ {self.upper:,} proved ({self.upper_source} bound)")
         if self.status == "generic-whp" and self.failure_bound is not None:
             return (f"{head}, and rank = {self.lower:,} for generic weights w.p. ≥ "
@@ -586,8 +586,9 @@ def format_report(report: Report) -> str:
     >>> from tnrank import Architecture, certify
     >>> text = format_report(certify(Architecture.rac(depth=1, width=2, M=2), T=4))
     >>> print(text.split("\\n\\n")[2])
-    grid rank = 2, proved: the full grid 4×4 mod p meets the min-cut bound
-    separation rank = 2, proved: the grid rank (separation rank ≥ grid rank) meets the min-cut bound
+    grid rank = 2, proved: lower = upper, lower from the full grid 4×4 mod p, upper from the min-cut bound
+    separation rank = 2, proved: lower = upper, lower from the grid rank (separation rank ≥ grid rank),
+    upper from the min-cut bound
       note: exact from the grid rank: no sampling needed
     upper bounds (grid): state degree 2, input degree 4, grid size 4, min-cut 2
     upper bounds (separation): state degree 2, input degree 4, min-cut 2
