@@ -10,8 +10,9 @@ import pytest
 
 import tnrank
 from tnrank import Architecture, Layer, certify, min_cut, unroll
-from tnrank.certification.bound_report import bound_architecture
+from tnrank.certification.bound_report import bound_architecture, bound_network
 from tnrank.certification.report import report_parts
+from tnrank.networks.examples import mps
 from tnrank.presentation.notebook import (
     FORMATTERS,
     architecture_html,
@@ -140,5 +141,14 @@ def test_min_cut_and_bound_report_html():
     assert len(rows) == len(cut.cut_edges) and [int(r[2]) for r in rows] == [e.dim for e in cut.cut_edges]
     assert "min-cut 81 = 4 bonds of dim 3" in _text(page)
     rep = bound_architecture(arch, 6)
-    pre = next(ET.fromstring(bound_report_html(rep)).iter("pre"))
-    assert "".join(pre.itertext()) == rep.format()
+    page = ET.fromstring(bound_report_html(rep))
+    rows = _rows(_table(page, "bounds"))
+    assert rows[0][:2] == ["min-cut", "81"] and len(rows) == 1 + len(rep.separation) + len(
+        set(rep.grid) - set(rep.separation)) + len(rep.theorems)
+    text = _text(page)  # every other line of the text, word for word
+    table = set(rep.format().splitlines()[4:4 + len(rows) + 2])
+    for line in rep.format().splitlines():
+        if line.strip() and line not in table:
+            assert " ".join(line.split()) in text, line
+    net = ET.fromstring(bound_report_html(bound_network(mps(6, bond=3), rank=True)))
+    assert "min-cut: 3 = 1 bond of dim 3" in _text(net)

@@ -199,19 +199,7 @@ class BoundReport:
             line += f"; copies of x^t per step: {_show_copies(self.copies)}"
         lines += [line, ""]
         shown = f"2^{self.log2:,.1f}" if self.bound is None else format_bound(self.bound)
-        rows = [["min-cut", shown, f"{self.log2:,.2f}", "grid, separation",
-                 "tensor-network cut (every weight setting)"]]
-        for name, value in self.separation.items():
-            rows.append([name, format_bound(value), f"{math.log2(value):,.2f}", "grid, separation",
-                         _NOTES.get(name, "")])
-        for name, value in self.grid.items():
-            if name not in self.separation:
-                rows.append([name, format_bound(value), f"{math.log2(value):,.2f}", "grid",
-                             _NOTES.get(name, "")])
-        for tb in self.theorems:
-            rows.append([tb.name, format_bound(tb.value), f"{math.log2(tb.value):,.2f}",
-                         "separation", f"{tb.kind} bound: {tb.statement}"])
-        lines += [format_table(["bound", "value", "log2", "applies to", "what"], rows), ""]
+        lines += [format_table(*self.table()), ""]
         if self.cut is not None:
             lines += [f"min-cut: {self.cut.describe()}", f"cut edges: {_edges(self.cut)}"]
         elif nodes <= MAX_NODES:
@@ -227,6 +215,26 @@ class BoundReport:
         lines.append(f"best upper bounds: grid rank ≤ {best_g[2]} ({best_g[1]}), separation rank ≤ "
                      f"{best_s[2]} ({best_s[1]})")
         return "\n".join(lines)
+
+    def table(self) -> tuple[list[str], list[list[str]]]:
+        """The header and rows of the table of bounds (empty rows for a network file)."""
+        header = ["bound", "value", "log2", "applies to", "what"]
+        if self.network is not None:
+            return header, []
+        shown = f"2^{self.log2:,.1f}" if self.bound is None else format_bound(self.bound)
+        rows = [["min-cut", shown, f"{self.log2:,.2f}", "grid, separation",
+                 "tensor-network cut (every weight setting)"]]
+        for name, value in self.separation.items():
+            rows.append([name, format_bound(value), f"{math.log2(value):,.2f}", "grid, separation",
+                         _NOTES.get(name, "")])
+        for name, value in self.grid.items():
+            if name not in self.separation:
+                rows.append([name, format_bound(value), f"{math.log2(value):,.2f}", "grid",
+                             _NOTES.get(name, "")])
+        for tb in self.theorems:
+            rows.append([tb.name, format_bound(tb.value), f"{math.log2(tb.value):,.2f}",
+                         "separation", f"{tb.kind} bound: {tb.statement}"])
+        return header, rows
 
     def _format_network(self) -> str:
         net, cut = self.network or {}, self.cut

@@ -177,8 +177,19 @@ def min_cut_html(cut: Any) -> str:
 
 
 def bound_report_html(report: Any) -> str:
-    """A bound report as HTML: the table of ``tnrank bound`` (pre-formatted)."""
-    return (f'<div class="tnrank tnrank-bound">{_STYLE}<pre>{_e(report.format())}</pre></div>')
+    """A bound report as HTML: what ``tnrank bound`` prints, its table of bounds as a table."""
+    from tnrank.formatting import format_table  # noqa: PLC0415
+
+    text = report.format()
+    header, rows = report.table()
+    if not rows:
+        return "".join([f'<div class="tnrank tnrank-bound">{_STYLE}<p>',
+                        "<br/>".join(_e(line) for line in text.splitlines()), "</p></div>"])
+    before, _, after = text.partition(format_table(header, rows))
+    paragraphs = ["<br/>".join(_e(line) for line in block.strip().splitlines())
+                  for block in (before, after)]
+    return (f'<div class="tnrank tnrank-bound">{_STYLE}<p>{paragraphs[0]}</p>'
+            + _table(header, rows, "bounds") + f"<p>{paragraphs[1]}</p></div>")
 
 
 def _network_svg(network: Any) -> str | None:
