@@ -4,7 +4,8 @@
 - :mod:`~tnrank.certification.certify`: :func:`certify` (sampling, exact ranks, repetitions);
 - :mod:`~tnrank.certification.sampling`: sizing, growing and timing the sampled matrices;
 - :mod:`~tnrank.certification.report`: :class:`Report` and :class:`RankResult`;
-- :mod:`~tnrank.certification.bound_report`: min-cut beside the closed-form bounds.
+- :mod:`~tnrank.certification.bound_report`: min-cut beside the closed-form bounds;
+- :mod:`~tnrank.certification.glossary`: the words of the reports, each explained in one line.
 """
 
-__all__ = ["bounds", "certify", "sampling", "report", "bound_report"]
+__all__ = ["bounds", "certify", "sampling", "report", "bound_report", "glossary"]

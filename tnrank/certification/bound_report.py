@@ -12,11 +12,13 @@ computes the exact rank of its matricization with random cores. Both return a
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from tnrank.certification.bounds import TheoremBound, theorem_bounds, upper_bounds
+from tnrank.certification.report import check_format
 from tnrank.errors import TnrankError
 from tnrank.formatting import PRINTABLE_BITS, format_bound, format_steps, format_table
 from tnrank.model.architecture import TOP_KEYS, Architecture
@@ -24,7 +26,6 @@ from tnrank.model.partition import Partition
 from tnrank.networks.graph import TensorNetwork
 from tnrank.networks.mincut import (
     MAX_BOUND_BITS,
-    CutEdge,
     MinCut,
     min_cut,
     min_cut_bound,
@@ -50,7 +51,7 @@ FLOW_METHOD = "max-flow on the unrolled network"
 _SHOWN_EDGES = 12
 _NOTES = {"state degree": "degree of y in the hidden states at the cut",
           "input degree": "degree of y in the inputs of the smaller side",
-          "grid size": "M^|S| template rows (one per grid row)"}
+          "grid size": "M^|S| rows, one per template sequence on the start"}
 
 
 @dataclass
@@ -154,9 +155,7 @@ class BoundReport:
 
         Bounds written as None (too large for JSON integers) cannot be loaded back.
         """
-        if not isinstance(data, dict) or data.get("format") != BOUND_FORMAT:
-            raise TnrankError(f"{source}: not a bound report of this version of tnrank "
-                              f"(format {BOUND_FORMAT!r})")
+        check_format(data, BOUND_FORMAT, "bound report", source)
         try:
             part, mc = data["partition"], data["min_cut"]
             start, end = tuple(part["start"]), tuple(part["end"])
@@ -200,19 +199,7 @@ class BoundReport:
             line += f"; copies of x^t per step: {_show_copies(self.copies)}"
         lines += [line, ""]
         shown = f"2^{self.log2:,.1f}" if self.bound is None else format_bound(self.bound)
-        rows = [["min-cut", shown, f"{self.log2:,.2f}", "grid, separation",
-                 "tensor-network cut (every weight setting)"]]
-        for name, value in self.separation.items():
-            rows.append([name, format_bound(value), f"{math.log2(value):,.2f}", "grid, separation",
-                         _NOTES.get(name, "")])
-        for name, value in self.grid.items():
-            if name not in self.separation:
-                rows.append([name, format_bound(value), f"{math.log2(value):,.2f}", "grid",
-                             _NOTES.get(name, "")])
-        for tb in self.theorems:
-            rows.append([tb.name, format_bound(tb.value), f"{math.log2(tb.value):,.2f}",
-                         "separation", f"{tb.kind} bound: {tb.statement}"])
-        lines += [format_table(["bound", "value", "log2", "applies to", "what"], rows), ""]
+        lines += [format_table(*self.table()), ""]
         if self.cut is not None:
             lines += [f"min-cut: {self.cut.describe()}", f"cut edges: {_edges(self.cut)}"]
         elif nodes <= MAX_NODES:
@@ -228,6 +215,26 @@ class BoundReport:
         lines.append(f"best upper bounds: grid rank ≤ {best_g[2]} ({best_g[1]}), separation rank ≤ "
                      f"{best_s[2]} ({best_s[1]})")
         return "\n".join(lines)
+
+    def table(self) -> tuple[list[str], list[list[str]]]:
+        """The header and rows of the table of bounds (empty rows for a network file)."""
+        header = ["bound", "value", "log2", "applies to", "what"]
+        if self.network is not None:
+            return header, []
+        shown = f"2^{self.log2:,.1f}" if self.bound is None else format_bound(self.bound)
+        rows = [["min-cut", shown, f"{self.log2:,.2f}", "grid, separation",
+                 "tensor-network cut (every weight setting)"]]
+        for name, value in self.separation.items():
+            rows.append([name, format_bound(value), f"{math.log2(value):,.2f}", "grid, separation",
+                         _NOTES.get(name, "")])
+        for name, value in self.grid.items():
+            if name not in self.separation:
+                rows.append([name, format_bound(value), f"{math.log2(value):,.2f}", "grid",
+                             _NOTES.get(name, "")])
+        for tb in self.theorems:
+            rows.append([tb.name, format_bound(tb.value), f"{math.log2(tb.value):,.2f}",
+                         "separation", f"{tb.kind} bound: {tb.statement}"])
+        return header, rows
 
     def _format_network(self) -> str:
         net, cut = self.network or {}, self.cut
@@ -245,6 +252,25 @@ class BoundReport:
 
     def __str__(self) -> str:
         return self.format()
+
+    def __repr__(self) -> str:
+        what = (self.network or {}).get("name") if self.network is not None else \
+            (self.architecture.name if self.architecture is not None else "")
+        shown = f"2^{self.log2:,.1f}" if self.bound is None or self.bound.bit_length() > 64 else \
+            f"{self.bound:,}"
+        return (f"<BoundReport {str(what or 'network')[:80]}, T={self.T}, "
+                f"{self.partition.name[:40]}: min-cut {shown}>")
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """The report as one JSON object (:meth:`to_dict`)."""
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str, source: str = "bound report") -> BoundReport:
+        """The report in the text of :meth:`to_json`."""
+        from tnrank.files.safe import parse_json  # noqa: PLC0415 - files sit above certification
+
+        return cls.from_dict(parse_json(text, source=source), source=source)
 
 
 def bound_architecture(
@@ -346,12 +372,9 @@ def bound_network(
 
 
 def min_cut_from_dict(data: dict[str, Any]) -> MinCut:
-    """The :class:`~tnrank.networks.mincut.MinCut` written by its ``to_dict``: bound, cut
-    edges and steps (the JSON form leaves out the node sets, so ``sides`` is empty)."""
-    edges = tuple(CutEdge(e["bond"], tuple(e["nodes"]), e["dim"], e["leg"])
-                  for e in data["cut_edges"])
-    bound = data["bound"] if data["bound"] is not None else math.prod(e.dim for e in edges)
-    return MinCut(bound, edges, (frozenset(), frozenset()), tuple(data["start"]), tuple(data["end"]))
+    """The :class:`~tnrank.networks.mincut.MinCut` written by its ``to_dict``
+    (:meth:`MinCut.from_dict`, kept under this name)."""
+    return MinCut.from_dict(data)
 
 
 def _small(value: int | None) -> int | None:

@@ -56,6 +56,7 @@ from tnrank.model.partition import Partition
 from tnrank.model.weights import random_weights
 from tnrank.primes import MAX_PRIME, PRIME, SECOND_PRIME, check_prime
 from tnrank.runtime.memory import check_memory
+from tnrank.runtime.progress import Display, progress_display
 
 __all__ = [
     "certify",
@@ -116,7 +117,7 @@ def certify(
     float_check: bool | None = None,
     failure_target: float = FAILURE_TARGET,
     extra_bounds: dict[str, dict[str, int]] | None = None,
-    progress: MessageCallback | None = None,
+    progress: MessageCallback | Display | bool | None = None,
 ) -> Report:
     """Certified grid and separation ranks of an architecture.
 
@@ -159,8 +160,12 @@ def certify(
         Further upper bounds ``{"grid": {name: value}, "separation": {...}}``
         (the tensor-network min-cut is added automatically when
         available).
-    progress : callable(str), optional
-        Receives one line per stage.
+    progress : callable(str), Display or bool, optional
+        Receives one line per stage. ``True`` shows the stages on standard error with
+        :func:`~tnrank.runtime.progress.progress_display` (rewritten in place on a
+        terminal, a tqdm bar in Jupyter when tqdm is installed, lines elsewhere); a
+        :class:`~tnrank.runtime.progress.Display` shows them its way
+        (:meth:`~tnrank.runtime.progress.Display.stage`).
 
     Returns
     -------
@@ -175,6 +180,19 @@ def certify(
     >>> rep.verdict
     'holds'
     """
+    if progress is True:
+        with progress_display() as display:
+            return certify(architecture, T, partition, seed=seed, prime=prime, confirm=confirm,
+                           grid=grid, max_entries=max_entries, max_samples=max_samples,
+                           float_check=float_check, failure_target=failure_target,
+                           extra_bounds=extra_bounds, progress=display)
+    if isinstance(progress, Display):
+        progress = progress.stage
+    elif progress is False:
+        progress = None
+    elif progress is not None and not callable(progress):
+        raise TnrankError(f"progress must be a function of one line, a Display, True or False, got "
+                          f"{type(progress).__name__}")
     t_start = time.perf_counter()
     if not isinstance(architecture, Architecture):
         raise TnrankError("certify needs an Architecture (e.g. Architecture.rac(depth, width, M))")
@@ -238,8 +256,12 @@ def certify(
         TheoremCheck(b, b.verdict(sep_result.lower, sep_result.upper))
         for b in theorem_bounds(arch, part)
     ]
+    settings = {"seed": seed, "prime": prime, "confirm": confirm, "grid": grid,
+                "max_entries": max_entries, "max_samples": max_samples if explicit_cap else None,
+                "float_check": float_check, "failure_target": failure_target,
+                "extra_bounds": extra_bounds or {}}
     return Report(arch, part, grid_result, sep_result, checks, theorem_applicability(arch, part),
-                  seed, prime, time.perf_counter() - t_start)
+                  seed, prime, time.perf_counter() - t_start, settings)
 
 
 def _automatic_bounds(arch: Architecture, part: Partition) -> dict[str, int]:

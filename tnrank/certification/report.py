@@ -4,12 +4,12 @@ and the report of one architecture at one length and partition, with their JSON 
 
 from __future__ import annotations
 
-import html
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from tnrank.certification.bounds import TheoremBound
+from tnrank.certification.bounds import TheoremBound, total_degree
+from tnrank.certification.glossary import GLOSSARY, glossary_lines, terms_used
 from tnrank.engine.rank import FloatRank
 from tnrank.errors import TnrankError
 from tnrank.formatting import format_steps, format_table
@@ -18,8 +18,9 @@ from tnrank.model.partition import Partition
 from tnrank.version import __version__
 
 __all__ = ["RunRecord", "RankResult", "TheoremCheck", "Report", "FAILURE_CONDITION", "REPORT_FORMAT",
-           "architecture_summary",
-           "format_report", "format_report_html"]
+           "check_format", "ReportParts", "report_parts",
+           "REPORT_TERMS", "architecture_summary", "format_report", "explain_report", "explain_result",
+           "float_says_something"]
 
 #: Value of the ``format`` key of a report's JSON form.
 REPORT_FORMAT = "tnrank-report/1"
@@ -155,15 +156,10 @@ class RankResult:
         """Plain-JSON form (keys ``lower``, ``upper``, ``upper_source``, ``exact``, ``rank``, ...)."""
         fl = None
         if self.float_estimate is not None:
-            fl = {
-                "rank": self.float_estimate.rank,
-                "tol": self.float_estimate.tol,
-                "sigma_max": self.float_estimate.sigma_max,
-                "sigma_min": self.float_estimate.sigma_min,
-                "compared_to": self.float_compared_to,
-                "agrees": self.float_agrees,
-            }
+            fl = self.float_estimate.to_dict() | {"compared_to": self.float_compared_to,
+                                                  "agrees": self.float_agrees}
         return {
+            "quantity": self.quantity,
             "lower": self.lower,
             "upper": self.upper,
             "upper_source": self.upper_source,
@@ -185,11 +181,23 @@ class RankResult:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], quantity: str) -> RankResult:
-        """The result written by :meth:`to_dict` (``quantity`` is the key it was stored under)."""
+    def from_dict(cls, data: dict[str, Any], quantity: str | None = None) -> RankResult:
+        """The result written by :meth:`to_dict`.
+
+        Parameters
+        ----------
+        data : dict
+        quantity : str, optional
+            ``"grid"`` or ``"separation"``; default the ``quantity`` key of ``data``
+            (results written by tnrank 0.2.0 lack it: give the key they were stored under).
+        """
+        if quantity is None:
+            quantity = data.get("quantity")
+            if quantity is None:
+                raise TnrankError("this rank result has no 'quantity' (written by tnrank 0.2.0); "
+                                  "give `quantity` ('grid' or 'separation')")
         fl = data.get("float")
-        estimate = None if fl is None else FloatRank(int(fl["rank"]), float(fl["tol"]),
-                                                     float(fl["sigma_max"]), float(fl["sigma_min"]))
+        estimate = None if fl is None else FloatRank.from_dict(fl)
         return cls(
             quantity=quantity, lower=int(data["lower"]), upper=int(data["upper"]),
             upper_source=data["upper_source"], status=data["status"],
@@ -202,6 +210,37 @@ class RankResult:
             runs=[RunRecord.from_dict(r) for r in data.get("runs", [])],
             float_skipped=data.get("float_skipped"),
         )
+
+    def statement(self) -> str:
+        """What is proved about this rank, and how likely the rest is, in one sentence.
+
+        Examples
+        --------
+        >>> r = RankResult("separation", 56, 66, "state degree", "generic-whp", "sample 66×66 mod p",
+        ...                failure_bound=2.1e-05)
+        >>> print(r.statement())  # doctest: +NORMALIZE_WHITESPACE
+        separation rank: 56 ≤ rank ≤ 66 proved (state degree bound), and rank = 56 for generic
+        weights w.p. ≥ 1 - 2.1e-05
+        """
+        q = f"{self.quantity} rank"
+        if self.status == "inconsistent":
+            return (f"{q}: INCONSISTENT, the proved lower bound {self.lower:,} exceeds the "
+                    f"{self.upper_source} bound {self.upper:,} (please report this)")
+        if self.exact:
+            return (f"{q} = {self.lower:,}, proved: lower = upper, lower from the "
+                    f"{self.lower_source}, upper from the {self.upper_source} bound")
+        head = (f"{q}: {self.lower:,} ≤ rank ≤ {self.upper:,} proved ({self.upper_source} bound)")
+        if self.status == "generic-whp" and self.failure_bound is not None:
+            return (f"{head}, and rank = {self.lower:,} for generic weights w.p. ≥ "
+                    f"1 - {self.failure_bound:.1e}")
+        return f"{head}; no value in between is claimed"
+
+    def __repr__(self) -> str:
+        value = f"= {self.lower:,}" if self.exact else f"in [{self.lower:,}, {self.upper:,}]"
+        extra = f", w.p. ≥ 1 - {self.failure_bound:.1e}" if self.status == "generic-whp" and \
+            self.failure_bound is not None else ""
+        return (f"<RankResult {self.quantity} rank {value}, {self.status}{extra}; lower from "
+                f"{self.lower_source}, upper from {self.upper_source}>")
 
     def summary(self) -> str:
         """One line: the value or the interval, and how it is known."""
@@ -252,6 +291,7 @@ class Report:
     seed: int
     prime: int
     seconds: float
+    settings: dict[str, Any] = field(default_factory=dict)
 
     @property
     def T(self) -> int:
@@ -290,6 +330,7 @@ class Report:
             "verdict": self.verdict,
             "seed": self.seed,
             "prime": self.prime,
+            "settings": dict(self.settings),
             "seconds": round(self.seconds, 3),
         }
 
@@ -302,13 +343,7 @@ class Report:
         TnrankError
             When ``data`` is not a report, or one of another format version.
         """
-        if not isinstance(data, dict):
-            raise TnrankError(f"{source}: a report is a JSON object, got {type(data).__name__}")
-        fmt = data.get("format")
-        if fmt != REPORT_FORMAT:
-            raise TnrankError(f"{source}: format {fmt!r} is not a report of this version of tnrank "
-                              f"({REPORT_FORMAT!r}); reports without a format were written before "
-                              "tnrank 0.2 and cannot be loaded: run the command again")
+        check_format(data, REPORT_FORMAT, "report", source)
         try:
             arch_data = {k: v for k, v in data["architecture"].items() if k in TOP_KEYS}
             arch = Architecture.from_dict(arch_data, source=f"{source}: architecture")
@@ -321,6 +356,7 @@ class Report:
                 theorems=[TheoremCheck.from_dict(t) for t in data.get("theorems", [])],
                 applicability=data.get("theorems_note"), seed=int(data["seed"]),
                 prime=int(data["prime"]), seconds=float(data.get("seconds", 0.0)),
+                settings=dict(data.get("settings") or {}),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise TnrankError(f"{source}: not a complete report ({type(exc).__name__}: {exc})") from None
@@ -337,15 +373,68 @@ class Report:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
 
     def format(self) -> str:
-        """A readable multi-line table."""
+        """The report as readable text (:func:`format_report`): a table, one sentence per
+        rank, the runs behind every probability, and the meaning of each term used."""
         return format_report(self)
+
+    def explain(self) -> str:
+        """How each number was proved: the matrix, prime, seed and rank of every run behind
+        ``lower``, the bound behind ``upper``, and for ``generic-whp`` ranks the
+        Schwartz–Zippel computation with its degree and condition.
+
+        Returns
+        -------
+        str
+            Several paragraphs of text (:func:`explain_report`).
+        """
+        return explain_report(self)
 
     def __str__(self) -> str:
         return self.format()
 
-    def _repr_html_(self) -> str:
-        """A small HTML table, shown by Jupyter."""
-        return format_report_html(self)
+    def __repr__(self) -> str:
+        ranks = "; ".join(f"{r.quantity} {r.lower:,}" + (" exact" if r.exact else
+                                                          f"..{r.upper:,} {r.status}")
+                          for r in (self.grid, self.separation) if r is not None)
+        name = self.architecture.name or "architecture"
+        return (f"<Report {name[:80]}, T={self.T}, {self.partition.name[:40]}: {ranks}; "
+                f"verdict {self.verdict}>")
+
+
+def check_format(data: Any, expected: str, what: str, source: str) -> None:
+    """Refuse data that is not a JSON object of format ``expected``, naming the format
+    this version of tnrank reads and what to do.
+
+    Raises
+    ------
+    TnrankError
+        For a non-object, a file without ``format`` (written before tnrank 0.2.0), a
+        later version of the format (written by a newer tnrank), or another kind.
+
+    Examples
+    --------
+    >>> check_format({"separation": {}}, REPORT_FORMAT, "report", "old.json")
+    Traceback (most recent call last):
+    ...
+    tnrank.errors.TnrankError: old.json: this report has no 'format' key: it was written before
+    tnrank 0.2.0, and tnrank ... reads format 'tnrank-report/1'; run the command again to write it anew
+    """
+    if not isinstance(data, dict):
+        raise TnrankError(f"{source}: a {what} is a JSON object, got {type(data).__name__}")
+    fmt = data.get("format")
+    if fmt == expected:
+        return
+    if fmt is None:
+        raise TnrankError(f"{source}: this {what} has no 'format' key: it was written before tnrank "
+                          f"0.2.0, and tnrank {__version__} reads format {expected!r}; run the "
+                          "command again to write it anew")
+    family, _, version = expected.rpartition("/")
+    if isinstance(fmt, str) and fmt.startswith(family + "/"):
+        wrote = data.get("tnrank_version", "a later version")
+        raise TnrankError(f"{source}: {what} format {fmt!r} (written by tnrank {wrote}) is not the "
+                          f"{expected!r} that tnrank {__version__} reads; use that tnrank, or run "
+                          "the command again with this one")
+    raise TnrankError(f"{source}: format {fmt!r} is not a {what} ({expected!r})")
 
 
 def architecture_summary(arch: Architecture) -> dict[str, Any]:
@@ -358,103 +447,262 @@ def architecture_summary(arch: Architecture) -> dict[str, Any]:
             "M": arch.M, "parameters": arch.parameter_count(), "macs_per_step": arch.macs_per_step()}
 
 
+# ---------------------------------------------------------------- text
+def _size(samples: int | None) -> str:
+    return "full grid" if samples is None else f"{samples}×{samples} sample"
+
+
+def float_says_something(res: RankResult) -> bool:
+    """Whether the float estimate of ``res`` disagrees with the modular rank it is compared with
+    (an agreeing estimate adds nothing to a proved rank)."""
+    return res.float_agrees is False
+
+
 def _float_cell(res: RankResult) -> str:
     est = res.float_estimate
     if est is None:
-        return "skipped" if res.float_skipped else "-"
-    flag = "" if res.float_agrees else f"  DISAGREES (exact {res.float_compared_to})"
-    return f"{est.rank} (tol {est.tol:.1e}){flag}"
+        return "-"
+    if res.float_agrees:
+        return f"{est.rank} (agrees)"
+    return f"{est.rank} (rank mod p: {res.float_compared_to})"
 
 
-def format_report(report: Report) -> str:
-    """The report as a readable table with the provenance of every number."""
-    arch, part = report.architecture, report.partition
-    lines = [
-        arch.describe(),
-        f"T={part.T}, partition {part.name} "
-        f"(start {format_steps(part.start)} | end {format_steps(part.end)}), "
-        f"seed {report.seed}, prime {report.prime}",
-        "",
-    ]
-    rows = []
-    for res in (report.grid, report.separation):
-        if res is None:
-            continue
-        rows.append([
-            res.quantity, res.lower, res.upper, res.upper_source, "yes" if res.exact else "no",
-            res.rank if res.exact else "-", res.lower_source, _float_cell(res),
-        ])
-    lines.append(format_table(
-        ["quantity", "lower", "upper", "upper source", "exact", "rank", "lower proved by",
-         "float SVD rank"], rows))
-    lines.append("")
-    for res in (report.grid, report.separation):
-        if res is None:
-            continue
-        bounds = ", ".join(f"{k} {v:,}" for k, v in res.bounds.items())
-        lines.append(f"{res.quantity} bounds: {bounds}")
-        if res.status == "generic-whp":
-            lines.append(
-                f"  {res.quantity} = {res.lower} for generic weights with probability ≥ "
-                f"1 - {res.failure_bound:.1e} ({FAILURE_CONDITION}; product over "
-                f"{_saturated_runs(res)} independent rank-deficient run(s))"
-            )
-            for run in res.runs:
-                size = "full grid" if run.samples is None else f"{run.samples}×{run.samples}"
-                bound = "-" if run.failure_bound is None else f"{run.failure_bound:.1e}"
-                lines.append(f"    run: prime {run.prime}, seed {run.seed}, {size}, rank {run.rank}, "
-                             f"bound {bound}")
-        if res.float_skipped:
-            lines.append(f"  {res.float_skipped}")
-        for note in res.notes:
-            lines.append(f"  note: {note}")
-    lines.append("")
-    if report.theorems:
-        lines.append("paper's bounds (separation rank):")
-        for check in report.theorems:
-            b = check.bound
-            sign = "≤" if b.kind == "upper" else "≥"
-            lines.append(f"  {b.name}: {b.statement}; sep {sign} {b.value:,} -> {check.verdict}")
-    else:
-        lines.append(f"paper's bounds: {report.applicability}")
-    lines.append(
-        "proved: every lower (exact rank mod p of a computed matrix) and upper (closed form); "
-        "exact = proved value; w.p. = holds with the stated probability; float SVD = estimate only"
-    )
-    return "\n".join(lines)
+def _float_line(res: RankResult) -> str | None:
+    est = res.float_estimate
+    if est is None:
+        return None
+    agree = "agrees with" if res.float_agrees else "is below" if est.rank < (res.float_compared_to or 0) \
+        else "differs from"
+    return (f"  float64 SVD estimate {est.rank} {agree} the rank mod p {res.float_compared_to} of a "
+            f"same-shape matrix: singular values run from {est.sigma_max:.1e} down to "
+            f"{est.sigma_min:.1e}, and those above tol {est.tol:.1e} (σ_max·max(m, n)·ε) count")
 
 
-def _saturated_runs(res: RankResult) -> int:
+def _runs_text(res: RankResult) -> int:
     return sum(1 for run in res.runs if run.rank == res.lower and run.failure_bound is not None)
 
 
-def format_report_html(report: Report) -> str:
-    """The report as a small HTML table (what Jupyter shows for a
-    :class:`Report`).
+@dataclass
+class ReportParts:
+    """What a report says, piece by piece, for its text and HTML renderings.
 
-    >>> from tnrank import Architecture, certify
-    >>> page = format_report_html(certify(Architecture.rac(depth=2, width=2, M=2), T=4))
-    >>> page.count("<tr>"), "<td>exact</td>" in page
-    (3, True)
+    Attributes
+    ----------
+    heading : list of str
+        The architecture and the settings (two lines).
+    header : list of str
+        Columns of the rank table (with a float column only when an estimate disagrees).
+    rows : list of list of str
+        One row per rank.
+    details : list of (str, str)
+        ``(kind, text)`` per line under the table: ``statement`` (one per rank),
+        ``probability``, ``run``, ``float``, ``skipped``, ``note``, ``bounds``.
+    theorems : list of str
+        One line per paper's bound, or the reason none applies.
+    terms : list of (str, str)
+        The technical terms used, in the order they first appear, with their meanings.
     """
+
+    heading: list[str]
+    header: list[str]
+    rows: list[list[str]]
+    details: list[tuple[str, str]]
+    theorems: list[str]
+    terms: list[tuple[str, str]] = field(default_factory=list)
+
+
+def report_parts(report: Report) -> ReportParts:
+    """The pieces of a report's text (see :class:`ReportParts`)."""
     arch, part = report.architecture, report.partition
-    esc = html.escape
-    head = "".join(f"<th>{h}</th>" for h in ("quantity", "lower", "upper", "upper source", "status"))
+    results = [r for r in (report.grid, report.separation) if r is not None]
+    heading = [arch.describe(),
+               f"T={part.T}, partition {part.name} "
+               f"(start {format_steps(part.start)} | end {format_steps(part.end)}), "
+               f"seed {report.seed}, prime p = {report.prime}"]
+    with_float = any(float_says_something(r) for r in results)
+    header = ["quantity", "lower", "upper", "status", "upper bound from", "lower proved by"]
+    if with_float:
+        header.append("float64 SVD (estimate)")
     rows = []
+    for res in results:
+        row = [res.quantity, f"{res.lower:,}", f"{res.upper:,}", res.status, res.upper_source,
+               res.lower_source]
+        if with_float:
+            row.append(_float_cell(res))
+        rows.append(row)
+    details: list[tuple[str, str]] = []
+    for res in results:
+        details.append(("statement", res.statement()))
+        if res.status == "generic-whp":
+            target = report.settings.get("failure_target")
+            goal = "" if target is None else f" (target {target:.0e})"
+            details.append(("probability", f"probability: {FAILURE_CONDITION}; the product of the "
+                            f"bounds of {_runs_text(res)} independent rank-deficient run(s){goal}:"))
+            for run in res.runs:
+                bound = "full rank, no bound" if run.failure_bound is None else \
+                    f"failure bound {run.failure_bound:.1e}"
+                details.append(("run", f"run: prime {run.prime}, seed {run.seed}, "
+                                f"{_size(run.samples)}, rank {run.rank}, {bound}"))
+        if float_says_something(res):
+            details.append(("float", (_float_line(res) or "").strip()))
+        if res.float_skipped:
+            details.append(("skipped", res.float_skipped))
+        for note in res.notes:
+            details.append(("note", f"note: {note}"))
+    for res in results:
+        bounds = ", ".join(f"{k} {v:,}" for k, v in res.bounds.items())
+        details.append(("bounds", f"upper bounds ({res.quantity}): {bounds}"))
+    if report.theorems:
+        theorems = ["paper's bounds (separation rank):"]
+        for check in report.theorems:
+            b = check.bound
+            sign = "≤" if b.kind == "upper" else "≥"
+            theorems.append(f"{b.name}: {b.statement}; sep {sign} {b.value:,} -> {check.verdict}")
+    else:
+        theorems = [f"paper's bounds: {report.applicability}"]
+    parts = ReportParts(heading, header, rows, details, theorems)
+    text = _render_text(parts)
+    parts.terms = [(t, GLOSSARY[t]) for t in terms_used(text, REPORT_TERMS)]
+    return parts
+
+
+_INDENT = {"statement": "", "bounds": "", "run": "    "}
+
+
+def _render_text(parts: ReportParts) -> str:
+    lines = parts.heading + ["", format_table(parts.header, parts.rows), ""]
+    lines += [_INDENT.get(kind, "  ") + text for kind, text in parts.details]
+    lines += [""] + parts.theorems[:1] + ["  " + t for t in parts.theorems[1:]]
+    return "\n".join(lines)
+
+
+def format_report(report: Report) -> str:
+    """The report as readable text: the ranks, one sentence per rank saying what is proved
+    and how likely the rest is, the runs behind every probability, the paper's bounds, and
+    the meaning of every technical term used.
+
+    Examples
+    --------
+    >>> from tnrank import Architecture, certify
+    >>> text = format_report(certify(Architecture.rac(depth=1, width=2, M=2), T=4))
+    >>> print(text.split("\\n\\n")[2])
+    grid rank = 2, proved: lower = upper, lower from the full grid 4×4 mod p, upper from the min-cut bound
+    separation rank = 2, proved: lower = upper, lower from the grid rank (separation rank ≥ grid rank),
+    upper from the min-cut bound
+      note: exact from the grid rank: no sampling needed
+    upper bounds (grid): state degree 2, input degree 4, grid size 4, min-cut 2
+    upper bounds (separation): state degree 2, input degree 4, min-cut 2
+    """
+    parts = report_parts(report)
+    body = _render_text(parts)
+    if not parts.terms:
+        return body
+    width = max(len(t) for t, _ in parts.terms)
+    return body + "\n\nterms:\n" + "\n".join(f"  {t.ljust(width)}  {m}" for t, m in parts.terms)
+
+
+#: The glossary terms a report explains (in the order of their first appearance).
+REPORT_TERMS = ("grid", "separation", "mod p", "exact", "generic-whp", "lower-bound", "w.p.",
+                "Schwartz–Zippel", "state degree", "input degree", "grid size", "min-cut",
+                "float64 SVD", "tol", "holds", "tight", "undecided", "violated")
+
+
+# ---------------------------------------------------------------- explanation
+def _degree(report: Report, res: RankResult) -> int:
+    sampled = res.quantity == "separation" and res.lower_source.startswith("sample")
+    return total_degree(report.architecture, report.T, random_inputs=sampled)
+
+
+def _lower_how(report: Report, res: RankResult) -> list[str]:
+    src = res.lower_source
+    if src.startswith("grid rank"):
+        return [f"  lower {res.lower:,}: the separation rank is at least the grid rank (the grid "
+                "matricization is [y(s_i, e_j)] on template inputs, a restriction of any "
+                "separation), and the grid rank is proved above"]
+    if res.quantity == "grid":
+        what = ("the start-end matricization of the full grid tensor" if res.samples is None else
+                f"{res.samples:,} random start template sequences × {res.samples:,} end ones of the "
+                "grid tensor")
+        matrix = f"{what} (one-hot templates)"
+    else:
+        matrix = (f"the {res.samples:,}×{res.samples:,} matrix [y(s_i, e_j)] on random start halves "
+                  "s_i and end halves e_j (random residues), grown 64, 128, ... until its rank "
+                  "reached the upper bound or fell below its side")
+    out = [f"  lower {res.lower:,}: the rank mod p of {matrix}, with random integer weights "
+           "drawn from the seed; a rank mod p is at most the rational rank, and the rank at "
+           "particular weights is at most the generic rank, so it is proved whatever the draw"]
+    for i, run in enumerate(res.runs, 1):
+        bound = "" if run.failure_bound is None else f", failure bound {run.failure_bound:.1e}"
+        out.append(f"    run {i}: prime {run.prime}, seed {run.seed}, {_size(run.samples)}, "
+                   f"rank {run.rank}{bound}")
+    return out
+
+
+def _upper_how(res: RankResult) -> list[str]:
+    others = ", ".join(f"{k} {v:,}" for k, v in sorted(res.bounds.items(), key=lambda kv: kv[1])
+                       if k != res.upper_source)
+    meaning = GLOSSARY.get(res.upper_source, "given")
+    line = f"  upper {res.upper:,}: the {res.upper_source} bound ({meaning})"
+    return [line, f"    the smallest of the bounds that apply; the others: {others or 'none'}"]
+
+
+def _probability_how(report: Report, res: RankResult) -> list[str]:
+    D = _degree(report, res)
+    r = res.lower
+    saturated = [run for run in res.runs if run.rank == r and run.failure_bound is not None]
+    factors = " × ".join(f"{run.failure_bound:.1e}" for run in saturated)
+    target = report.settings.get("failure_target")
+    goal = "" if target is None else f" (target {target:.0e})"
+    return [
+        f"  probability: {len(saturated)} independent run(s) showed rank {r} on matrices of side > "
+        f"{r}. If the generic rank exceeded {r}, a {r + 1}×{r + 1} minor would be a non-zero polynomial of "
+        f"degree ≤ (r+1)·D = {r + 1}·{D:,} in the random weights and inputs (D = {D:,}, the total "
+        f"degree of y), and each run would show it vanish with probability ≤ (r+1)·D/p "
+        f"(Schwartz–Zippel); the runs are independent, so the chance all do is at most "
+        f"{factors} = {res.failure_bound:.1e}{goal}",
+        f"    condition: {FAILURE_CONDITION}",
+    ]
+
+
+def explain_result(report: Report, res: RankResult) -> str:
+    """How each number of one rank was proved: the matrix and runs behind ``lower``, the
+    bound behind ``upper``, and for ``generic-whp`` the Schwartz–Zippel computation."""
+    lines = [res.statement()]
+    lines += _lower_how(report, res)
+    lines += _upper_how(res)
+    if res.status == "exact":
+        lines.append(f"  exact: lower = upper = {res.lower:,}")
+    elif res.status == "generic-whp" and res.failure_bound is not None:
+        lines += _probability_how(report, res)
+    elif res.status == "lower-bound":
+        lines.append("  between lower and upper nothing is claimed: "
+                     + (res.notes[-1] if res.notes else "no saturated sample"))
+    if res.float_estimate is not None:
+        lines.append((_float_line(res) or "") + "; an estimate only, never used as a bound")
+    return "\n".join(lines)
+
+
+def explain_report(report: Report) -> str:
+    """How every number of a report was proved (what :meth:`Report.explain` returns)."""
+    head = (f"{report.architecture.describe()}\nT={report.T}, partition {report.partition.name}: "
+            f"how each number was proved (prime p = {report.prime}, seed {report.seed})")
+    parts = [head]
     for res in (report.grid, report.separation):
-        if res is None:
-            continue
-        cells = [res.quantity, f"{res.lower:,}", f"{res.upper:,}", res.upper_source, res.status]
-        rows.append("<tr>" + "".join(f"<td>{esc(str(c))}</td>" for c in cells) + "</tr>")
-    checks = "".join(
-        f"<li>{esc(c.bound.name)}: sep {'≤' if c.bound.kind == 'upper' else '≥'} {c.bound.value:,}"
-        f" → <b>{esc(c.verdict)}</b></li>" for c in report.theorems)
-    theorems = f"<ul>{checks}</ul>" if checks else f"<p>{esc(report.applicability or '')}</p>"
-    return (
-        '<div class="tnrank-report">'
-        f"<p><b>{esc(arch.describe())}</b><br/>T = {part.T}, partition {esc(part.name)} "
-        f"(start {esc(format_steps(part.start))} | end {esc(format_steps(part.end))}), seed {report.seed}, "
-        f"prime {report.prime}</p>"
-        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-        f"{theorems}</div>"
-    )
+        if res is not None:
+            parts.append(explain_result(report, res))
+    if report.theorems:
+        sep = report.separation
+        checks = [f"paper's bounds, compared with {sep.lower:,} ≤ separation rank ≤ {sep.upper:,}:"]
+        for c in report.theorems:
+            b = c.bound
+            sign = "≤" if b.kind == "upper" else "≥"
+            checks.append(f"  {b.name} ({b.citation}): {b.statement}; sep {sign} {b.value:,} -> "
+                          f"{c.verdict}")
+        parts.append("\n".join(checks))
+    elif report.applicability:
+        parts.append(f"paper's bounds: {report.applicability}")
+    terms = glossary_lines("\n\n".join(parts), REPORT_TERMS)
+    if report.settings:
+        parts.append("settings: " + ", ".join(f"{k}={v}" for k, v in report.settings.items()))
+    body = "\n\n".join(parts)
+    return body + ("\n\nterms:\n" + "\n".join(terms) if terms else "")

@@ -7,7 +7,10 @@ exact rank, never instead of it.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -133,6 +136,32 @@ class FloatRank:
     tol: float
     sigma_max: float
     sigma_min: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON form (``rank``, ``tol``, ``sigma_max``, ``sigma_min``); inverse of
+        :meth:`from_dict`. A NaN or infinite value (a matrix with overflowed entries) is
+        written as the string ``"nan"``, ``"inf"`` or ``"-inf"``, which JSON can hold."""
+        return {"rank": self.rank, "tol": _json_float(self.tol),
+                "sigma_max": _json_float(self.sigma_max), "sigma_min": _json_float(self.sigma_min)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FloatRank:
+        """The estimate written by :meth:`to_dict`.
+
+        >>> est = rank_float(np.diag([1.0, 1e-20]))
+        >>> FloatRank.from_dict(est.to_dict()) == est
+        True
+        """
+        try:
+            return cls(int(data["rank"]), float(data["tol"]), float(data["sigma_max"]),
+                       float(data["sigma_min"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise TnrankError(f"not a float rank estimate ({type(exc).__name__}: {exc}); it needs "
+                              "rank, tol, sigma_max and sigma_min") from None
+
+
+def _json_float(value: float) -> float | str:
+    return value if math.isfinite(value) else str(value)
 
 
 def rank_float(matrix: np.ndarray, tol: float | None = None) -> FloatRank:

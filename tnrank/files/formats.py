@@ -9,11 +9,14 @@ file                   ``format``                 :func:`load` returns
 architecture (TOML)    ``tnrank-architecture/1``  :class:`~tnrank.model.architecture.Architecture`
 network (JSON, TOML)   ``tnrank-network/1``       :class:`~tnrank.networks.graph.TensorNetwork`
 report (JSON)          ``tnrank-report/1``        :class:`~tnrank.certification.report.Report`
+bound report (JSON)    ``tnrank-bound/1``         :class:`~tnrank.certification.bound_report.BoundReport`
 sweep results (JSON)   ``tnrank-sweep``           the results dict (:mod:`tnrank.files.results_file`)
 =====================  =========================  ====================================
 
 Giving a file of one kind where another is expected (``kind=``) is refused with a
-message that names what the file holds and where it belongs.
+message that names what the file holds and where it belongs. A report or bound report
+written before its format had a ``format`` key, or by a tnrank whose format is newer, is
+refused with a message naming the format this version reads.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from tnrank.certification.bound_report import BoundReport
 from tnrank.certification.report import Report
 from tnrank.errors import TnrankError
 from tnrank.files import architecture_file, network_file, results_file
@@ -36,13 +40,15 @@ KINDS = {
     "architecture": "an architecture file (give it to rank, bound, verify, sweep, draw or analyze)",
     "network": "a tensor-network file (give it to `tnrank bound --network` or `tnrank draw`)",
     "report": "a report of `tnrank rank --json` (load it back with tnrank.load)",
+    "bound": "a bound report of `tnrank bound --json` (load it back with tnrank.load)",
     "sweep": "a sweep results file (replot it with `tnrank sweep --from`, join parts with "
              "`tnrank merge`)",
 }
 
 
 def file_kind(data: Any) -> str | None:
-    """The kind of a parsed file: ``architecture``, ``network``, ``report``, ``sweep`` or None.
+    """The kind of a parsed file: ``architecture``, ``network``, ``report``, ``bound``, ``sweep``
+    or None.
 
     >>> file_kind({"format": "tnrank-sweep", "rows": []}), file_kind({"M": 2, "layer": []})
     ('sweep', 'architecture')
@@ -52,7 +58,8 @@ def file_kind(data: Any) -> str | None:
     fmt = data.get("format")
     if isinstance(fmt, str):
         for prefix, kind in (("tnrank-architecture", "architecture"), ("tnrank-network", "network"),
-                             ("tnrank-report", "report"), ("tnrank-sweep", "sweep")):
+                             ("tnrank-report", "report"), ("tnrank-bound", "bound"),
+                             ("tnrank-sweep", "sweep")):
             if fmt.startswith(prefix):
                 return kind
         return None
@@ -62,6 +69,8 @@ def file_kind(data: Any) -> str | None:
         return "network"
     if "separation" in data and "architecture" in data:
         return "report"
+    if "min_cut" in data and "partition" in data:
+        return "bound"
     if "rows" in data and "config" in data:
         return "sweep"
     return None
@@ -74,12 +83,12 @@ def load(path: str | os.PathLike, kind: str | None = None) -> Any:
     ----------
     path : str or path-like
         A ``.toml`` or ``.json`` file.
-    kind : {"architecture", "network", "report", "sweep"}, optional
+    kind : {"architecture", "network", "report", "bound", "sweep"}, optional
         The kind expected; another kind is refused with a message naming both.
 
     Returns
     -------
-    Architecture, TensorNetwork, Report or dict
+    Architecture, TensorNetwork, Report, BoundReport or dict
 
     Examples
     --------
@@ -108,14 +117,17 @@ def load(path: str | os.PathLike, kind: str | None = None) -> Any:
         return TensorNetwork.from_dict(data, source=label)
     if found == "report":
         return Report.from_dict(data, source=label)
+    if found == "bound":
+        return BoundReport.from_dict(data, source=label)
     return results_file.check_results(data, source=label)
 
 
 def save(obj: Any, path: str | os.PathLike) -> None:
-    """Write an architecture, network, report or sweep results dict to ``path`` atomically.
+    """Write an architecture, network, report, bound report or sweep results dict to ``path``
+    atomically.
 
     Architectures are written as TOML (canonical form), networks as JSON or TOML by
-    the file name's suffix, reports and sweep results as JSON.
+    the file name's suffix, reports, bound reports and sweep results as JSON.
 
     Raises
     ------
@@ -130,11 +142,11 @@ def save(obj: Any, path: str | os.PathLike) -> None:
         architecture_file.dump(obj, path)
     elif isinstance(obj, TensorNetwork):
         network_file.dump(obj, path)
-    elif isinstance(obj, Report):
+    elif isinstance(obj, (Report, BoundReport)):
         atomic_write(path, obj.to_json() + "\n")
     elif isinstance(obj, dict) and obj.get("format") == results_file.RESULTS_FORMAT:
         results_file.save_results(path, obj)
     else:
-        raise TnrankError(f"tnrank.save writes an Architecture, TensorNetwork, Report or sweep "
-                          f"results, not {type(obj).__name__}")
+        raise TnrankError(f"tnrank.save writes an Architecture, TensorNetwork, Report, BoundReport "
+                          f"or sweep results, not {type(obj).__name__}")
 

@@ -439,6 +439,10 @@ class Architecture:
             total += 4 * r if layer.integration == "general" else r
         return total
 
+    def __repr__(self) -> str:
+        text = self.describe()
+        return f"<Architecture {text if len(text) <= 280 else text[:277] + '...'}>"
+
     def describe(self) -> str:
         """One line: name, M, and each layer's width, sources and integration."""
         parts = []

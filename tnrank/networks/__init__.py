@@ -5,7 +5,8 @@
 - :mod:`~tnrank.networks.contraction`: contraction with opt_einsum (float or mod p);
 - :mod:`~tnrank.networks.mincut`: min-cut bounds (max-flow, and a dynamic programme for circuits);
 - :mod:`~tnrank.networks.backend`: the adapter to Google's ``tensornetwork``;
+- :mod:`~tnrank.networks.export`: einsum equations and quimb networks for other libraries;
 - :mod:`~tnrank.networks.examples`: example networks (MPS, tree, PEPS).
 """
 
-__all__ = ["graph", "unrolling", "contraction", "mincut", "backend", "examples"]
+__all__ = ["graph", "unrolling", "contraction", "mincut", "backend", "export", "examples"]

@@ -1,7 +1,9 @@
 """Contract tensor networks: attach tensors, plug vectors into the open legs.
 
 Contraction paths come from ``opt_einsum.contract_path`` with ``"auto"``,
-``"dp"`` or ``"greedy"`` (never an exhaustive search on a large network).
+``"dp"`` or ``"greedy"`` (never an exhaustive search on a large network), or from
+any opt_einsum path optimizer object (``opt_einsum.RandomGreedy()``,
+``opt_einsum.DynamicProgramming()``, cotengra's ``HyperOptimizer``) or explicit path.
 Float tensors are contracted by opt_einsum (or by tensornetwork through
 :mod:`tnrank.networks.backend`); residues modulo a prime are contracted pair by pair
 along the same path with exact int64 arithmetic (operands split into 15-bit
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import opt_einsum as oe
@@ -44,8 +47,11 @@ __all__ = [
     "DP_LIMIT",
 ]
 
-#: Path finders accepted (opt_einsum names).
+#: Path finders accepted by name (opt_einsum names); path optimizer objects are accepted too.
 OPTIMIZERS = ("auto", "dp", "greedy")
+#: What ``optimize`` may be: a name of :data:`OPTIMIZERS`, an opt_einsum ``PathOptimizer``
+#: (or any callable with its signature), or an explicit path (a list of index tuples).
+Optimize = Any
 #: Contraction engines.
 BACKENDS = ("opt_einsum", "tensornetwork")
 #: Largest intermediate tensor (entries) a contraction may create.
@@ -62,7 +68,7 @@ def contract(
     inputs: Mapping[int, np.ndarray] | None = None,
     *,
     batch: bool = False,
-    optimize: str = "auto",
+    optimize: Optimize = "auto",
     backend: str = "opt_einsum",
     prime: int | None = None,
 ) -> np.ndarray:
@@ -80,10 +86,15 @@ def contract(
     batch : bool
         With inputs: False gives one axis per step (the grid, shape
         ``(n_0, n_1, …)``); True pairs the rows (all ``n`` equal), shape ``(n,)``.
-    optimize : {"auto", "dp", "greedy"}
+    optimize : {"auto", "dp", "greedy"}, PathOptimizer or list of tuple
         opt_einsum path finder; ``"auto"`` searches small contractions
         thoroughly and uses ``"greedy"`` beyond 14 operands, ``"dp"`` is
-        refused beyond :data:`DP_LIMIT` operands.
+        refused beyond :data:`DP_LIMIT` operands. Any opt_einsum path
+        optimizer object (``opt_einsum.RandomGreedy()``,
+        ``opt_einsum.DynamicProgramming()``, ``cotengra.HyperOptimizer()``),
+        any callable with the same signature, or an explicit contraction
+        path (pairs of operand positions, as ``opt_einsum.contract_path``
+        returns) is used as given: its cost is the caller's choice.
     backend : {"opt_einsum", "tensornetwork"}
         tensornetwork works on float tensors only.
     prime : int, optional
@@ -104,12 +115,13 @@ def contract(
     (2, 2, 2)
     >>> contract(net, T, {t: np.ones((1, 2)) for t in range(3)}, batch=True)
     array([32.])
+    >>> import opt_einsum as oe
+    >>> contract(net, T, optimize=oe.RandomGreedy(max_repeats=4)).sum()
+    np.float64(32.0)
     """
     if not isinstance(network, TensorNetwork):
         raise TnrankError("contract needs a TensorNetwork")
-    if optimize not in OPTIMIZERS:
-        raise TnrankError(f"optimize {optimize!r} is not allowed; use one of {', '.join(OPTIMIZERS)} "
-                          "(exhaustive searches are factorial in the network size)")
+    optimize = _check_optimize(optimize)
     if backend not in BACKENDS:
         raise TnrankError(f"backend {backend!r} is unknown; use one of {', '.join(BACKENDS)}")
     if prime is not None and backend != "opt_einsum":
@@ -120,7 +132,7 @@ def contract(
         if label not in sym:
             sym[label] = oe.get_symbol(len(sym))
     eq = ",".join("".join(sym[x] for x in s) for s in subs) + "->" + "".join(sym[x] for x in out)
-    if optimize == "dp" and len(operands) > DP_LIMIT:
+    if isinstance(optimize, str) and optimize == "dp" and len(operands) > DP_LIMIT:
         raise TnrankError(
             f"optimize='dp' searches exponentially many orders; this contraction has {len(operands)} "
             f"operands (limit {DP_LIMIT}); use optimize='auto' or 'greedy'"
@@ -135,10 +147,47 @@ def contract(
     if backend == "tensornetwork":
         from tnrank.networks.backend import contract_einsum  # noqa: PLC0415
 
+        if not (isinstance(optimize, str) or callable(optimize)):
+            raise TnrankError("an explicit contraction path applies to the opt_einsum backend; the "
+                              "tensornetwork backend adds copy tensors and finds its own path")
         return contract_einsum(operands, subs, out, optimize=optimize)
     if prime is None:
         return np.asarray(oe.contract(eq, *operands, optimize=path))
     return _contract_mod(info.contraction_list, operands, prime)
+
+
+class _FunctionOptimizer(oe.paths.PathOptimizer):
+    """A plain function ``f(inputs, output, size_dict, memory_limit)`` as an opt_einsum
+    path optimizer (opt_einsum reads any other non-string as an explicit path)."""
+
+    def __init__(self, function: Any) -> None:
+        self.function = function
+
+    def __call__(self, inputs, output, size_dict, memory_limit=None):  # noqa: ANN001
+        return self.function(inputs, output, size_dict, memory_limit)
+
+
+def _check_optimize(optimize: object) -> Optimize:
+    """What opt_einsum accepts for ``optimize``; unknown names and objects that are
+    neither optimizers nor paths are refused."""
+    if isinstance(optimize, str):
+        if optimize not in OPTIMIZERS:
+            raise TnrankError(f"optimize {optimize!r} is not allowed; use one of "
+                              f"{', '.join(OPTIMIZERS)}, an opt_einsum path optimizer object "
+                              "(exhaustive searches by name are factorial in the network size)")
+        return optimize
+    if isinstance(optimize, oe.paths.PathOptimizer):  # opt_einsum's and cotengra's optimizers
+        return optimize
+    if callable(optimize):
+        return _FunctionOptimizer(optimize)
+    if isinstance(optimize, (list, tuple)) and all(
+            isinstance(step, (list, tuple)) and all(isinstance(i, (int, np.integer))
+                                                    and not isinstance(i, bool) for i in step)
+            for step in optimize):
+        return [tuple(int(i) for i in step) for step in optimize]
+    raise TnrankError(f"optimize must be one of {', '.join(OPTIMIZERS)}, an opt_einsum path "
+                      f"optimizer (e.g. opt_einsum.RandomGreedy()) or a path, got "
+                      f"{type(optimize).__name__}")
 
 
 def _equation(network, tensors, inputs, batch, prime):
@@ -361,7 +410,7 @@ def evaluate_network(
     weights: Weights,
     inputs: np.ndarray,
     *,
-    optimize: str = "auto",
+    optimize: Optimize = "auto",
     backend: str = "opt_einsum",
 ) -> np.ndarray:
     """``y`` for a batch of sequences, by contracting the unrolled network.
@@ -414,7 +463,7 @@ def contract_grid(
     weights: Weights,
     templates: np.ndarray | None = None,
     *,
-    optimize: str = "auto",
+    optimize: Optimize = "auto",
     backend: str = "opt_einsum",
 ) -> np.ndarray:
     """The grid tensor ``A[d_0, …, d_{T-1}]`` by contracting the unrolled network.
@@ -478,7 +527,7 @@ def matricization_rank(
     seed: int = 0,
     prime: int = PRIME,
     max_entries: int = 2**24,
-    optimize: str = "auto",
+    optimize: Optimize = "auto",
 ) -> int:
     """Exact rank (mod ``prime``) of a matricization of the network with random cores.
 
@@ -496,8 +545,8 @@ def matricization_rank(
         Random cores and modulus.
     max_entries : int
         Refuse networks whose full tensor has more entries.
-    optimize : str
-        Path finder.
+    optimize : str, PathOptimizer or path
+        Path finder (see :func:`contract`).
 
     Returns
     -------

@@ -408,7 +408,24 @@ class TensorNetwork:
         return sum(math.log2(leg.dim) for leg in self._legs.values())
 
     def __repr__(self) -> str:
-        return f"<TensorNetwork {self.summary()}>"
+        text = self.summary()
+        return f"<TensorNetwork {text if len(text) <= 300 else text[:297] + '...'}>"
+
+    # ------------------------------------------------------------------ export
+    def to_einsum(self, tensors: Mapping[Hashable, Any]) -> tuple[str, list[tuple[int, ...]], list]:
+        """The contraction as ``(equation, shapes, arrays)`` for any einsum engine
+        (:func:`tnrank.networks.export.to_einsum`): one operand per tensor node, the open
+        legs as the output in the order of :attr:`legs`."""
+        from tnrank.networks.export import to_einsum  # noqa: PLC0415 - opt_einsum on demand
+
+        return to_einsum(self, tensors)
+
+    def to_quimb(self, tensors: Mapping[Hashable, Any]) -> Any:
+        """The network as a ``quimb.tensor.TensorNetwork`` with these tensors
+        (:func:`tnrank.networks.export.to_quimb`; quimb is optional)."""
+        from tnrank.networks.export import to_quimb  # noqa: PLC0415 - optional
+
+        return to_quimb(self, tensors)
 
     # ------------------------------------------------------------------ plain-dict form
     def to_dict(self) -> dict[str, Any]:

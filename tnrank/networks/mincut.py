@@ -34,13 +34,13 @@ Two algorithms:
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Iterable
-from dataclasses import dataclass
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from tnrank.errors import TnrankError
-from tnrank.formatting import PRINTABLE_BITS, format_bound
+from tnrank.formatting import PRINTABLE_BITS, format_bound, format_steps
 from tnrank.model.architecture import Architecture
 from tnrank.model.partition import Partition
 from tnrank.networks.graph import TensorNetwork
@@ -70,7 +70,13 @@ class CutEdge:
     leg: bool = False
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON form; inverse of :meth:`from_dict`."""
         return {"bond": self.bond, "nodes": list(self.nodes), "dim": self.dim, "leg": self.leg}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CutEdge:
+        """The edge written by :meth:`to_dict`."""
+        return cls(data["bond"], tuple(data["nodes"]), int(data["dim"]), bool(data.get("leg", False)))
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,8 @@ class MinCut:
     sides: tuple[frozenset, frozenset]
     start: tuple[int, ...]
     end: tuple[int, ...]
+    #: Sizes of the sides when the node sets were not kept (a cut read from JSON).
+    side_sizes: tuple[int, int] | None = field(default=None, compare=False, repr=False)
 
     @property
     def log2(self) -> float:
@@ -119,19 +127,46 @@ class MinCut:
         return f"{format_bound(self.bound)} = " + (" + ".join(parts) if parts else
                                                    "nothing (the sides are disconnected)")
 
+    def __repr__(self) -> str:
+        return (f"<MinCut {self.describe()[:200]}; start {format_steps(self.start)[:60]} | end "
+                f"{format_steps(self.end)[:60]}>")
+
     def to_dict(self) -> dict[str, Any]:
         """``bound`` (None above ``2**PRINTABLE_BITS``), ``log2``, ``cut_edges`` (list of
-        objects), ``start``, ``end`` and the number of nodes on each side;
-        :func:`tnrank.certification.bound_report.min_cut_from_dict` reads it back (the node
-        sets themselves are not part of the JSON form)."""
+        objects), ``start``, ``end`` and the number of nodes on each side; :meth:`from_dict`
+        reads it back (the node sets themselves are not part of the JSON form)."""
         return {
             "bound": self.bound if self.bound.bit_length() <= PRINTABLE_BITS else None,
             "log2": round(self.log2, 6),
             "cut_edges": [e.to_dict() for e in self.cut_edges],
             "start": list(self.start),
             "end": list(self.end),
-            "side_sizes": [len(self.sides[0]), len(self.sides[1])],
+            "side_sizes": list(self.side_sizes) if self.side_sizes is not None and not any(self.sides)
+            else [len(self.sides[0]), len(self.sides[1])],
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], source: str = "min-cut") -> MinCut:
+        """The cut written by :meth:`to_dict`: bound, cut edges and steps (the JSON form
+        leaves out the node sets, so ``sides`` is empty). A bound written as None (too
+        large for JSON) is recomputed from the cut edges.
+
+        >>> from tnrank.networks.examples import mps
+        >>> cut = min_cut(mps(6, bond=3), "start-end")
+        >>> back = MinCut.from_dict(cut.to_dict())
+        >>> back.bound, back.cut_edges == cut.cut_edges, back.start
+        (3, True, (0, 1, 2))
+        """
+        try:
+            edges = tuple(CutEdge.from_dict(e) for e in data["cut_edges"])
+            bound = int(data["bound"]) if data.get("bound") is not None else \
+                math.prod(e.dim for e in edges)
+            sizes = data.get("side_sizes")
+            return cls(bound, edges, (frozenset(), frozenset()), tuple(data["start"]),
+                       tuple(data["end"]), None if sizes is None else (int(sizes[0]), int(sizes[1])))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise TnrankError(f"{source}: not a min-cut written by tnrank ({type(exc).__name__}: "
+                              f"{exc})") from None
 
 
 # ---------------------------------------------------------------- partitions

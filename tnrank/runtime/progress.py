@@ -1,10 +1,13 @@
-"""Progress of a sweep run in parallel: completed, running, queued, time left.
+"""Progress of a sweep run in parallel, and of the stages of one certification.
 
-:class:`Status` is one snapshot. :func:`progress_display` picks how to show it:
-one line rewritten in place on a terminal, a tqdm bar in Jupyter (when tqdm is
-installed; it is optional), otherwise one plain line per finished
-configuration (a log file, a pipe). A display also accepts plain strings, the
-progress lines of a sequential run, and prints them as they are.
+:class:`Status` is one snapshot of a sweep. :func:`progress_display` picks how to
+show it: one line rewritten in place on a terminal, a tqdm bar in Jupyter (when tqdm
+is installed; it is optional), otherwise one plain line per finished configuration
+(a log file, a pipe). A display also accepts plain strings, the progress lines of a
+sequential run, and prints them as they are; :meth:`Display.stage` shows the stages
+of one long computation (``certify(..., progress=display)`` or ``progress=True``)
+the same way: rewritten in place on a terminal, as a tqdm bar in Jupyter, as lines
+elsewhere.
 """
 
 from __future__ import annotations
@@ -104,8 +107,18 @@ class Display:
         """Print one line (a finished row, a message) without breaking the display."""
         print(line, file=self.stream, flush=True)
 
+    def stage(self, message: str) -> None:
+        """Show the stage a long computation has reached (here: one line per stage)."""
+        self.write(f"  {message}")
+
     def close(self) -> None:
         """Finish the display (a terminal line is made permanent)."""
+
+    def __enter__(self) -> Display:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _printable(text: str) -> str:
@@ -133,6 +146,10 @@ class _TerminalDisplay(Display):
         self._line = _printable(f"  {status}")
         self._draw()
 
+    def stage(self, message: str) -> None:
+        self._line = _printable(f"  {message}")
+        self._draw()
+
     def write(self, line: str) -> None:
         self.stream.write("\r\x1b[K" + _printable(line) + "\n")
         self._draw()
@@ -151,6 +168,14 @@ class _TqdmDisplay(Display):
         super().__init__(stream)
         self._tqdm = tqdm
         self._bar: Any = None
+        self._stages: Any = None
+
+    def stage(self, message: str) -> None:
+        if self._stages is None:
+            self._stages = self._tqdm(total=None, unit="stage", file=self.stream,
+                                      bar_format="{desc} [{elapsed}, stage {n_fmt}]")
+        self._stages.set_description_str(message, refresh=False)
+        self._stages.update(1)
 
     def update(self, status: Status) -> None:
         if self._bar is None:
@@ -166,9 +191,10 @@ class _TqdmDisplay(Display):
             self._bar.write(line, file=self.stream)
 
     def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-            self._bar = None
+        for bar in (self._bar, self._stages):
+            if bar is not None:
+                bar.close()
+        self._bar = self._stages = None
 
 
 def _in_notebook() -> bool:
