@@ -68,8 +68,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     streams = sys.stdout, sys.stderr
     try:
         previous = signal.signal(signal.SIGTERM, _interrupt)
+        # Ctrl-C raises KeyboardInterrupt again (tnrank/__init__.py exits at once during start-up)
+        previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
     except ValueError:  # not the main thread (tests driving main() from a thread)
-        previous = None
+        previous = previous_int = None
     sys.stdout, sys.stderr = _Escaping(sys.stdout), _Escaping(sys.stderr)
     try:
         return _run(argv)
@@ -80,6 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout, sys.stderr = streams
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+            signal.signal(signal.SIGINT, previous_int)
 
 
 def _run(argv: Sequence[str] | None) -> int:
