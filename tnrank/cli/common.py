@@ -30,6 +30,7 @@ __all__ = [
     "deprecated",
     "warn_deprecated",
     "expand_values",
+    "SWEEP_DEFAULTS",
     "add_grid_options",
     "grid_values",
     "add_architecture_file",
@@ -187,6 +188,9 @@ def warn_deprecated(old: str, new: str) -> None:
     print(f"tnrank: note: {old} is deprecated; use {new} ({old} will be removed in the next "
           "release)", file=sys.stderr)
 
+
+#: The default sweep of ``tnrank verify`` and ``tnrank sweep``.
+SWEEP_DEFAULTS = {"depth": [1, 2, 3], "M": [2, 3], "R": [2, 3], "T": [2, 4, 6, 8]}
 
 #: Most values one list option (-L, -R, -M or -T) expands to.
 MAX_VALUES = 1_000

@@ -1,4 +1,4 @@
-"""Rank-versus-length sweeps: certify every (depth, T) point, saving each row as it arrives.
+"""Rank-versus-length sweeps: certify every (depth, M, R, T) point, saving each row as it arrives.
 
 With a ``path``, rows go to a results file (:mod:`tnrank.files.results_file`), rewritten
 atomically after every finished row: a sweep killed at any moment keeps every row it
@@ -21,8 +21,8 @@ __all__ = ["sweep", "sweep_config"]  # sweep_config: the config of a results fil
 
 def sweep(
     depths: Iterable[int],
-    M: int,
-    R: int,
+    M: int | Iterable[int],
+    R: int | Iterable[int],
     Ts: Iterable[int],
     *,
     path: str | os.PathLike | None = None,
@@ -40,8 +40,9 @@ def sweep(
     Parameters
     ----------
     depths : iterable of int
-    M, R : int
-        Representation functions and hidden channels, shared by every point.
+    M, R : int or iterable of int
+        Representation functions and hidden channels: one value, or several (every
+        combination with ``depths`` and ``Ts`` is a point).
     Ts : iterable of int
         Sequence lengths.
     path : path-like, optional
@@ -70,8 +71,10 @@ def sweep(
     ([(1, 2, 2), (1, 4, 2), (2, 2, 2), (2, 4, 6)], True)
     """
     depths, Ts = list(depths), list(Ts)
-    sweep_configs(depths, [M], [R], Ts, partition)  # validate before any work
-    config = sweep_config(depths, M, R, Ts, partition=partition, seed=seed, **certify_options)
+    Ms = [M] if isinstance(M, int) else list(M)
+    Rs = [R] if isinstance(R, int) else list(R)
+    sweep_configs(depths, Ms, Rs, Ts, partition)  # validate before any work
+    config = sweep_config(depths, Ms, Rs, Ts, partition=partition, seed=seed, **certify_options)
     if path is None:
         data: dict[str, Any] = {"format": RESULTS_FORMAT, "config": config, "rows": [], "complete": False}
         _run(data, data["rows"].append, progress, executor, threads, capacity, on_row)
@@ -79,7 +82,7 @@ def sweep(
     with ResultsFile(path, config) as results:
         done = len(results.data["rows"])
         if done and progress is not None:
-            total = len(depths) * len(Ts)
+            total = len(depths) * len(Ms) * len(Rs) * len(Ts)
             rest = f"computing the other {total - done}" if done < total else "nothing to compute"
             progress(f"{path}: {done} of {total} points already done; {rest}")
         _run(results.data, results.add, progress, executor, threads, capacity, on_row)
@@ -90,7 +93,7 @@ def _run(data, store, progress, executor, threads, capacity, on_row) -> None:
     config = data["config"]
     options = {k: config[k] for k in ("prime", "grid", "max_entries", "max_samples", "float_check")}
     options["failure_target"] = config.get("failure_target", FAILURE_TARGET)
-    todo = [(L, config["M"], config["R"], T) for L, T in missing_points(data)]
+    todo = missing_points(data)
     for row in verify_configs(todo, seed=config["seed"], confirm=config["confirm"],
                               partition=config["partition"], progress=progress, executor=executor,
                               threads=threads, capacity=capacity, **options):
