@@ -37,11 +37,14 @@ from tnrank.errors import TnrankError
 from tnrank.files.safe import exclusive, parse_json, printable, read_text, write_json
 from tnrank.primes import PRIME
 
-__all__ = ["RESULTS_FORMAT", "GRID_KEYS", "load_results", "save_results", "merge_results", "missing_points",
-           "ordered", "check_results", "sweep_config", "ResultsFile"]
+__all__ = ["ANALYSIS_FORMAT", "AnalysisFile", "RESULTS_FORMAT", "GRID_KEYS", "load_results",
+           "save_results", "merge_results", "missing_points", "ordered", "check_results",
+           "sweep_config", "ResultsFile"]
 
 #: Value of the ``format`` key of a results file.
 RESULTS_FORMAT = "tnrank-sweep"
+#: Value of the ``format`` key of an analysis results file (``tnrank analyze --json-file``).
+ANALYSIS_FORMAT = "tnrank-analysis"
 #: The keys of ``config`` that list the points of the sweep; the others are settings
 #: every row shares, which files must agree on to be resumed or merged.
 GRID_KEYS = ("depths", "M", "R", "T")
@@ -308,3 +311,97 @@ class ResultsFile:
         """Store one finished row and rewrite the file atomically."""
         self.data["rows"].append(row)
         save_results(self.path, self.data)
+
+
+class AnalysisFile:
+    """The results file of ``tnrank analyze``: one report per (file, ``T``), saved as each finishes.
+
+    The file is one JSON object ``{"format": "tnrank-analysis", "config": config,
+    "rows": [{"file": label, "T": T, "report": {...}}, ...], "complete": bool}``,
+    rewritten atomically after every report and locked while a run writes it. An
+    existing file is resumed only when its ``config`` (the architectures, lengths
+    and every setting that changes a number) is this run's.
+
+    Parameters
+    ----------
+    path : path-like
+    config : dict
+        With ``entries`` (a list of ``[label, architecture dict]``), ``T`` and the settings.
+
+    Raises
+    ------
+    TnrankError
+        When another process writes the file, or it holds another analysis.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "a.json")
+    >>> config = {"entries": [["a.toml", {"M": 2}]], "T": [4, 6], "seed": 0}
+    >>> with AnalysisFile(path, config) as results:
+    ...     results.add({"file": "a.toml", "T": 4, "report": {}})
+    >>> with AnalysisFile(path, config) as results:
+    ...     results.done, results.data["complete"]
+    ({('a.toml', 4)}, False)
+    >>> with AnalysisFile(path, dict(config, seed=1)):
+    ...     pass
+    Traceback (most recent call last):
+    ...
+    tnrank.errors.TnrankError: ...a.json holds an analysis made with other settings (seed 0 there, 1 ...
+    """
+
+    def __init__(self, path: str | os.PathLike, config: dict[str, Any]) -> None:
+        self.path = Path(path)
+        self.config = config
+        self.data: dict[str, Any] = {"format": ANALYSIS_FORMAT, "config": config, "rows": [],
+                                     "complete": False}
+        self._lock = exclusive(self.path, "results file (--json-file)")
+
+    def __enter__(self) -> AnalysisFile:
+        self._lock.__enter__()
+        try:
+            if self.path.exists():
+                self.data["rows"] = self._resumable(self._load())
+            self._save()
+        except BaseException:
+            self._lock.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.__exit__(*exc)
+
+    def _load(self) -> dict[str, Any]:
+        label = printable(os.fspath(self.path))
+        data = parse_json(read_text(self.path, "an analysis results file (.json)"),
+                          source=f"results file {label}")
+        if (not isinstance(data, dict) or data.get("format") != ANALYSIS_FORMAT
+                or not isinstance(data.get("config"), dict) or not isinstance(data.get("rows"), list)
+                or not all(isinstance(r, dict) and {"file", "T", "report"} <= set(r) for r in data["rows"])):
+            raise TnrankError(f"{label!r} is not a tnrank analysis results file (write one with "
+                              "tnrank analyze --json-file); choose another path")
+        return data
+
+    def _resumable(self, old: dict[str, Any]) -> list[dict[str, Any]]:
+        diff = _differences(old["config"], self.config, "there", "here")
+        if diff:
+            shown = [d if len(d) < 200 else d[:200] + "..." for d in diff]
+            raise TnrankError(f"{self.path} holds an analysis made with other settings "
+                              f"({'; '.join(shown)}); give the same files and options to resume it, "
+                              "or write to another file")
+        return list(old["rows"])
+
+    @property
+    def done(self) -> set[tuple[str, int]]:
+        """``(file, T)`` of the reports already saved."""
+        return {(r["file"], r["T"]) for r in self.data["rows"]}
+
+    def _save(self) -> None:
+        total = len(self.config["entries"]) * len(self.config["T"])
+        self.data["complete"] = len(self.done) == total
+        write_json(self.path, self.data)
+
+    def add(self, row: dict[str, Any]) -> None:
+        """Store one finished report (``CompareRow.to_dict()``) and rewrite the file atomically."""
+        self.data["rows"].append(row)
+        self._save()
