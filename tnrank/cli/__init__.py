@@ -68,8 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     streams = sys.stdout, sys.stderr
     try:
         previous = signal.signal(signal.SIGTERM, _interrupt)
-        # Ctrl-C raises KeyboardInterrupt again (tnrank/__init__.py exits at once during start-up)
-        previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
+        previous_int = signal.getsignal(signal.SIGINT)
     except ValueError:  # not the main thread (tests driving main() from a thread)
         previous = previous_int = None
     sys.stdout, sys.stderr = _Escaping(sys.stdout), _Escaping(sys.stderr)
@@ -85,12 +84,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             signal.signal(signal.SIGINT, previous_int)
 
 
+def _work_started() -> None:
+    """From here on Ctrl-C raises KeyboardInterrupt, so finished work is saved.
+
+    Until the parser is built (the subcommands' imports: numpy turns an interrupted
+    import into an ImportError), the command keeps the start-up handler of
+    ``tnrank/__init__.py``, which exits at once with one line.
+    """
+    try:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    except ValueError:  # not the main thread
+        pass
+
+
 def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version and usage errors (already printed)
         return int(exc.code or 0) if not isinstance(exc.code, str) else 2
+    _work_started()
     try:
         return int(args.func(args) or 0)
     except TnrankError as exc:
