@@ -42,7 +42,7 @@ def _interrupted_at_start(_signum: int, _frame: object) -> None:
     os._exit(130)
 
 
-if _started_as_command():  # the earliest tnrank code; main() restores Python's handler once the parser is built
+if _started_as_command():  # the earliest tnrank code; main() restores Python's handler later
     import signal
 
     signal.signal(signal.SIGINT, _interrupted_at_start)

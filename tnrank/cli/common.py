@@ -33,6 +33,7 @@ __all__ = [
     "SWEEP_DEFAULTS",
     "add_grid_options",
     "grid_values",
+    "architecture_of_sweep",
     "add_architecture_file",
     "load_architecture",
     "refuse_architecture_as_network",
@@ -247,23 +248,40 @@ def add_grid_options(parser: argparse.ArgumentParser, defaults: dict[str, list[i
     def show(key: str) -> str:
         return " ".join(map(str, defaults[key]))
 
-    parser.add_argument("-L", "--depth", nargs="+", default=defaults["depth"], metavar="L",
+    parser.add_argument("-L", "--depth", nargs="+", metavar="L",
                         help=f"depths (default {show('depth')})")
-    parser.add_argument("-M", nargs="+", default=defaults["M"], metavar="M",
+    parser.add_argument("-M", nargs="+", metavar="M",
                         help=f"numbers of representation functions (default {show('M')})")
-    parser.add_argument("-R", "--width", nargs="+", default=defaults["R"], metavar="R",
+    parser.add_argument("-R", "--width", nargs="+", metavar="R",
                         help=f"widths, hidden channels (default {show('R')})")
-    parser.add_argument("-T", nargs="+", default=defaults["T"], metavar="T",
+    parser.add_argument("-T", nargs="+", metavar="T",
                         help=f"even sequence lengths; a range such as 2..24 keeps the even ones "
                         f"(default {show('T')})")
 
 
-def grid_values(args: argparse.Namespace) -> tuple[list[int], list[int], list[int], list[int]]:
-    """The expanded ``-L``, ``-M``, ``-R`` and ``-T`` lists."""
+def grid_values(args: argparse.Namespace, defaults: dict[str, list[int]] = SWEEP_DEFAULTS,
+                ) -> tuple[list[int], list[int], list[int], list[int]]:
+    """The expanded ``-L``, ``-M``, ``-R`` and ``-T`` lists (``defaults`` for those not given)."""
     from tnrank.model.partition import MAX_T
 
-    return (expand_values(args.depth, "-L"), expand_values(args.M, "-M"),
-            expand_values(args.width, "-R"), expand_values(args.T, "-T", even=True, maximum=MAX_T))
+    def given(name: str, key: str) -> list[Any]:
+        value = getattr(args, name)
+        return defaults[key] if value is None else value
+
+    return (expand_values(given("depth", "depth"), "-L"), expand_values(given("M", "M"), "-M"),
+            expand_values(given("width", "R"), "-R"),
+            expand_values(given("T", "T"), "-T", even=True, maximum=MAX_T))
+
+
+def architecture_of_sweep(args: argparse.Namespace, command: str) -> Architecture | None:
+    """The architecture of ``FILE`` for a sweep over ``-T`` (None without a file)."""
+    if args.file is None:
+        return None
+    flags = [o for o, v in (("-L", args.depth), ("-R", args.width), ("-M", args.M)) if v is not None]
+    if flags:
+        raise TnrankError(f"give either an architecture file or -L/-R/-M, not both ({', '.join(flags)} "
+                          f"given with {args.file})")
+    return load_architecture(args.file, command)
 
 
 def add_architecture_file(parser: argparse.ArgumentParser) -> None:

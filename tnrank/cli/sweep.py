@@ -15,8 +15,10 @@ from typing import Any
 from tnrank.cli.common import (
     MAX_VALUES,
     SWEEP_DEFAULTS,
+    add_architecture_file,
     add_certify_options,
     add_grid_options,
+    architecture_of_sweep,
     certify_kwargs,
     expand_values,
     grid_values,
@@ -31,7 +33,7 @@ from tnrank.files.safe import atomic_write, check_distinct_outputs, check_output
 from tnrank.model.partition import MAX_T
 from tnrank.presentation.plot import check_figure_path, plot_sweep
 from tnrank.studies.sweeps import sweep, sweep_config
-from tnrank.studies.verification import sweep_configs
+from tnrank.studies.verification import sweep_configs, width_label
 
 __all__ = ["add_parser", "run", "expand_lengths", "csv_rows", "load_results", "RESULTS_FORMAT",
            "CSV_FIELDS", "MAX_LENGTHS"]
@@ -52,6 +54,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "kill or a crash keeps what is done, and the same command run again computes only the "
         "missing points.",
     )
+    add_architecture_file(p)
     add_grid_options(p, SWEEP_DEFAULTS)
     p.add_argument("-o", "--output", help="figure file (.svg, .png or .pdf); one value of -M and "
                    "of -R")
@@ -142,20 +145,25 @@ def run(args: argparse.Namespace) -> int:
         data = load_results(args.source)
         _write(args, data)
         return 0
+    arch = architecture_of_sweep(args, "sweep")
     depths, Ms, Rs, lengths = grid_values(args)
     lengths = sorted(lengths)
+    if arch is not None:
+        depths, Ms, Rs = [arch.depth], [arch.M], [width_label(arch)]
     if args.output and (len(Ms) > 1 or len(Rs) > 1):
         _check_one_curve_set([{"M": m, "R": r} for m in Ms for r in Rs])
-    configs = sweep_configs(depths, Ms, Rs, lengths)
+    configs = sweep_configs(depths, Ms, Rs, lengths, architecture=arch)
     say = progress_printer(args.quiet)
     kwargs = certify_kwargs(args)
     seed = kwargs.pop("seed")
     # the rows so far, for the figure and CSV of an interrupted run
     data: dict[str, Any] = {"format": RESULTS_FORMAT, "rows": [], "complete": False,
                             "config": sweep_config(depths, Ms, Rs, lengths, seed=seed, **kwargs)}
+    if arch is not None:
+        data["config"]["architecture"] = arch.to_dict()
     try:
         with parallel_run(args, args.quiet) as where:
-            data = sweep(depths, Ms, Rs, lengths, path=args.json_file, seed=seed,
+            data = sweep(depths, Ms, Rs, lengths, path=args.json_file, seed=seed, architecture=arch,
                          progress=where.progress(say), on_row=data["rows"].append,
                          **where.kwargs(), **kwargs)
     except KeyboardInterrupt:

@@ -14,8 +14,10 @@ from typing import Any
 
 from tnrank.cli.common import (
     SWEEP_DEFAULTS,
+    add_architecture_file,
     add_certify_options,
     add_grid_options,
+    architecture_of_sweep,
     certify_kwargs,
     grid_values,
     print_json,
@@ -26,7 +28,7 @@ from tnrank.files.results_file import load_results, ordered
 from tnrank.files.safe import check_output_path
 from tnrank.formatting import format_table
 from tnrank.studies.sweeps import sweep
-from tnrank.studies.verification import sweep_configs
+from tnrank.studies.verification import sweep_configs, width_label
 
 __all__ = ["add_parser", "run", "row_cells", "HEADER", "DEFAULTS"]
 
@@ -44,6 +46,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "Exit code 1 if a bound is violated. With --json-file, every finished configuration is "
         "saved at once and the same command resumes an interrupted run.",
     )
+    add_architecture_file(p)
     add_grid_options(p, DEFAULTS)
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--json-file", metavar="FILE",
@@ -79,8 +82,13 @@ def _stderr_line(line: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    arch = architecture_of_sweep(args, "verify")
     depths, Ms, Rs, Ts = grid_values(args)
-    configs = sweep_configs(depths, Ms, Rs, Ts)  # validate first
+    if arch is not None:
+        depths, Ms, Rs = [arch.depth], [arch.M], [width_label(arch)]
+        if not args.json:
+            print(f"{args.file}: {arch.describe()}")
+    configs = sweep_configs(depths, Ms, Rs, Ts, architecture=arch)  # validate first
     if args.json_file:
         check_output_path(args.json_file, "the results file (--json-file)")
     say = progress_printer(args.quiet)
@@ -96,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
                 if show_rows:
                     where.write("  " + " | ".join(row_cells(row)), _stderr_line)
 
-            data = sweep(depths, Ms, Rs, Ts, path=args.json_file, seed=seed,
+            data = sweep(depths, Ms, Rs, Ts, path=args.json_file, seed=seed, architecture=arch,
                          progress=where.progress(say), on_row=shown, **where.kwargs(), **kwargs)
             rows = data["rows"]  # with those of earlier runs of a resumed file
     except KeyboardInterrupt:
@@ -117,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(format_table(HEADER, [row_cells(r) for r in rows]))
         counts = {v: sum(r["verdict"] == v for r in rows)
-                  for v in ("holds", "tight", "undecided", "violated")}
+                  for v in ("holds", "tight", "undecided", "violated", "n/a")}
         print(f"{len(rows)} of {len(configs)} configurations: "
               + ", ".join(f"{n} {v}" for v, n in counts.items() if n))
     if interrupted:

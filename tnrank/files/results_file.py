@@ -52,12 +52,13 @@ GRID_KEYS = ("depths", "M", "R", "T")
 Key = tuple[int, int, int, int]  # (L, M, R, T)
 
 
-def _listed(value: Any) -> list[int]:
-    """A config value of ``M`` or ``R`` as a list (one number in files with one value)."""
-    return [value] if isinstance(value, int) else list(value)
+def _listed(value: Any) -> list[Any]:
+    """A config value of ``M`` or ``R`` as a list (one value is stored bare, as in older files;
+    the ``R`` of an architecture of several widths is a label such as ``"3-1-3"``)."""
+    return [value] if isinstance(value, (int, str)) else list(value)
 
 
-def _stored(values: Iterable[int]) -> int | list[int]:
+def _stored(values: Iterable[Any]) -> Any:
     """One number for one value (the form of older files), else the list."""
     values = list(values)
     return values[0] if len(values) == 1 else values
@@ -167,7 +168,12 @@ def _differences(a: dict[str, Any], b: dict[str, Any], where_a: str, where_b: st
     keys = list(dict.fromkeys([*a, *b]))
 
     def show(d: dict[str, Any], k: str) -> str:
-        return json.dumps(d[k]) if k in d else "not recorded"
+        if k not in d:
+            return "not recorded"
+        if isinstance(d[k], dict) and "name" in d[k]:  # an architecture: its name, not its layers
+            return json.dumps(d[k]["name"], ensure_ascii=False)
+        text = json.dumps(d[k], ensure_ascii=False)
+        return text if len(text) <= 80 else text[:77] + "..."
 
     return [f"{k} {show(a, k)} {where_a}, {show(b, k)} {where_b}" for k in keys
             if k not in a or k not in b or a[k] != b[k]]
