@@ -42,11 +42,21 @@ def _runs(res: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _lower_source(source: str) -> str:
+    """How the lower bound was proved, from the report's ``lower_source``."""
+    if source.endswith(" mod p"):
+        return (f"the exact rank modulo p of the {source[:-len(' mod p')]} matrix built with integer "
+                "weights. A nonzero minor modulo p is a nonzero integer minor, so the rank over the "
+                "rationals, and the generic rank, is at least this.")
+    if source.startswith("grid rank"):
+        return ("the certified grid rank: the grid matrix is the separation's matricization "
+                "evaluated at template inputs, so the separation rank is at least the grid rank.")
+    return f"{source}."
+
+
 def _quantity(name: str, res: dict[str, Any]) -> list[str]:
     lines = [f"{name} rank: {res['lower']:,} ≤ rank ≤ {res['upper']:,} ({res['status']})"]
-    lines.append(f"  lower bound {res['lower']:,}: the exact rank over GF(p) of {res['lower_source']}. "
-                 "A nonzero minor modulo p is a nonzero integer minor, so the rank over the "
-                 "rationals, and the generic rank, is at least this.")
+    lines.append(f"  lower bound {res['lower']:,}: {_lower_source(res['lower_source'])}")
     lines += _runs(res)
     bounds = sorted((res.get("bounds") or {}).items(), key=lambda kv: kv[1])
     if bounds:
