@@ -50,7 +50,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         q = tasks.add_parser(task, help=what, description=f"{what}. Options left out come from the "
                              "preset (default: small).")
         q.add_argument("--preset", choices=sorted(PRESETS[task]), default="small",
-                       help="sweep sizes: smoke (~1 min on 2 CPU cores), small (~20 min), fair "
+                       help="sweep sizes: smoke (under 1 min on 2 CPU cores), small (~20 min), fair "
                        "(copying, ~1 h), paper (a GPU; default small)")
         flags = ("--delays", "-B") if task == "copying" else ("--lengths", "-T")
         q.add_argument(*flags, dest="values", type=int, nargs="+", metavar=VALUE_NAMES[task],
