@@ -62,8 +62,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json-file", metavar="FILE",
                    help="results file, saved after every point; an existing one of the same sweep "
                    "is resumed (replot later with --from, join parts with tnrank merge)")
-    p.add_argument("--json", nargs="?", const=True, default=None, metavar="",
-                   help="print the results as one JSON object on stdout")
+    p.add_argument("--json", nargs="?", const=True, default=None, metavar="FILE",
+                   help="print the results as one JSON object on stdout (the first release's "
+                   "--json FILE, still accepted with a note, is now --json-file FILE)")
     p.add_argument("--from", dest="source", metavar="FILE",
                    help="replot a JSON results file without computing")
     p.add_argument("--quantity", choices=["separation", "grid"], default="separation",
