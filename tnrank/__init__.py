@@ -42,9 +42,11 @@ def _interrupted_at_start(_signum: int, _frame: object) -> None:
     os._exit(130)
 
 
-if _started_as_command():  # the earliest tnrank code; main() restores Python's handler later
-    import signal
+import signal  # noqa: E402
 
+# the earliest tnrank code; main() restores Python's handler later (a SIGINT ignored by the
+# shell, as for a background job, stays ignored)
+if _started_as_command() and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
     signal.signal(signal.SIGINT, _interrupted_at_start)
 
 import importlib  # noqa: E402 - after the start-up guard

@@ -46,8 +46,14 @@ def _seconds(argv: list[str]) -> float:
     return statistics.median(times)
 
 
+def _default_sigint() -> None:
+    """In the child: Ctrl-C as in a terminal, even when the tests run as a background job."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _interrupt(argv: list[str], after: float) -> tuple[int, str]:
-    proc = subprocess.Popen(argv, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(argv, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_default_sigint)
     time.sleep(after)
     if proc.poll() is None:
         proc.send_signal(signal.SIGINT)
@@ -85,8 +91,19 @@ def test_ctrl_c_during_start_up_is_one_line_and_exit_130(how, console_script):
 
 def test_an_import_from_python_keeps_python_s_ctrl_c():
     # the start-up guard is the command's alone: importing tnrank leaves SIGINT as it was
-    code = ("import signal, tnrank, tnrank.cli; "
-            "print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)")
+    code = ("import signal; before = signal.getsignal(signal.SIGINT); import tnrank, tnrank.cli; "
+            "print(signal.getsignal(signal.SIGINT) is before)")
+    for child in (None, _default_sigint):
+        proc = subprocess.run([sys.executable, "-c", code], env=_env(), capture_output=True, text=True,
+                              check=True, preexec_fn=child)
+        assert proc.stdout.strip() == "True"
+
+
+def test_a_command_started_with_ctrl_c_ignored_keeps_ignoring_it():
+    # a shell starts background jobs with SIGINT ignored: tnrank must not make them interruptible
+    code = ("import signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+            "sys.argv[0] = 'tnrank'; from tnrank.cli import main; main(['--version']); "
+            "print(signal.getsignal(signal.SIGINT) is signal.SIG_IGN)")
     proc = subprocess.run([sys.executable, "-c", code], env=_env(), capture_output=True, text=True,
                           check=True)
-    assert proc.stdout.strip() == "True"
+    assert proc.stdout.strip().splitlines()[-1] == "True"

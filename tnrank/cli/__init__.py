@@ -92,7 +92,8 @@ def _work_started() -> None:
     ``tnrank/__init__.py``, which exits at once with one line.
     """
     try:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # a background job's stays ignored
+            signal.signal(signal.SIGINT, signal.default_int_handler)
     except ValueError:  # not the main thread
         pass
 
