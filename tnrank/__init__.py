@@ -23,12 +23,37 @@ starts without loading numpy's linear algebra, networkx or matplotlib).
 
 from __future__ import annotations
 
-import importlib
 import sys
-import warnings
-from typing import TYPE_CHECKING, Any
 
-from tnrank.version import __version__ as __version__
+
+def _started_as_command() -> bool:
+    """True in ``python -m tnrank`` and the ``tnrank`` console script, not in a library import."""
+    argv = getattr(sys, "orig_argv", sys.argv)
+    if any(a == "-m" and b == "tnrank" for a, b in zip(argv, argv[1:], strict=False)):
+        return True
+    return bool(sys.argv) and sys.argv[0].replace("\\", "/").rsplit("/", 1)[-1] in ("tnrank", "tnrank.exe")
+
+
+def _interrupted_at_start(_signum: int, _frame: object) -> None:
+    """Ctrl-C before the command's ``main`` runs: nothing to save, so one line and exit 130."""
+    import os
+
+    os.write(2, b"tnrank: interrupted\n")
+    os._exit(130)
+
+
+import signal  # noqa: E402
+
+# the earliest tnrank code; main() restores Python's handler later (a SIGINT ignored by the
+# shell, as for a background job, stays ignored)
+if _started_as_command() and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+    signal.signal(signal.SIGINT, _interrupted_at_start)
+
+import importlib  # noqa: E402 - after the start-up guard
+import warnings  # noqa: E402
+from typing import TYPE_CHECKING, Any  # noqa: E402
+
+from tnrank.version import __version__ as __version__  # noqa: E402
 
 # public name -> module that defines it
 _PUBLIC = {

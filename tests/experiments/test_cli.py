@@ -47,14 +47,16 @@ def test_missing_torch_says_how_to_install(capsys, monkeypatch):
 )
 def test_bad_input_one_line(capsys, argv, words, tmp_path):
     pytest.importorskip("torch")
-    one_line_error(capsys, argv + (["-o", str(tmp_path / "r.json")] if argv[1] != "plot" else []), *words)
+    one_line_error(capsys, argv + (["--json-file", str(tmp_path / "r.json")] if argv[1] != "plot" else []),
+                   *words)
 
 
 def test_unwritable_results_file_is_one_line(capsys, tmp_path):
     pytest.importorskip("torch")
     blocker = tmp_path / "file"
     blocker.write_text("")
-    one_line_error(capsys, ["experiment", "copying", "-o", str(blocker / "r.json")], "cannot", "-o")
+    one_line_error(capsys, ["experiment", "copying", "--json-file", str(blocker / "r.json")],
+                   "results file (--json-file)")
 
 
 def test_run_resume_table_and_plot(capsys, tmp_path):
@@ -62,7 +64,7 @@ def test_run_resume_table_and_plot(capsys, tmp_path):
     out = tmp_path / "r.json"
     argv = ["experiment", "copying", "-m", "2", "-n", "3", "--depth", "1", "2", "--macs", "300",
             "--mac-tolerance", "0.2", "--steps", "40", "--eval-every", "20", "--batch", "32",
-            "-o", str(out), "--delays", "0"]
+            "--json-file", str(out), "--delays", "0"]
     assert main(argv) == 0  # first only B=0
     first = json.loads(out.read_text())
     assert {(r["depth"], r["value"]) for r in first["runs"]} == {(1, 0), (2, 0)}
@@ -81,11 +83,16 @@ def test_run_resume_table_and_plot(capsys, tmp_path):
     assert "largest B solved" in text.out and "memoryless" in text.out
     png = tmp_path / "r.png"
     first_png = png.read_bytes()
-    # redraw from the file alone: same table, byte-identical plot
+    # the table from the file alone writes nothing; -o redraws the byte-identical plot
+    png.unlink()
+    before = sorted(p.name for p in tmp_path.iterdir())
     assert main(["experiment", "plot", str(out)]) == 0
-    assert png.read_bytes() == first_png
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
     table = capsys.readouterr().out
     assert table.splitlines()[0] == text.out.splitlines()[0]
+    assert main(["experiment", "plot", str(out), "-o", str(tmp_path / "again.png")]) == 0
+    assert (tmp_path / "again.png").read_bytes() == first_png
+    assert capsys.readouterr().out.splitlines()[0] == table.splitlines()[0]
     # other settings refuse to mix into the same file
     one_line_error(capsys, argv + ["--lr", "0.01"], "other settings", "lr")
 
@@ -135,7 +142,7 @@ def test_capacity_sweep_searches_widths_resumes_and_replays(capsys, tmp_path):
     out = tmp_path / "c.json"
     argv = ["experiment", "copying", "--sweep", "macs", "--macs", "40", "400", "-m", "2", "-n", "2",
             "--delays", "0", "1", "--depth", "1", "2", "--seeds", "0", "1", "--steps", "80",
-            "--eval-every", "20", "--batch", "32", "--lr", "0.01", "-o", str(out)]
+            "--eval-every", "20", "--batch", "32", "--lr", "0.01", "--json-file", str(out)]
     assert main(argv) == 0
     text = capsys.readouterr()
     data = json.loads(out.read_text())
@@ -165,6 +172,7 @@ def test_capacity_sweep_searches_widths_resumes_and_replays(capsys, tmp_path):
     assert main(argv) == 0  # resumes: nothing left to train
     again = capsys.readouterr()
     assert "[depth" not in again.err and json.loads(out.read_text())["runs"] == data["runs"]
-    one_line_error(capsys, argv[:4] + ["--macs", "40", "-o", str(tmp_path / "d.json")], "--macs LOW HIGH")
-    one_line_error(capsys, ["experiment", "copying", "--macs", "400", "800", "-o", str(tmp_path / "e.json")],
-                   "one MAC budget")
+    one_line_error(capsys, argv[:4] + ["--macs", "40", "--json-file", str(tmp_path / "d.json")],
+                   "--macs LOW HIGH")
+    one_line_error(capsys, ["experiment", "copying", "--macs", "400", "800", "--json-file",
+                            str(tmp_path / "e.json")], "one MAC budget")

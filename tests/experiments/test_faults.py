@@ -39,7 +39,7 @@ TIMING_KEYS = {"seconds", "wall_seconds_this_call", "hardware", "curve"}
 def run(out: Path, *, kill_after: float | None = None, sig: int = signal.SIGKILL) -> int:
     """Run the experiment into ``out``; with ``kill_after``, send ``sig`` after that many seconds."""
     env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen([sys.executable, "-m", "tnrank", *COMMAND, "-o", str(out)],
+    proc = subprocess.Popen([sys.executable, "-m", "tnrank", *COMMAND, "--json-file", str(out)],
                             cwd=out.parent, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
     if kill_after is None:

@@ -276,13 +276,30 @@ _TABLE += [("bound", flag, value) for flag in ("-L", "-R", "-M", "-T", "--partit
            for value in HOSTILE_OPTIONS[flag]]
 
 
+# verify and sweep: the list options (values, lists, ranges), the results file and FILE
+_SWEEP_HOSTILE = {
+    "-L": ["-1", "0", "99999999999", "1..99999999999", "3..1", "1,,", "abc", "9" * 60],
+    "-R": ["0", "99999999999", "1..99999999999", "2..", "abc", "9" * 60],
+    "-M": ["0", "99999999999", "..3", "abc"],
+    "-T": ["-4", "5", "100000000000", "2..99999999999", "8..2", "abc", ""],
+    "--json-file": [".", "/nonexistent-folder/r.json", "r.toml/"],
+    "FILE": ["missing.toml", ".", "/dev/null"],
+}
+_TABLE += [(command, flag, value) for command in ("verify", "sweep")
+           for flag, values in _SWEEP_HOSTILE.items() for value in values]
+
+
 @pytest.mark.parametrize("command, flag, value", _TABLE)
 def test_each_hostile_option_alone(command, flag, value, tmp_path, capsys, monkeypatch):
     """Every hostile value of every option, the rest of the command line valid and small."""
     monkeypatch.chdir(tmp_path)
     options = {"-L": "2", "-R": "2", "-M": "2", "-T": "4", flag: value}
+    if flag == "FILE":  # an architecture file in place of -L -R -M
+        options = {"-T": "4"}
     argv = [command] + [x for pair in options.items() for x in pair]
-    argv += ["-q"] if command == "rank" else []
+    argv += [value] if flag == "FILE" else []
+    argv += ["-q"] if command in ("rank", "verify", "sweep") else []
+    argv += ["--json"] if command == "sweep" else []
     with deadline(60):
         code = main(argv)
     _, err = capsys.readouterr()

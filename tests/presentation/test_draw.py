@@ -596,10 +596,10 @@ def test_cli_errors_are_one_line(args, fragment, capsys, tmp_path, monkeypatch):
 
 def test_analyze_draws_the_network_it_reports(tmp_path, capsys):
     fig = tmp_path / "deep.svg"
-    assert main(["analyze", str(GRAPHS / "deep_rac_2.toml"), "-T", "6", "-q", "--draw", str(fig)]) == 0
+    assert main(["analyze", str(GRAPHS / "deep_rac_2.toml"), "-T", "6", "-q", "-o", str(fig)]) == 0
     assert "min-cut" in capsys.readouterr().out
     arch = load(GRAPHS / "deep_rac_2.toml")
     cut = [a for c, a in groups(fig.read_text()) if "cut" in c and "edge" in c]
     assert math.prod(int(a["data-dim"]) for a in cut) == min_cut_bound(arch, "start-end", T=6)
-    assert main(["analyze", str(GRAPHS / "deep_rac_2.toml"), "-T", "4", "6", "--draw", str(fig)]) == 2
-    assert "--draw draws one network" in capsys.readouterr().err
+    assert main(["analyze", str(GRAPHS / "deep_rac_2.toml"), "-T", "4", "6", "-o", str(fig)]) == 2
+    assert "-o draws one network" in capsys.readouterr().err

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+from interrupts import interrupt_on_call
 from parallel_tasks import without_timings
 
 import tnrank
@@ -26,7 +27,7 @@ SLOW_SWEEP = ["sweep", "-L", "1", "2", "3", "-R", "3", "-M", "2", "-T", "2..8"]
 
 def uninterrupted(tmp_path_factory, argv):
     path = tmp_path_factory.mktemp("whole") / "whole.json"
-    assert main(argv + ["--json", str(path), "-q"]) == 0
+    assert main(argv + ["--json-file", str(path), "-q"]) == 0
     return load_results(path)
 
 
@@ -43,7 +44,7 @@ def whole_slow(tmp_path_factory):
 def test_resume_after_kill_equals_an_uninterrupted_run(whole_slow, tmp_path, capsys, monkeypatch):
     path = tmp_path / "r.json"
     env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1")
-    proc = subprocess.Popen([sys.executable, "-m", "tnrank", *SLOW_SWEEP, "--json", str(path), "-q"],
+    proc = subprocess.Popen([sys.executable, "-m", "tnrank", *SLOW_SWEEP, "--json-file", str(path), "-q"],
                             env=env, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 120
@@ -61,7 +62,7 @@ def test_resume_after_kill_equals_an_uninterrupted_run(whole_slow, tmp_path, cap
     real = tnrank.studies.verification.certify
     monkeypatch.setattr(tnrank.studies.verification, "certify",
                         lambda *a, **k: calls.append(1) or real(*a, **k))
-    assert main(SLOW_SWEEP + ["--json", str(path)]) == 0
+    assert main(SLOW_SWEEP + ["--json-file", str(path)]) == 0
     assert f"{done} of 12 points already done; computing the other {12 - done}" in capsys.readouterr().err
     assert len(calls) == 12 - done  # only the missing points were computed
     assert without_timings(load_results(path)) == without_timings(whole_slow)
@@ -72,20 +73,20 @@ def test_rerun_of_a_finished_sweep_computes_nothing(whole, tmp_path, monkeypatch
     path = tmp_path / "r.json"
     path.write_text(json.dumps(whole))
     monkeypatch.setattr(tnrank.studies.verification, "certify", None)  # any call would fail
-    assert main(SWEEP + ["--json", str(path), "-q", "--csv", str(tmp_path / "r.csv")]) == 0
+    assert main(SWEEP + ["--json-file", str(path), "-q", "--csv", str(tmp_path / "r.csv")]) == 0
     assert load_results(path) == whole
     assert len((tmp_path / "r.csv").read_text().splitlines()) == 1 + 12  # from the saved rows
 
 
 @pytest.mark.parametrize("option, shown", [(["--seed", "1"], "seed 0 there, 1 here"),
                                            (["--confirm"], "confirm false there, true here"),
-                                           (["-R", "3"], "R 2 there, 3 here")])
+                                           (["--prime", "1048583"], "prime 1073741789 there, 1048583 here")])
 def test_a_file_made_with_other_settings_is_refused_and_left_alone(whole, tmp_path, capsys,
                                                                     option, shown):
     path = tmp_path / "r.json"
     path.write_text(json.dumps(whole))
     before = path.read_bytes()
-    assert main(SWEEP + ["--json", str(path), "-q"] + option) == 2
+    assert main(SWEEP + ["--json-file", str(path), "-q"] + option) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "holds a sweep made with other settings" in err
     assert shown in err
@@ -95,7 +96,7 @@ def test_a_file_made_with_other_settings_is_refused_and_left_alone(whole, tmp_pa
 def test_a_file_that_is_not_a_sweep_is_not_overwritten(tmp_path, capsys):
     path = tmp_path / "notes.json"
     path.write_text('{"my": "notes"}')
-    assert main(SWEEP + ["--json", str(path), "-q"]) == 2
+    assert main(SWEEP + ["--json-file", str(path), "-q"]) == 2
     assert "not a tnrank sweep results file" in capsys.readouterr().err
     assert path.read_text() == '{"my": "notes"}'
 
@@ -103,7 +104,7 @@ def test_a_file_that_is_not_a_sweep_is_not_overwritten(tmp_path, capsys):
 def test_a_second_writer_is_refused(tmp_path, capsys):
     path = tmp_path / "r.json"
     with exclusive(path):  # as a running sweep holds it
-        assert main(SWEEP + ["--json", str(path), "-q"]) == 2
+        assert main(SWEEP + ["--json-file", str(path), "-q"]) == 2
     err = capsys.readouterr().err
     assert f"being written by another tnrank process (pid {os.getpid()})" in err
     assert not path.exists()
@@ -124,7 +125,7 @@ def test_merge_of_two_halves_equals_the_whole(whole, tmp_path, capsys, halves):
             end += 1
         argv[start:end] = change
         files.append(str(tmp_path / f"half{i}.json"))
-        assert main(argv + ["--json", files[-1], "-q"]) == 0
+        assert main(argv + ["--json-file", files[-1], "-q"]) == 0
     assert main(["merge", *files, "-o", str(tmp_path / "all.json")]) == 0
     assert capsys.readouterr().out.strip().endswith("12 of 12 points from 2 files (complete)")
     assert without_timings(load_results(tmp_path / "all.json")) == without_timings(whole)
@@ -144,7 +145,7 @@ def test_merge_refuses_other_settings_and_disagreeing_rows(whole, tmp_path, caps
     b.write_text(json.dumps(tampered))
     assert main(["merge", str(a), str(b), "-o", str(tmp_path / "c.json")]) == 2
     row = whole["rows"][3]
-    assert f"disagree on L={row['L']} T={row['T']}" in capsys.readouterr().err
+    assert f"disagree on L={row['L']} M=2 R=2 T={row['T']}" in capsys.readouterr().err
 
 
 def test_a_merged_part_is_completed_by_the_whole_command(whole, tmp_path, capsys, monkeypatch):
@@ -159,10 +160,66 @@ def test_a_merged_part_is_completed_by_the_whole_command(whole, tmp_path, capsys
     real = tnrank.studies.verification.certify
     monkeypatch.setattr(tnrank.studies.verification, "certify",
                         lambda *a, **k: calls.append(1) or real(*a, **k))
-    assert main(SWEEP + ["--json", path, "-q"]) == 0  # the file is extended to depth 3
+    assert main(SWEEP + ["--json-file", path, "-q"]) == 0  # the file is extended to depth 3
     assert len(calls) == 4
     assert without_timings(load_results(path)) == without_timings(whole)
     # a sweep with fewer points would cut the file: refused
     fewer = ["sweep", "-L", "1", "2", "-R", "2", "-M", "2", "-T", "2..8"]
-    assert main(fewer + ["--json", path, "-q"]) == 2
+    assert main(fewer + ["--json-file", path, "-q"]) == 2
     assert "depths [1, 2, 3] there, [1, 2] here" in capsys.readouterr().err
+
+
+def test_another_width_extends_the_file_and_computes_only_the_new_points(whole, tmp_path, monkeypatch):
+    # -R and -M list points like -L and -T: a file of R = 2 is extended by -R 2 3, never mixed
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(whole))
+    calls = []
+    real = tnrank.studies.verification.certify
+    monkeypatch.setattr(tnrank.studies.verification, "certify",
+                        lambda *a, **k: calls.append(1) or real(*a, **k))
+    wider = ["sweep", "-L", "1", "2", "3", "-R", "2", "3", "-M", "2", "-T", "2..8"]
+    assert main(wider + ["--json-file", str(path), "-q"]) == 0
+    data = load_results(path)
+    assert len(calls) == 12 and data["config"]["R"] == [2, 3] and data["complete"]
+    old = {(r["L"], r["T"]): r for r in whole["rows"]}
+    assert [without_timings(r) for r in data["rows"] if r["R"] == 2] == [
+        without_timings(old[(r["L"], r["T"])]) for r in data["rows"] if r["R"] == 2]
+    # each new point is the certified report of its own RAC (an independent certify call)
+    for row in (r for r in data["rows"] if r["R"] == 3):
+        report = tnrank.certify(tnrank.Architecture.rac(row["L"], 3, 2), row["T"])
+        assert row["separation"]["lower"] == report.separation.lower
+    # a narrower sweep would cut the file: refused
+    assert main(SWEEP + ["--json-file", str(path), "-q"]) == 2
+
+
+def test_the_first_release_spelling_still_writes_the_results_file(tmp_path, capsys):
+    path = tmp_path / "r.json"
+    assert main(["sweep", "-L", "1", "-R", "2", "-M", "2", "-T", "2", "4", "--json", str(path), "-q"]) == 0
+    out, err = capsys.readouterr()
+    assert out == "" and load_results(path)["complete"]
+    notes = [line for line in err.splitlines() if "deprecated" in line]
+    assert len(notes) == 1 and "--json-file" in notes[0]
+
+
+def test_verify_saves_each_configuration_and_resumes(tmp_path, capsys, monkeypatch):
+    path = tmp_path / "v.json"
+    argv = ["verify", "-L", "1", "2", "-M", "2", "-R", "2", "-T", "2..6", "-q", "--json-file", str(path)]
+    interrupt_on_call(monkeypatch, tnrank.studies.verification, 4)
+    assert main(argv) == 130
+    out, err = capsys.readouterr()
+    assert "3 of 6 configurations" in out and f"saved in {path}" in err
+    assert len(load_results(path)["rows"]) == 3
+    monkeypatch.undo()
+    calls = []
+    real = tnrank.studies.verification.certify
+    monkeypatch.setattr(tnrank.studies.verification, "certify",
+                        lambda *a, **k: calls.append(1) or real(*a, **k))
+    assert main(argv + ["--json"]) == 0
+    resumed = json.loads(capsys.readouterr().out)
+    assert len(calls) == 3 and resumed["completed"] == 6
+    # the same rows as a sweep computed in one go, and the file is a sweep results file
+    assert main(["sweep", "-L", "1", "2", "-M", "2", "-R", "2", "-T", "2..6", "-q",
+                 "--json-file", str(tmp_path / "w.json")]) == 0
+    whole = load_results(tmp_path / "w.json")["rows"]
+    assert without_timings(load_results(path)["rows"]) == without_timings(whole)
+    assert without_timings(resumed["rows"]) == without_timings(load_results(path)["rows"])

@@ -68,8 +68,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     streams = sys.stdout, sys.stderr
     try:
         previous = signal.signal(signal.SIGTERM, _interrupt)
+        previous_int = signal.getsignal(signal.SIGINT)
     except ValueError:  # not the main thread (tests driving main() from a thread)
-        previous = None
+        previous = previous_int = None
     sys.stdout, sys.stderr = _Escaping(sys.stdout), _Escaping(sys.stderr)
     try:
         return _run(argv)
@@ -80,6 +81,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout, sys.stderr = streams
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+            signal.signal(signal.SIGINT, previous_int)
+
+
+def _work_started() -> None:
+    """From here on Ctrl-C raises KeyboardInterrupt, so finished work is saved.
+
+    Until the parser is built (the subcommands' imports: numpy turns an interrupted
+    import into an ImportError), the command keeps the start-up handler of
+    ``tnrank/__init__.py``, which exits at once with one line.
+    """
+    try:
+        if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # a background job's stays ignored
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+    except ValueError:  # not the main thread
+        pass
 
 
 def _run(argv: Sequence[str] | None) -> int:
@@ -88,6 +104,7 @@ def _run(argv: Sequence[str] | None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version and usage errors (already printed)
         return int(exc.code or 0) if not isinstance(exc.code, str) else 2
+    _work_started()
     try:
         return int(args.func(args) or 0)
     except TnrankError as exc:

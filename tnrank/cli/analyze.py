@@ -5,14 +5,28 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
+from typing import Any
 
 from tnrank.certification.certify import MAX_SAMPLES, certify
-from tnrank.cli.common import add_certify_options, certify_kwargs, positive_int, print_json, progress_printer
+from tnrank.certification.report import Report
+from tnrank.cli.common import (
+    add_certify_options,
+    certify_kwargs,
+    deprecated,
+    positive_int,
+    print_json,
+    progress_printer,
+)
+from tnrank.cli.explain import explain
 from tnrank.cli.parallel_options import add_parallel_options, parallel_run
 from tnrank.engine.grid import MAX_GRID_ENTRIES
 from tnrank.errors import TnrankError
 from tnrank.files.architecture_file import load
+from tnrank.files.results_file import AnalysisFile
+from tnrank.files.safe import check_distinct_outputs, check_output_path
 from tnrank.model.architecture import Architecture
 from tnrank.model.partition import Partition
 from tnrank.primes import PRIME
@@ -46,9 +60,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     out.add_argument("--json", action="store_true", help="print one JSON object")
     out.add_argument("--markdown", action="store_true",
                      help="print the comparison as a Markdown document (as graphs/README.md)")
-    p.add_argument("--draw", metavar="FIGURE",
+    p.add_argument("-o", "--output", metavar="FIGURE",
                    help="one file and one T: also draw the unrolled network with the min-cut of "
                    "the partition (.svg, .png or .pdf; see tnrank draw)")
+    p.add_argument("--draw", dest="output", action=deprecated("-o"), help=argparse.SUPPRESS)
+    p.add_argument("--json-file", metavar="FILE",
+                   help="results file, saved after every report; the same command resumes an "
+                   "interrupted run from it")
+    p.add_argument("--explain", action="store_true",
+                   help="after the report, how each number was proved (runs, bounds, theorems)")
     add_certify_options(p)
     add_parallel_options(p)
     p.set_defaults(func=run)
@@ -107,38 +127,67 @@ def _title(files: list[str], n: int) -> str:
     return ""
 
 
+def _figure(args: argparse.Namespace, arch: Architecture) -> str:
+    """Draw before the ranks, so a bad path or size fails at once; the line for the report."""
+    from tnrank.presentation.draw import draw_architecture  # noqa: PLC0415 - matplotlib on demand
+
+    drawing = draw_architecture(arch, args.T[0], args.output, partition=args.partition, cut=True)
+    drawing.figure.clear()
+    return f"{args.output}: {drawing.bound_text}" if drawing.bound_text else str(args.output)
+
+
+def _config(args: argparse.Namespace, entries: list[tuple[str, Architecture]],
+            kwargs: dict[str, Any]) -> dict[str, Any]:
+    """What the results file must agree on to be resumed."""
+    return {"entries": [[label, arch.to_dict()] for label, arch in entries], "T": list(args.T),
+            "partition": args.partition, **kwargs}
+
+
+def _results(args: argparse.Namespace, entries: list[tuple[str, Architecture]],
+             kwargs: dict[str, Any]) -> AbstractContextManager[AnalysisFile | None]:
+    if not args.json_file:
+        return nullcontext(None)
+    return AnalysisFile(args.json_file, _config(args, entries, kwargs))
+
+
+def _saved_rows(results: AnalysisFile | None,
+                entries: list[tuple[str, Architecture]]) -> list[CompareRow]:
+    if results is None:
+        return []
+    arch = dict(entries)
+    return [CompareRow(r["file"], arch[r["file"]], r["T"], Report.from_dict(r["report"]))
+            for r in results.data["rows"]]
+
+
 def run(args: argparse.Namespace) -> int:
     entries = load_all(expand(args.files))
     for T in args.T:  # every partition is valid before any work starts
         Partition.parse(args.partition, T)
     kwargs = certify_kwargs(args)
     say = progress_printer(args.quiet)
-    if args.draw is not None and (len(entries) != 1 or len(args.T) != 1 or args.markdown):
-        raise TnrankError("--draw draws one network: give one architecture file and one T "
+    single = len(entries) == 1 and len(args.T) == 1 and not args.markdown
+    if args.output is not None and not single:
+        raise TnrankError("-o draws one network: give one architecture file and one T "
                           "(use tnrank draw for more)")
-    if len(entries) == 1 and len(args.T) == 1 and not args.markdown:
-        label, arch = entries[0]
-        if args.draw is not None:  # before the ranks: a bad path or size fails at once
-            from tnrank.presentation.draw import draw_architecture  # noqa: PLC0415 - matplotlib on demand
-
-            drawing = draw_architecture(arch, args.T[0], args.draw, partition=args.partition, cut=True)
-            drawing.figure.clear()
-            if say is not None:
-                say(f"{args.draw}: {drawing.bound_text}")
-        with limited_threads(args.threads):  # one report: --jobs and --scheduler have nothing to share
-            report = certify(arch, args.T[0], args.partition, progress=say, **kwargs)
-        if args.json:
-            print_json(analysis_dict(report, label))
-        else:
-            print(format_analysis(report, label))
-        return 1 if report.verdict == "violated" else 0
+    if args.json_file:
+        check_output_path(args.json_file, "the results file (--json-file)")
+        check_distinct_outputs({"the figure (-o)": args.output,
+                                "the results file (--json-file)": args.json_file})
+    if single:
+        return _run_one(args, entries[0], kwargs, say)
 
     rows: list[CompareRow] = []
     interrupted = False
     try:  # Ctrl-C leaves the parallel run first: its workers stop rather than finish
-        with parallel_run(args, args.quiet) as where:
+        with _results(args, entries, kwargs) as results, parallel_run(args, args.quiet) as where:
+            rows = _saved_rows(results, entries)
+            if rows and say is not None:
+                say(f"{args.json_file}: {len(rows)} of {len(entries) * len(args.T)} reports "
+                    "already done")
             for row in compare(entries, args.T, args.partition, progress=where.progress(say),
-                               **where.kwargs(), **kwargs):
+                               skip=[(r.label, r.T) for r in rows], **where.kwargs(), **kwargs):
+                if results is not None:
+                    results.add(row.to_dict())
                 rows.append(row)
     except KeyboardInterrupt:
         interrupted = True
@@ -151,8 +200,46 @@ def run(args: argparse.Namespace) -> int:
                                   _title(args.files, len(entries))), end="")
     else:
         print(format_comparison(entries, args.T, rows, args.partition))
+        if args.explain:
+            for row in rows:
+                print(f"\n{row.label}, T={row.T}")
+                print(explain(row.report))
     if interrupted:
         total = len(entries) * len(args.T)
-        print(f"tnrank analyze: interrupted after {len(rows)} of {total} reports", file=sys.stderr)
+        saved = f"; what is done was saved in {args.json_file}" if args.json_file else ""
+        print(f"tnrank analyze: interrupted after {len(rows)} of {total} reports{saved}",
+              file=sys.stderr)
         return 130
     return 1 if any(r.report.verdict == "violated" for r in rows) else 0
+
+
+def _run_one(args: argparse.Namespace, entry: tuple[str, Architecture], kwargs: dict[str, Any],
+             say: Callable[[str], None] | None) -> int:
+    label, arch = entry
+    figure = _figure(args, arch) if args.output is not None else None
+    with _results(args, [entry], kwargs) as results:
+        saved = _saved_rows(results, [entry])
+        if saved:
+            report = saved[0].report
+            if say is not None:
+                say(f"{args.json_file}: the report is already done")
+        else:
+            with limited_threads(args.threads):  # one report: --jobs and --scheduler have nothing to share
+                report = certify(arch, args.T[0], args.partition, progress=say, **kwargs)
+            if results is not None:
+                results.add(CompareRow(label, arch, args.T[0], report).to_dict())
+    if args.json:
+        data = analysis_dict(report, label)
+        if figure is not None:
+            data["figure"] = figure
+        if args.explain:
+            data["explanation"] = explain(report)
+        print_json(data)
+    else:
+        print(format_analysis(report, label))
+        if args.explain:
+            print()
+            print(explain(report))
+        if figure is not None:
+            print(figure)
+    return 1 if report.verdict == "violated" else 0

@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 
 from tnrank.certification.bound_report import LISTED_NODES, bound_architecture, bound_network
-from tnrank.cli.common import add_rac_options, print_json, rac_from_args
+from tnrank.cli.common import (
+    add_architecture_file,
+    add_rac_options,
+    architecture_from_args,
+    print_json,
+    refuse_architecture_as_network,
+)
 from tnrank.errors import TnrankError
 from tnrank.files.network_file import load_or_example
 from tnrank.primes import PRIME
@@ -14,13 +20,15 @@ from tnrank.primes import PRIME
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "bound",
-        help="min-cut and closed-form upper bounds (a RAC, or your own network file)",
-        description="Print the min-cut bound of a depth-L RAC's unrolled tensor network for a "
+        help="min-cut and closed-form upper bounds (a RAC, an architecture file, or a network file)",
+        description="Print the min-cut bound of a depth-L RAC's (or FILE's architecture's) unrolled "
+        "tensor network for a "
         "partition beside every closed-form bound (the value from a dynamic programme over the "
         "step-layer blocks; the network is built only to list the cut edges); or, with --network, "
         "min-cut bounds (and exact ranks with random cores) for a tensor network read from a JSON "
         "or TOML file.",
     )
+    add_architecture_file(p)
     add_rac_options(p, required=False)
     p.add_argument("-q", "--quiet", action="store_true",
                    help="accepted for symmetry with the other commands (this one prints no progress)")
@@ -41,26 +49,28 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    rac_opts = [o for o, v in (("-L", args.depth), ("-R", args.width), ("-M", args.M), ("-T", args.T))
-                if v is not None]
+    rac_opts = [o for o, v in (("FILE", args.file), ("-L", args.depth), ("-R", args.width),
+                               ("-M", args.M), ("-T", args.T)) if v is not None]
     if args.network is not None:
+        refuse_architecture_as_network(args.network)
         if rac_opts:
-            raise TnrankError(f"give either --network or -L/-R/-M/-T, not both ({', '.join(rac_opts)} "
-                              "given with --network)")
+            raise TnrankError(f"give either --network or an architecture (FILE or -L/-R/-M) with -T, "
+                              f"not both ({', '.join(rac_opts)} given with --network)")
         if args.cut_edges is False:
             raise TnrankError("--no-cut-edges works with a RAC; the min-cut of a network file comes "
                               "from max-flow, which lists the cut")
         return _run_network(args)
-    missing = [o for o in ("-L", "-R", "-M", "-T") if o not in rac_opts]
-    if missing:
-        raise TnrankError(f"missing {', '.join(missing)}; give -L -R -M -T for a RAC, or --network FILE")
+    arch = architecture_from_args(args, "bound")
+    if args.T is None:
+        raise TnrankError("missing -T; give -L -R -M -T for a RAC, FILE -T for an architecture file, "
+                          "or --network FILE")
     if args.rank:
         raise TnrankError("--rank works with --network; for a RAC use `tnrank rank` (certified ranks)")
-    return _run_rac(args)
+    return _run_rac(args, arch)
 
 
-def _run_rac(args: argparse.Namespace) -> int:
-    report = bound_architecture(rac_from_args(args), args.T, args.partition, cut_edges=args.cut_edges)
+def _run_rac(args: argparse.Namespace, arch) -> int:
+    report = bound_architecture(arch, args.T, args.partition, cut_edges=args.cut_edges)
     if args.json:
         print_json(report.to_dict())
     else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from tnrank.certification.certify import FAILURE_TARGET, FLOAT_AUTO_MAX, GRID_MODES, MAX_SAMPLES, MIN_PRIME
@@ -27,6 +27,17 @@ __all__ = [
     "positive_int",
     "progress_printer",
     "print_json",
+    "deprecated",
+    "warn_deprecated",
+    "expand_values",
+    "SWEEP_DEFAULTS",
+    "add_grid_options",
+    "grid_values",
+    "architecture_of_sweep",
+    "add_architecture_file",
+    "load_architecture",
+    "refuse_architecture_as_network",
+    "architecture_from_args",
 ]
 
 
@@ -155,3 +166,178 @@ def progress_printer(quiet: bool) -> Callable[[str], None] | None:
 def print_json(obj: Any) -> None:
     """One JSON object on stdout."""
     print(json.dumps(obj, indent=2, ensure_ascii=False))
+
+
+def deprecated(new: str) -> type[argparse.Action]:
+    """An argparse action for an old spelling: stores like ``new`` and says so on stderr.
+
+    ``p.add_argument("--plot", dest="output", action=deprecated("-o"), help=argparse.SUPPRESS)``
+    keeps ``--plot FILE`` working for one release with a one-line note.
+    """
+
+    class Deprecated(argparse.Action):
+        def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                     values: Any, option_string: str | None = None) -> None:
+            warn_deprecated(option_string or self.dest, new)
+            setattr(namespace, self.dest, values)
+
+    return Deprecated
+
+
+def warn_deprecated(old: str, new: str) -> None:
+    """The one-line note for an old spelling (it keeps working for one release)."""
+    print(f"tnrank: note: {old} is deprecated; use {new} ({old} will be removed in the next "
+          "release)", file=sys.stderr)
+
+
+#: The default sweep of ``tnrank verify`` and ``tnrank sweep``.
+SWEEP_DEFAULTS = {"depth": [1, 2, 3], "M": [2, 3], "R": [2, 3], "T": [2, 4, 6, 8]}
+
+#: Most values one list option (-L, -R, -M or -T) expands to.
+MAX_VALUES = 1_000
+
+
+def expand_values(tokens: Sequence[str | int], flag: str, *, even: bool = False,
+                  maximum: int | None = None) -> list[int]:
+    """Values and ranges of a list option, in order, each once.
+
+    ``["2..8", "12"]`` -> ``[2, 3, ..., 8, 12]``; with ``even`` a range keeps its even
+    values (``-T 2..8`` -> ``2 4 6 8``). ``2,4`` is the same as ``2 4``. Ranges are
+    checked against :data:`MAX_VALUES` and ``maximum`` before they are built.
+
+    Raises
+    ------
+    TnrankError
+        Naming ``flag`` and the token that is not a positive whole number or range.
+
+    Examples
+    --------
+    >>> expand_values(["2..8", "12"], "-T", even=True)
+    [2, 4, 6, 8, 12]
+    >>> expand_values(["1,3", "2", "3"], "-L")
+    [1, 3, 2]
+    """
+    out: list[int] = []
+    for token in tokens:
+        for part in str(token).split(","):
+            part = part.strip()
+            if not part:
+                continue
+            try:
+                lo, hi = (int(x) for x in part.split("..", 1)) if ".." in part else (int(part), int(part))
+            except ValueError:
+                raise TnrankError(f"{flag} {part!r} is not a whole number, a list such as 2,4 or a "
+                                  "range such as 2..8") from None
+            if lo < 1:
+                raise TnrankError(f"{flag} {lo} must be at least 1")
+            if hi < lo:
+                raise TnrankError(f"{flag} range {part!r} is empty; write low..high such as 2..8")
+            if (maximum is not None and hi > maximum) or hi - lo > (2 if even else 1) * MAX_VALUES:
+                limit = f" up to {maximum:,}" if maximum is not None else ""
+                raise TnrankError(f"{flag} range {part!r} is too long; give at most {MAX_VALUES:,} "
+                                  f"values{limit}")
+            out += [v for v in range(lo, hi + 1) if lo == hi or not even or v % 2 == 0]
+    values = list(dict.fromkeys(out))
+    if len(values) > MAX_VALUES:
+        raise TnrankError(f"{flag} gives {len(values):,} values; give at most {MAX_VALUES:,}")
+    return values
+
+
+def add_grid_options(parser: argparse.ArgumentParser, defaults: dict[str, list[int]]) -> None:
+    """``-L -M -R -T`` of a sweep, each a list of values and ranges (``2 4``, ``2,4``, ``2..8``)."""
+    def show(key: str) -> str:
+        return " ".join(map(str, defaults[key]))
+
+    parser.add_argument("-L", "--depth", nargs="+", metavar="L",
+                        help=f"depths (default {show('depth')})")
+    parser.add_argument("-M", nargs="+", metavar="M",
+                        help=f"numbers of representation functions (default {show('M')})")
+    parser.add_argument("-R", "--width", nargs="+", metavar="R",
+                        help=f"widths, hidden channels (default {show('R')})")
+    parser.add_argument("-T", nargs="+", metavar="T",
+                        help=f"even sequence lengths; a range such as 2..24 keeps the even ones "
+                        f"(default {show('T')})")
+
+
+def grid_values(args: argparse.Namespace, defaults: dict[str, list[int]] = SWEEP_DEFAULTS,
+                ) -> tuple[list[int], list[int], list[int], list[int]]:
+    """The expanded ``-L``, ``-M``, ``-R`` and ``-T`` lists (``defaults`` for those not given)."""
+    from tnrank.model.partition import MAX_T
+
+    def given(name: str, key: str) -> list[Any]:
+        value = getattr(args, name)
+        return defaults[key] if value is None else value
+
+    return (expand_values(given("depth", "depth"), "-L"), expand_values(given("M", "M"), "-M"),
+            expand_values(given("width", "R"), "-R"),
+            expand_values(given("T", "T"), "-T", even=True, maximum=MAX_T))
+
+
+def architecture_of_sweep(args: argparse.Namespace, command: str) -> Architecture | None:
+    """The architecture of ``FILE`` for a sweep over ``-T`` (None without a file)."""
+    if args.file is None:
+        return None
+    flags = [o for o, v in (("-L", args.depth), ("-R", args.width), ("-M", args.M)) if v is not None]
+    if flags:
+        raise TnrankError(f"give either an architecture file or -L/-R/-M, not both ({', '.join(flags)} "
+                          f"given with {args.file})")
+    return load_architecture(args.file, command)
+
+
+def add_architecture_file(parser: argparse.ArgumentParser) -> None:
+    """The optional ``FILE``: an architecture file in place of ``-L -R -M``."""
+    parser.add_argument("file", nargs="?", metavar="FILE",
+                        help="an architecture file (TOML; docs/architecture-files.md) in place of "
+                        "-L -R -M")
+
+
+def load_architecture(path: str, command: str) -> Architecture:
+    """The architecture in ``path``; a file of another kind is refused with the command it
+    belongs to (a network file goes to ``--network``)."""
+    from tnrank.files.formats import load
+
+    obj = load(path)
+    if isinstance(obj, Architecture):
+        return obj
+    from tnrank.files.formats import KINDS
+    from tnrank.networks.graph import TensorNetwork
+
+    if isinstance(obj, TensorNetwork):
+        where = (f"`tnrank {command} --network {path}`" if command in ("bound", "draw")
+                 else f"`tnrank bound --network {path}` or `tnrank draw --network {path} -o net.svg`")
+        raise TnrankError(f"{path} is a tensor-network file, not an architecture file; give it as {where}")
+    kind = "report" if type(obj).__name__ == "Report" else "sweep"
+    raise TnrankError(f"{path} is {KINDS[kind]}, not an architecture file")
+
+
+def refuse_architecture_as_network(path: str) -> None:
+    """``--network FILE`` given an architecture file: name the command that takes it."""
+    from pathlib import Path
+
+    if Path(path).suffix.lower() != ".toml" or not Path(path).is_file():
+        return
+    from tnrank.files.formats import file_kind
+    from tnrank.files.safe import parse_toml, read_text
+
+    try:
+        kind = file_kind(parse_toml(read_text(path, "a network file (.toml)"), source=path))
+    except TnrankError:
+        return  # the network reader reports the problem
+    if kind == "architecture":
+        raise TnrankError(f"{path} is an architecture file, not a network file; give it without "
+                          f"--network: `tnrank bound {path} -T 8` or `tnrank draw {path} -T 8 -o net.svg`")
+
+
+def architecture_from_args(args: argparse.Namespace, command: str) -> Architecture:
+    """The architecture of ``FILE`` or of ``-L -R -M`` (one of the two)."""
+    flags = [o for o, v in (("-L", args.depth), ("-R", args.width), ("-M", args.M)) if v is not None]
+    if args.file is not None:
+        if flags:
+            raise TnrankError(f"give either an architecture file or -L/-R/-M, not both "
+                              f"({', '.join(flags)} given with {args.file})")
+        return load_architecture(args.file, command)
+    missing = [o for o in ("-L", "-R", "-M") if o not in flags]
+    if missing:
+        raise TnrankError(f"missing {', '.join(missing)}; give -L -R -M for a RAC, or an architecture "
+                          "file (FILE.toml)")
+    return rac_from_args(args)

@@ -5,11 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from tnrank.cli.common import add_rac_options, rac_from_args
+from tnrank.cli.common import add_rac_options, architecture_from_args, refuse_architecture_as_network
 from tnrank.errors import TnrankError
-from tnrank.files.architecture_file import load
 from tnrank.files.network_file import load_or_example
-from tnrank.model.architecture import Architecture
 from tnrank.presentation.plot import check_figure_path
 
 
@@ -39,20 +37,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _architecture(args: argparse.Namespace) -> Architecture:
-    flags = [o for o, v in (("-L", args.depth), ("-R", args.width), ("-M", args.M)) if v is not None]
-    if args.file is not None:
-        if flags:
-            raise TnrankError(f"give either an architecture file or -L/-R/-M, not both ({', '.join(flags)} "
-                              f"given with {args.file})")
-        return load(args.file)
-    missing = [o for o in ("-L", "-R", "-M") if o not in flags]
-    if missing:
-        raise TnrankError(f"missing {', '.join(missing)}; give -L -R -M -T for a RAC, an architecture "
-                          "file, or --network FILE")
-    return rac_from_args(args)
-
-
 def run(args: argparse.Namespace) -> int:
     from tnrank.presentation.draw import draw_architecture, draw_network  # noqa: PLC0415 - matplotlib
 
@@ -63,12 +47,13 @@ def run(args: argparse.Namespace) -> int:
         if others or args.compact:
             given = ", ".join(others + (["--compact"] if args.compact else []))
             raise TnrankError(f"--network draws a network file as it is; leave out {given}")
+        refuse_architecture_as_network(args.network)
         net = load_or_example(args.network)
         drawing = draw_network(net, args.output, partition=args.partition, cut=args.cut,
                                title=args.title)
         what = net.summary()
     else:
-        arch = _architecture(args)
+        arch = architecture_from_args(args, "draw")
         drawing = draw_architecture(arch, args.T, args.output, partition=args.partition,
                                     cut=args.cut, compact=args.compact, title=args.title)
         if args.compact:

@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from tnrank.cli.common import positive_int, progress_printer
+from tnrank.cli.common import deprecated, positive_int, progress_printer, warn_deprecated
 from tnrank.errors import TnrankError
 from tnrank.experiments.budget import CELLS, DEFAULT_INIT, DEFAULT_TOLERANCE, INITS
 from tnrank.experiments.capacity import RULES
@@ -24,7 +24,9 @@ from tnrank.experiments.results import (
     solved_values,
 )
 from tnrank.experiments.schedule import SCHEDULES
+from tnrank.files.safe import check_distinct_outputs, check_output_path
 from tnrank.formatting import format_table
+from tnrank.presentation.plot import check_figure_path
 
 _TRAIN_KEYS = ("steps", "batch", "lr", "eval_every", "patience", "schedule", "restore_best")
 _DEFAULTS = {"cell": "eurnn", "capacity": 2, "representation": 0, "batch": 128, "lr": 1e-3,
@@ -48,7 +50,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         q = tasks.add_parser(task, help=what, description=f"{what}. Options left out come from the "
                              "preset (default: small).")
         q.add_argument("--preset", choices=sorted(PRESETS[task]), default="small",
-                       help="sweep sizes: smoke (~1 min on 2 CPU cores), small (~20 min), fair "
+                       help="sweep sizes: smoke (under 1 min on 2 CPU cores), small (~20 min), fair "
                        "(copying, ~1 h), paper (a GPU; default small)")
         flags = ("--delays", "-B") if task == "copying" else ("--lengths", "-T")
         q.add_argument(*flags, dest="values", type=int, nargs="+", metavar=VALUE_NAMES[task],
@@ -100,17 +102,24 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        help="even length at which --rank measures (default 6)")
         q.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda (default cpu)")
         q.add_argument("--threads", type=positive_int, default=1, help="CPU threads for torch (default 1)")
-        q.add_argument("-o", "--out", help="results JSON (default experiment-<task>-<preset>.json); "
-                       "finished runs in it are reused")
-        q.add_argument("--plot", help="plot PNG (default: the results file with .png)")
+        q.add_argument("--json-file", metavar="FILE",
+                       help="results JSON (default experiment-<task>-<preset>.json); finished runs in "
+                       "it are reused")
+        q.add_argument("-o", "--output", metavar="FIGURE",
+                       help="plot file, .png, .svg or .pdf (default: the results file with .png)")
+        q.add_argument("--out", dest="json_file", action=deprecated("--json-file"), help=argparse.SUPPRESS)
+        q.add_argument("--plot", dest="output", action=deprecated("-o"), help=argparse.SUPPRESS)
         q.add_argument("--no-plot", action="store_true", help="do not draw the plot")
         q.add_argument("--fresh", action="store_true", help="overwrite the results file instead of resuming")
         q.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
         q.set_defaults(func=run)
-    q = tasks.add_parser("plot", help="redraw the table and plot of a results file (no training)",
-                         description="Print the table and draw the plot of a results file.")
+    q = tasks.add_parser("plot", help="reprint the table of a results file and redraw its plot "
+                         "(no training)",
+                         description="Print the table of a results file and, with -o, draw its plot. "
+                         "Nothing else is written.")
     q.add_argument("results", help="results JSON written by tnrank experiment copying|ses")
-    q.add_argument("--plot", help="plot PNG (default: the results file with .png)")
+    q.add_argument("-o", "--output", metavar="FIGURE", help="plot file: .png, .svg or .pdf")
+    q.add_argument("--plot", dest="output", action=deprecated("-o"), help=argparse.SUPPRESS)
     q.set_defaults(func=run_plot)
 
 
@@ -197,7 +206,13 @@ def run(args: argparse.Namespace) -> int:
 
     check_device(args.device)
     prepare(spec)  # bad sizes fail before anything is written
-    out = args.out or f"experiment-{args.task}-{args.preset}.json"
+    _old_output(args)
+    out = args.json_file or f"experiment-{args.task}-{args.preset}.json"
+    check_output_path(out, "the results file (--json-file)")
+    figure = None if args.no_plot else (args.output or str(Path(out).with_suffix(".png")))
+    if figure is not None:
+        check_figure_path(figure)
+    check_distinct_outputs({"the results file (--json-file)": out, "the plot (-o)": figure})
     say = progress_printer(args.quiet)
     interrupted = False
     try:
@@ -208,8 +223,8 @@ def run(args: argparse.Namespace) -> int:
         data = load_experiment_results(out) if Path(out).exists() else None
     plot = None
     if data is not None and data.get("runs"):
-        if not args.no_plot:
-            plot = _draw(data, args.plot or str(Path(out).with_suffix(".png")))
+        if figure is not None:
+            plot = _draw(data, figure)
         _print_results(data, plot)
     print(f"results: {out}")
     if interrupted:
@@ -219,10 +234,23 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _old_output(args: argparse.Namespace) -> None:
+    """``-o RESULTS.json``, the first release's spelling of ``--json-file``: still accepted."""
+    if args.output is not None and Path(args.output).suffix.lower() == ".json":
+        warn_deprecated("-o RESULTS.json", "--json-file RESULTS.json (-o names the plot)")
+        if args.json_file is not None:
+            raise TnrankError("give the results file once, with --json-file")
+        args.json_file, args.output = args.output, None
+
+
 def run_plot(args: argparse.Namespace) -> int:
+    """The table of a results file on stdout; the plot only where ``-o`` names it."""
+    if args.output is not None:
+        check_figure_path(args.output)
+        check_distinct_outputs({"the results file": args.results, "the plot (-o)": args.output})
     data = load_experiment_results(args.results)
     plot = None
-    if data.get("runs"):
-        plot = _draw(data, args.plot or str(Path(args.results).with_suffix(".png")))
+    if data.get("runs") and args.output is not None:
+        plot = _draw(data, args.output)
     _print_results(data, plot)
     return 0

@@ -12,14 +12,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "merge",
         help="join the results files of one sweep computed in parts",
-        description="Join tnrank sweep --json results files computed on different machines or "
-        "at different times (for example one depth each) into one file. Files made with other "
-        "settings (R, M, seed, prime, certification options) are refused, and so are two files "
-        "that disagree on a point. The output lists the union of the depths and lengths; it is "
+        description="Join tnrank sweep (or verify) --json-file results files computed on different "
+        "machines or at different times (for example one depth each) into one file. Files made "
+        "with other settings (seed, prime, certification options, architecture file) are "
+        "refused, and so are two files that disagree on a point. The output lists the union of "
+        "the depths, widths, values of M and lengths; it is "
         "complete when every point has a row, and the same tnrank sweep command resumes it "
         "otherwise.",
     )
-    p.add_argument("files", nargs="+", metavar="FILE", help="results files (tnrank sweep --json)")
+    p.add_argument("files", nargs="+", metavar="FILE", help="results files (tnrank sweep --json-file)")
     p.add_argument("-o", "--output", required=True, help="merged results file (may be one of FILE)")
     p.set_defaults(func=run)
 

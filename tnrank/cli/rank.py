@@ -1,4 +1,4 @@
-"""``tnrank rank``: the certified report for one RAC."""
+"""``tnrank rank``: the certified report for one RAC or one architecture file."""
 
 from __future__ import annotations
 
@@ -6,35 +6,50 @@ import argparse
 
 from tnrank.certification.certify import certify
 from tnrank.cli.common import (
+    add_architecture_file,
     add_certify_options,
     add_rac_options,
+    architecture_from_args,
     certify_kwargs,
     print_json,
     progress_printer,
-    rac_from_args,
 )
+from tnrank.cli.explain import explain
+from tnrank.errors import TnrankError
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "rank",
-        help="certified grid and separation ranks of one RAC",
-        description="Certified grid and separation ranks of a depth-L RAC for one T and partition.",
+        help="certified grid and separation ranks of one RAC or architecture file",
+        description="Certified grid and separation ranks of a depth-L RAC (-L -R -M), or of the "
+        "architecture in FILE, for one T and partition.",
     )
-    add_rac_options(p)
+    add_architecture_file(p)
+    add_rac_options(p, required=False)
     p.add_argument("--partition", default="start-end",
                    help="start-end (default), interleaved, or start steps such as 0,2,5 (0-based)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--explain", action="store_true",
+                   help="after the report, how each number was proved (runs, bounds, theorems)")
     add_certify_options(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    arch = rac_from_args(args)
+    arch = architecture_from_args(args, "rank")
+    if args.T is None:
+        raise TnrankError("missing -T; give the sequence length, e.g. -T 8")
     report = certify(arch, args.T, args.partition, progress=progress_printer(args.quiet),
                      **certify_kwargs(args))
     if args.json:
-        print_json(report.to_dict())
+        data = report.to_dict()
+        if args.explain:
+            data["explanation"] = explain(report)
+        print_json(data)
     else:
         print(report.format())
+        if args.explain:
+            print()
+            print(explain(report))
     return 1 if report.verdict == "violated" else 0

@@ -1,6 +1,6 @@
 """``tnrank sweep``: certified ranks against T for several depths, plotted and saved.
 
-The results file (``--json``) belongs to :mod:`tnrank.studies.sweeps`: saved after every
+The results file (``--json-file``) belongs to :mod:`tnrank.studies.sweeps`: saved after every
 point, resumed by running the same command again, joined by ``tnrank merge``.
 """
 
@@ -12,41 +12,61 @@ import io
 import sys
 from typing import Any
 
-from tnrank.cli.common import add_certify_options, certify_kwargs, positive_int, progress_printer
+from tnrank.cli.common import (
+    MAX_VALUES,
+    SWEEP_DEFAULTS,
+    add_architecture_file,
+    add_certify_options,
+    add_grid_options,
+    architecture_of_sweep,
+    certify_kwargs,
+    expand_values,
+    grid_values,
+    print_json,
+    progress_printer,
+    warn_deprecated,
+)
 from tnrank.cli.parallel_options import add_parallel_options, parallel_run
 from tnrank.errors import TnrankError
-from tnrank.files.results_file import RESULTS_FORMAT, load_results
+from tnrank.files.results_file import RESULTS_FORMAT, load_results, ordered
 from tnrank.files.safe import atomic_write, check_distinct_outputs, check_output_path, write_json
 from tnrank.model.partition import MAX_T
 from tnrank.presentation.plot import check_figure_path, plot_sweep
 from tnrank.studies.sweeps import sweep, sweep_config
-from tnrank.studies.verification import sweep_configs
+from tnrank.studies.verification import sweep_configs, width_label
 
-__all__ = ["add_parser", "run", "expand_lengths", "csv_rows", "load_results", "RESULTS_FORMAT", "CSV_FIELDS"]
+__all__ = ["add_parser", "run", "expand_lengths", "csv_rows", "load_results", "RESULTS_FORMAT",
+           "CSV_FIELDS", "MAX_LENGTHS"]
 CSV_FIELDS = ["L", "M", "R", "T", "quantity", "lower", "upper", "upper_source", "exact", "status",
               "failure_bound", "theorem", "theorem_value", "verdict"]
+
+#: Most lengths one sweep takes.
+MAX_LENGTHS = MAX_VALUES
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "sweep",
         help="certified rank against T for several depths, as a plot and data",
-        description="Certify Start-End ranks for each depth and T, plot them on a log scale "
-        "with the paper's bounds and the degree bound, and save the numbers. The --json results "
-        "file is saved after every point: Ctrl-C (or a crash) keeps what is done, and the same "
-        "command run again computes only the missing points.",
+        description="Certify Start-End ranks for every combination of -L, -M, -R and -T, plot them "
+        "against T on a log scale with the paper's bounds and the degree bound, and save the "
+        "numbers. The --json-file results file is saved after every point: Ctrl-C, SIGTERM, a "
+        "kill or a crash keeps what is done, and the same command run again computes only the "
+        "missing points.",
     )
-    p.add_argument("-L", "--depth", type=positive_int, nargs="+", default=[1, 2, 3],
-                   help="depths (default 1 2 3)")
-    p.add_argument("-R", "--width", type=positive_int, default=None, help="hidden channels R")
-    p.add_argument("-M", type=positive_int, default=None, help="representation functions M")
-    p.add_argument("-T", nargs="+", default=None, metavar="T",
-                   help="lengths: values and ranges such as 2..24 (a range keeps the even lengths)")
-    p.add_argument("-o", "--output", help="figure file (.svg, .png or .pdf)")
-    p.add_argument("--csv", help="write the numbers as CSV")
-    p.add_argument("--json", help="results file, saved after every point; an existing one of the "
-                   "same sweep is resumed (replot later with --from, join parts with tnrank merge)")
-    p.add_argument("--from", dest="source", help="replot a JSON results file without computing")
+    add_architecture_file(p)
+    add_grid_options(p, SWEEP_DEFAULTS)
+    p.add_argument("-o", "--output", help="figure file (.svg, .png or .pdf); one value of -M and "
+                   "of -R")
+    p.add_argument("--csv", metavar="FILE", help="write the numbers as CSV")
+    p.add_argument("--json-file", metavar="FILE",
+                   help="results file, saved after every point; an existing one of the same sweep "
+                   "is resumed (replot later with --from, join parts with tnrank merge)")
+    p.add_argument("--json", nargs="?", const=True, default=None, metavar="FILE",
+                   help="print the results as one JSON object on stdout (the first release's "
+                   "--json FILE, still accepted with a note, is now --json-file FILE)")
+    p.add_argument("--from", dest="source", metavar="FILE",
+                   help="replot a JSON results file without computing")
     p.add_argument("--quantity", choices=["separation", "grid"], default="separation",
                    help="what to plot (default: separation rank)")
     p.add_argument("--title", help="figure title")
@@ -55,28 +75,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-#: Most lengths one sweep takes.
-MAX_LENGTHS = 1_000
-
-
 def expand_lengths(tokens: list[str]) -> list[int]:
-    """``["2..8", "12"]`` -> ``[2, 4, 6, 8, 12]`` (ranges keep even lengths)."""
-    out: list[int] = []
-    for token in tokens:
-        try:
-            lo, hi = (int(x) for x in token.split("..", 1)) if ".." in token else (None, int(token))
-        except ValueError:
-            raise TnrankError(f"-T {token!r} is not a length or a range such as 2..24") from None
-        if lo is None:
-            out.append(hi)
-            continue
-        if hi < lo:
-            raise TnrankError(f"range {token!r} is empty; write low..high such as 2..24")
-        if hi > MAX_T or hi - lo > 2 * MAX_LENGTHS:  # checked before the range is built
-            raise TnrankError(f"range {token!r} is too long; a sweep takes at most "
-                              f"{MAX_LENGTHS:,} lengths up to T = {MAX_T:,}")
-        out += [t for t in range(lo, hi + 1) if t % 2 == 0]
-    return sorted(dict.fromkeys(out))
+    """``["2..8", "12"]`` -> ``[2, 4, 6, 8, 12]`` (ranges keep even lengths), sorted."""
+    return sorted(expand_values(tokens, "-T", even=True, maximum=MAX_T))
 
 
 def csv_rows(rows: list[dict[str, Any]], quantity: str) -> list[dict[str, Any]]:
@@ -98,8 +99,8 @@ def csv_rows(rows: list[dict[str, Any]], quantity: str) -> list[dict[str, Any]]:
 
 def _write(args: argparse.Namespace, data: dict[str, Any], json_too: bool = True) -> None:
     rows = data["rows"]
-    if args.json and json_too:
-        write_json(args.json, data)
+    if args.json_file and json_too:
+        write_json(args.json_file, data)
     if args.csv:
         buffer = io.StringIO(newline="")
         writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS)
@@ -107,19 +108,36 @@ def _write(args: argparse.Namespace, data: dict[str, Any], json_too: bool = True
         writer.writerows(csv_rows(rows, args.quantity))
         atomic_write(args.csv, buffer.getvalue())
     if args.output and rows:
+        _check_one_curve_set(rows)
         plot_sweep(rows, args.output, args.quantity, args.title)
+    if args.json:
+        print_json(data)
+
+
+def _check_one_curve_set(rows: list[dict[str, Any]]) -> None:
+    pairs = sorted({(r["M"], r["R"]) for r in rows})
+    if len(pairs) > 1:
+        shown = ", ".join(f"M={m} R={r}" for m, r in pairs)
+        raise TnrankError(f"the figure draws one line per depth for one M and one R, and this sweep "
+                          f"has {shown}; give one value of -M and of -R with -o (one figure each), "
+                          "or write the numbers with --csv or --json-file")
 
 
 def _check_outputs(args: argparse.Namespace) -> None:
+    if isinstance(args.json, str):  # the first release's --json FILE: the results file
+        warn_deprecated("--json FILE", "--json-file FILE (--json alone prints JSON on stdout)")
+        if args.json_file:
+            raise TnrankError("give the results file once, with --json-file")
+        args.json_file, args.json = args.json, None
     if args.output:
         check_figure_path(args.output)
-    for path, what in ((args.csv, "the CSV table"), (args.json, "the results file")):
+    for path, what in ((args.csv, "the CSV table"), (args.json_file, "the results file")):
         if path:
             check_output_path(path, what)
     check_distinct_outputs({"the figure (-o)": args.output, "the CSV table (--csv)": args.csv,
-                            "the results file (--json)": args.json})
-    if not (args.output or args.csv or args.json):
-        raise TnrankError("nothing to write; give -o figure.png, --csv file or --json file")
+                            "the results file (--json-file)": args.json_file})
+    if not (args.output or args.csv or args.json_file or args.json):
+        raise TnrankError("nothing to write; give -o figure.png, --csv FILE, --json-file FILE or --json")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -128,26 +146,31 @@ def run(args: argparse.Namespace) -> int:
         data = load_results(args.source)
         _write(args, data)
         return 0
-    if args.width is None or args.M is None or args.T is None:
-        raise TnrankError("a sweep needs -R, -M and -T (or --from results.json to replot)")
-    lengths = expand_lengths(args.T)
-    configs = sweep_configs(args.depth, [args.M], [args.width], lengths)
+    arch = architecture_of_sweep(args, "sweep")
+    depths, Ms, Rs, lengths = grid_values(args)
+    lengths = sorted(lengths)
+    if arch is not None:
+        depths, Ms, Rs = [arch.depth], [arch.M], [width_label(arch)]
+    if args.output and (len(Ms) > 1 or len(Rs) > 1):
+        _check_one_curve_set([{"M": m, "R": r} for m in Ms for r in Rs])
+    configs = sweep_configs(depths, Ms, Rs, lengths, architecture=arch)
     say = progress_printer(args.quiet)
     kwargs = certify_kwargs(args)
     seed = kwargs.pop("seed")
     # the rows so far, for the figure and CSV of an interrupted run
     data: dict[str, Any] = {"format": RESULTS_FORMAT, "rows": [], "complete": False,
-                            "config": sweep_config(args.depth, args.M, args.width, lengths, seed=seed,
-                                                   **kwargs)}
+                            "config": sweep_config(depths, Ms, Rs, lengths, seed=seed, **kwargs)}
+    if arch is not None:
+        data["config"]["architecture"] = arch.to_dict()
     try:
         with parallel_run(args, args.quiet) as where:
-            data = sweep(args.depth, args.M, args.width, lengths, path=args.json, seed=seed,
+            data = sweep(depths, Ms, Rs, lengths, path=args.json_file, seed=seed, architecture=arch,
                          progress=where.progress(say), on_row=data["rows"].append,
                          **where.kwargs(), **kwargs)
     except KeyboardInterrupt:
-        if args.json:  # every finished point, those of earlier runs included
-            data = load_results(args.json)
-        _write(args, data, json_too=False)
+        if args.json_file:  # every finished point, those of earlier runs included
+            data = load_results(args.json_file)
+        _write(args, ordered(data), json_too=False)
         print(f"tnrank sweep: interrupted after {len(data['rows'])} of {len(configs)} points; what is "
               "done was saved", file=sys.stderr)
         return 130

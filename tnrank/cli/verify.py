@@ -1,16 +1,39 @@
-"""``tnrank verify``: sweep configurations and check the paper's bounds."""
+"""``tnrank verify``: sweep configurations and check the paper's bounds.
+
+With ``--json-file FILE`` every finished configuration is saved at once (the
+results file of :mod:`tnrank.files.results_file`, shared with ``tnrank sweep``):
+an interrupted or killed run keeps what it finished, and the same command
+computes only the rest.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
-from tnrank.cli.common import add_certify_options, certify_kwargs, print_json, progress_printer
+from tnrank.cli.common import (
+    SWEEP_DEFAULTS,
+    add_architecture_file,
+    add_certify_options,
+    add_grid_options,
+    architecture_of_sweep,
+    certify_kwargs,
+    grid_values,
+    print_json,
+    progress_printer,
+)
 from tnrank.cli.parallel_options import add_parallel_options, parallel_run
+from tnrank.files.results_file import load_results, ordered
+from tnrank.files.safe import check_output_path
 from tnrank.formatting import format_table
-from tnrank.studies.verification import VerifyRow, sweep_configs, verify
+from tnrank.studies.sweeps import sweep
+from tnrank.studies.verification import sweep_configs, width_label
 
-DEFAULTS = {"depth": [1, 2, 3], "M": [2, 3], "R": [2, 3], "T": [2, 4, 6, 8]}
+__all__ = ["add_parser", "run", "row_cells", "HEADER", "DEFAULTS"]
+
+#: The default sweep (shared with ``tnrank sweep``).
+DEFAULTS = SWEEP_DEFAULTS
 HEADER = ["L", "M", "R", "T", "grid rank", "separation rank", "min-cut", "paper bound", "verdict"]
 
 
@@ -18,40 +41,40 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "verify",
         help="check Theorem 1 and the conjecture on a sweep",
-        description="Certify the Start-End ranks of every RAC in a sweep and compare them with "
-        "the paper's Theorem 1 and depth-L conjecture. Exit code 1 if a bound is violated.",
+        description="Certify the Start-End ranks of every RAC in a sweep (every combination of "
+        "-L, -M, -R and -T) and compare them with the paper's Theorem 1 and depth-L conjecture. "
+        "Exit code 1 if a bound is violated. With --json-file, every finished configuration is "
+        "saved at once and the same command resumes an interrupted run.",
     )
-    p.add_argument("-L", "--depth", type=int, nargs="+", default=DEFAULTS["depth"],
-                   help="depths (default 1 2 3)")
-    p.add_argument("-M", type=int, nargs="+", default=DEFAULTS["M"], help="values of M (default 2 3)")
-    p.add_argument("-R", "--width", type=int, nargs="+", default=DEFAULTS["R"],
-                   help="widths (default 2 3)")
-    p.add_argument("-T", type=int, nargs="+", default=DEFAULTS["T"],
-                   help="even sequence lengths (default 2 4 6 8)")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_architecture_file(p)
+    add_grid_options(p, DEFAULTS)
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.add_argument("--json-file", metavar="FILE",
+                   help="results file, saved after every configuration; an existing one of the "
+                   "same sweep is resumed (replot it with tnrank sweep --from)")
     add_certify_options(p)
     add_parallel_options(p)
     p.set_defaults(func=run)
 
 
-def _cell(res) -> str:
+def _cell(res: dict[str, Any] | None) -> str:
     if res is None:
         return "-"
-    if res.exact:
-        return f"{res.rank} exact"
-    return f"{res.lower}..{res.upper}"
+    if res["exact"]:
+        return f"{res['rank']} exact"
+    return f"{res['lower']}..{res['upper']}"
 
 
-def row_cells(row: VerifyRow) -> list[str]:
-    rep = row.report
+def row_cells(row: dict[str, Any]) -> list[str]:
+    """The table cells of one results row (``VerifyRow.to_dict()``)."""
     parts = []
-    for c in rep.theorems:
-        sign = "≤" if c.bound.kind == "upper" else "≥"
-        parts.append(f"{c.bound.name.replace('Theorem', 'Thm')} {sign} {c.bound.value:,}")
-    bound = "; ".join(parts) or "-"
-    cut = rep.separation.bounds.get("min-cut")
-    return [str(row.depth), str(row.M), str(row.R), str(row.T), _cell(rep.grid),
-            _cell(rep.separation), "-" if cut is None else f"{cut:,}", bound, row.verdict]
+    for c in row["theorems"]:
+        sign = "≤" if c["kind"] == "upper" else "≥"
+        parts.append(f"{c['name'].replace('Theorem', 'Thm')} {sign} {c['value']:,}")
+    cut = row["separation"]["bounds"].get("min-cut")
+    return [str(row["L"]), str(row["M"]), str(row["R"]), str(row["T"]), _cell(row["grid"]),
+            _cell(row["separation"]), "-" if cut is None else f"{cut:,}", "; ".join(parts) or "-",
+            row["verdict"]]
 
 
 def _stderr_line(line: str) -> None:
@@ -59,27 +82,41 @@ def _stderr_line(line: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    configs = sweep_configs(args.depth, args.M, args.width, args.T)  # validate first
+    arch = architecture_of_sweep(args, "verify")
+    depths, Ms, Rs, Ts = grid_values(args)
+    if arch is not None:
+        depths, Ms, Rs = [arch.depth], [arch.M], [width_label(arch)]
+        if not args.json:
+            print(f"{args.file}: {arch.describe()}")
+    configs = sweep_configs(depths, Ms, Rs, Ts, architecture=arch)  # validate first
+    if args.json_file:
+        check_output_path(args.json_file, "the results file (--json-file)")
     say = progress_printer(args.quiet)
     show_rows = not args.json and not args.quiet
-    rows: list[VerifyRow] = []
-    interrupted = False
     kwargs = certify_kwargs(args)
+    seed = kwargs.pop("seed")
+    rows: list[dict[str, Any]] = []
+    interrupted = False
     try:  # Ctrl-C leaves the parallel run first: its workers stop rather than finish
         with parallel_run(args, args.quiet) as where:
-            for row in verify(args.depth, args.M, args.width, args.T, progress=where.progress(say),
-                              **where.kwargs(), **kwargs):
+            def shown(row: dict[str, Any]) -> None:
                 rows.append(row)
                 if show_rows:
                     where.write("  " + " | ".join(row_cells(row)), _stderr_line)
+
+            data = sweep(depths, Ms, Rs, Ts, path=args.json_file, seed=seed, architecture=arch,
+                         progress=where.progress(say), on_row=shown, **where.kwargs(), **kwargs)
+            rows = data["rows"]  # with those of earlier runs of a resumed file
     except KeyboardInterrupt:
         interrupted = True
-    order = {c: i for i, c in enumerate(configs)}  # rows of a parallel run come as they finish
-    rows.sort(key=lambda r: order[(r.depth, r.M, r.R, r.T)])
-    violated = any(r.verdict == "violated" for r in rows)
+        if args.json_file:
+            rows = load_results(args.json_file)["rows"]
+    data = ordered({"config": {"depths": depths, "M": Ms, "R": Rs, "T": Ts}, "rows": list(rows)})
+    rows = data["rows"]
+    violated = any(r["verdict"] == "violated" for r in rows)
     if args.json:
         print_json({
-            "rows": [r.to_dict() for r in rows],
+            "rows": rows,
             "configurations": len(configs),
             "completed": len(rows),
             "interrupted": interrupted,
@@ -87,11 +124,13 @@ def run(args: argparse.Namespace) -> int:
         })
     else:
         print(format_table(HEADER, [row_cells(r) for r in rows]))
-        counts = {v: sum(r.verdict == v for r in rows) for v in ("holds", "tight", "undecided", "violated")}
+        counts = {v: sum(r["verdict"] == v for r in rows)
+                  for v in ("holds", "tight", "undecided", "violated", "n/a")}
         print(f"{len(rows)} of {len(configs)} configurations: "
               + ", ".join(f"{n} {v}" for v, n in counts.items() if n))
     if interrupted:
-        print(f"tnrank verify: interrupted after {len(rows)} of {len(configs)} configurations",
+        saved = f"; what is done was saved in {args.json_file}" if args.json_file else ""
+        print(f"tnrank verify: interrupted after {len(rows)} of {len(configs)} configurations{saved}",
               file=sys.stderr)
         return 130
     return 1 if violated else 0

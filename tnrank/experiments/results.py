@@ -146,14 +146,14 @@ def save_experiment_results(path: str | os.PathLike, data: dict[str, Any]) -> No
     try:
         p.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        msg = f"cannot create the folder of {str(p)!r} ({exc.strerror}); choose another -o"
+        msg = f"cannot create the folder of {str(p)!r} ({exc.strerror}); choose another results file"
         raise TnrankError(msg) from None
     tmp = p.with_name(p.name + ".tmp")
     try:
         tmp.write_text(json.dumps(data, indent=1, sort_keys=False) + "\n")
         os.replace(tmp, p)
     except OSError as exc:
-        msg = f"cannot write results file {str(p)!r} ({exc.strerror}); choose another -o"
+        msg = f"cannot write results file {str(p)!r} ({exc.strerror}); choose another results file"
         raise TnrankError(msg) from None
 
 

@@ -141,7 +141,7 @@ def run_experiment(
             diff = _differences(old["settings"], data["settings"])
             raise TnrankError(
                 f"{out} holds results made with other settings ({', '.join(diff)}); "
-                "use another --out, or --fresh to overwrite it"
+                "use another results file (--json-file), or --fresh to overwrite it"
             )
         data["runs"] = old["runs"]
         data["seconds"] = old.get("seconds", 0.0)

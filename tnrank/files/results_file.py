@@ -1,13 +1,17 @@
-"""Results files of rank-versus-length sweeps: written as rows arrive, resumed, merged.
+"""Results files of sweeps over ``(L, M, R, T)``: written as rows arrive, resumed, merged.
 
-A results file (``tnrank sweep --json FILE``) is one JSON object::
+A results file (``tnrank sweep --json-file FILE``, ``tnrank verify --json-file FILE``) is
+one JSON object::
 
     {"format": "tnrank-sweep",
-     "config": {"depths": [...], "R": 2, "M": 2, "T": [...], "partition": "start-end",
+     "config": {"depths": [...], "R": 2, "M": [2, 3], "T": [...], "partition": "start-end",
                 "seed": 0, "prime": ..., "confirm": false, "grid": "auto",
                 "max_entries": ..., "max_samples": ..., "float_check": true},
-     "rows": [...],          # one per (L, T), in the order of the sweep
+     "rows": [...],          # one per (L, M, R, T), in the order of the sweep
      "complete": true}
+
+``M`` and ``R`` are one number when the sweep has one value (as in every file written
+before they could be lists) and a list otherwise.
 
 It is rewritten atomically after every finished row (:mod:`tnrank.files.safe`),
 so a sweep killed at any moment keeps every row it finished; running the same
@@ -33,22 +37,37 @@ from tnrank.errors import TnrankError
 from tnrank.files.safe import exclusive, parse_json, printable, read_text, write_json
 from tnrank.primes import PRIME
 
-__all__ = ["RESULTS_FORMAT", "GRID_KEYS", "load_results", "save_results", "merge_results", "missing_points",
-           "ordered", "check_results", "sweep_config", "ResultsFile"]
+__all__ = ["ANALYSIS_FORMAT", "AnalysisFile", "RESULTS_FORMAT", "GRID_KEYS", "load_results",
+           "save_results", "merge_results", "missing_points", "ordered", "check_results",
+           "sweep_config", "ResultsFile"]
 
 #: Value of the ``format`` key of a results file.
 RESULTS_FORMAT = "tnrank-sweep"
+#: Value of the ``format`` key of an analysis results file (``tnrank analyze --json-file``).
+ANALYSIS_FORMAT = "tnrank-analysis"
 #: The keys of ``config`` that list the points of the sweep; the others are settings
 #: every row shares, which files must agree on to be resumed or merged.
-GRID_KEYS = ("depths", "T")
+GRID_KEYS = ("depths", "M", "R", "T")
 
-Key = tuple[int, int]  # (L, T)
+Key = tuple[int, int, int, int]  # (L, M, R, T)
+
+
+def _listed(value: Any) -> list[Any]:
+    """A config value of ``M`` or ``R`` as a list (one value is stored bare, as in older files;
+    the ``R`` of an architecture of several widths is a label such as ``"3-1-3"``)."""
+    return [value] if isinstance(value, (int, str)) else list(value)
+
+
+def _stored(values: Iterable[Any]) -> Any:
+    """One number for one value (the form of older files), else the list."""
+    values = list(values)
+    return values[0] if len(values) == 1 else values
 
 
 def sweep_config(
     depths: Iterable[int],
-    M: int,
-    R: int,
+    M: int | Iterable[int],
+    R: int | Iterable[int],
     Ts: Iterable[int],
     *,
     partition: str = "start-end",
@@ -69,18 +88,24 @@ def sweep_config(
     >>> c["depths"], c["T"], c["seed"], c["confirm"]
     ([1, 2], [2, 4], 0, False)
     """
-    return {"depths": list(depths), "R": R, "M": M, "T": list(Ts), "partition": partition,
+    return {"depths": list(depths), "R": _stored(_listed(R)), "M": _stored(_listed(M)), "T": list(Ts),
+            "partition": partition,
             "seed": seed, "prime": prime, "confirm": confirm, "grid": grid,
             "max_entries": max_entries, "max_samples": max_samples, "float_check": float_check,
             "failure_target": failure_target}
 
 
 def _points(config: dict[str, Any]) -> list[Key]:
-    return list(itertools.product(config["depths"], config["T"]))
+    return list(itertools.product(config["depths"], _listed(config["M"]), _listed(config["R"]),
+                                  config["T"]))
 
 
 def _key(row: dict[str, Any]) -> Key:
-    return (row["L"], row["T"])
+    return (row["L"], row["M"], row["R"], row["T"])
+
+
+def _grid(config: dict[str, Any]) -> dict[str, list[int]]:
+    return {k: _listed(config[k]) for k in GRID_KEYS}
 
 
 def _settings(config: dict[str, Any]) -> dict[str, Any]:
@@ -89,7 +114,7 @@ def _settings(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def missing_points(data: dict[str, Any]) -> list[Key]:
-    """The ``(L, T)`` points of the sweep with no row yet, in the sweep's order."""
+    """The ``(L, M, R, T)`` points of the sweep with no row yet, in the sweep's order."""
     done = {_key(r) for r in data["rows"]}
     return [p for p in _points(data["config"]) if p not in done]
 
@@ -103,7 +128,7 @@ def ordered(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def load_results(path: str | os.PathLike) -> dict[str, Any]:
-    """Read a results file written by ``tnrank sweep --json``.
+    """Read a results file written by ``tnrank sweep`` or ``tnrank verify`` (``--json-file``).
 
     Raises
     ------
@@ -125,11 +150,11 @@ def check_results(data: Any, source: str = "results") -> dict[str, Any]:
     """
     if (not isinstance(data, dict) or data.get("format") != RESULTS_FORMAT
             or not isinstance(data.get("rows"), list)):
-        raise TnrankError(f"{source!r} is not a tnrank sweep results file (write one with --json)")
-    if not isinstance(data.get("config"), dict):
-        raise TnrankError(f"{source!r} has no sweep settings (\"config\")")
-    if not all(isinstance(r, dict) for r in data["rows"]):
-        raise TnrankError(f"{source!r}: every row must be an object")
+        raise TnrankError(f"{source!r} is not a tnrank sweep results file (write one with --json-file)")
+    if not isinstance(data.get("config"), dict) or not all(k in data["config"] for k in GRID_KEYS):
+        raise TnrankError(f"{source!r} has no sweep settings (\"config\" with {', '.join(GRID_KEYS)})")
+    if not all(isinstance(r, dict) and all(k in r for k in ("L", "M", "R", "T")) for r in data["rows"]):
+        raise TnrankError(f"{source!r}: every row must be an object with L, M, R and T")
     return data
 
 
@@ -143,7 +168,12 @@ def _differences(a: dict[str, Any], b: dict[str, Any], where_a: str, where_b: st
     keys = list(dict.fromkeys([*a, *b]))
 
     def show(d: dict[str, Any], k: str) -> str:
-        return json.dumps(d[k]) if k in d else "not recorded"
+        if k not in d:
+            return "not recorded"
+        if isinstance(d[k], dict) and "name" in d[k]:  # an architecture: its name, not its layers
+            return json.dumps(d[k]["name"], ensure_ascii=False)
+        text = json.dumps(d[k], ensure_ascii=False)
+        return text if len(text) <= 80 else text[:77] + "..."
 
     return [f"{k} {show(a, k)} {where_a}, {show(b, k)} {where_b}" for k in keys
             if k not in a or k not in b or a[k] != b[k]]
@@ -181,8 +211,10 @@ def merge_results(parts: Sequence[dict[str, Any]], names: Sequence[str] | None =
 
     Examples
     --------
-    >>> a = {"format": RESULTS_FORMAT, "config": sweep_config([1], 2, 2, [4]), "rows": [{"L": 1, "T": 4}]}
-    >>> b = {"format": RESULTS_FORMAT, "config": sweep_config([2], 2, 2, [4]), "rows": [{"L": 2, "T": 4}]}
+    >>> def part(L):
+    ...     return {"format": RESULTS_FORMAT, "config": sweep_config([L], 2, 2, [4]),
+    ...             "rows": [{"L": L, "M": 2, "R": 2, "T": 4}]}
+    >>> a, b = part(1), part(2)
     >>> merged = merge_results([a, b])
     >>> merged["config"]["depths"], len(merged["rows"]), merged["complete"]
     ([1, 2], 2, True)
@@ -198,7 +230,8 @@ def merge_results(parts: Sequence[dict[str, Any]], names: Sequence[str] | None =
                               "only parts of one sweep can be merged")
     config = dict(parts[0]["config"])
     for key in GRID_KEYS:
-        config[key] = sorted({v for data in parts for v in data["config"][key]})
+        values = sorted({v for data in parts for v in _listed(data["config"][key])})
+        config[key] = _stored(values) if key in ("M", "R") else values
     rows: dict[Key, dict[str, Any]] = {}
     origin: dict[Key, str] = {}
     for name, data in zip(names, parts, strict=True):
@@ -206,7 +239,8 @@ def merge_results(parts: Sequence[dict[str, Any]], names: Sequence[str] | None =
             key = _key(row)
             if key in rows:
                 if _without_timings(rows[key]) != _without_timings(row):
-                    raise TnrankError(f"{origin[key]} and {name} disagree on L={key[0]} T={key[1]}; "
+                    raise TnrankError(f"{origin[key]} and {name} disagree on L={key[0]} M={key[1]} "
+                                      f"R={key[2]} T={key[3]}; "
                                       "they cannot come from one sweep")
                 continue
             rows[key], origin[key] = row, name
@@ -238,7 +272,7 @@ class ResultsFile:
         self.config = config
         self.data: dict[str, Any] = {"format": RESULTS_FORMAT, "config": config, "rows": [],
                                      "complete": False}
-        self._lock = exclusive(self.path, "results file (--json)")
+        self._lock = exclusive(self.path, "results file (--json-file)")
 
     def __enter__(self) -> ResultsFile:
         if not self.path.resolve().parent.is_dir():
@@ -265,9 +299,9 @@ class ResultsFile:
                 f"{self.path} holds a sweep made with other settings ({'; '.join(diff)}); give the "
                 "same options to resume it, or write to another file"
             )
-        cut = _differences({k: old["config"][k] for k in GRID_KEYS},
-                           {k: self.config[k] for k in GRID_KEYS}, "there", "here")
-        if any(not set(old["config"][k]) <= set(self.config[k]) for k in GRID_KEYS):
+        old_grid, grid = _grid(old["config"]), _grid(self.config)
+        cut = _differences(old_grid, grid, "there", "here")
+        if any(not set(old_grid[k]) <= set(grid[k]) for k in GRID_KEYS):
             raise TnrankError(
                 f"{self.path} holds points this sweep leaves out ({'; '.join(cut)}); a results file "
                 "is extended, never cut: give those values too, or write to another file"
@@ -276,10 +310,104 @@ class ResultsFile:
 
     @property
     def missing(self) -> list[Key]:
-        """``(L, T)`` points with no row yet."""
+        """``(L, M, R, T)`` points with no row yet."""
         return missing_points(self.data)
 
     def add(self, row: dict[str, Any]) -> None:
         """Store one finished row and rewrite the file atomically."""
         self.data["rows"].append(row)
         save_results(self.path, self.data)
+
+
+class AnalysisFile:
+    """The results file of ``tnrank analyze``: one report per (file, ``T``), saved as each finishes.
+
+    The file is one JSON object ``{"format": "tnrank-analysis", "config": config,
+    "rows": [{"file": label, "T": T, "report": {...}}, ...], "complete": bool}``,
+    rewritten atomically after every report and locked while a run writes it. An
+    existing file is resumed only when its ``config`` (the architectures, lengths
+    and every setting that changes a number) is this run's.
+
+    Parameters
+    ----------
+    path : path-like
+    config : dict
+        With ``entries`` (a list of ``[label, architecture dict]``), ``T`` and the settings.
+
+    Raises
+    ------
+    TnrankError
+        When another process writes the file, or it holds another analysis.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "a.json")
+    >>> config = {"entries": [["a.toml", {"M": 2}]], "T": [4, 6], "seed": 0}
+    >>> with AnalysisFile(path, config) as results:
+    ...     results.add({"file": "a.toml", "T": 4, "report": {}})
+    >>> with AnalysisFile(path, config) as results:
+    ...     results.done, results.data["complete"]
+    ({('a.toml', 4)}, False)
+    >>> with AnalysisFile(path, dict(config, seed=1)):
+    ...     pass
+    Traceback (most recent call last):
+    ...
+    tnrank.errors.TnrankError: ...a.json holds an analysis made with other settings (seed 0 there, 1 ...
+    """
+
+    def __init__(self, path: str | os.PathLike, config: dict[str, Any]) -> None:
+        self.path = Path(path)
+        self.config = config
+        self.data: dict[str, Any] = {"format": ANALYSIS_FORMAT, "config": config, "rows": [],
+                                     "complete": False}
+        self._lock = exclusive(self.path, "results file (--json-file)")
+
+    def __enter__(self) -> AnalysisFile:
+        self._lock.__enter__()
+        try:
+            if self.path.exists():
+                self.data["rows"] = self._resumable(self._load())
+            self._save()
+        except BaseException:
+            self._lock.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.__exit__(*exc)
+
+    def _load(self) -> dict[str, Any]:
+        label = printable(os.fspath(self.path))
+        data = parse_json(read_text(self.path, "an analysis results file (.json)"),
+                          source=f"results file {label}")
+        if (not isinstance(data, dict) or data.get("format") != ANALYSIS_FORMAT
+                or not isinstance(data.get("config"), dict) or not isinstance(data.get("rows"), list)
+                or not all(isinstance(r, dict) and {"file", "T", "report"} <= set(r) for r in data["rows"])):
+            raise TnrankError(f"{label!r} is not a tnrank analysis results file (write one with "
+                              "tnrank analyze --json-file); choose another path")
+        return data
+
+    def _resumable(self, old: dict[str, Any]) -> list[dict[str, Any]]:
+        diff = _differences(old["config"], self.config, "there", "here")
+        if diff:
+            shown = [d if len(d) < 200 else d[:200] + "..." for d in diff]
+            raise TnrankError(f"{self.path} holds an analysis made with other settings "
+                              f"({'; '.join(shown)}); give the same files and options to resume it, "
+                              "or write to another file")
+        return list(old["rows"])
+
+    @property
+    def done(self) -> set[tuple[str, int]]:
+        """``(file, T)`` of the reports already saved."""
+        return {(r["file"], r["T"]) for r in self.data["rows"]}
+
+    def _save(self) -> None:
+        total = len(self.config["entries"]) * len(self.config["T"])
+        self.data["complete"] = len(self.done) == total
+        write_json(self.path, self.data)
+
+    def add(self, row: dict[str, Any]) -> None:
+        """Store one finished report (``CompareRow.to_dict()``) and rewrite the file atomically."""
+        self.data["rows"].append(row)
+        self._save()

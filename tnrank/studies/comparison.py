@@ -11,7 +11,7 @@ whatever rows are available.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
@@ -66,6 +66,7 @@ def compare(
     executor: Executor | None = None,
     threads: int | None = None,
     capacity: Callable[[], int | None] | None = None,
+    skip: Collection[tuple[str, int]] = (),
     **certify_options: Any,
 ) -> Iterator[CompareRow]:
     """Certify every architecture at every ``T``, yielding rows as they finish.
@@ -92,6 +93,8 @@ def compare(
     capacity : callable, optional
         Reports the executor runs at once, for the progress counts
         (:func:`tnrank.runtime.parallel.map_unordered`).
+    skip : collection of (label, T)
+        Reports already done (a resumed results file): not computed again.
     **certify_options
         Passed to :func:`tnrank.certify`.
 
@@ -114,7 +117,8 @@ def compare(
     if not Ts:
         raise TnrankError("give at least one sequence length T")
     parts = {T: Partition.parse(partition, T) for T in Ts}
-    jobs = [(label, arch, T) for label, arch in entries for T in Ts]
+    done = set(skip)
+    jobs = [(label, arch, T) for label, arch in entries for T in Ts if (label, T) not in done]
     if executor is not None:
         tasks = [(arch, T, parts[T], certify_options) for _label, arch, T in jobs]
         for i, rep in map_unordered(_certify_entry, tasks, executor, threads=threads,

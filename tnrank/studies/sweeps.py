@@ -1,4 +1,4 @@
-"""Rank-versus-length sweeps: certify every (depth, T) point, saving each row as it arrives.
+"""Rank-versus-length sweeps: certify every (depth, M, R, T) point, saving each row as it arrives.
 
 With a ``path``, rows go to a results file (:mod:`tnrank.files.results_file`), rewritten
 atomically after every finished row: a sweep killed at any moment keeps every row it
@@ -14,15 +14,16 @@ from typing import Any
 
 from tnrank.certification.certify import FAILURE_TARGET
 from tnrank.files.results_file import RESULTS_FORMAT, ResultsFile, missing_points, ordered, sweep_config
-from tnrank.studies.verification import sweep_configs, verify_configs
+from tnrank.model.architecture import Architecture
+from tnrank.studies.verification import sweep_configs, verify_configs, width_label
 
 __all__ = ["sweep", "sweep_config"]  # sweep_config: the config of a results file
 
 
 def sweep(
     depths: Iterable[int],
-    M: int,
-    R: int,
+    M: int | Iterable[int],
+    R: int | Iterable[int],
     Ts: Iterable[int],
     *,
     path: str | os.PathLike | None = None,
@@ -33,6 +34,7 @@ def sweep(
     threads: int | None = None,
     capacity: Callable[[], int | None] | None = None,
     on_row: Callable[[dict[str, Any]], None] | None = None,
+    architecture: Architecture | None = None,
     **certify_options: Any,
 ) -> dict[str, Any]:
     """Certified ranks of the RACs of each depth at each ``T``: the data of ``tnrank sweep``.
@@ -40,8 +42,9 @@ def sweep(
     Parameters
     ----------
     depths : iterable of int
-    M, R : int
-        Representation functions and hidden channels, shared by every point.
+    M, R : int or iterable of int
+        Representation functions and hidden channels: one value, or several (every
+        combination with ``depths`` and ``Ts`` is a point).
     Ts : iterable of int
         Sequence lengths.
     path : path-like, optional
@@ -54,6 +57,11 @@ def sweep(
         As for :func:`tnrank.studies.verification.verify`.
     on_row : callable(dict), optional
         Called with each row as it finishes (after it is saved).
+    architecture : Architecture, optional
+        Sweep this architecture over ``Ts`` instead of the RACs of ``depths``, ``M`` and
+        ``R`` (which are then ignored): its rows carry its depth, ``M`` and
+        :func:`~tnrank.studies.verification.width_label`, and the results file records it,
+        so a file is resumed only by a sweep of the same architecture.
     **certify_options
         ``prime``, ``confirm``, ``grid``, ``max_entries``, ``max_samples``,
         ``float_check`` (see :func:`tnrank.certify`).
@@ -70,8 +78,14 @@ def sweep(
     ([(1, 2, 2), (1, 4, 2), (2, 2, 2), (2, 4, 6)], True)
     """
     depths, Ts = list(depths), list(Ts)
-    sweep_configs(depths, [M], [R], Ts, partition)  # validate before any work
-    config = sweep_config(depths, M, R, Ts, partition=partition, seed=seed, **certify_options)
+    Ms = [M] if isinstance(M, int) else list(M)
+    Rs: list[Any] = [R] if isinstance(R, int) else list(R)
+    if architecture is not None:
+        depths, Ms, Rs = [architecture.depth], [architecture.M], [width_label(architecture)]
+    sweep_configs(depths, Ms, Rs, Ts, partition, architecture)  # validate before any work
+    config = sweep_config(depths, Ms, Rs, Ts, partition=partition, seed=seed, **certify_options)
+    if architecture is not None:
+        config["architecture"] = architecture.to_dict()
     if path is None:
         data: dict[str, Any] = {"format": RESULTS_FORMAT, "config": config, "rows": [], "complete": False}
         _run(data, data["rows"].append, progress, executor, threads, capacity, on_row)
@@ -79,7 +93,7 @@ def sweep(
     with ResultsFile(path, config) as results:
         done = len(results.data["rows"])
         if done and progress is not None:
-            total = len(depths) * len(Ts)
+            total = len(depths) * len(Ms) * len(Rs) * len(Ts)
             rest = f"computing the other {total - done}" if done < total else "nothing to compute"
             progress(f"{path}: {done} of {total} points already done; {rest}")
         _run(results.data, results.add, progress, executor, threads, capacity, on_row)
@@ -90,10 +104,13 @@ def _run(data, store, progress, executor, threads, capacity, on_row) -> None:
     config = data["config"]
     options = {k: config[k] for k in ("prime", "grid", "max_entries", "max_samples", "float_check")}
     options["failure_target"] = config.get("failure_target", FAILURE_TARGET)
-    todo = [(L, config["M"], config["R"], T) for L, T in missing_points(data)]
+    todo = missing_points(data)
+    arch = config.get("architecture")
     for row in verify_configs(todo, seed=config["seed"], confirm=config["confirm"],
                               partition=config["partition"], progress=progress, executor=executor,
-                              threads=threads, capacity=capacity, **options):
+                              threads=threads, capacity=capacity,
+                              architecture=None if arch is None else Architecture.from_dict(arch),
+                              **options):
         record = row.to_dict()
         store(record)
         if on_row is not None:

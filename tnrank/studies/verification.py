@@ -16,7 +16,7 @@ from tnrank.model.partition import Partition
 from tnrank.runtime.parallel import map_unordered
 from tnrank.runtime.threads import limited_threads
 
-__all__ = ["verify", "verify_configs", "sweep_configs", "config_label", "VerifyRow"]
+__all__ = ["verify", "verify_configs", "sweep_configs", "config_label", "width_label", "VerifyRow"]
 
 
 @dataclass
@@ -25,7 +25,7 @@ class VerifyRow:
 
     depth: int
     M: int
-    R: int
+    R: int | str
     T: int
     report: Report
 
@@ -51,18 +51,34 @@ class VerifyRow:
 def sweep_configs(
     depths: Iterable[int],
     Ms: Iterable[int],
-    Rs: Iterable[int],
+    Rs: Iterable[int | str],
     Ts: Iterable[int],
     partition: str = "start-end",
-) -> list[tuple[int, int, int, int]]:
-    """All ``(L, M, R, T)`` combinations, validated before any work starts."""
+    architecture: Architecture | None = None,
+) -> list[tuple[int, int, int | str, int]]:
+    """All ``(L, M, R, T)`` combinations, validated before any work starts.
+
+    With ``architecture``, ``L``, ``M`` and ``R`` only label it (see :func:`width_label`)
+    and only the lengths are checked.
+    """
     configs = list(itertools.product(depths, Ms, Rs, Ts))
     if not configs:
         raise TnrankError("the sweep is empty; give at least one value for each of -L, -M, -R, -T")
     for L, M, R, T in configs:
-        Architecture.rac(L, R, M)  # raises on bad sizes
+        if architecture is None:
+            Architecture.rac(L, R, M)  # raises on bad sizes
         Partition.parse(partition, T)  # raises on odd or too small T
     return configs
+
+
+def width_label(arch: Architecture) -> int | str:
+    """The ``R`` of an architecture's rows: its width, or its widths joined (``"3-1-3"``).
+
+    >>> width_label(Architecture.rac(2, 3, 2)), width_label(Architecture(M=2, layers=[3, 1, 3]))
+    (3, '3-1-3')
+    """
+    widths = list(arch.widths)
+    return widths[0] if len(set(widths)) == 1 else "-".join(map(str, widths))
 
 
 def config_label(config: tuple[int, int, int, int]) -> str:
@@ -71,10 +87,11 @@ def config_label(config: tuple[int, int, int, int]) -> str:
     return f"L={L} M={M} R={R} T={T}"
 
 
-def _certify_config(job: tuple[tuple[int, int, int, int], str, int, bool, dict[str, Any]]) -> Report:
+def _certify_config(job: tuple[Any, ...]) -> Report:
     """One configuration of a sweep (module level: worker processes import it by name)."""
-    (L, M, R, T), partition, seed, confirm, options = job
-    return certify(Architecture.rac(L, R, M), T, partition, seed=seed, confirm=confirm, **options)
+    (L, M, R, T), partition, seed, confirm, options, *given = job
+    arch = given[0] if given and given[0] is not None else Architecture.rac(L, R, M)
+    return certify(arch, T, partition, seed=seed, confirm=confirm, **options)
 
 
 def verify_configs(
@@ -87,6 +104,7 @@ def verify_configs(
     executor: Executor | None = None,
     threads: int | None = None,
     capacity: Callable[[], int | None] | None = None,
+    architecture: Architecture | None = None,
     **certify_options: Any,
 ) -> Iterator[VerifyRow]:
     """Certify given ``(L, M, R, T)`` configurations, yielding rows as they finish.
@@ -94,17 +112,18 @@ def verify_configs(
     The engine of :func:`verify`, for callers that choose the configurations
     themselves (a resumed sweep runs only those not done). Parameters are
     those of :func:`verify`; ``capacity`` is passed to
-    :func:`tnrank.runtime.parallel.map_unordered`.
+    :func:`tnrank.runtime.parallel.map_unordered`. With ``architecture``, every
+    configuration certifies it at its ``T`` (``L``, ``M``, ``R`` label it).
     """
     if executor is None:
         for i, config in enumerate(configs, start=1):
             if progress is not None:
                 progress(f"[{i}/{len(configs)}] {config_label(config)}")
             with limited_threads(threads):
-                rep = _certify_config((config, partition, seed, confirm, certify_options))
+                rep = _certify_config((config, partition, seed, confirm, certify_options, architecture))
             yield VerifyRow(*config, rep)
         return
-    jobs = [(config, partition, seed, confirm, certify_options) for config in configs]
+    jobs = [(config, partition, seed, confirm, certify_options, architecture) for config in configs]
     for i, rep in map_unordered(_certify_config, jobs, executor, threads=threads, progress=progress,
                                 labels=[config_label(c) for c in configs], capacity=capacity):
         yield VerifyRow(*configs[i], rep)
