@@ -20,7 +20,6 @@ from tnrank.cli.common import (
     print_json,
     progress_printer,
 )
-from tnrank.cli.explain import explain
 from tnrank.cli.parallel_options import add_parallel_options, parallel_run
 from tnrank.engine.grid import MAX_GRID_ENTRIES
 from tnrank.errors import TnrankError
@@ -203,7 +202,7 @@ def run(args: argparse.Namespace) -> int:
         if args.explain:
             for row in rows:
                 print(f"\n{row.label}, T={row.T}")
-                print(explain(row.report))
+                print(row.report.explain())
     if interrupted:
         total = len(entries) * len(args.T)
         saved = f"; what is done was saved in {args.json_file}" if args.json_file else ""
@@ -233,13 +232,13 @@ def _run_one(args: argparse.Namespace, entry: tuple[str, Architecture], kwargs: 
         if figure is not None:
             data["figure"] = figure
         if args.explain:
-            data["explanation"] = explain(report)
+            data["explanation"] = report.explain()
         print_json(data)
     else:
         print(format_analysis(report, label))
         if args.explain:
             print()
-            print(explain(report))
+            print(report.explain())
         if figure is not None:
             print(figure)
     return 1 if report.verdict == "violated" else 0

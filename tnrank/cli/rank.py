@@ -14,7 +14,6 @@ from tnrank.cli.common import (
     print_json,
     progress_printer,
 )
-from tnrank.cli.explain import explain
 from tnrank.errors import TnrankError
 
 
@@ -45,11 +44,11 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         data = report.to_dict()
         if args.explain:
-            data["explanation"] = explain(report)
+            data["explanation"] = report.explain()
         print_json(data)
     else:
         print(report.format())
         if args.explain:
             print()
-            print(explain(report))
+            print(report.explain())
     return 1 if report.verdict == "violated" else 0

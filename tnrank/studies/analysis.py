@@ -188,8 +188,7 @@ def _tight_text(res: RankResult, rows: list[BoundRow]) -> str:
     tight = [r.name for r in rows if r.quantity == res.quantity and r.tight]
     if tight:
         return f"{res.quantity} rank = {res.lower}, proved by the {' and '.join(tight)} bound"
-    return (f"{res.lower} ≤ {res.quantity} rank ≤ {res.upper}: no bound is tight "
-            f"(smallest: {res.upper_source})")
+    return f"{res.statement()}; no bound is tight"
 
 
 def format_analysis(report: Report, label: str = "") -> str:
