@@ -23,6 +23,7 @@ starts without loading numpy's linear algebra, networkx or matplotlib).
 
 from __future__ import annotations
 
+import _signal
 import sys
 
 
@@ -42,12 +43,11 @@ def _interrupted_at_start(_signum: int, _frame: object) -> None:
     os._exit(130)
 
 
-import signal  # noqa: E402
-
 # the earliest tnrank code; main() restores Python's handler later (a SIGINT ignored by the
-# shell, as for a background job, stays ignored)
-if _started_as_command() and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-    signal.signal(signal.SIGINT, _interrupted_at_start)
+# shell, as for a background job, stays ignored). The interpreter's own C module is used:
+# it is loaded before any Python code runs, where importing `signal` would take a while.
+if _started_as_command() and _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler:
+    _signal.signal(_signal.SIGINT, _interrupted_at_start)
 
 import importlib  # noqa: E402 - after the start-up guard
 import warnings  # noqa: E402

@@ -55,9 +55,13 @@ def test_single_report_json(capsys):
     code, out, _ = run(capsys, "analyze", GRAPHS / "bottleneck.toml", "-T", "4", "--json", "-q")
     data = json.loads(out)
     assert code == 0 and data["file"].endswith("bottleneck.toml")
-    assert [ly["width"] for ly in data["architecture"]["layers"]] == [3, 1, 3]
-    layers = data["architecture"]["layers"]
-    assert sum(ly["weights"] for ly in layers) + 3 == data["architecture"]["parameters"] == 34
+    assert [ly["width"] for ly in data["architecture"]["layer"]] == [3, 1, 3]
+    summary = data["architecture"]["summary"]
+    # W^I (R_l × inputs) and W^H (R_l × R_l) per layer, by hand; then the output's 3 weights
+    assert summary["layer_weights"] == [3 * 2 + 9, 1 * 3 + 1, 3 * 1 + 9]
+    assert sum(summary["layer_weights"]) + 3 == summary["parameters"] == 34
+    plain = {k: v for k, v in data["architecture"].items() if k != "summary"}
+    assert tnrank.Architecture.from_dict(plain).describe() == summary["description"]
     rep = certify(tnrank.load(GRAPHS / "bottleneck.toml"), 4)
     assert data["separation"]["lower"] == rep.separation.lower
     assert {(b["quantity"], b["name"], b["value"]) for b in data["bounds"]} == {
@@ -126,7 +130,7 @@ def test_comparison_deeper_versus_wider(capsys):
     code, out, _ = run(capsys, "analyze", deep, wide, "-T", "2", "4", "6", "--json", "-q")
     data = json.loads(out)
     assert code == 0 and data["completed"] == data["total"] == 6 and not data["interrupted"]
-    assert [a["parameters"] for a in data["architectures"]] == [54, 54]
+    assert [a["summary"]["parameters"] for a in data["architectures"]] == [54, 54]
     sep = {(Path(r["file"]).stem, r["T"]): r["report"]["separation"] for r in data["rows"]}
     for T in (2, 4, 6):
         assert sep["wide_shallow_rac", T]["rank"] == min(6, 2 ** (T // 2))  # Theorem 1, depth 1

@@ -416,18 +416,26 @@ class Architecture:
                 return False
         return True
 
-    def parameter_count(self) -> int:
-        """Number of weights (input, hidden, output, integration and initial state)."""
-        total = 0
+    def layer_parameter_counts(self) -> list[int]:
+        """Weights of each layer: ``W^I``, ``W^H``, the general merge's four vectors and
+        the explicit initial state (the output weights are counted apart).
+
+        >>> Architecture.rac(2, 3, 2).layer_parameter_counts()
+        [15, 18]
+        """
+        out = []
         for k, layer in enumerate(self.layers):
             r = layer.width
-            total += r * sum(self.source_dims(k)) + r * r
-            if layer.integration == "general":
-                total += 4 * r
-            if self.initial == "state":
-                total += r
-        total += sum(self.layers[self.index(o)].width for o in self.output)
-        return total
+            n = r * sum(self.source_dims(k)) + r * r
+            n += 4 * r if layer.integration == "general" else 0
+            n += r if self.initial == "state" else 0
+            out.append(n)
+        return out
+
+    def parameter_count(self) -> int:
+        """Number of weights: every layer's (:meth:`layer_parameter_counts`) and the output's."""
+        return sum(self.layer_parameter_counts()) + sum(
+            self.layers[self.index(o)].width for o in self.output)
 
     def macs_per_step(self) -> int:
         """Multiply-accumulates per time step: the two matrix-vector products of

@@ -76,9 +76,8 @@ def architecture_html(arch: Any, picture: bool = True) -> str:
     picture : bool
         Include the folded-cell drawing (needs matplotlib).
     """
-    from tnrank.studies.analysis import layer_weights  # noqa: PLC0415 - on display
 
-    weights = layer_weights(arch)
+    weights = arch.layer_parameter_counts()
     rows = [[ly.name, ly.width, ", ".join(ly.sources), ly.integration, f"{w:,}"]
             for ly, w in zip(arch.layers, weights, strict=True)]
     rows.append(["output", "", ", ".join(arch.output), "", f"{arch.parameter_count() - sum(weights):,}"])

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tnrank.certification.report import RankResult, Report, format_report
+from tnrank.certification.report import RankResult, Report, architecture_summary, format_report
 from tnrank.formatting import format_table
 from tnrank.model.architecture import Architecture
 
@@ -21,7 +21,6 @@ __all__ = [
     "BOUND_SOURCES",
     "BoundRow",
     "bound_rows",
-    "layer_weights",
     "architecture_dict",
     "analysis_dict",
     "format_architecture",
@@ -90,39 +89,12 @@ def bound_rows(report: Report) -> list[BoundRow]:
     return rows
 
 
-def layer_weights(arch: Architecture) -> list[int]:
-    """Weights of each layer: ``W^I``, ``W^H``, the general merge's four
-    vectors and the explicit initial state (the output weights are separate)."""
-    out = []
-    for k, layer in enumerate(arch.layers):
-        r = layer.width
-        n = r * sum(arch.source_dims(k)) + r * r
-        n += 4 * r if layer.integration == "general" else 0
-        n += r if arch.initial == "state" else 0
-        out.append(n)
-    return out
-
-
 def architecture_dict(arch: Architecture) -> dict[str, Any]:
-    """Plain-JSON description: name, question, reference, layers and costs."""
-    return {
-        "name": arch.name,
-        "description": arch.describe(),
-        "question": arch.description,
-        "reference": arch.reference,
-        "M": arch.M,
-        "initial": arch.initial,
-        "output": list(arch.output),
-        "depth": arch.depth,
-        "widths": list(arch.widths),
-        "layers": [
-            {"name": ly.name, "width": ly.width, "sources": list(ly.sources),
-             "integration": ly.integration, "weights": w}
-            for ly, w in zip(arch.layers, layer_weights(arch), strict=True)
-        ],
-        "parameters": arch.parameter_count(),
-        "macs_per_step": arch.macs_per_step(),
-    }
+    """The architecture's one JSON form (:meth:`Architecture.to_dict`, which
+    :meth:`Architecture.from_dict` reads back) with, under ``summary``, what a report says
+    about it and the weights of each layer."""
+    summary = architecture_summary(arch) | {"layer_weights": arch.layer_parameter_counts()}
+    return arch.to_dict() | {"summary": summary}
 
 
 def analysis_dict(report: Report, label: str = "") -> dict[str, Any]:
@@ -173,9 +145,9 @@ def format_architecture(arch: Architecture, label: str = "") -> str:
     lines.append("")
     rows: list[list[object]] = [
         [ly.name, ly.width, ", ".join(ly.sources), ly.integration, w]
-        for ly, w in zip(arch.layers, layer_weights(arch), strict=True)
+        for ly, w in zip(arch.layers, arch.layer_parameter_counts(), strict=True)
     ]
-    n_out = arch.parameter_count() - sum(layer_weights(arch))
+    n_out = arch.parameter_count() - sum(arch.layer_parameter_counts())
     rows.append(["output", "", "", "", n_out])
     lines.append(format_table(["layer", "width", "sources", "integration", "weights"], rows))
     lines.append("")
