@@ -242,3 +242,15 @@ def test_interleaved_partition_on_a_gallery_file(capsys):
     w = random_weights(arch, seed=0, prime=PRIME)
     G = naive_grid(w, 6, np.eye(2, dtype=np.int64), PRIME)
     assert data["grid"]["lower"] == rank_mod_p_naive(matricize(G, "interleaved"), PRIME)
+
+
+def test_rows_load_back_from_their_json():
+    from tnrank.studies.analysis import BoundRow
+    from tnrank.studies.comparison import CompareRow, compare
+
+    report = certify(Architecture.rac(2, 2, 2), 4)
+    for row in bound_rows(report):
+        assert BoundRow.from_dict(json.loads(json.dumps(row.to_dict()))) == row
+    (row,) = list(compare([("rac", Architecture.rac(2, 2, 2))], [4]))
+    back = CompareRow.from_dict(json.loads(json.dumps(row.to_dict())))
+    assert back.architecture == row.architecture and back.to_dict() == row.to_dict()

@@ -63,8 +63,15 @@ class BoundRow:
     source: str
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON form; inverse of :meth:`from_dict`."""
         return {"quantity": self.quantity, "name": self.name, "value": self.value,
                 "tight": self.tight, "best": self.best, "source": self.source}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> BoundRow:
+        """The row written by :meth:`to_dict`."""
+        return cls(data["quantity"], data["name"], int(data["value"]), bool(data["tight"]),
+                   bool(data["best"]), data["source"])
 
 
 def bound_rows(report: Report) -> list[BoundRow]:

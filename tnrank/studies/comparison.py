@@ -48,7 +48,14 @@ class CompareRow:
     report: Report
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON form; inverse of :meth:`from_dict`."""
         return {"file": self.label, "T": self.T, "report": self.report.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CompareRow:
+        """The row written by :meth:`to_dict` (the architecture comes back from its report)."""
+        report = Report.from_dict(data["report"], source=f"comparison row {data.get('file')}")
+        return cls(data["file"], report.architecture, int(data["T"]), report)
 
 
 def _certify_entry(job: tuple[Architecture, int, Partition, dict[str, Any]]) -> Report:
