@@ -9,14 +9,8 @@ from tn_archs import ARCHITECTURES
 from tnrank import PRIME, Architecture, TnrankError, evaluate, grid_tensor, random_weights
 from tnrank.model.weights import Weights
 from tnrank.networks.backend import contract_einsum
-from tnrank.networks.contraction import (
-    contract,
-    contract_grid,
-    evaluate_network,
-    matricization_rank,
-    rac_tensors,
-    random_tensors,
-)
+from tnrank.networks.circuit_tensors import contract_grid, evaluate_network, rac_tensors
+from tnrank.networks.contraction import contract, matricization_rank, random_tensors
 from tnrank.networks.examples import binary_tree, lattice_2d, mps
 from tnrank.networks.graph import TensorNetwork
 from tnrank.networks.mincut import min_cut

@@ -8,7 +8,8 @@ import opt_einsum as oe
 import pytest
 
 from tnrank import PRIME, Architecture, TnrankError, evaluate, random_weights
-from tnrank.networks.contraction import contract, evaluate_network, rac_tensors, random_tensors
+from tnrank.networks.circuit_tensors import evaluate_network, rac_tensors
+from tnrank.networks.contraction import contract, random_tensors
 from tnrank.networks.examples import binary_tree, lattice_2d, mps
 from tnrank.networks.unrolling import unroll
 

@@ -307,3 +307,28 @@ def test_certify_leaves_out_astronomical_min_cuts():
     assert min_cut_log2(huge, part) > 4096 and _automatic_bounds(huge, part) == {}
     with pytest.raises(TnrankError, match="too large to write out"):
         min_cut_bound(Architecture.rac(6, 3, 5), "start-end", T=400)
+
+
+@pytest.mark.parametrize("name", sorted(ARCHITECTURES))
+def test_one_entry_point_for_networks_and_architectures(name):
+    """min_cut / min_cut_bound take an architecture with T as well as a network; the dynamic
+    programme and max-flow on the unrolled network give the same value."""
+    arch = ARCHITECTURES[name]
+    for T, spec in ((4, "start-end"), (5, "0,3"), (6, "interleaved")):
+        part = Partition.parse(spec, T)
+        net = unroll(arch, T)
+        flow = min_cut(net, part).bound
+        assert min_cut(arch, part).bound == min_cut(arch, spec, T=T).bound == flow
+        assert min_cut_bound(arch, part, method="max-flow") == flow
+        assert min_cut_bound(arch, spec, T=T, method="dynamic-programme") == flow
+        assert min_cut_bound(net, part) == flow
+
+
+def test_min_cut_methods_refuse_what_they_cannot_do():
+    net = unroll(Architecture.rac(2, 2, 2), 4)
+    with pytest.raises(TnrankError, match="block plan"):
+        min_cut_bound(net, "start-end", method="dynamic-programme")
+    with pytest.raises(TnrankError, match="unknown"):
+        min_cut_bound(Architecture.rac(2, 2, 2), "start-end", T=4, method="simplex")
+    with pytest.raises(TnrankError, match="give `T`"):
+        min_cut(Architecture.rac(2, 2, 2), "start-end")

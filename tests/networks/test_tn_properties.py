@@ -15,7 +15,7 @@ import tnrank
 from tnrank import PRIME, Partition, evaluate, random_weights
 from tnrank.engine.grid import grid_matrix
 from tnrank.engine.rank import rank_mod_p
-from tnrank.networks.contraction import evaluate_network
+from tnrank.networks.circuit_tensors import evaluate_network
 from tnrank.networks.mincut import min_cut, min_cut_bound
 from tnrank.networks.unrolling import unroll
 

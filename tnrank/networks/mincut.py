@@ -44,7 +44,7 @@ from tnrank.formatting import PRINTABLE_BITS, format_bound, format_steps
 from tnrank.model.architecture import Architecture
 from tnrank.model.partition import Partition
 from tnrank.networks.graph import TensorNetwork
-from tnrank.networks.unrolling import BlockPlan
+from tnrank.networks.unrolling import BlockPlan, unroll
 from tnrank.runtime.memory import paused_gc
 
 __all__ = [
@@ -54,6 +54,7 @@ __all__ = [
     "MinCut",
     "CutEdge",
     "resolve_partition",
+    "METHODS",
     "SCALE",
     "MAX_BOUND_BITS",
 ]
@@ -286,20 +287,33 @@ class _Reduced:
                     side[x] = side[v] if self.cost[e1] <= self.cost[e2] else side[u]
 
 
+#: How :func:`min_cut_bound` finds the value: ``auto`` (the dynamic programme for an
+#: architecture, max-flow for a network), ``dynamic-programme`` or ``max-flow``.
+METHODS = ("auto", "dynamic-programme", "max-flow")
+
+
 def min_cut(
-    network: TensorNetwork,
+    network: TensorNetwork | Architecture,
     start: Partition | str | Iterable[int | str],
     end: Iterable[int | str] | None = None,
+    *,
+    T: int | None = None,
 ) -> MinCut:
-    """Minimum cut between the open legs of two sets of steps.
+    """Minimum cut between the open legs of two sets of steps, found by max-flow.
+
+    The one entry point for cuts: give a network, or an architecture and ``T`` (it is
+    unrolled first). For the value alone, :func:`min_cut_bound` takes the same arguments
+    and, for an architecture, needs no network at all.
 
     Parameters
     ----------
-    network : TensorNetwork
+    network : TensorNetwork or Architecture
     start : Partition, str or iterable
         Start-side steps (see :func:`resolve_partition`).
     end : iterable, optional
         End-side steps; default the rest.
+    T : int, optional
+        Sequence length, for an architecture.
 
     Returns
     -------
@@ -321,7 +335,17 @@ def min_cut(
     >>> from tnrank.networks.examples import lattice_2d
     >>> min_cut(lattice_2d(3, 3, bond=2), [0, 1, 2]).bound     # first row of a 3x3 PEPS
     8
+    >>> min_cut(Architecture.rac(depth=2, width=3, M=3), "start-end", T=6).bound
+    81
     """
+    if isinstance(network, Architecture):
+        if T is None:
+            T = start.T if isinstance(start, Partition) else None
+        if T is None:
+            raise TnrankError("give `T` to cut an architecture (it is unrolled over T steps)")
+        network = unroll(network, T)
+    elif T is not None and T != len(network.steps):
+        raise TnrankError(f"the network has {len(network.steps)} steps, but T={T} was given")
     import networkx as nx  # noqa: PLC0415 - on first use: the dynamic programme needs no graph library
     from networkx.algorithms.flow import boykov_kolmogorov  # noqa: PLC0415
 
@@ -376,11 +400,17 @@ MAX_BOUND_BITS = 2**24
 
 
 def min_cut_bound(
-    architecture: Architecture,
+    architecture: Architecture | TensorNetwork,
     partition: Partition | str,
     T: int | None = None,
+    *,
+    method: str = "auto",
 ) -> int:
-    """The min-cut of ``unroll(architecture, T)`` for a partition, without building it.
+    """The min-cut value of an architecture unrolled over ``T`` steps (or of a network).
+
+    With an architecture, ``method="auto"`` (or ``"dynamic-programme"``) finds it
+    without building the network; ``"max-flow"`` unrolls it and runs :func:`min_cut`
+    (the two agree: the tests check it). With a network, max-flow is the method.
 
     Every copy of a step-layer block is the same tree hanging from one bond,
     so the cheapest way to cut a copy given the side of its root depends on
@@ -393,11 +423,12 @@ def min_cut_bound(
 
     Parameters
     ----------
-    architecture : Architecture
+    architecture : Architecture or TensorNetwork
     partition : Partition or str
         A :class:`~tnrank.model.partition.Partition`, or a specification with ``T``.
     T : int, optional
         Sequence length, when ``partition`` is a string.
+    method : {"auto", "dynamic-programme", "max-flow"}
 
     Returns
     -------
@@ -412,7 +443,19 @@ def min_cut_bound(
     3
     >>> min_cut_bound(Architecture.rac(3, 2, 2), "start-end", T=64).bit_length() - 1
     560
+    >>> min_cut_bound(Architecture.rac(2, 3, 2), "start-end", T=8, method="max-flow")
+    162
     """
+    if method not in METHODS:
+        raise TnrankError(f"min-cut method {method!r} is unknown; use one of {', '.join(METHODS)}")
+    if isinstance(architecture, TensorNetwork):
+        if method == "dynamic-programme":
+            raise TnrankError("the dynamic programme works on an architecture's block plan; a "
+                              "network's min-cut comes from max-flow (`method='max-flow'`)")
+        return min_cut(architecture, partition, T=T).bound
+    if method == "max-flow":
+        arch, part = _arch_part(architecture, partition, T)
+        return min_cut(arch, part).bound
     dp = _min_cut_dp(*_arch_part(architecture, partition, T))
     bits = dp.log2()
     if bits > MAX_BOUND_BITS:
