@@ -21,6 +21,7 @@ from tnrank.presentation.notebook import (
     rank_result_html,
     report_html,
     svg_inline,
+    sweep_html,
 )
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -152,3 +153,23 @@ def test_min_cut_and_bound_report_html():
             assert " ".join(line.split()) in text, line
     net = ET.fromstring(bound_report_html(bound_network(mps(6, bond=3), rank=True)))
     assert "min-cut: 3 = 1 bond of dim 3" in _text(net)
+
+
+def test_sweep_results_html_has_a_row_per_point_with_the_certified_ranks():
+    from math import comb
+
+    from tnrank.studies.sweeps import sweep
+
+    res = sweep([1, 2], M=2, R=2, Ts=[4, 6])
+    assert repr(res) == "<SweepResults L 1, 2 × M 2 × R 2 × T 4, 6: 4 of 4 points (complete)>"
+    page = ET.fromstring(sweep_html(res))
+    rows = [[_text(td) for td in tr.iter("td")] for tr in page.iter("tr")][1:]
+    assert [r[:4] for r in rows] == [["1", "2", "2", "4"], ["1", "2", "2", "6"],
+                                     ["2", "2", "2", "4"], ["2", "2", "2", "6"]]
+    for r in rows:
+        L, T = int(r[0]), int(r[3])
+        # depth 1: Theorem 1's min{R, M^(T/2)} = 2; depth 2: the state-degree bound
+        # prod_l C(R + n_l - 1, n_l) with n_1 = T/2, n_2 = 1, i.e. C(R + T/2 - 1, T/2) · R
+        expected = 2 if L == 1 else comb(2 + T // 2 - 1, T // 2) * 2
+        assert r[5] == f"{expected} exact"
+        assert r[7] in ("holds", "tight")

@@ -119,7 +119,7 @@ def load(path: str | os.PathLike, kind: str | None = None) -> Any:
         return Report.from_dict(data, source=label)
     if found == "bound":
         return BoundReport.from_dict(data, source=label)
-    return results_file.check_results(data, source=label)
+    return results_file.SweepResults(results_file.check_results(data, source=label))
 
 
 def save(obj: Any, path: str | os.PathLike) -> None:

@@ -39,7 +39,7 @@ from tnrank.primes import PRIME
 
 __all__ = ["ANALYSIS_FORMAT", "AnalysisFile", "RESULTS_FORMAT", "GRID_KEYS", "load_results",
            "save_results", "merge_results", "missing_points", "ordered", "check_results",
-           "sweep_config", "ResultsFile"]
+           "sweep_config", "ResultsFile", "SweepResults"]
 
 #: Value of the ``format`` key of a results file.
 RESULTS_FORMAT = "tnrank-sweep"
@@ -119,15 +119,51 @@ def missing_points(data: dict[str, Any]) -> list[Key]:
     return [p for p in _points(data["config"]) if p not in done]
 
 
-def ordered(data: dict[str, Any]) -> dict[str, Any]:
+class SweepResults(dict):
+    """The results of a sweep: the results file's JSON object (a ``dict``: ``format``,
+    ``config``, ``rows``, ``complete``), with a short repr and, in Jupyter, a table.
+
+    Examples
+    --------
+    >>> from tnrank.studies.sweeps import sweep
+    >>> res = sweep([1, 2], M=2, R=2, Ts=[4])
+    >>> res
+    <SweepResults L 1, 2 × M 2 × R 2 × T 4: 2 of 2 points (complete)>
+    >>> [(r["L"], r["separation"]["rank"]) for r in res.rows]
+    [(1, 2), (2, 6)]
+    """
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per computed point (``L``, ``M``, ``R``, ``T``, ``grid``, ``separation``, ...)."""
+        return self["rows"]
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """The points and the settings of the sweep."""
+        return self["config"]
+
+    def __repr__(self) -> str:
+        config = self.get("config", {})
+        try:
+            points = str(len(_points(config)))
+            axes = " × ".join(f"{name} {', '.join(map(str, _listed(config[key])))}"
+                              for name, key in (("L", "depths"), ("M", "M"), ("R", "R"), ("T", "T")))
+        except (KeyError, TypeError):
+            points, axes = "?", "?"
+        state = "complete" if self.get("complete") else "incomplete"
+        return f"<SweepResults {axes}: {len(self.get('rows', []))} of {points} points ({state})>"
+
+
+def ordered(data: dict[str, Any]) -> SweepResults:
     """Rows in the order of the sweep; ``complete`` when every point has one."""
     order = {p: i for i, p in enumerate(_points(data["config"]))}
     data["rows"].sort(key=lambda r: order.get(_key(r), len(order)))
     data["complete"] = not missing_points(data)
-    return data
+    return data if isinstance(data, SweepResults) else SweepResults(data)
 
 
-def load_results(path: str | os.PathLike) -> dict[str, Any]:
+def load_results(path: str | os.PathLike) -> SweepResults:
     """Read a results file written by ``tnrank sweep`` or ``tnrank verify`` (``--json-file``).
 
     Raises
@@ -137,7 +173,7 @@ def load_results(path: str | os.PathLike) -> dict[str, Any]:
     """
     label = printable(os.fspath(path))
     text = read_text(path, "a sweep results file (.json)")
-    return check_results(parse_json(text, source=f"results file {label}"), source=label)
+    return SweepResults(check_results(parse_json(text, source=f"results file {label}"), source=label))
 
 
 def check_results(data: Any, source: str = "results") -> dict[str, Any]:

@@ -16,6 +16,7 @@ object                     shown as
 ``MinCut``                 its bound and the bonds it cuts
 ``BoundReport``            the ``tnrank bound`` table
 ``TensorNetwork``          its drawing (SVG)
+``SweepResults``           one row per point: certified ranks, the paper's bound, the verdict
 =========================  =================================================================
 
 Every function here returns a string and can be called outside a notebook (the tests
@@ -30,7 +31,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 __all__ = ["register", "FORMATTERS", "architecture_html", "report_html", "rank_result_html",
-           "min_cut_html", "bound_report_html", "svg_inline"]
+           "min_cut_html", "bound_report_html", "sweep_html", "svg_inline"]
 
 _STYLE = ("<style>.tnrank table{border-collapse:collapse;margin:4px 0}"
           ".tnrank td,.tnrank th{padding:2px 8px;text-align:left;border-bottom:1px solid #ddd}"
@@ -191,6 +192,34 @@ def bound_report_html(report: Any) -> str:
             + _table(header, rows, "bounds") + f"<p>{paragraphs[1]}</p></div>")
 
 
+def _rank_cell(res: dict[str, Any] | None) -> str:
+    if res is None:
+        return "-"
+    if res["lower"] == res["upper"]:
+        return f"{res['lower']:,} exact"
+    text = f"{res['lower']:,}..{res['upper']:,}"
+    if res.get("status") == "generic-whp" and res.get("failure_bound") is not None:
+        text += f" (= {res['lower']:,} w.p. ≥ 1 − {res['failure_bound']:.1e})"
+    return text
+
+
+def sweep_html(results: Any) -> str:
+    """Sweep results as HTML: one row per point, its certified ranks, the paper's bound and
+    the verdict, under the sweep's settings."""
+    rows = []
+    for r in results.rows:
+        paper = "; ".join(f"{t['name']} {'≤' if t['kind'] == 'upper' else '≥'} {t['value']:,}"
+                          for t in r.get("theorems", []))
+        rows.append([r["L"], r["M"], r["R"], r["T"], _rank_cell(r.get("grid")),
+                     _rank_cell(r.get("separation")), paper or "-", r.get("verdict", "-")])
+    settings = ", ".join(f"{k} {v}" for k, v in results.config.items()
+                         if k not in ("depths", "M", "R", "T", "architecture"))
+    return (f'<div class="tnrank tnrank-sweep">{_STYLE}<p><b>{_e(repr(results))}</b><br/>'
+            f"{_e(settings)}</p>"
+            + _table(["L", "M", "R", "T", "grid rank", "separation rank", "paper's bound",
+                      "verdict"], rows, "sweep") + "</div>")
+
+
 def _network_svg(network: Any) -> str | None:
     from tnrank.presentation.draw import network_svg  # noqa: PLC0415 - matplotlib on display
 
@@ -205,6 +234,7 @@ FORMATTERS: dict[tuple[str, str], list[tuple[str, Callable[[Any], Any]]]] = {
     ("tnrank.certification.report", "RankResult"): [("text/html", rank_result_html)],
     ("tnrank.networks.mincut", "MinCut"): [("text/html", min_cut_html)],
     ("tnrank.certification.bound_report", "BoundReport"): [("text/html", bound_report_html)],
+    ("tnrank.files.results_file", "SweepResults"): [("text/html", sweep_html)],
 }
 
 

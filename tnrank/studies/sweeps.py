@@ -13,7 +13,14 @@ from concurrent.futures import Executor
 from typing import Any
 
 from tnrank.certification.certify import FAILURE_TARGET
-from tnrank.files.results_file import RESULTS_FORMAT, ResultsFile, missing_points, ordered, sweep_config
+from tnrank.files.results_file import (
+    RESULTS_FORMAT,
+    ResultsFile,
+    SweepResults,
+    missing_points,
+    ordered,
+    sweep_config,
+)
 from tnrank.model.architecture import Architecture
 from tnrank.studies.verification import sweep_configs, verify_configs, width_label
 
@@ -36,7 +43,7 @@ def sweep(
     on_row: Callable[[dict[str, Any]], None] | None = None,
     architecture: Architecture | None = None,
     **certify_options: Any,
-) -> dict[str, Any]:
+) -> SweepResults:
     """Certified ranks of the RACs of each depth at each ``T``: the data of ``tnrank sweep``.
 
     Parameters
@@ -97,7 +104,7 @@ def sweep(
             rest = f"computing the other {total - done}" if done < total else "nothing to compute"
             progress(f"{path}: {done} of {total} points already done; {rest}")
         _run(results.data, results.add, progress, executor, threads, capacity, on_row)
-        return results.data
+        return ordered(results.data)
 
 
 def _run(data, store, progress, executor, threads, capacity, on_row) -> None:
