@@ -29,7 +29,7 @@ import json
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from tnrank.certification.certify import FAILURE_TARGET, MAX_SAMPLES
 from tnrank.engine.grid import MAX_GRID_ENTRIES
@@ -284,7 +284,64 @@ def merge_results(parts: Sequence[dict[str, Any]], names: Sequence[str] | None =
                      "complete": False})
 
 
-class ResultsFile:
+class RowsFile:
+    """A JSON results file written row by row: locked while a run writes it, resumed when the
+    same run starts again, rewritten atomically after every row.
+
+    Subclasses say how to read an existing file (:meth:`read`), which of its rows a resumed
+    run keeps (:meth:`resumable`) and how to save (:meth:`save`).
+
+    Parameters
+    ----------
+    path : path-like
+    config : dict
+        The points and the settings of the run.
+    fmt : str
+        The file's ``format`` value.
+    """
+
+    def __init__(self, path: str | os.PathLike, config: dict[str, Any], fmt: str) -> None:
+        self.path = Path(path)
+        self.config = config
+        self.data: dict[str, Any] = {"format": fmt, "config": config, "rows": [], "complete": False}
+        self._lock = exclusive(self.path, "results file (--json-file)")
+
+    def __enter__(self) -> Self:
+        if not self.path.resolve().parent.is_dir():
+            raise TnrankError(f"directory of {str(self.path)!r} does not exist; create it or choose "
+                              "another path")
+        self._lock.__enter__()
+        try:
+            if self.path.exists():
+                self.data["rows"] = self.resumable(self.read())
+            self.save()
+        except BaseException:
+            self._lock.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.__exit__(*exc)
+
+    def read(self) -> dict[str, Any]:
+        """The existing file's object (checked)."""
+        raise NotImplementedError
+
+    def resumable(self, old: dict[str, Any]) -> list[dict[str, Any]]:
+        """The rows of an existing file that this run keeps (or an error saying why none)."""
+        raise NotImplementedError
+
+    def save(self) -> None:
+        """Rewrite the file atomically."""
+        raise NotImplementedError
+
+    def add(self, row: dict[str, Any]) -> None:
+        """Store one finished row and rewrite the file atomically."""
+        self.data["rows"].append(row)
+        self.save()
+
+
+class ResultsFile(RowsFile):
     """The results file of a running sweep: locked, checked against the settings, saved per row.
 
     Use it as a context manager; :meth:`add` stores one finished row.
@@ -304,30 +361,15 @@ class ResultsFile:
     """
 
     def __init__(self, path: str | os.PathLike, config: dict[str, Any]) -> None:
-        self.path = Path(path)
-        self.config = config
-        self.data: dict[str, Any] = {"format": RESULTS_FORMAT, "config": config, "rows": [],
-                                     "complete": False}
-        self._lock = exclusive(self.path, "results file (--json-file)")
+        super().__init__(path, config, RESULTS_FORMAT)
 
-    def __enter__(self) -> ResultsFile:
-        if not self.path.resolve().parent.is_dir():
-            raise TnrankError(f"directory of {str(self.path)!r} does not exist; create it or choose "
-                              "another path")
-        self._lock.__enter__()
-        try:
-            if self.path.exists():
-                self.data["rows"] = self._resumable(load_results(self.path))
-            save_results(self.path, self.data)
-        except BaseException:
-            self._lock.__exit__(None, None, None)
-            raise
-        return self
+    def read(self) -> dict[str, Any]:
+        return load_results(self.path)
 
-    def __exit__(self, *exc: object) -> None:
-        self._lock.__exit__(*exc)
+    def save(self) -> None:
+        save_results(self.path, self.data)
 
-    def _resumable(self, old: dict[str, Any]) -> list[dict[str, Any]]:
+    def resumable(self, old: dict[str, Any]) -> list[dict[str, Any]]:
         """The rows of an existing file, when it holds part of this sweep."""
         diff = _differences(_settings(old["config"]), _settings(self.config), "there", "here")
         if diff:
@@ -349,13 +391,8 @@ class ResultsFile:
         """``(L, M, R, T)`` points with no row yet."""
         return missing_points(self.data)
 
-    def add(self, row: dict[str, Any]) -> None:
-        """Store one finished row and rewrite the file atomically."""
-        self.data["rows"].append(row)
-        save_results(self.path, self.data)
 
-
-class AnalysisFile:
+class AnalysisFile(RowsFile):
     """The results file of ``tnrank analyze``: one report per (file, ``T``), saved as each finishes.
 
     The file is one JSON object ``{"format": "tnrank-analysis", "config": config,
@@ -393,27 +430,9 @@ class AnalysisFile:
     """
 
     def __init__(self, path: str | os.PathLike, config: dict[str, Any]) -> None:
-        self.path = Path(path)
-        self.config = config
-        self.data: dict[str, Any] = {"format": ANALYSIS_FORMAT, "config": config, "rows": [],
-                                     "complete": False}
-        self._lock = exclusive(self.path, "results file (--json-file)")
+        super().__init__(path, config, ANALYSIS_FORMAT)
 
-    def __enter__(self) -> AnalysisFile:
-        self._lock.__enter__()
-        try:
-            if self.path.exists():
-                self.data["rows"] = self._resumable(self._load())
-            self._save()
-        except BaseException:
-            self._lock.__exit__(None, None, None)
-            raise
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._lock.__exit__(*exc)
-
-    def _load(self) -> dict[str, Any]:
+    def read(self) -> dict[str, Any]:
         label = printable(os.fspath(self.path))
         data = parse_json(read_text(self.path, "an analysis results file (.json)"),
                           source=f"results file {label}")
@@ -424,7 +443,7 @@ class AnalysisFile:
                               "tnrank analyze --json-file); choose another path")
         return data
 
-    def _resumable(self, old: dict[str, Any]) -> list[dict[str, Any]]:
+    def resumable(self, old: dict[str, Any]) -> list[dict[str, Any]]:
         diff = _differences(old["config"], self.config, "there", "here")
         if diff:
             shown = [d if len(d) < 200 else d[:200] + "..." for d in diff]
@@ -438,12 +457,7 @@ class AnalysisFile:
         """``(file, T)`` of the reports already saved."""
         return {(r["file"], r["T"]) for r in self.data["rows"]}
 
-    def _save(self) -> None:
+    def save(self) -> None:
         total = len(self.config["entries"]) * len(self.config["T"])
         self.data["complete"] = len(self.done) == total
         write_json(self.path, self.data)
-
-    def add(self, row: dict[str, Any]) -> None:
-        """Store one finished report (``CompareRow.to_dict()``) and rewrite the file atomically."""
-        self.data["rows"].append(row)
-        self._save()
