@@ -223,3 +223,21 @@ def test_verify_saves_each_configuration_and_resumes(tmp_path, capsys, monkeypat
     whole = load_results(tmp_path / "w.json")["rows"]
     assert without_timings(load_results(path)["rows"]) == without_timings(whole)
     assert without_timings(resumed["rows"]) == without_timings(load_results(path)["rows"])
+
+
+def test_rows_load_back_as_verify_rows_with_their_reports():
+    """A results file's rows come back as VerifyRows whose reports say what certify says."""
+    from tnrank import Architecture, certify
+    from tnrank.studies.sweeps import sweep
+    from tnrank.studies.verification import VerifyRow
+
+    funnel = Architecture(M=2, layers=[3, 2])
+    for res, arch_of in ((sweep([1, 2], M=2, R=2, Ts=[4, 6]), lambda r: Architecture.rac(r["L"], 2, 2)),
+                         (sweep([2], M=2, R=2, Ts=[4], architecture=funnel), lambda r: funnel)):
+        for row in res.rows:
+            back = VerifyRow.from_dict(json.loads(json.dumps(row)), res.config)
+            assert back.to_dict() == row
+            fresh = certify(arch_of(row), row["T"], seed=res.config["seed"], prime=res.config["prime"])
+            assert back.report.architecture == fresh.architecture
+            assert back.report.separation.lower == fresh.separation.lower
+            assert back.verdict == fresh.verdict

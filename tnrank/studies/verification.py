@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from tnrank.certification.certify import certify
-from tnrank.certification.report import Report
+from tnrank.certification.report import RankResult, Report, TheoremCheck
 from tnrank.errors import TnrankError
 from tnrank.model.architecture import Architecture
 from tnrank.model.partition import Partition
+from tnrank.primes import PRIME
 from tnrank.runtime.parallel import map_unordered
 from tnrank.runtime.threads import limited_threads
 
@@ -35,6 +36,7 @@ class VerifyRow:
         return self.report.verdict
 
     def to_dict(self) -> dict[str, Any]:
+        """A row of a results file; :meth:`from_dict` reads it back with the file's settings."""
         rep = self.report
         return {
             "L": self.depth,
@@ -46,6 +48,35 @@ class VerifyRow:
             "theorems": [c.to_dict() for c in rep.theorems],
             "verdict": self.verdict,
         }
+
+    @classmethod
+    def from_dict(cls, row: dict[str, Any], config: dict[str, Any]) -> VerifyRow:
+        """The row written by :meth:`to_dict`, with the report rebuilt from the settings of
+        the results file it is in (``config``: partition, seed, prime and, for an architecture
+        of its own, its plain-dict form under ``architecture``).
+
+        Examples
+        --------
+        >>> from tnrank.studies.sweeps import sweep
+        >>> res = sweep([2], M=2, R=2, Ts=[4])
+        >>> row = VerifyRow.from_dict(res.rows[0], res.config)
+        >>> row.report.separation.rank, row.to_dict() == res.rows[0]
+        (6, True)
+        """
+        given = config.get("architecture")
+        arch = (Architecture.from_dict(given, source="results file: architecture") if given
+                else Architecture.rac(row["L"], row["R"], row["M"]))
+        part = Partition.parse(config.get("partition", "start-end"), int(row["T"]))
+        grid = row.get("grid")
+        report = Report(
+            architecture=arch, partition=part,
+            grid=None if grid is None else RankResult.from_dict(grid, "grid"),
+            separation=RankResult.from_dict(row["separation"], "separation"),
+            theorems=[TheoremCheck.from_dict(t) for t in row.get("theorems", [])],
+            applicability=None, seed=int(config.get("seed", 0)),
+            prime=int(config.get("prime", PRIME)), seconds=0.0,
+        )
+        return cls(int(row["L"]), row["M"], row["R"], int(row["T"]), report)
 
 
 def sweep_configs(
