@@ -21,10 +21,29 @@ Names are imported on first use, so ``import tnrank`` is quick (the command line
 starts without loading numpy's linear algebra, networkx or matplotlib).
 """
 
-from __future__ import annotations
+# The command's Ctrl-C guard comes first, before any other statement: a SIGINT that arrives
+# while tnrank starts must print one line and exit 130, not a traceback. The handler is set at
+# once (the interpreter's own C module `_signal` is already loaded, where importing `signal`
+# would take a while) and given back at once when this is a library import, or when the shell
+# started the command with Ctrl-C ignored (a background job); main() restores Python's handler
+# once the command line is parsed.
+import _signal  # noqa: I001
 
-import _signal
-import sys
+
+def _interrupted_at_start(_signum, _frame):  # noqa: ANN001, ANN202
+    """Ctrl-C before the command's ``main`` runs: nothing to save, so one line and exit 130."""
+    import os
+
+    os.write(2, b"tnrank: interrupted\n")
+    os._exit(130)
+
+
+try:
+    _PREVIOUS_SIGINT = _signal.signal(_signal.SIGINT, _interrupted_at_start)
+except ValueError:  # imported outside the main thread: no handler can be set, none is needed
+    _PREVIOUS_SIGINT = False
+
+import sys  # noqa: E402
 
 
 def _started_as_command() -> bool:
@@ -35,19 +54,11 @@ def _started_as_command() -> bool:
     return bool(sys.argv) and sys.argv[0].replace("\\", "/").rsplit("/", 1)[-1] in ("tnrank", "tnrank.exe")
 
 
-def _interrupted_at_start(_signum: int, _frame: object) -> None:
-    """Ctrl-C before the command's ``main`` runs: nothing to save, so one line and exit 130."""
-    import os
-
-    os.write(2, b"tnrank: interrupted\n")
-    os._exit(130)
-
-
-# the earliest tnrank code; main() restores Python's handler later (a SIGINT ignored by the
-# shell, as for a background job, stays ignored). The interpreter's own C module is used:
-# it is loaded before any Python code runs, where importing `signal` would take a while.
-if _started_as_command() and _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler:
-    _signal.signal(_signal.SIGINT, _interrupted_at_start)
+if _PREVIOUS_SIGINT is not False and (
+        _PREVIOUS_SIGINT is not _signal.default_int_handler or not _started_as_command()):
+    # None: the previous handler was not set from Python; Python's own is the nearest to it
+    _signal.signal(_signal.SIGINT, _signal.default_int_handler if _PREVIOUS_SIGINT is None
+                   else _PREVIOUS_SIGINT)
 
 import importlib  # noqa: E402 - after the start-up guard
 import warnings  # noqa: E402
