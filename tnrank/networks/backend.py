@@ -191,14 +191,9 @@ def to_tensornetwork(network: Any, tensors: Mapping[Hashable, np.ndarray]) -> tu
     (['x0', 'x1', 'x2'], (2, 2, 2))
     """
     tn = _tn()
-    nodes = {}
-    for n in network.tensors:
-        arr = np.asarray(tensors[n])
-        if arr.shape != network.shape(n):
-            raise TnrankError(f"tensor for node {n!r} has shape {arr.shape}, expected "
-                              f"{network.shape(n)}")
-        nodes[n] = tn.Node(arr, name=str(n), axis_names=[str(b) for b in network.axes(n)],
-                           backend="numpy")
+    nodes = {n: tn.Node(arr, name=str(n), axis_names=[str(b) for b in network.axes(n)],
+                        backend="numpy")
+             for n, arr in zip(network.tensors, network.node_arrays(tensors), strict=True)}
     for bond in network.bonds.values():
         u, v = bond.nodes
         nodes[u][str(bond.name)] ^ nodes[v][str(bond.name)]

@@ -185,17 +185,9 @@ def _check_optimize(optimize: object) -> Optimize:
 def _equation(network, tensors, inputs, batch, prime):
     """Operands, their labels and the output labels of a contraction."""
     dtype = np.float64 if prime is None else np.int64
-    operands: list[np.ndarray] = []
-    subs: list[tuple] = []
-    for node in network.tensors:
-        if node not in tensors:
-            raise TnrankError(f"no tensor given for node {node!r}")
-        arr = _as_array(tensors[node], f"tensor of node {node!r}", prime)
-        if arr.shape != network.shape(node):
-            raise TnrankError(f"tensor of node {node!r} has shape {arr.shape}, but its bonds need "
-                              f"{network.shape(node)}")
-        operands.append(arr.astype(dtype, copy=False))
-        subs.append(tuple(("bond", b) for b in network.axes(node)))
+    arrays = network.node_arrays(tensors, lambda value, what: _as_array(value, what, prime))
+    operands = [arr.astype(dtype, copy=False) for arr in arrays]
+    subs: list[tuple] = [tuple(("bond", b) for b in network.axes(node)) for node in network.tensors]
     if inputs is None:
         return operands, subs, tuple(("bond", leg) for leg in network.legs)
     steps = network.check_steps() if len(network.steps) > 1 else network.steps

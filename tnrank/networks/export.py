@@ -29,16 +29,7 @@ __all__ = ["to_einsum", "to_quimb"]
 def _arrays(network: Any, tensors: Mapping[Hashable, Any]) -> list[np.ndarray]:
     if not isinstance(tensors, Mapping):
         raise TnrankError("give the tensors as a mapping node -> array (one per tensor node)")
-    out = []
-    for node in network.tensors:
-        if node not in tensors:
-            raise TnrankError(f"no tensor given for node {node!r}")
-        arr = np.asarray(tensors[node])
-        if arr.shape != network.shape(node):
-            raise TnrankError(f"tensor of node {node!r} has shape {arr.shape}, but its bonds need "
-                              f"{network.shape(node)}")
-        out.append(arr)
-    return out
+    return network.node_arrays(tensors)
 
 
 def to_einsum(network: Any, tensors: Mapping[Hashable, Any]) -> tuple[str, list[tuple[int, ...]],

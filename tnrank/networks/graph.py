@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -373,6 +373,52 @@ class TensorNetwork:
     def shape(self, node: Hashable) -> tuple[int, ...]:
         """Shape of ``node``'s tensor."""
         return tuple(self.dim(b) for b in self.axes(node))
+
+    def node_arrays(self, tensors: Mapping[Hashable, Any],
+                    convert: Callable[[Any, str], Any] | None = None) -> list[Any]:
+        """One array per tensor node, in the order of :attr:`tensors`, each checked against the
+        dimensions of its bonds: the one check of user tensors before any contraction or export.
+
+        Parameters
+        ----------
+        tensors : mapping node -> array
+            Axes in the order of :meth:`axes`.
+        convert : callable, optional
+            ``convert(value, what)`` turns each value into an array (and checks its entries);
+            default ``numpy.asarray``.
+
+        Raises
+        ------
+        TnrankError
+            For a node without a tensor, or a tensor of another shape.
+
+        Examples
+        --------
+        >>> from tnrank.networks.examples import mps
+        >>> net = mps(2, bond=3)
+        >>> [a.shape for a in net.node_arrays({"A0": [[0, 0]] * 3, "A1": [[1, 1]] * 3})]
+        [(3, 2), (3, 2)]
+        >>> net.node_arrays({"A0": [[0, 0]] * 3, "A1": [[1, 1]] * 2})
+        Traceback (most recent call last):
+        ...
+        tnrank.errors.TnrankError: tensor of node 'A1' has shape (2, 2), but its bonds need (3, 2)
+        """
+        if convert is None:
+            import numpy as np  # noqa: PLC0415 - the graph itself needs no numpy
+
+            def convert(value: Any, _what: str) -> Any:
+                return np.asarray(value)
+
+        out = []
+        for node in self.tensors:
+            if node not in tensors:
+                raise TnrankError(f"no tensor given for node {node!r}")
+            arr = convert(tensors[node], f"tensor of node {node!r}")
+            if arr.shape != self.shape(node):
+                raise TnrankError(f"tensor of node {node!r} has shape {arr.shape}, but its bonds "
+                                  f"need {self.shape(node)}")
+            out.append(arr)
+        return out
 
     def kinds(self) -> dict[str, int]:
         """How many nodes of each kind."""
