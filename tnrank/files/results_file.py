@@ -27,6 +27,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Self
@@ -284,7 +285,7 @@ def merge_results(parts: Sequence[dict[str, Any]], names: Sequence[str] | None =
                      "complete": False})
 
 
-class RowsFile:
+class RowsFile(ABC):
     """A JSON results file written row by row: locked while a run writes it, resumed when the
     same run starts again, rewritten atomically after every row.
 
@@ -323,17 +324,17 @@ class RowsFile:
     def __exit__(self, *exc: object) -> None:
         self._lock.__exit__(*exc)
 
+    @abstractmethod
     def read(self) -> dict[str, Any]:
         """The existing file's object (checked)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def resumable(self, old: dict[str, Any]) -> list[dict[str, Any]]:
         """The rows of an existing file that this run keeps (or an error saying why none)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def save(self) -> None:
         """Rewrite the file atomically."""
-        raise NotImplementedError
 
     def add(self, row: dict[str, Any]) -> None:
         """Store one finished row and rewrite the file atomically."""
