@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 
 __all__ = ["format_table", "format_steps", "format_bound", "format_names", "format_duration",
-           "did_you_mean", "printable", "PRINTABLE_BITS"]
+           "did_you_mean", "printable", "json_int", "PRINTABLE_BITS"]
 
 
 def format_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -46,6 +46,17 @@ def format_bound(value: int) -> str:
     if value.bit_length() > PRINTABLE_BITS:
         return f"2^{math.log2(value):,.1f}"
     return f"{value:,}"
+
+
+def json_int(value: int | None) -> int | None:
+    """``value`` for a JSON file, or None when it has more than ``PRINTABLE_BITS`` bits (JSON
+    readers, Python's among them, refuse integers of thousands of digits; the log2 is written
+    beside it instead).
+
+    >>> json_int(12345), json_int(3**5000), json_int(None)
+    (12345, None, None)
+    """
+    return value if value is not None and value.bit_length() <= PRINTABLE_BITS else None
 
 
 def format_names(names: Sequence[object], limit: int = 8) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 from tnrank.certification.bounds import TheoremBound, theorem_bounds, upper_bounds
 from tnrank.certification.report import check_format
 from tnrank.errors import TnrankError
-from tnrank.formatting import PRINTABLE_BITS, format_bound, format_steps, format_table
+from tnrank.formatting import format_bound, format_steps, format_table, json_int
 from tnrank.model.architecture import TOP_KEYS, Architecture
 from tnrank.model.partition import Partition
 from tnrank.networks.graph import TensorNetwork
@@ -36,8 +36,7 @@ from tnrank.networks.unrolling import MAX_NODES, BlockPlan, unroll
 from tnrank.primes import PRIME
 from tnrank.version import __version__
 
-__all__ = ["BoundReport", "bound_architecture", "bound_network", "BOUND_FORMAT", "LISTED_NODES",
-           "min_cut_from_dict"]
+__all__ = ["BoundReport", "bound_architecture", "bound_network", "BOUND_FORMAT", "LISTED_NODES"]
 
 #: Value of the ``format`` key of a bound report's JSON form.
 BOUND_FORMAT = "tnrank-bound/1"
@@ -127,7 +126,7 @@ class BoundReport:
         if self.cut is not None:
             mc = self.cut.to_dict() | {"method": self.method}
         else:
-            mc = {"bound": _small(self.bound), "log2": round(self.log2, 6), "cut_edges": None,
+            mc = {"bound": json_int(self.bound), "log2": round(self.log2, 6), "cut_edges": None,
                   "start": list(self.start), "end": list(self.end), "side_sizes": None,
                   "method": self.method}
         nodes, bonds, legs = self.size or (None, None, None)
@@ -140,12 +139,12 @@ class BoundReport:
             "partition": part,
             "network": {"nodes": nodes, "bonds": bonds, "legs": legs, "copies": self.copies},
             "min_cut": mc,
-            "bounds": {"grid": {k: _small(v) for k, v in self.grid.items()},
-                       "separation": {k: _small(v) for k, v in self.separation.items()}},
+            "bounds": {"grid": {k: json_int(v) for k, v in self.grid.items()},
+                       "separation": {k: json_int(v) for k, v in self.separation.items()}},
             "bounds_log2": {"grid": {k: round(math.log2(v), 6) for k, v in self.grid.items()},
                             "separation": {k: round(math.log2(v), 6)
                                            for k, v in self.separation.items()}},
-            "theorems": [{"name": t.name, "kind": t.kind, "value": _small(t.value),
+            "theorems": [{"name": t.name, "kind": t.kind, "value": json_int(t.value),
                           "statement": t.statement, "citation": t.citation} for t in self.theorems],
         }
 
@@ -160,14 +159,14 @@ class BoundReport:
             part, mc = data["partition"], data["min_cut"]
             start, end = tuple(part["start"]), tuple(part["end"])
             if "architecture" not in data:
-                cut = None if mc is None else min_cut_from_dict(mc)
+                cut = None if mc is None else MinCut.from_dict(mc)
                 return cls(start, end, cut.log2 if cut else 0.0, cut.bound if cut else None,
                            mc["method"] if mc else "max-flow", cut=cut, network=data["network"],
                            rank=data.get("rank"))
             arch_data = {k: v for k, v in data["architecture"].items() if k in TOP_KEYS}
             arch = Architecture.from_dict(arch_data, source=f"{source}: architecture")
             net = data["network"]
-            cut = min_cut_from_dict(mc) if mc.get("cut_edges") is not None else None
+            cut = MinCut.from_dict(mc) if mc.get("cut_edges") is not None else None
             theorems = [TheoremBound(t["name"], t["kind"], _big(t["value"]), t["statement"],
                                      t["citation"]) for t in data["theorems"]]
             return cls(
@@ -369,16 +368,6 @@ def bound_network(
                "summary": network.summary()}
     return BoundReport(start, end, cut.log2, cut.bound, "max-flow", cut=cut, network=summary,
                        rank=info)
-
-
-def min_cut_from_dict(data: dict[str, Any]) -> MinCut:
-    """The :class:`~tnrank.networks.mincut.MinCut` written by its ``to_dict``
-    (:meth:`MinCut.from_dict`, kept under this name)."""
-    return MinCut.from_dict(data)
-
-
-def _small(value: int | None) -> int | None:
-    return value if value is not None and value.bit_length() <= PRINTABLE_BITS else None
 
 
 def _big(value: Any) -> int:

@@ -40,7 +40,7 @@ from functools import lru_cache
 from typing import Any
 
 from tnrank.errors import TnrankError
-from tnrank.formatting import PRINTABLE_BITS, format_bound, format_steps
+from tnrank.formatting import format_bound, format_steps, json_int
 from tnrank.model.architecture import Architecture
 from tnrank.model.partition import Partition
 from tnrank.networks.graph import TensorNetwork
@@ -137,7 +137,7 @@ class MinCut:
         objects), ``start``, ``end`` and the number of nodes on each side; :meth:`from_dict`
         reads it back (the node sets themselves are not part of the JSON form)."""
         return {
-            "bound": self.bound if self.bound.bit_length() <= PRINTABLE_BITS else None,
+            "bound": json_int(self.bound),
             "log2": round(self.log2, 6),
             "cut_edges": [e.to_dict() for e in self.cut_edges],
             "start": list(self.start),
