@@ -11,6 +11,15 @@ reads them from one place:
 - a caller's own minimum, such as certification's ``2**20``, below which a
   Schwartz–Zippel failure bound says nothing.
 
+Some ranks are computed over the larger field GF(q²), as Gaussian integers
+``a + bi`` modulo a prime ``q ≡ 3 (mod 4)`` (then ``i² = -1`` has no root in
+GF(q), so ``GF(q)[i]`` is a field with ``q²`` elements). numpy's complex128
+arithmetic on integer parts is then exact field arithmetic, and one random
+point of a field of about ``2**45`` elements gives a Schwartz–Zippel bound that
+GF(p) with ``p < 2**31`` needs three or four independent runs to reach.
+:data:`GAUSSIAN_PRIME` is the default ``q``; :func:`check_gaussian_prime`
+checks others.
+
 The primality test is python-flint's deterministic one for word-size integers.
 """
 
@@ -22,7 +31,10 @@ import numpy as np
 
 from tnrank.errors import TnrankError
 
-__all__ = ["PRIME", "SECOND_PRIME", "MAX_PRIME", "SMALLEST_PRIME", "LARGEST_PRIME", "check_prime"]
+__all__ = [
+    "PRIME", "SECOND_PRIME", "MAX_PRIME", "SMALLEST_PRIME", "LARGEST_PRIME", "check_prime",
+    "GAUSSIAN_PRIME", "MAX_GAUSSIAN_PRIME", "check_gaussian_prime",
+]
 
 #: Default modulus, the largest prime below 2**30 (products of residues fit int64).
 PRIME = 1_073_741_789
@@ -34,6 +46,13 @@ MAX_PRIME = 2**30
 SMALLEST_PRIME = 2
 #: Largest prime the float64 elimination supports (``2**31 - 1``, a prime).
 LARGEST_PRIME = 2**31 - 1
+#: Default ``q`` of the field GF(q²) of Gaussian integers mod ``q``: the largest prime
+#: ``q ≡ 3 (mod 4)`` below ``2**22.5`` (field size about 3.5e13; products of centred parts
+#: leave room for sums of 512 of them below ``2**53``).
+GAUSSIAN_PRIME = 5_931_559
+#: Gaussian moduli stay below this: a product of two centred Gaussian residues has parts
+#: below ``q**2 / 2 < 2**45``, so 255 of them can be summed exactly in float64.
+MAX_GAUSSIAN_PRIME = 2**23
 
 
 def check_prime(p: object, *, minimum: int = SMALLEST_PRIME, maximum: int = LARGEST_PRIME) -> int:
@@ -112,3 +131,28 @@ def _smallest_factor(n: int) -> int:
     return n
 
 
+
+
+def check_gaussian_prime(q: object) -> int:
+    """``q`` as an int if Gaussian integers mod ``q`` form the field GF(q²) that tnrank's
+    complex arithmetic supports: a prime ``q ≡ 3 (mod 4)`` below :data:`MAX_GAUSSIAN_PRIME`.
+
+    Examples
+    --------
+    >>> check_gaussian_prime(5931559)
+    5931559
+    >>> check_gaussian_prime(5)
+    Traceback (most recent call last):
+    ...
+    tnrank.errors.TnrankError: modulus 5 is not 3 mod 4, so the Gaussian integers mod 5 are not a field ...
+    """
+    hint = (f"use tnrank.primes.GAUSSIAN_PRIME ({GAUSSIAN_PRIME}) or another prime q = 3 mod 4 "
+            "below 2**23")
+    if isinstance(q, int | np.integer) and not isinstance(q, bool) and q >= MAX_GAUSSIAN_PRIME:
+        raise TnrankError(f"modulus {q} is not below 2**23, the limit of exact complex128 "
+                          f"products of Gaussian residues; {hint}")
+    value = check_prime(q, maximum=MAX_GAUSSIAN_PRIME - 1)
+    if value % 4 != 3:
+        raise TnrankError(f"modulus {value} is not 3 mod 4, so the Gaussian integers mod {value} "
+                          f"are not a field (i² = -1 has a root or {value} = 2); {hint}")
+    return value

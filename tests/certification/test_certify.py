@@ -187,24 +187,50 @@ def test_bad_certify_input(kwargs, fragment):
 
 def test_saturated_values_repeat_until_the_failure_target():
     # depth 3, M = R = 2, T = 8: the sample saturates at 106 < 110 (the state-degree bound);
-    # each run's Schwartz-Zippel bound (r+1)·D/p is recomputed here from the total degree
+    # each run's Schwartz-Zippel bound (r+1)·D/|F| is recomputed here from the total degree
+    # and the field size (p for a GF(p) run, q² for a GF(q²) run)
     from tnrank.certification.bounds import total_degree
 
     arch = Architecture.rac(3, 2, 2)
     part = Partition.parse("start-end", 8)
     D = total_degree(arch, 8, random_inputs=True)
-    for target, at_least in ((1e-6, 2), (1e-3, 1)):
+    # 1e-6: the GF(q²) last stage alone meets it; 1e-20 needs three GF(q²) runs
+    # (107·404/q² ≈ 1.2e-9 each, and 1.5e-18 > 1e-20 after two)
+    for target, saturated_runs in ((1e-6, 1), (1e-20, 3)):
         sep = certify(arch, 8, part, grid="skip", float_check=False, failure_target=target).separation
         assert sep.status == "generic-whp" and sep.lower == 106 < sep.upper == 110
-        runs = sep.runs
-        assert len(runs) >= at_least and len({r.seed for r in runs}) == len(runs)
+        runs = [r for r in sep.runs if r.failure_bound is not None]
+        assert len(runs) == saturated_runs and len({r.seed for r in runs}) == len(runs)
         for run in runs:
-            assert run.rank == 106 and run.samples >= 107
-            assert run.failure_bound == pytest.approx(107 * D / run.prime)
+            assert run.rank == 106 and run.samples >= 107 and run.field_degree == 2
+            assert run.failure_bound == pytest.approx(107 * D / run.prime**2)
+        # the GF(p) stages before the last one had full rank and carry no bound
+        assert all(r.rank == r.samples and r.field_degree == 1 for r in sep.runs if r not in runs)
         assert sep.failure_bound == pytest.approx(math.prod(r.failure_bound for r in runs))
         assert sep.failure_bound <= target
         # the runs stop as soon as the product reaches the target
         assert math.prod(r.failure_bound for r in runs[:-1]) > target
+
+
+def test_a_saturated_gf_p_stage_is_confirmed_over_gf_q2():
+    # widths (3, 1, 3), M = 2, T = 8: the state-degree bound is 66 but the first GF(p)
+    # stage (64 × 64) already saturates at 56; one GF(q²) run of side 57 then confirms it
+    arch = Architecture(M=2, layers=[3, 1, 3])
+    sep = certify(arch, 8, grid="skip", float_check=False).separation
+    first, *confirm = sep.runs
+    assert (first.field_degree, first.samples, first.rank) == (1, 64, 56) and sep.upper == 66
+    D = _total_degree(arch, 8)
+    assert first.failure_bound == pytest.approx(57 * D / first.prime)
+    assert [(r.field_degree, r.samples, r.rank) for r in confirm] == [(2, 57, 56)]
+    assert confirm[0].failure_bound == pytest.approx(57 * D / confirm[0].prime ** 2)
+    assert sep.status == "generic-whp"
+    assert sep.failure_bound == pytest.approx(first.failure_bound * confirm[0].failure_bound)
+
+
+def _total_degree(arch, T):
+    from tnrank.certification.bounds import total_degree
+
+    return total_degree(arch, T, random_inputs=True)
 
 
 def test_report_and_json_state_the_bound_and_its_condition():
@@ -212,12 +238,12 @@ def test_report_and_json_state_the_bound_and_its_condition():
     data = json.loads(rep.to_json())["separation"]
     assert data["status"] == "generic-whp"
     assert data["failure_condition"] == ("Schwartz–Zippel, assuming the (r+1)-minor is not "
-                                         "identically zero mod p")
-    assert [r["rank"] for r in data["runs"]] == [42] * len(data["runs"])
-    assert {"prime", "seed", "samples", "rank", "failure_bound"} == set(data["runs"][0])
+                                         "identically zero modulo the run's prime")
+    assert [r["rank"] for r in data["runs"] if r["failure_bound"]] == [42]
+    assert {"prime", "field_degree", "seed", "samples", "rank", "failure_bound"} == set(data["runs"][0])
     text = rep.format()
-    assert "assuming the (r+1)-minor is not identically zero mod p" in text
-    assert text.count("    run: prime") == len(data["runs"])
+    assert "assuming the (r+1)-minor is not identically zero modulo the run's prime" in text
+    assert text.count("    run: ") == len(data["runs"])
 
 
 def test_float_estimate_is_opt_in_above_the_small_size():

@@ -86,16 +86,24 @@ def test_explain_accounts_for_every_run_and_bound(capsys):
     assert code == 0
     sep = data["separation"]
     assert f"separation rank: {sep['lower']:,} ≤ rank ≤ {sep['upper']:,} proved" in text
+    saturated = []
     for i, r in enumerate(sep["runs"], start=1):
         k = r["samples"]
-        assert f"run {i}: prime {r['prime']}, seed {r['seed']}, {k}×{k} sample, rank {r['rank']}" in text
-        # each run's bound is (r+1)·D/p with D the degree of y, from the recursion above
-        assert r["failure_bound"] == pytest.approx((sep["lower"] + 1) * _degree(3, 8) / r["prime"])
+        field = f"prime {r['prime']}" if r["field_degree"] == 1 else f"GF(q²) with q = {r['prime']}"
+        assert f"run {i}: {field}, seed {r['seed']}, {k}×{k} sample, rank {r['rank']}" in text
+        if r["failure_bound"] is None:  # a full-rank stage below the last one
+            assert r["rank"] == k < sep["lower"]
+            continue
+        # each run's bound is (r+1)·D/|F| with D the degree of y, from the recursion above,
+        # and |F| = p or q²
+        size = r["prime"] ** r["field_degree"]
+        assert r["failure_bound"] == pytest.approx((sep["lower"] + 1) * _degree(3, 8) / size)
+        saturated.append(r["failure_bound"])
     for name, value in sep["bounds"].items():
         assert f"{name} {value:,}" in text or f"{name} bound" in text
     assert sep["status"] == "generic-whp"
-    product = math.prod(r["failure_bound"] for r in sep["runs"])
-    assert sep["failure_bound"] == pytest.approx(product) and f"= {product:.1e}" in text
+    product = math.prod(saturated)
+    assert sep["failure_bound"] == pytest.approx(product) and f"{product:.1e}" in text
     assert f"D = {_degree(3, 8)}" in text
     assert "exact: lower = upper = 16" in text  # the 16 × 16 grid has rank 16
     _, plain, _ = run(capsys, *args)

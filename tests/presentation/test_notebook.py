@@ -91,7 +91,8 @@ def test_report_html_says_everything_the_text_says(whp):
         if line.strip() and line not in table_lines:
             assert " ".join(line.split()) in text, line
     for run in whp.separation.runs:
-        assert f"prime {run.prime}, seed {run.seed}" in text
+        field = f"prime {run.prime}" if run.field_degree == 1 else f"GF(q²) with q = {run.prime}"
+        assert f"{field}, seed {run.seed}" in text
     # the explanation, folded, and the terms with their meanings
     summaries = [_text(s) for s in page.iter("summary")]
     assert summaries == ["how each number was proved", "terms"]
@@ -105,8 +106,10 @@ def test_rank_result_html_lists_its_runs(whp):
     sep = whp.separation
     page = ET.fromstring(rank_result_html(sep))
     runs = _rows(_table(page, "runs"))
-    assert runs == [[str(r.prime), str(r.seed), f"{r.samples}×{r.samples}", str(r.rank),
-                     f"{r.failure_bound:.1e}"] for r in sep.runs]
+    fields_of = {1: "GF(p)", 2: "GF(q²)"}
+    assert runs == [[fields_of[r.field_degree], str(r.prime), str(r.seed), f"{r.samples}×{r.samples}",
+                     str(r.rank), "-" if r.failure_bound is None else f"{r.failure_bound:.1e}"]
+                    for r in sep.runs]
     fields = dict(_rows(_table(page, "fields")))
     assert fields["lower"] == "106" and fields["upper"] == "110"
     assert fields["failure bound"] == f"{sep.failure_bound:.1e}"

@@ -54,7 +54,7 @@ from tnrank.formatting import format_duration
 from tnrank.model.architecture import Architecture
 from tnrank.model.partition import Partition
 from tnrank.model.weights import random_weights
-from tnrank.primes import MAX_PRIME, PRIME, SECOND_PRIME, check_prime
+from tnrank.primes import GAUSSIAN_PRIME, MAX_PRIME, PRIME, SECOND_PRIME, check_prime
 from tnrank.runtime.memory import check_memory
 from tnrank.runtime.progress import Display, progress_display
 
@@ -98,9 +98,10 @@ def _best(bounds: dict[str, int]) -> tuple[int, str]:
     return ranked[0][1], ranked[0][0]
 
 
-def _failure(r: int, degree: int, prime: int) -> float:
-    """Schwartz–Zippel: an (r+1)-minor of degree ≤ (r+1)·degree vanishes w.p. ≤ that / p."""
-    return min(1.0, (r + 1) * degree / prime)
+def _failure(r: int, degree: int, field_size: int) -> float:
+    """Schwartz–Zippel: an (r+1)-minor of degree ≤ (r+1)·degree vanishes at a uniform point
+    of a field of ``field_size`` elements w.p. ≤ that / field_size."""
+    return min(1.0, (r + 1) * degree / field_size)
 
 
 def certify(
@@ -296,6 +297,8 @@ class _Options:
     say: MessageCallback
     recap: Callable[[int], int] | None = None
 
+    gaussian_prime: int = GAUSSIAN_PRIME
+
     def other_prime(self, p: int) -> int:
         return SECOND_PRIME if p != SECOND_PRIME else PRIME
 
@@ -317,46 +320,46 @@ def _saturation_product(runs: list[RunRecord], r: int) -> float | None:
 
 
 def _repeat_until_target(runs: list[RunRecord], r: int, degree: int, opts: _Options,
-                         one_run: Callable[[int, int, int], int], label: str,
+                         one_run: Callable[[int, int], int], label: str,
                          notes: list[str], clock: Clock | None) -> int:
-    """Add independent runs of an (r+1)-side computation until the product of the
-    failure bounds of the runs showing rank ``r`` is at most the target.
+    """Add independent runs of an (r+1)-side computation over GF(q²) until the product of
+    the failure bounds of the runs showing rank ``r`` is at most the target.
 
-    ``one_run(prime, seed, side)`` returns the rank of one fresh computation. A run
+    ``one_run(seed, side)`` returns the rank over GF(q²) of one fresh computation. A run
     of larger rank proves more (it is returned; the caller starts over from it).
     """
     say = opts.say
     seed = max(run.seed for run in runs) + 1
-    p = opts.other_prime(runs[-1].prime)
+    q = opts.gaussian_prime
     while True:
         product = _saturation_product(runs, r)
         if product is None or product <= opts.failure_target:
             return r
         if len(runs) >= MAX_REPETITIONS:
             notes.append(f"failure bound {product:.1e} is above the target {opts.failure_target:.0e} "
-                         f"after {len(runs)} runs; a larger prime lowers each run's bound")
+                         f"after {len(runs)} runs")
             return r
-        each = _failure(r, degree, p)
+        each = _failure(r, degree, q * q)
         if each >= 1:
-            notes.append(f"prime {p} is too small for a useful failure bound at rank {r} "
-                         f"(each run's bound is 1); use a prime near 2**30")
+            notes.append(f"GF(q²) with q = {q} is too small for a useful failure bound at rank {r} "
+                         "(each run's bound is 1)")
             return r
         need = math.ceil(math.log(opts.failure_target / product) / math.log(each))
         eta = ""
         if clock is not None:
-            eta = f", about {format_duration(need * clock.run_time(0, [r + 1]))}"
+            eta = f", about {format_duration(need * clock.run_time(0, [r + 1], gaussian_last=True))}"
         say(f"{label}: saturated at rank {r}: failure bound {product:.1e} > target "
             f"{opts.failure_target:.0e}; {need} more independent run(s) of a {r + 1}×{r + 1} sample "
-            f"(bound {each:.1e} each){eta}")
-        got = one_run(p, seed, r + 1)
-        runs.append(RunRecord(p, seed, r + 1, got, _failure(got, degree, p) if got <= r else None))
-        say(f"{label}: run with prime {p}, seed {seed}: rank {got} on {r + 1}×{r + 1}")
+            f"over GF(q²), q = {q} (bound {each:.1e} each){eta}")
+        got = one_run(seed, r + 1)
+        runs.append(RunRecord(q, seed, r + 1, got, _failure(got, degree, q * q) if got <= r else None,
+                              field_degree=2))
+        say(f"{label}: run over GF(q²), seed {seed}: rank {got} on {r + 1}×{r + 1}")
         if got > r:
             notes.append(f"a repetition found rank {got} > {r}: the first sample had saturated by "
                          "chance; the larger rank is kept (each is proved)")
             return got
         seed += 1
-        p = opts.other_prime(p)
 
 
 def _certify_grid(arch, part, opts: _Options, mode, bounds, max_entries):
@@ -371,14 +374,18 @@ def _certify_grid(arch, part, opts: _Options, mode, bounds, max_entries):
     k = None
     clock = Clock()
 
-    def full_run(p: int, s: int, _side: int = 0) -> int:
-        w = random_weights(arch, seed=s, prime=p)
-        say(f"grid: building the full {rows}×{cols} matricization mod {p}")
+    def full_run(p: int, s: int, gaussian: bool = False) -> int:
+        w = random_weights(arch, seed=s, prime=p, gaussian=gaussian)
+        field = f"over GF({p}²)" if gaussian else f"mod {p}"
+        say(f"grid: building the full {rows}×{cols} matricization {field}")
         tick = ticker(say, f"grid: building the full {rows}×{cols} matricization", clock, rows * cols)
         G = grid_matrix(w, part, max_entries=max_entries, progress=tick.part(rows * cols))
-        r = rank_mod_p(G, p)
-        say(f"grid: rank {r} mod {p} (seed {s})")
+        r = rank_mod_p(G, p, overwrite=gaussian)
+        say(f"grid: rank {r} {field} (seed {s})")
         return r
+
+    def gaussian_run(s: int, _side: int) -> int:
+        return full_run(opts.gaussian_prime, s, gaussian=True)
 
     plan = planner(say, "grid (sampled)", upper, clock, opts.max_samples)
     runs: list[RunRecord] = []
@@ -402,7 +409,7 @@ def _certify_grid(arch, part, opts: _Options, mode, bounds, max_entries):
             build = builder(w, part)
             kmax = min(upper, cap) if i == 0 else k
             growth = Growth(build, draw, p, kmax, say, "grid (sampled)", clock)
-            r, k = grow(growth, upper, kmax, FIRST_K if i == 0 else k, plan)
+            r, k, _ = grow(growth, upper, kmax, FIRST_K if i == 0 else k, plan)
             runs.append(RunRecord(p, s, k, r, None))
             if i == 0:
                 do, float_skip = _float_decision(k, opts.float_check)
@@ -421,7 +428,7 @@ def _certify_grid(arch, part, opts: _Options, mode, bounds, max_entries):
     elif lower == upper:
         status = "exact"
     elif full:
-        lower = _repeat_until_target(runs, lower, degree, opts, full_run, "grid", notes, None)
+        lower = _repeat_until_target(runs, lower, degree, opts, gaussian_run, "grid", notes, None)
         status = "generic-whp" if lower < upper else "exact"
         fail = _saturation_product(runs, lower) if status == "generic-whp" else None
         if status == "generic-whp" and fail is None:  # only a larger rank's run: no bound for it
@@ -450,48 +457,60 @@ def _certify_separation(arch, part, opts: _Options, bounds, grid_result):
     notes: list[str] = []
     float_est = compared = float_skip = None
     clock = Clock()
-    plan = planner(say, "separation", upper, clock, opts.max_samples)
+    plan = planner(say, "separation", upper, clock, opts.max_samples, handoff=True)
+    q = opts.gaussian_prime
 
-    def sample_run(p: int, s: int, first: int, cap: int) -> tuple[int, int, Growth]:
+    def gaussian_sample(s: int, side: int) -> int:
+        """Rank over GF(q²) of one fresh side × side sample (eliminated in place)."""
+        w = random_weights(arch, seed=s, prime=q, gaussian=True)
+        draw = random_draw(arch.M, part, np.random.default_rng([s, 1]), q, gaussian=True)
+        growth = Growth(builder(w, part), draw, q, side, say, "separation", clock, gaussian=True)
+        growth.extend(side)
+        r = growth.rank()
+        say(f"separation: {side}×{side} sample over GF(q²) has rank {r} (target {upper})")
+        return r
+
+    def sample_run(s: int, first: int, cap: int, handoff: bool = True,
+                   p: int = opts.prime) -> tuple[list[RunRecord], int, int]:
+        """Grow a GF(p) sample from side ``first``; with ``handoff`` its last stage is a fresh
+        sample over GF(q²) (one run whose bound alone usually meets the target)."""
         w = random_weights(arch, seed=s, prime=p)
         draw = random_draw(arch.M, part, np.random.default_rng([s, 1]), p)
         growth = Growth(builder(w, part), draw, p, min(upper, cap), say, "separation", clock)
         recap = opts.recap if cap == opts.max_samples else None
-        r, k = grow(growth, upper, min(upper, cap), first, plan, recap)
-        return r, k, growth
+        r, k, last = grow(growth, upper, min(upper, cap), first, plan, recap, handoff=handoff)
+        del growth  # free the GF(p) buffer before the larger field's
+        out = [RunRecord(p, s, k, r, _failure(r, degree, p) if r < k else None)] if k else []
+        if last:
+            r = gaussian_sample(s, last)
+            out.append(RunRecord(q, s, last, r, _failure(r, degree, q * q) if r < last else None,
+                                 field_degree=2))
+            k = last
+        return out, r, k
 
-    def fixed_run(p: int, s: int, side: int) -> int:
-        r, _k, growth = sample_run(p, s, side, side)
-        del growth
-        return r
-
-    runs: list[RunRecord] = []
-    r, k, growth = sample_run(opts.prime, opts.seed, FIRST_K, opts.max_samples)
-    runs.append(RunRecord(opts.prime, opts.seed, k, r, _failure(r, degree, opts.prime) if r < k else None))
+    runs, r, k = sample_run(opts.seed, FIRST_K, opts.max_samples)
     do, float_skip = _float_decision(k, opts.float_check)
     if do:
         frng = np.random.default_rng([opts.seed, 3])
         fr, fc = random_draw(arch.M, part, frng, None)(0, k)
         float_est, compared = rank_float(sample_matrix(random_weights(arch, seed=opts.seed), part, fr, fc)), r
-    del growth
     if opts.confirm:
         p2, s2 = opts.other_prime(opts.prime), opts.seed + 1
-        r2 = fixed_run(p2, s2, k)
-        runs.append(RunRecord(p2, s2, k, r2, _failure(r2, degree, p2) if r2 < k else None))
-    ranks = [run.rank for run in runs]
-    if len(set(ranks)) > 1:
-        notes.append(f"confirmation runs disagree ({ranks}); the larger is kept (each is proved)")
-    r = max(ranks)
+        confirm_runs, _r2, _k2 = sample_run(s2, k, k, handoff=False, p=p2)
+        runs += confirm_runs
+    finals = [run.rank for run in runs if run.samples == k]
+    if len(set(finals)) > 1:
+        notes.append(f"confirmation runs disagree ({finals}); the larger is kept (each is proved)")
+    r = max(run.rank for run in runs)
     saturated = any(run.rank == r and run.failure_bound is not None for run in runs)
     while saturated and max(r, floor) < upper and r >= floor:
-        got = _repeat_until_target(runs, r, degree, opts, fixed_run, "separation", notes, clock)
+        got = _repeat_until_target(runs, r, degree, opts, gaussian_sample, "separation", notes, clock)
         if got <= r:
             break
         # a repetition found more: grow a fresh sample from there
         s_new = max(run.seed for run in runs) + 1
-        r, k, growth = sample_run(opts.prime, s_new, min(2 * got, opts.max_samples), opts.max_samples)
-        del growth
-        runs.append(RunRecord(opts.prime, s_new, k, r, _failure(r, degree, opts.prime) if r < k else None))
+        new_runs, r, k = sample_run(s_new, min(2 * got, opts.max_samples), opts.max_samples)
+        runs += new_runs
         r = max(r, got)
         saturated = any(run.rank == r and run.failure_bound is not None for run in runs)
     lower = max(r, floor)
@@ -507,7 +526,9 @@ def _certify_separation(arch, part, opts: _Options, bounds, grid_result):
         status = "lower-bound"
         notes.append(f"sample budget reached (K = {k:,}); raise `max_samples` or "
                      "TNRANK_MEMORY to go further")
-    src = f"sample {k}×{k} mod p" if r >= floor else "grid rank (separation rank ≥ grid rank)"
+    best = next((run for run in reversed(runs) if run.rank == r), None)
+    field = "over GF(q²)" if best is not None and best.field_degree == 2 else "mod p"
+    src = f"sample {k}×{k} {field}" if r >= floor else "grid rank (separation rank ≥ grid rank)"
     _check_sound(lower, upper, source, notes)
     return RankResult("separation", lower, upper, source, status, src, fail, bounds, k,
                       tuple(run.prime for run in runs), tuple(run.rank for run in runs[1:]), float_est,

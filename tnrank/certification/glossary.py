@@ -20,6 +20,9 @@ GLOSSARY: dict[str, str] = {
                   "h_k(end inputs), y taken as a polynomial in the representation vectors",
     "mod p": "computed exactly modulo the prime p with random integer weights; a rank mod p of "
              "an integer matrix is at most its rank over the reals, so it is a proved lower bound",
+    "GF(q²)": "the field of q² elements, computed as Gaussian integers a + bi modulo a prime "
+              "q ≡ 3 (mod 4); a run over it draws its random weights and inputs from q² ≈ 3.5e13 "
+              "values, so one run gives a Schwartz–Zippel bound that runs mod p need several for",
     "state degree": "upper bound: across the cut y depends on the start only through the hidden "
                     "states at the cut, as a polynomial of known degree in them; its number of "
                     "monomials bounds the rank",
@@ -39,8 +42,9 @@ GLOSSARY: dict[str, str] = {
                    "sampled grid rows, which are not generic points)",
     "w.p.": "with probability",
     "Schwartz–Zippel": "a non-zero polynomial of degree d vanishes at a uniformly random point "
-                       "mod p with probability at most d/p; applied to the (r+1)-minor of the "
-                       "matrix, of degree (r+1)·D, D the total degree of y",
+                       "of a field of |F| elements with probability at most d/|F| (|F| = p mod p, "
+                       "q² over GF(q²)); applied to the (r+1)-minor of the matrix, of degree "
+                       "(r+1)·D, D the total degree of y",
     "float64 SVD": "numpy's floating-point rank of a same-shape matrix with float weights: an "
                    "estimate, not a bound; entries spanning many orders of magnitude make it "
                    "too low",

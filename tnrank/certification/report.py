@@ -25,12 +25,13 @@ __all__ = ["RunRecord", "RankResult", "TheoremCheck", "Report", "FAILURE_CONDITI
 #: Value of the ``format`` key of a report's JSON form.
 REPORT_FORMAT = "tnrank-report/1"
 #: The condition of every Schwartz–Zippel failure bound (also in the JSON report).
-FAILURE_CONDITION = "Schwartz–Zippel, assuming the (r+1)-minor is not identically zero mod p"
+FAILURE_CONDITION = ("Schwartz–Zippel, assuming the (r+1)-minor is not identically zero modulo "
+                     "the run's prime")
 
 
 @dataclass(frozen=True)
 class RunRecord:
-    """One independent computation behind a rank: its modulus, seed, matrix side and rank.
+    """One independent computation behind a rank: its field, seed, matrix side and rank.
 
     Attributes
     ----------
@@ -40,11 +41,14 @@ class RunRecord:
     samples : int or None
         Side ``K`` of its matrix (None for a full grid).
     rank : int
-        Exact rank of its matrix modulo ``prime`` (a proved lower bound).
+        Exact rank of its matrix over the run's field (a proved lower bound).
     failure_bound : float or None
-        Schwartz–Zippel bound ``(r+1)·D/p`` on the chance that this run shows rank
-        ``r`` although the generic rank exceeds ``r``; None when the run says
-        nothing about saturation (its matrix had full rank).
+        Schwartz–Zippel bound ``(r+1)·D/|F|`` on the chance that this run shows rank
+        ``r`` although the generic rank exceeds ``r`` (``|F|`` the field size); None when
+        the run says nothing about saturation (its matrix had full rank).
+    field_degree : int
+        1: the run computed over GF(p) (``prime``); 2: over GF(p²), as Gaussian
+        integers modulo ``prime`` (:data:`~tnrank.primes.GAUSSIAN_PRIME`).
     """
 
     prime: int
@@ -52,17 +56,28 @@ class RunRecord:
     samples: int | None
     rank: int
     failure_bound: float | None = None
+    field_degree: int = 1
+
+    @property
+    def field_size(self) -> int:
+        """Number of elements of the run's field, ``prime ** field_degree``."""
+        return self.prime**self.field_degree
+
+    @property
+    def field_name(self) -> str:
+        """``GF(p)`` or ``GF(p²)`` with the prime written out."""
+        return f"GF({self.prime})" if self.field_degree == 1 else f"GF({self.prime}²)"
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form; inverse of :meth:`from_dict`."""
-        return {"prime": self.prime, "seed": self.seed, "samples": self.samples,
-                "rank": self.rank, "failure_bound": self.failure_bound}
+        return {"prime": self.prime, "field_degree": self.field_degree, "seed": self.seed,
+                "samples": self.samples, "rank": self.rank, "failure_bound": self.failure_bound}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunRecord:
         """The run written by :meth:`to_dict`."""
         return cls(int(data["prime"]), int(data["seed"]), data["samples"], int(data["rank"]),
-                   data.get("failure_bound"))
+                   data.get("failure_bound"), int(data.get("field_degree", 1)))
 
 
 @dataclass
@@ -478,6 +493,11 @@ def _float_line(res: RankResult) -> str | None:
             f"{est.sigma_min:.1e}, and those above tol {est.tol:.1e} (σ_max·max(m, n)·ε) count")
 
 
+def _field(run: RunRecord) -> str:
+    """``prime p`` for a GF(p) run, ``GF(q²) with q = ...`` for a Gaussian one."""
+    return f"prime {run.prime}" if run.field_degree == 1 else f"GF(q²) with q = {run.prime}"
+
+
 def _runs_text(res: RankResult) -> int:
     return sum(1 for run in res.runs if run.rank == res.lower and run.failure_bound is not None)
 
@@ -541,7 +561,7 @@ def report_parts(report: Report) -> ReportParts:
             for run in res.runs:
                 bound = "full rank, no bound" if run.failure_bound is None else \
                     f"failure bound {run.failure_bound:.1e}"
-                details.append(("run", f"run: prime {run.prime}, seed {run.seed}, "
+                details.append(("run", f"run: {_field(run)}, seed {run.seed}, "
                                 f"{_size(run.samples)}, rank {run.rank}, {bound}"))
         if float_says_something(res):
             details.append(("float", (_float_line(res) or "").strip()))
@@ -602,7 +622,7 @@ def format_report(report: Report) -> str:
 
 
 #: The glossary terms a report explains (in the order of their first appearance).
-REPORT_TERMS = ("grid", "separation", "mod p", "exact", "generic-whp", "lower-bound", "w.p.",
+REPORT_TERMS = ("grid", "separation", "mod p", "GF(q²)", "exact", "generic-whp", "lower-bound", "w.p.",
                 "Schwartz–Zippel", "state degree", "input degree", "grid size", "min-cut",
                 "float64 SVD", "tol", "holds", "tight", "undecided", "violated")
 
@@ -631,9 +651,13 @@ def _lower_how(report: Report, res: RankResult) -> list[str]:
     out = [f"  lower {res.lower:,}: the rank mod p of {matrix}, with random integer weights "
            "drawn from the seed; a rank mod p is at most the rational rank, and the rank at "
            "particular weights is at most the generic rank, so it is proved whatever the draw"]
+    if any(run.field_degree == 2 for run in res.runs):
+        out.append("    runs over GF(q²) draw weights (and inputs) as Gaussian integers a + bi mod q "
+                   "(q ≡ 3 mod 4, a field of q² elements): a minor that is non-zero there is a "
+                   "non-zero integer polynomial, so their ranks are proved lower bounds too")
     for i, run in enumerate(res.runs, 1):
         bound = "" if run.failure_bound is None else f", failure bound {run.failure_bound:.1e}"
-        out.append(f"    run {i}: prime {run.prime}, seed {run.seed}, {_size(run.samples)}, "
+        out.append(f"    run {i}: {_field(run)}, seed {run.seed}, {_size(run.samples)}, "
                    f"rank {run.rank}{bound}")
     return out
 
@@ -650,18 +674,24 @@ def _probability_how(report: Report, res: RankResult) -> list[str]:
     D = _degree(report, res)
     r = res.lower
     saturated = [run for run in res.runs if run.rank == r and run.failure_bound is not None]
-    factors = " × ".join(f"{run.failure_bound:.1e}" for run in saturated)
     target = report.settings.get("failure_target")
     goal = "" if target is None else f" (target {target:.0e})"
-    return [
-        f"  probability: {len(saturated)} independent run(s) showed rank {r} on matrices of side > "
-        f"{r}. If the generic rank exceeded {r}, a {r + 1}×{r + 1} minor would be a non-zero polynomial of "
-        f"degree ≤ (r+1)·D = {r + 1}·{D:,} in the random weights and inputs (D = {D:,}, the total "
-        f"degree of y), and each run would show it vanish with probability ≤ (r+1)·D/p "
-        f"(Schwartz–Zippel); the runs are independent, so the chance all do is at most "
-        f"{factors} = {res.failure_bound:.1e}{goal}",
-        f"    condition: {FAILURE_CONDITION}",
-    ]
+    sizes = ", ".join(sorted({"|F| = p for a run mod p" if run.field_degree == 1 else
+                              "|F| = q² for a run over GF(q²)" for run in saturated}))
+    minor = (f"If the generic rank exceeded {r}, a {r + 1}×{r + 1} minor would be a non-zero "
+             f"polynomial of degree ≤ (r+1)·D = {r + 1}·{D:,} in the random weights and inputs "
+             f"(D = {D:,}, the total degree of y)")
+    if len(saturated) == 1:
+        text = (f"  probability: one run showed rank {r} on a matrix of side > {r}. {minor}, and it "
+                f"would vanish at the run's random point with probability ≤ (r+1)·D/|F| "
+                f"(Schwartz–Zippel; {sizes}) = {res.failure_bound:.1e}{goal}")
+    else:
+        factors = " × ".join(f"{run.failure_bound:.1e}" for run in saturated)
+        text = (f"  probability: {len(saturated)} independent runs showed rank {r} on matrices of "
+                f"side > {r}. {minor}, and each run would show it vanish with probability ≤ "
+                f"(r+1)·D/|F| (Schwartz–Zippel; {sizes}); the runs are independent, so the chance "
+                f"all do is at most {factors} = {res.failure_bound:.1e}{goal}")
+    return [text, f"    condition: {FAILURE_CONDITION}"]
 
 
 def explain_result(report: Report, res: RankResult) -> str:

@@ -30,6 +30,13 @@ PLAN_SECONDS = 30.0
 CALIBRATION_K = 256
 #: Side of the first stage of a growing sample matrix.
 FIRST_K = 64
+#: Cost of a Gaussian (GF(q²)) sample per entry, relative to GF(p) (measured, 2-core machine).
+GAUSSIAN_BUILD_COST = 1.7
+#: Cost of a Gaussian exact rank relative to GF(p) at the same side (measured at 8192).
+GAUSSIAN_RANK_COST = 1.8
+#: A growing GF(p) sample hands its last stage to GF(q²) once that stage is at most this many
+#: times the side reached (the stages below it are cheap probes for an early saturation).
+HANDOFF_RATIO = 4
 
 
 def rank_bytes(rows: int, cols: int | None = None) -> int:
@@ -39,8 +46,10 @@ def rank_bytes(rows: int, cols: int | None = None) -> int:
 
 
 def sample_bytes(k: int) -> int:
-    """Memory of a ``k × k`` sampled rank: the int64 matrix kept while it grows plus the rank."""
-    return 8 * k * k + rank_bytes(k)
+    """Memory of a ``k × k`` sampled rank: the int64 matrix kept while it grows plus its rank
+    mod p, or the complex128 matrix over GF(q²) and its elimination in place, whichever is more."""
+    gaussian = 16 * k * k + rank_memory(k, k, gaussian=True, in_place=True)
+    return max(8 * k * k + rank_bytes(k), gaussian)
 
 
 def max_samples_for_memory(memory: int | None = None, fraction: float = 0.8) -> int:
@@ -81,34 +90,47 @@ def memory_cap_holding(k: int) -> int:
 
 
 class Clock:
-    """Calibration of one kind of matrix: seconds per entry built and per rank of side ``k``."""
+    """Calibration of one kind of matrix: seconds per entry built and per rank of side ``k``.
+
+    Times are kept in GF(p) units; a Gaussian (GF(q²)) stage is assumed to cost
+    :data:`GAUSSIAN_BUILD_COST` times as much per entry and :data:`GAUSSIAN_RANK_COST` times
+    as much per rank (the ratios ``benchmarks/bench_gaussian.py`` measures).
+    """
 
     def __init__(self) -> None:
         self.per_entry: float | None = None
         self.rank_at: tuple[int, float] | None = None
 
-    def built(self, entries: int, seconds: float) -> None:
+    def built(self, entries: int, seconds: float, gaussian: bool = False) -> None:
+        if gaussian:
+            seconds /= GAUSSIAN_BUILD_COST
         if entries >= 4096 or self.per_entry is None:
             self.per_entry = seconds / max(1, entries)
 
-    def ranked(self, k: int, seconds: float) -> None:
+    def ranked(self, k: int, seconds: float, gaussian: bool = False) -> None:
+        if gaussian:
+            seconds /= GAUSSIAN_RANK_COST
         if self.rank_at is None or k >= self.rank_at[0]:
             self.rank_at = (k, seconds)
 
-    def build_time(self, entries: int) -> float:
-        return (self.per_entry or 0.0) * entries
+    def build_time(self, entries: int, gaussian: bool = False) -> float:
+        return (self.per_entry or 0.0) * entries * (GAUSSIAN_BUILD_COST if gaussian else 1.0)
 
-    def rank_time(self, k: int) -> float:
+    def rank_time(self, k: int, gaussian: bool = False) -> float:
         if self.rank_at is None:
             return 0.0
         k0, t0 = self.rank_at
-        return t0 * (k / max(1, k0)) ** 3
+        return t0 * (k / max(1, k0)) ** 3 * (GAUSSIAN_RANK_COST if gaussian else 1.0)
 
-    def run_time(self, k_from: int, sizes: list[int]) -> float:
-        """Seconds to grow from side ``k_from`` through ``sizes``, ranking each."""
+    def run_time(self, k_from: int, sizes: list[int], gaussian_last: bool = False) -> float:
+        """Seconds to grow from side ``k_from`` through ``sizes``, ranking each (the last stage
+        a fresh Gaussian sample when ``gaussian_last``)."""
         total, k = 0.0, k_from
-        for k_new in sizes:
-            total += self.build_time(k_new * k_new - k * k) + self.rank_time(k_new)
+        for i, k_new in enumerate(sizes):
+            if gaussian_last and i == len(sizes) - 1:
+                total += self.build_time(k_new * k_new, True) + self.rank_time(k_new, True)
+            else:
+                total += self.build_time(k_new * k_new - k * k) + self.rank_time(k_new)
             k = k_new
         return total
 
@@ -123,23 +145,27 @@ def sizes(k: int, target: int, cap: int) -> list[int]:
 
 
 class Growth:
-    """A ``K × K`` sample grown in place inside one preallocated int64 buffer.
+    """A ``K × K`` sample grown in place inside one preallocated buffer: int64 residues
+    mod p, or complex128 Gaussian residues (``gaussian``, a sample over GF(p²)).
 
     Only new entries are computed at each step; the rank of every stage is
-    computed on a copy (the buffer keeps growing), the last on the buffer itself.
+    computed on a copy (the buffer keeps growing), except a Gaussian buffer filled to
+    its full side, which is eliminated in place (it holds the last stage).
     """
 
     def __init__(self, build: Callable, draw: Callable, prime: int, kmax: int,
-                 say: MessageCallback, label: str, clock: Clock) -> None:
+                 say: MessageCallback, label: str, clock: Clock, gaussian: bool = False) -> None:
         self.build, self.draw, self.prime = build, draw, prime
-        self.Y = np.empty((kmax, kmax), dtype=np.int64)
+        self.gaussian = gaussian
+        self.dtype = np.complex128 if gaussian else np.int64
+        self.Y = np.empty((kmax, kmax), dtype=self.dtype)
         self.k = 0
         self.rows = self.cols = None
         self.say, self.label, self.clock = say, label, clock
 
     def extend(self, k_new: int) -> None:
         if k_new > self.Y.shape[0]:  # the cap was raised: move into a larger buffer once
-            larger = np.empty((k_new, k_new), dtype=np.int64)
+            larger = np.empty((k_new, k_new), dtype=self.dtype)
             larger[:self.k, :self.k] = self.Y[:self.k, :self.k]
             self.Y = larger
         k, Y = self.k, self.Y
@@ -154,16 +180,23 @@ class Growth:
             rows, cols = new_rows, new_cols
         self.build(new_rows, cols, Y[k:k_new, :k_new], tick.part((k_new - k) * k_new))
         self.rows, self.cols, self.k = rows, cols, k_new
-        self.clock.built(k_new * k_new - k * k, time.perf_counter() - t0)
+        self.clock.built(k_new * k_new - k * k, time.perf_counter() - t0, self.gaussian)
+
+    @property
+    def field(self) -> str:
+        return f"over GF({self.prime}²)" if self.gaussian else f"mod {self.prime}"
 
     def rank(self) -> int:
-        eta = self.clock.rank_time(self.k)
+        eta = self.clock.rank_time(self.k, self.gaussian)
         if eta >= 5:
-            self.say(f"{self.label}: exact rank of the {self.k}×{self.k} sample mod {self.prime}, "
+            self.say(f"{self.label}: exact rank of the {self.k}×{self.k} sample {self.field}, "
                      f"about {format_duration(eta)}")
-        t0 = time.perf_counter()
-        r = rank_mod_p(self.Y[:self.k, :self.k], self.prime)
-        self.clock.ranked(self.k, time.perf_counter() - t0)
+        t0, k = time.perf_counter(), self.k
+        in_place = self.gaussian and k == self.Y.shape[0]
+        r = rank_mod_p(self.Y[:k, :k], self.prime, overwrite=in_place)
+        if in_place:  # the buffer now holds the elimination's work, not the sample
+            self.Y, self.k = np.empty((0, 0), dtype=self.dtype), 0
+        self.clock.ranked(k, time.perf_counter() - t0, self.gaussian)
         return r
 
 
@@ -204,26 +237,55 @@ def ticker(say: MessageCallback, label: str, clock: Clock | None = None, total: 
 
 
 def grow(growth: Growth, target: int, max_k: int, first_k: int, plan: Callable[[int], None],
-          recap: Callable[[int], int] | None = None) -> tuple[int, int]:
+          recap: Callable[[int], int] | None = None, handoff: bool = False) -> tuple[int, int, int]:
     """Grow a sample until its rank reaches ``target``, falls below K, or K reaches
     ``max_k``; ``plan(k)`` is called after each stage (it prints the plan once).
     ``recap(k)``, when given, is asked for a new cap once the old one is reached (the
-    memory-derived default follows memory freed meanwhile; ``k`` is the side held now)."""
+    memory-derived default follows memory freed meanwhile; ``k`` is the side held now).
+
+    With ``handoff``, growth stops before the last stage (side ``min(target, max_k)``)
+    once that stage is at most :data:`HANDOFF_RATIO` times the side reached, so the caller
+    can compute it in a larger field; the third value is then that stage's side (else 0),
+    and ``(r, k)`` is the last stage computed here (``(0, 0)`` when none was)."""
     k = max(1, min(target, max_k, first_k))
+    if handoff and k == min(target, max_k):
+        return 0, 0, k
     while True:
         growth.extend(k)
         r = growth.rank()
         growth.say(f"{growth.label}: {k}×{k} sample has rank {r} (target {target})")
         if r >= target or r < k:
-            return r, k
+            return r, k, 0
         if k >= max_k:
             new_cap = recap(k) if recap is not None else max_k
             if new_cap <= max_k:
-                return r, k
+                return r, k, 0
             growth.say(f"{growth.label}: memory now allows K ≤ {new_cap:,}; continuing")
             max_k = new_cap
         plan(k)
-        k = min(target, max_k, 2 * k)
+        last = min(target, max_k)
+        if handoff and HANDOFF_RATIO * k >= last:
+            if last < target and recap is not None and recap(k) > max_k:
+                max_k = recap(k)
+                growth.say(f"{growth.label}: memory now allows K ≤ {max_k:,}; continuing")
+                last = min(target, max_k)
+                if HANDOFF_RATIO * k < last:
+                    k = min(last, 2 * k)
+                    continue
+            return r, k, last
+        k = min(last, 2 * k)
+
+
+def stages(k: int, target: int, cap: int, handoff: bool = False) -> list[int]:
+    """The sides a sample grows through after side ``k`` (see :func:`grow`); with
+    ``handoff`` the last one is the stage computed in the larger field."""
+    if not handoff:
+        return sizes(k, target, cap)
+    last, out = min(target, cap), []
+    while k < last:
+        k = last if HANDOFF_RATIO * k >= last else 2 * k
+        out.append(k)
+    return out
 
 
 def distinct_sequences(rng: np.random.Generator, n: int, length: int, count: int) -> np.ndarray:
@@ -261,11 +323,17 @@ def template_draw(n: int, partition: Partition, rng: np.random.Generator, cap: i
     return draw
 
 
-def random_draw(M: int, partition: Partition, rng: np.random.Generator, prime: int | None) -> Callable:
+def random_draw(M: int, partition: Partition, rng: np.random.Generator, prime: int | None,
+                gaussian: bool = False) -> Callable:
+    """Random start and end halves: normal floats, residues mod ``prime``, or (``gaussian``)
+    uniform Gaussian residues ``a + bi`` mod ``prime``."""
     def draw(k0: int, k1: int) -> tuple[np.ndarray, np.ndarray]:
         shape_r, shape_c = (k1 - k0, len(partition.start), M), (k1 - k0, len(partition.end), M)
         if prime is None:
             return rng.standard_normal(shape_r), rng.standard_normal(shape_c)
+        if gaussian:
+            return tuple(rng.integers(0, prime, shape) + 1j * rng.integers(0, prime, shape)
+                         for shape in (shape_r, shape_c))
         return rng.integers(0, prime, shape_r), rng.integers(0, prime, shape_c)
 
     return draw
@@ -278,7 +346,8 @@ def builder(w, part) -> Callable:
     return build
 
 
-def planner(say: MessageCallback, label: str, target: int, clock: Clock, cap: int) -> Callable[[int], None]:
+def planner(say: MessageCallback, label: str, target: int, clock: Clock, cap: int,
+            handoff: bool = False) -> Callable[[int], None]:
     """After a stage of side ``k``: once the remaining work is estimated above
     :data:`PLAN_SECONDS`, print the plan (target, memory, time, reachability).
     A target above the cap is announced at once, before any work."""
@@ -291,21 +360,22 @@ def planner(say: MessageCallback, label: str, target: int, clock: Clock, cap: in
     def plan(k: int) -> None:
         if shown[0]:
             return
-        stages = sizes(k, target, cap)
-        if not stages:
+        todo = stages(k, target, cap, handoff)
+        if not todo:
             return
-        if k < CALIBRATION_K:
+        if k < CALIBRATION_K and len(todo) > 1:
             return  # small stages are dominated by overheads: calibrate on a larger one
         shown[0] = True
-        eta = clock.run_time(k, stages)
+        eta = clock.run_time(k, todo, gaussian_last=handoff)
         if eta < PLAN_SECONDS:
             return
-        last = stages[-1]
+        last = todo[-1]
         reach = (f"reachable (K ≤ {cap:,} allowed)" if last >= target else
                  f"NOT reachable: K is capped at {cap:,} (memory or `max_samples`), so the result "
                  "is a lower bound unless the sample saturates below the cap")
+        field = ", the last one over GF(q²)" if handoff else ""
         say(f"{label}: plan: target K = {target:,} (best upper bound); matrices up to "
-            f"{last:,}×{last:,}: {format_bytes(sample_bytes(last))} with the exact rank; about "
+            f"{last:,}×{last:,}{field}: {format_bytes(sample_bytes(last))} with the exact rank; about "
             f"{format_duration(eta)} (calibrated on {k}×{k}: "
             f"{1e9 * (clock.per_entry or 0):.0f} ns per entry, rank {clock.rank_time(k):.2f} s); {reach}")
 

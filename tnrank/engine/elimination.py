@@ -37,21 +37,29 @@ dimension ``k`` is exact in float64 when ``k * max|a| * max|b| < 2**53``:
 Every intermediate integer stays below ``2**53 - 2**32`` in absolute value, so
 each floating-point operation is exact and the rank is exact, whatever the BLAS
 summation order.
+
+The same elimination runs over GF(q²) on complex128 matrices of Gaussian
+residues modulo a prime ``q ≡ 3 (mod 4)`` below ``2**23``
+(:mod:`tnrank.primes`): its products are complex GEMMs (``zgemm``), whose real
+and imaginary parts are sums of ``2k`` integer products below ``q**2 / 4``
+each, reduced every ``k <= 2**53 / (q**2 / 2)`` inner columns (512 for
+:data:`~tnrank.primes.GAUSSIAN_PRIME`), and the reductions run on the float64
+view of the parts. Only the leaves differ: their pivots are found in complex128
+arithmetic, with ``(a + bi)⁻¹ = (a - bi) / (a² + b²)``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import numpy as np
 
 from tnrank.errors import TnrankError
+from tnrank.runtime.threads import blas_threads
 
 __all__ = [
     "ONE_PRODUCT_PRIME_LIMIT",
     "rank_memory",
     "residues_float64",
+    "residues_gaussian",
     "elimination_rank",
 ]
 
@@ -74,12 +82,14 @@ _SERIAL_COLUMNS = 192
 _REDUCE_COST = 24
 
 
-def rank_memory(rows: int, cols: int) -> int:
+def rank_memory(rows: int, cols: int, gaussian: bool = False, in_place: bool = False) -> int:
     """Peak working bytes of :func:`tnrank.engine.rank.rank_mod_p` on a ``rows × cols`` matrix.
 
     The float64 working copy, the largest pair of GEMM output buffers, the two
     limbs of the largest right operand, and an int64 copy made while reducing
-    integer input (freed before the elimination starts).
+    integer input (freed before the elimination starts). A Gaussian
+    (complex128) matrix has a complex working copy (none ``in_place``), three real
+    product buffers and the real parts of one block of the right operand.
 
     Examples
     --------
@@ -90,6 +100,10 @@ def rank_memory(rows: int, cols: int) -> int:
     if rows <= 0 or cols <= 0:
         return 0
     m, n = min(rows, cols), max(rows, cols)
+    if gaussian:
+        buffers = (3 * 8 * min(m * n, max(_GEMM_BLOCK, n)) + 3 * 8 * min(m, 1024) * n
+                   + 2 * 8 * min(m * n, 1024 * m))
+        return (0 if in_place else 16 * m * n) + buffers
     work = 8 * m * n
     gemm_out = 2 * 8 * min(m * n, max(_GEMM_BLOCK, n))
     limbs = 2 * 8 * min(m, n // 2 + 1) * (n // 2 + 1)
@@ -98,9 +112,12 @@ def rank_memory(rows: int, cols: int) -> int:
 
 
 class _Modulus:
-    """Exact modular arithmetic on float64 arrays of centred residues."""
+    """Exact modular arithmetic on float64 arrays of centred residues (complex128 arrays of
+    Gaussian residues when ``gaussian``)."""
 
-    def __init__(self, p: int) -> None:
+    def __init__(self, p: int, gaussian: bool = False) -> None:
+        self.gaussian = gaussian
+        self.dtype = np.complex128 if gaussian else np.float64
         self.p = int(p)
         self.pf = float(p)
         self.pinv = 1.0 / self.pf
@@ -110,12 +127,21 @@ class _Modulus:
         self.scale = float(2**self.shift)
         limb = max(2 ** (self.shift - 1), (self.h >> self.shift) + 1)
         self.kmax2 = (_EXACT - 2**self.shift * self.h) // (self.h * limb)
+        if gaussian:  # three real products of centred residues (submul); no limb split
+            self.kmax2 = 0
+
+    def parts(self, x: np.ndarray) -> np.ndarray:
+        """The float64 view of the residues (real and imaginary parts side by side)."""
+        return x.view(np.float64) if self.gaussian else x
 
     # -- elementwise ---------------------------------------------------------------
     def reduce(self, x: np.ndarray) -> np.ndarray:
         """Reduce integers ``|x| <= 2**53 - 2**32`` in place to ``|x| <= p // 2 + 3``."""
         if x.size == 0:
             return x
+        out, x = x, self.parts(x)
+        if x.ndim == 1:
+            x = x[None]
         rb = max(1, _CACHE_BLOCK // x.shape[1])
         tmp = np.empty((min(rb, x.shape[0]), x.shape[1]))
         for i in range(0, x.shape[0], rb):
@@ -125,13 +151,14 @@ class _Modulus:
             np.rint(t, out=t)
             t *= self.pf
             blk -= t
-        return x
+        return out
 
     def _combine(self, C: np.ndarray, P: np.ndarray, P0: np.ndarray | None, last: bool) -> None:
         """``C -= (P mod p)`` or ``C -= (((P mod p) * 2**s + P0) mod p)``, cache-blocked.
 
         ``C`` is reduced too when ``last`` (otherwise it only grows by ``p // 2 + 3``).
         """
+        C, P = self.parts(C), self.parts(P)
         rb = max(1, _CACHE_BLOCK // C.shape[1])
         tmp = np.empty((min(rb, C.shape[0]), C.shape[1]))
         pinv, pf = self.pinv, self.pf
@@ -162,6 +189,8 @@ class _Modulus:
         """Number of limbs (1 or 2) and the inner-dimension chunks for ``k``."""
         options = []
         for limbs, kmax in ((1, self.kmax1), (2, self.kmax2)):
+            if limbs == 2 and self.gaussian:
+                continue
             if kmax >= 1:
                 chunks = -(-k // kmax)
                 options.append((limbs * k + chunks * _REDUCE_COST * limbs, limbs, chunks))
@@ -177,6 +206,8 @@ class _Modulus:
             return C
         if k == 0:
             return self.reduce(C)
+        if self.gaussian:
+            return self._submul_gaussian(C, A, B)
         limbs, chunks = self._plan(k)
         parts = []
         for a, b in chunks:
@@ -188,7 +219,7 @@ class _Modulus:
                 Bc -= B1 * self.scale  # now the low limb B0
                 parts.append((a, b, B1, Bc))
         rb = max(1, min(rows, _GEMM_BLOCK // cols))
-        P = np.empty((rb, cols))
+        P = np.empty((rb, cols), dtype=self.dtype)
         P0 = np.empty((rb, cols)) if limbs == 2 else None
         for i in range(0, rows, rb):
             Ablk = A[i : i + rb]
@@ -204,9 +235,66 @@ class _Modulus:
                     self._combine(C[i : i + rb], P[:nb], P0[:nb], last)
         return C
 
+    def _real_residues(self, x: np.ndarray) -> np.ndarray:
+        """A C-contiguous float64 array reduced in place (no complex view)."""
+        gaussian, self.gaussian = self.gaussian, False
+        try:
+            return self.reduce(x)
+        finally:
+            self.gaussian = gaussian
+
+    def _submul_gaussian(self, C: np.ndarray, A: np.ndarray, B: np.ndarray) -> np.ndarray:
+        """:meth:`submul` over GF(q²) with three real GEMMs per block (Gauss's trick):
+        ``re = P0 - P1`` and ``im = P2 - P0 - P1`` with ``P0 = Ar Br``, ``P1 = Ai Bi`` and
+        ``P2 = (Ar + Ai)(Br + Bi)``, the sums reduced mod q first, so that all three
+        products sum terms below ``(q/2)**2`` and take the inner blocks of a real product."""
+        rows, k = A.shape
+        cols = B.shape[1]
+        step = -(-k // -(-k // self.kmax1))
+        rb = max(1, min(rows, _GEMM_BLOCK // cols))
+        P0, P1, P2 = (np.empty((rb, cols)) for _ in range(3))
+        cb = max(1, _CACHE_BLOCK // cols)
+        tmp = np.empty((min(cb, rb), cols))
+        pinv, pf = self.pinv, self.pf
+
+        def red(x: np.ndarray, t: np.ndarray) -> None:
+            np.multiply(x, pinv, out=t)
+            np.rint(t, out=t)
+            t *= pf
+            x -= t
+
+        for a in range(0, k, step):  # C grows by at most 3 (q // 2 + 3) per block until the last
+            b = min(k, a + step)
+            last = b == k
+            Br, Bi = np.ascontiguousarray(B[a:b].real), np.ascontiguousarray(B[a:b].imag)
+            Bs = self._real_residues(Br + Bi)
+            for i in range(0, rows, rb):
+                Ablk = A[i : i + rb, a:b]
+                nb = Ablk.shape[0]
+                Ar, Ai = np.ascontiguousarray(Ablk.real), np.ascontiguousarray(Ablk.imag)
+                np.matmul(Ar, Br, out=P0[:nb])
+                np.matmul(Ai, Bi, out=P1[:nb])
+                Ar += Ai
+                np.matmul(self._real_residues(Ar), Bs, out=P2[:nb])
+                for r in range(0, nb, cb):  # cache-sized row blocks
+                    p0, p1, p2 = P0[r : min(nb, r + cb)], P1[r : min(nb, r + cb)], P2[r : min(nb, r + cb)]
+                    t = tmp[: p0.shape[0]]
+                    red(p0, t)
+                    red(p1, t)
+                    red(p2, t)
+                    p2 -= p0
+                    p2 -= p1  # the imaginary part
+                    p0 -= p1  # the real part
+                    cv = C[i + r : i + r + p0.shape[0]]
+                    cv.real -= p0
+                    cv.imag -= p2
+                    if last:
+                        self.reduce(cv)
+        return C
+
     def matmul(self, A: np.ndarray, B: np.ndarray) -> np.ndarray:
         """``(A @ B) mod p`` as a new array of centred residues."""
-        C = np.zeros((A.shape[0], B.shape[1]))
+        C = np.zeros((A.shape[0], B.shape[1]), dtype=self.dtype)
         self.submul(C, A, B)
         np.negative(C, out=C)
         return C
@@ -220,6 +308,27 @@ class _Modulus:
     def to_int(self, F: np.ndarray) -> np.ndarray:
         """float64 centred residues as int64 residues in ``[0, p)``."""
         return np.mod(F.astype(np.int64), self.p)
+
+    # -- small blocks (the leaves) -------------------------------------------------
+    def echelon(self, S: np.ndarray) -> tuple[list[int], list[int]]:
+        """Pivot rows and columns of a row echelon form of the residues ``S`` (not modified)."""
+        if self.gaussian:
+            return _echelon_gaussian(np.array(S), self)
+        return _echelon(self.to_int(S), self.p)
+
+    def inverse(self, S: np.ndarray) -> np.ndarray:
+        """Inverse of an invertible square block of residues, as residues."""
+        if self.gaussian:
+            return _inverse_gaussian(np.array(S), self)
+        return self.centred(_inverse(self.to_int(S), self.p))
+
+    def scalar_inverse(self, z: complex) -> complex:
+        """``(a + bi)⁻¹ = (a - bi) / (a² + b²)`` in GF(q²) (``a² + b² ≠ 0`` as ``q ≡ 3 mod 4``)."""
+        q = self.p
+        a, b = int(round(z.real)) % q, int(round(z.imag)) % q
+        n = pow((a * a + b * b) % q, -1, q)
+        re, im = a * n % q, -b * n % q
+        return complex(re - q if re > q // 2 else re, im - q if im > q // 2 else im)
 
 
 # -- small exact helpers (int64, a few dozen rows) ---------------------------------
@@ -261,12 +370,49 @@ def _inverse(M: np.ndarray, p: int) -> np.ndarray:
     return A[:, r:]
 
 
+def _echelon_gaussian(M: np.ndarray, F: _Modulus) -> tuple[list[int], list[int]]:
+    """:func:`_echelon` over GF(q²) on complex128 Gaussian residues (``M`` is modified)."""
+    c, w = M.shape
+    active = np.ones(c, dtype=bool)
+    rows: list[int] = []
+    cols: list[int] = []
+    for j in range(w):
+        nz = np.flatnonzero((M[:, j] != 0) & active)
+        if nz.size == 0:
+            continue
+        i = int(nz[0])
+        rows.append(i)
+        cols.append(j)
+        active[i] = False
+        others = nz[1:]
+        if others.size and j + 1 < w:
+            f = F.reduce(M[others, j] * F.scalar_inverse(M[i, j]))
+            M[others, j + 1 :] = F.reduce(M[others, j + 1 :] - f[:, None] * M[i, j + 1 :])
+        if len(rows) == c:
+            break
+    return rows, cols
+
+
+def _inverse_gaussian(M: np.ndarray, F: _Modulus) -> np.ndarray:
+    """:func:`_inverse` over GF(q²) on complex128 Gaussian residues."""
+    r = M.shape[0]
+    A = np.concatenate([M, np.eye(r, dtype=np.complex128)], axis=1)
+    for j in range(r):
+        i = j + int(np.flatnonzero(A[j:, j] != 0)[0])
+        if i != j:
+            A[[i, j]] = A[[j, i]]
+        A[j] = F.reduce(A[j] * F.scalar_inverse(A[j, j]))
+        f = A[:, j].copy()
+        f[j] = 0
+        A = F.reduce(A - f[:, None] * A[j])
+    return A[:, r:]
+
+
 # -- the elimination -----------------------------------------------------------------
 def _leaf(W: np.ndarray, r0: int, c0: int, c1: int, F: _Modulus, need_x: bool) -> int:
     """Eliminate columns ``c0:c1`` of rows ``r0:`` (see :func:`_eliminate`) directly."""
     T = W[r0:, c0:c1]
     m, w = T.shape
-    p = F.p
     R = np.empty(0, dtype=np.intp)
     pc: list[int] = []
     rest = np.arange(m)
@@ -280,14 +426,14 @@ def _leaf(W: np.ndarray, r0: int, c0: int, c1: int, F: _Modulus, need_x: bool) -
         want = w - len(pc) + _EXTRA_CANDIDATES
         if nz.size > want:  # spread the candidates over the nonzero rows
             nz = np.unique(nz[np.linspace(0, nz.size - 1, want).astype(np.intp)])
-        rows, cols = _echelon(F.to_int(S[nz]), p)
+        rows, cols = F.echelon(S[nz])
         R = np.concatenate([R, rest[nz[rows]]])
         pc.extend(cols)
         rest = np.setdiff1d(rest, R, assume_unique=True)
         if not rest.size or (len(pc) == w and not need_x):
             X = None
             break
-        inv = F.centred(_inverse(F.to_int(T[np.ix_(R, pc)]), p))
+        inv = F.inverse(T[np.ix_(R, pc)])
         X = F.matmul(T[np.ix_(rest, pc)], inv)
         if len(pc) == w:
             break
@@ -315,21 +461,6 @@ def _leaf(W: np.ndarray, r0: int, c0: int, c1: int, F: _Modulus, need_x: bool) -
     return r
 
 
-_blas = None
-
-
-@contextmanager
-def _one_blas_thread() -> Iterator[None]:
-    """BLAS on one thread inside the block (threadpoolctl; the setting is restored after)."""
-    global _blas
-    if _blas is None:
-        from threadpoolctl import ThreadpoolController
-
-        _blas = ThreadpoolController().select(user_api="blas")
-    with _blas.limit(limits=1):
-        yield
-
-
 def _eliminate(W: np.ndarray, r0: int, c0: int, c1: int, F: _Modulus, need_x: bool) -> int:
     """Eliminate columns ``c0:c1`` of the rows ``r0:`` of ``W`` in place; return their rank ``r``.
 
@@ -346,7 +477,7 @@ def _eliminate(W: np.ndarray, r0: int, c0: int, c1: int, F: _Modulus, need_x: bo
         return _leaf(W, r0, c0, c1, F, need_x)
     h = c0 + (c1 - c0) // 2
     if c1 - c0 <= _SERIAL_COLUMNS < 2 * (c1 - c0):  # the top of a small subproblem
-        with _one_blas_thread():
+        with blas_threads(1):
             return _split(W, r0, c0, h, c1, F, need_x)
     return _split(W, r0, c0, h, c1, F, need_x)
 
@@ -433,14 +564,17 @@ def residues_float64(matrix: np.ndarray, prime: int, *, overwrite: bool = False)
 
 
 def elimination_rank(work: np.ndarray, prime: int) -> int:
-    """Rank over GF(``prime``) of a C-contiguous float64 matrix of residues, destroying it.
+    """Rank over GF(``prime``) of a C-contiguous float64 matrix of residues, destroying it;
+    over GF(p²), p = ``prime``, for a complex128 matrix of Gaussian residues.
 
     Parameters
     ----------
-    work : ndarray of float64, 2-D, C-contiguous
-        Centred residues (:func:`residues_float64`); used as working memory.
+    work : ndarray of float64 or complex128, 2-D, C-contiguous
+        Centred residues (:func:`residues_float64`, :func:`residues_gaussian`);
+        used as working memory.
     prime : int
-        A prime in ``[2, LARGEST_PRIME]`` (not checked here).
+        A prime in ``[2, LARGEST_PRIME]``; for complex128 a prime ``≡ 3 (mod 4)``
+        below ``2**23`` (not checked here).
 
     Returns
     -------
@@ -452,8 +586,52 @@ def elimination_rank(work: np.ndarray, prime: int) -> int:
     >>> elimination_rank(residues_float64(np.array([[1, 2, 3], [2, 4, 6]]), 7), 7)
     1
     """
-    if work.ndim != 2 or not work.flags.c_contiguous or work.dtype != np.float64:
-        raise TnrankError("elimination_rank needs a C-contiguous 2-D float64 array")
+    if (work.ndim != 2 or not work.flags.c_contiguous
+            or work.dtype not in (np.float64, np.complex128)):
+        raise TnrankError("elimination_rank needs a C-contiguous 2-D float64 or complex128 array")
     if work.size == 0:
         return 0
-    return _eliminate(work, 0, 0, work.shape[1], _Modulus(prime), False)
+    F = _Modulus(prime, gaussian=work.dtype == np.complex128)
+    return _eliminate(work, 0, 0, work.shape[1], F, False)
+
+
+def residues_gaussian(matrix: np.ndarray, prime: int, *, overwrite: bool = False) -> np.ndarray:
+    """A C-contiguous complex128 copy of ``matrix`` as centred Gaussian residues mod ``prime``.
+
+    Parameters
+    ----------
+    matrix : ndarray, 2-D
+        Complex (or real) entries whose real and imaginary parts are integers
+        below ``2**53`` in absolute value.
+    prime : int
+        A checked prime ``≡ 3 (mod 4)`` below ``2**23``.
+    overwrite : bool
+        Reduce a C-contiguous complex128 ``matrix`` in place and return it.
+
+    Raises
+    ------
+    TnrankError
+        For non-integer, infinite or too large parts.
+    """
+    arr = np.asarray(matrix)
+    if arr.dtype == np.bool_:
+        arr = arr.astype(np.int8)
+    if not (np.issubdtype(arr.dtype, np.number)):
+        raise TnrankError(f"exact ranks need integer entries, got dtype {arr.dtype}")
+    if overwrite and arr.dtype == np.complex128 and arr.flags.c_contiguous and arr.flags.writeable:
+        out = arr
+    else:
+        out = np.array(arr, dtype=np.complex128, order="C")
+    parts = out.view(np.float64)
+    if not np.all(np.isfinite(parts)) or np.any(np.abs(parts) >= 2.0**53):
+        raise TnrankError("exact ranks need integer entries; this matrix has parts that are "
+                          "infinite, NaN or not below 2**53 in absolute value")
+    if not np.array_equal(parts, np.rint(parts)):
+        raise TnrankError("exact ranks need Gaussian integer entries (integer real and imaginary "
+                          "parts); build the matrix from Gaussian weights "
+                          "(random_weights(..., gaussian=True))")
+    F = _Modulus(prime, gaussian=True)
+    np.fmod(parts, F.pf, out=parts)
+    if out.ndim == 2 and out.size:
+        F.reduce(out)
+    return out

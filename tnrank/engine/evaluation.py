@@ -48,7 +48,7 @@ class Circuit:
             raise TnrankError("evaluation needs a Weights object (see tnrank.random_weights)")
         self.weights = weights
         self.arch = weights.architecture
-        self.ar = arithmetic_for(weights.prime)
+        self.ar = arithmetic_for(weights.prime, weights.gaussian)
         self.prime = weights.prime
         # W^I split by source, so differently shaped sources never get concatenated
         self._blocks: list[list[tuple[int | None, np.ndarray]]] = []
@@ -159,7 +159,7 @@ class Circuit:
 
     def prepare_inputs(self, values: np.ndarray, what: str = "inputs") -> np.ndarray:
         """Check input vectors (last axis M) and convert them to this circuit's arithmetic."""
-        arr = field_array(values, self.prime, what)
+        arr = field_array(values, self.prime, what, self.weights.gaussian)
         if arr.ndim == 0 or arr.shape[-1] != self.arch.M:
             raise TnrankError(
                 f"{what} have last axis of length {arr.shape[-1] if arr.ndim else 0}, but the "

@@ -20,7 +20,7 @@ from tnrank.engine.evaluation import Circuit
 from tnrank.errors import TnrankError
 from tnrank.model.partition import Partition
 from tnrank.model.weights import Weights
-from tnrank.runtime.threads import get_threads
+from tnrank.runtime.threads import blas_threads, get_threads
 
 __all__ = [
     "grid_tensor",
@@ -47,7 +47,7 @@ def _templates(circuit: Circuit, templates: np.ndarray | None) -> np.ndarray:
     M = circuit.arch.M
     if templates is None:
         eye = np.eye(M)
-        return eye.astype(np.int64) if circuit.prime is not None else eye
+        return eye.astype(circuit.ar.dtype)
     arr = np.asarray(templates)
     if arr.ndim != 2 or arr.shape[0] != M or arr.shape[1] < 1:
         raise TnrankError(
@@ -170,7 +170,7 @@ def grid_matrix(
     c = 0
     while c < T - 1 and n ** (T - c) * width > 8 * _BLOCK:
         c += 1
-    out = np.empty((rows, cols), dtype=np.int64 if circuit.prime is not None else np.float64)
+    out = np.empty((rows, cols), dtype=circuit.ar.dtype)
     free = T - c
     expand = [F.reshape((M,) + (1,) * i + (n,) + (1,) * (free - i - 1)) for i in range(free)]
     s_rest = [t for t in partition.start if t >= c]
@@ -228,7 +228,8 @@ def sample_matrix(
     progress : callable(done, total), optional
     out : ndarray of shape (K_rows, K_cols), optional
         Where to write the matrix (a view into a larger buffer, say); int64
-        for modular weights, float64 for float weights.
+        for modular weights, complex128 for Gaussian weights, float64 for
+        float weights.
 
     Returns
     -------
@@ -262,7 +263,7 @@ def sample_matrix(
     fold = None
     if _FOLD and E == tuple(range(first_col, partition.T)):
         fold = circuit.foldable_layer()
-    dtype = np.int64 if circuit.prime is not None else np.float64
+    dtype = circuit.ar.dtype
     if out is None:
         out = np.empty((Kr, Kc), dtype=dtype)
     elif out.shape != (Kr, Kc) or out.dtype != dtype:
@@ -297,12 +298,14 @@ def _in_parallel(work: Callable[[int], None], items: range, progress: CountCallb
             if progress is not None:
                 progress(done, total)
         return
-    pool = ThreadPoolExecutor(max_workers=workers)
-    try:
-        futures = [pool.submit(work, item) for item in items]
-        for done, fut in enumerate(as_completed(futures), start=1):
-            fut.result()
-            if progress is not None:
-                progress(done, total)
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    # the blocks are the parallelism: BLAS inside them runs on one thread
+    with blas_threads(1):
+        pool = ThreadPoolExecutor(max_workers=workers)
+        try:
+            futures = [pool.submit(work, item) for item in items]
+            for done, fut in enumerate(as_completed(futures), start=1):
+                fut.result()
+                if progress is not None:
+                    progress(done, total)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)

@@ -14,9 +14,14 @@ from typing import Any
 
 import numpy as np
 
-from tnrank.engine.elimination import elimination_rank, rank_memory, residues_float64
+from tnrank.engine.elimination import (
+    elimination_rank,
+    rank_memory,
+    residues_float64,
+    residues_gaussian,
+)
 from tnrank.errors import TnrankError
-from tnrank.primes import check_prime
+from tnrank.primes import check_gaussian_prime, check_prime
 from tnrank.runtime.memory import check_memory
 
 __all__ = [
@@ -36,10 +41,13 @@ RANK_METHODS = ("auto", "elimination", "flint")
 
 
 def rank_mod_p(matrix: np.ndarray, prime: int, *, overwrite: bool = False, method: str = "auto") -> int:
-    """Exact rank of an integer matrix over GF(``prime``).
+    """Exact rank of an integer matrix over GF(``prime``), or of a Gaussian integer
+    matrix over GF(p²), p = ``prime``.
 
     The rank mod ``p`` of an integer matrix never exceeds its rank over the
-    rationals, so it is a certified lower bound for that matrix. The default
+    rationals, so it is a certified lower bound for that matrix. A complex
+    matrix with integer parts is read as Gaussian integers ``a + bi`` modulo a
+    prime ``≡ 3 (mod 4)``, that is over the field GF(p²). The default
     method is tnrank's float64 elimination (:mod:`tnrank.engine.elimination`): a
     recursive elimination whose work is float64 matrix products with exact
     modular reduction, as fast as the machine's BLAS allows.
@@ -48,13 +56,16 @@ def rank_mod_p(matrix: np.ndarray, prime: int, *, overwrite: bool = False, metho
     ----------
     matrix : ndarray, 2-D
         Integer entries of any integer dtype (reduced mod ``prime``, negatives
-        included), or a float array holding integers below ``2**53`` in
-        absolute value.
+        included), a float array holding integers below ``2**53`` in
+        absolute value, or a complex array whose parts are such integers
+        (Gaussian integers, rank over GF(p²)).
     prime : int
-        A prime in ``[2, 2**31 - 1]`` (:func:`check_prime`).
+        A prime in ``[2, 2**31 - 1]`` (:func:`check_prime`); for a complex
+        matrix a prime ``≡ 3 (mod 4)`` below ``2**23``
+        (:func:`~tnrank.primes.check_gaussian_prime`).
     overwrite : bool
-        Allow a C-contiguous float64 ``matrix`` to be used as the working
-        buffer (no copy); its contents are destroyed.
+        Allow a C-contiguous float64 (or complex128) ``matrix`` to be used as
+        the working buffer (no copy); its contents are destroyed.
     method : {"auto", "elimination", "flint"}
         ``"auto"`` and ``"elimination"`` run the float64 elimination;
         ``"flint"`` runs python-flint's ``nmod_mat.rank()`` (the reference).
@@ -79,7 +90,11 @@ def rank_mod_p(matrix: np.ndarray, prime: int, *, overwrite: bool = False, metho
     1
     >>> rank_mod_p(np.array([[1, 0], [0, 7]]), 7, method="flint")
     1
+    >>> rank_mod_p(np.array([[1, 1j], [1j, -1]]), 7)   # row 2 = i · row 1 in GF(49)
+    1
     """
+    if np.iscomplexobj(matrix):
+        return _rank_gaussian(np.asarray(matrix), prime, overwrite, method)
     p = check_prime(prime)
     if method not in RANK_METHODS:
         raise TnrankError(f"unknown rank method {method!r}; choose one of {', '.join(RANK_METHODS)}")
@@ -113,6 +128,32 @@ def rank_mod_p(matrix: np.ndarray, prime: int, *, overwrite: bool = False, metho
         ints = np.mod(work.astype(np.int64), p)
         del work
         return int(flint.nmod_mat(ints.tolist(), p).rank())
+    return elimination_rank(work, p)
+
+
+def _rank_gaussian(arr: np.ndarray, prime: int, overwrite: bool, method: str) -> int:
+    """:func:`rank_mod_p` of a complex matrix: over GF(p²), p ≡ 3 mod 4."""
+    p = check_gaussian_prime(prime)
+    if method not in RANK_METHODS:
+        raise TnrankError(f"unknown rank method {method!r}; choose one of {', '.join(RANK_METHODS)}")
+    if method == "flint":
+        raise TnrankError("python-flint's reference rank works over GF(p) only; use "
+                          "method='elimination' for Gaussian (complex) matrices")
+    if arr.ndim != 2:
+        raise TnrankError(f"rank needs a 2-D matrix, got shape {arr.shape}")
+    if 0 in arr.shape:
+        return 0
+    rows, cols = arr.shape
+    in_place = (overwrite and arr.dtype == np.complex128 and arr.flags.c_contiguous
+                and arr.flags.writeable)
+    check_memory(
+        rank_memory(rows, cols, gaussian=True, in_place=in_place),
+        f"the exact rank of a {rows} × {cols} Gaussian matrix",
+        "use a smaller matrix (fewer samples) or set TNRANK_MEMORY if more memory is free",
+    )
+    if rows > cols and not in_place:
+        arr = arr.T
+    work = residues_gaussian(arr, p, overwrite=in_place)
     return elimination_rank(work, p)
 
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from tnrank.errors import TnrankError
 from tnrank.model.architecture import Architecture
-from tnrank.primes import MAX_PRIME, PRIME
+from tnrank.primes import MAX_PRIME, PRIME, check_gaussian_prime
 
 __all__ = [
     "Weights", "random_weights", "witness_weights", "field_array", "check_seed",
@@ -40,6 +40,10 @@ class Weights:
         ``h^{0,l}``, shape ``(R_l,)``, when ``architecture.initial == "state"``.
     prime : int or None
         None for float64 weights, else the modulus of the integer residues.
+    gaussian : bool
+        The weights are Gaussian integers ``a + bi`` modulo ``prime`` (a prime
+        ``≡ 3 mod 4``): elements of GF(prime²), stored as complex128 with centred
+        integer parts.
 
     Use :func:`random_weights`, :func:`witness_weights` or
     :meth:`Weights.from_arrays` rather than calling this directly.
@@ -52,6 +56,7 @@ class Weights:
     merge: tuple[np.ndarray | None, ...]
     initial: tuple[np.ndarray | None, ...]
     prime: int | None = None
+    gaussian: bool = False
 
     @classmethod
     def from_arrays(
@@ -63,6 +68,7 @@ class Weights:
         merge: Sequence[np.ndarray | None] | None = None,
         initial: Sequence[np.ndarray | None] | None = None,
         prime: int | None = None,
+        gaussian: bool = False,
     ) -> Weights:
         """Validate user arrays and wrap them.
 
@@ -82,6 +88,9 @@ class Weights:
             ``"state"``.
         prime : int, optional
             Treat the arrays as integers modulo this prime.
+        gaussian : bool
+            Treat them as Gaussian integers modulo ``prime`` (real or complex
+            arrays with integer parts), elements of GF(prime²).
 
         Returns
         -------
@@ -100,7 +109,11 @@ class Weights:
         arch = architecture
         if not isinstance(arch, Architecture):
             raise TnrankError("weights need an Architecture as their first argument")
-        if prime is not None:
+        if gaussian:
+            if prime is None:
+                raise TnrankError("Gaussian weights need a prime q = 3 mod 4 (`prime`)")
+            prime = check_gaussian_prime(prime)
+        elif prime is not None:
             if isinstance(prime, bool) or not isinstance(prime, (int, np.integer)):
                 raise TnrankError(f"prime must be an integer, got {prime!r}")
             prime = int(prime)
@@ -125,7 +138,7 @@ class Weights:
                     f"{len(seq)} {what} array(s) given, the architecture needs {n}; give one "
                     f"per {'output layer' if what == 'output' else 'layer'}"
                 )
-        conv = _converter(prime)
+        conv = _converter(prime, gaussian)
         ins, hids, merges, inits = [], [], [], []
         for k, layer in enumerate(arch.layers):
             r, d = layer.width, sum(arch.source_dims(k))
@@ -153,7 +166,8 @@ class Weights:
             conv(o, (arch.layers[arch.index(name)].width,), f"output weights for {name!r}")
             for o, name in zip(outs, arch.output, strict=False)
         )
-        return cls(arch, tuple(ins), tuple(hids), outw, tuple(merges), tuple(inits), prime)
+        return cls(arch, tuple(ins), tuple(hids), outw, tuple(merges), tuple(inits), prime,
+                   bool(gaussian))
 
     @property
     def is_modular(self) -> bool:
@@ -162,6 +176,8 @@ class Weights:
 
     def to_float(self) -> Weights:
         """The same weights as float64 (residues taken as integers in ``[0, p)``)."""
+        if self.gaussian:
+            raise TnrankError("Gaussian weights (elements of GF(q²)) have no float form")
         f = lambda a: None if a is None else np.asarray(a, dtype=np.float64)  # noqa: E731
         return Weights(
             self.architecture,
@@ -189,8 +205,9 @@ def _is_vector(value: object) -> bool:
     return arr.ndim == 1 and arr.dtype != object
 
 
-def field_array(value: object, prime: int | None, what: str) -> np.ndarray:
-    """``value`` as float64 (``prime=None``) or as int64 residues modulo ``prime``.
+def field_array(value: object, prime: int | None, what: str, gaussian: bool = False) -> np.ndarray:
+    """``value`` as float64 (``prime=None``), as int64 residues modulo ``prime``, or (when
+    ``gaussian``) as complex128 Gaussian residues modulo ``prime`` with centred parts.
 
     The one conversion every array entering tnrank's arithmetic goes through:
     non-numeric, complex, infinite, or (for a prime) non-integer and overflowing
@@ -205,6 +222,8 @@ def field_array(value: object, prime: int | None, what: str) -> np.ndarray:
         raise TnrankError(f"{what}: cannot read as an array ({exc})") from None
     if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
         raise TnrankError(f"{what} must be numeric, got dtype {arr.dtype}")
+    if gaussian:
+        return _gaussian_array(arr, prime, what)
     if np.iscomplexobj(arr):
         raise TnrankError(f"{what} must be real, got complex values")
     if prime is None:
@@ -226,9 +245,32 @@ def field_array(value: object, prime: int | None, what: str) -> np.ndarray:
     return np.mod(arr.astype(np.int64), prime)
 
 
-def _converter(prime: int | None):
+def _gaussian_array(arr: np.ndarray, q: int, what: str) -> np.ndarray:
+    """Complex128 centred residues mod ``q`` of an array of (Gaussian) integers."""
+    parts = [arr.real, arr.imag] if np.iscomplexobj(arr) else [arr, np.zeros(arr.shape)]
+    out = np.empty(arr.shape, dtype=np.complex128)
+    for k, part in enumerate(parts):
+        if np.issubdtype(part.dtype, np.integer):
+            red = np.mod(part.astype(np.int64), q)
+        else:
+            if not np.all(np.isfinite(part)) or not np.all(part == np.round(part)):
+                raise TnrankError(f"{what} has non-integer parts; Gaussian residues modulo {q} "
+                                  "need integer real and imaginary parts")
+            if part.size and np.max(np.abs(part)) >= 2**53:
+                raise TnrankError(f"{what} has parts too large to reduce exactly; reduce them "
+                                  f"modulo {q} first")
+            red = np.mod(part, q)
+        red = np.where(red > q // 2, red - q, red).astype(np.float64)
+        if k == 0:
+            out.real = red
+        else:
+            out.imag = red
+    return out
+
+
+def _converter(prime: int | None, gaussian: bool = False):
     def convert(value: object, shape: tuple[int, ...], what: str) -> np.ndarray:
-        arr = field_array(value, prime, what)
+        arr = field_array(value, prime, what, gaussian)
         if arr.shape != shape:
             raise TnrankError(f"{what} has shape {arr.shape}, expected {shape}")
         return arr
@@ -240,6 +282,7 @@ def random_weights(
     architecture: Architecture,
     seed: int | np.random.Generator | None = 0,
     prime: int | None = None,
+    gaussian: bool = False,
 ) -> Weights:
     """Seeded random weights: standard normal floats, or uniform residues mod ``prime``.
 
@@ -252,6 +295,10 @@ def random_weights(
         Draw integers uniformly from ``[0, prime)`` instead of floats.
         Random residues make every rank computed mod ``prime`` a certified
         lower bound on the rank for generic real weights.
+    gaussian : bool
+        Draw uniform elements of GF(prime²) (Gaussian integers mod a prime
+        ``≡ 3 mod 4``, see :data:`tnrank.primes.GAUSSIAN_PRIME`): a field of
+        ``prime**2`` elements for Schwartz–Zippel bounds.
 
     Returns
     -------
@@ -264,7 +311,7 @@ def random_weights(
     >>> w.prime == PRIME, w.hidden[1].shape
     (True, (3, 3))
     """
-    return _draw(architecture, seed, prime, witness=False)
+    return _draw(architecture, seed, prime, witness=False, gaussian=gaussian)
 
 
 def witness_weights(
@@ -310,7 +357,8 @@ def check_seed(seed: object) -> int | None:
     return int(seed)
 
 
-def _draw(arch: Architecture, seed, prime: int | None, witness: bool) -> Weights:
+def _draw(arch: Architecture, seed, prime: int | None, witness: bool,
+          gaussian: bool = False) -> Weights:
     if not isinstance(arch, Architecture):
         raise TnrankError("random weights need an Architecture")
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(check_seed(seed))
@@ -318,6 +366,9 @@ def _draw(arch: Architecture, seed, prime: int | None, witness: bool) -> Weights
     def draw(shape: tuple[int, ...]) -> np.ndarray:
         if prime is None:
             return rng.standard_normal(shape)
+        if gaussian:
+            pair = rng.integers(0, prime, size=(2, *shape), dtype=np.int64)
+            return pair[0] + 1j * pair[1]
         return rng.integers(0, prime, size=shape, dtype=np.int64)
 
     ins, hids, merges, inits = [], [], [], []
@@ -329,5 +380,6 @@ def _draw(arch: Architecture, seed, prime: int | None, witness: bool) -> Weights
         inits.append(draw((r,)) if arch.initial == "state" else None)
     outs = [draw((arch.layers[arch.index(n)].width,)) for n in arch.output]
     return Weights.from_arrays(
-        arch, ins, hids, outs, merges, inits if arch.initial == "state" else None, prime=prime
+        arch, ins, hids, outs, merges, inits if arch.initial == "state" else None, prime=prime,
+        gaussian=gaussian,
     )

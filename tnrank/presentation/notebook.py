@@ -154,13 +154,14 @@ def rank_result_html(result: Any) -> str:
         est = result.float_estimate
         fields.append(["float64 SVD (estimate)", f"{est.rank} (tol {est.tol:.1e}; rank mod p "
                                                  f"{result.float_compared_to})"])
-    runs = [[r.prime, r.seed, "full grid" if r.samples is None else f"{r.samples}×{r.samples}",
+    runs = [["GF(p)" if r.field_degree == 1 else "GF(q²)", r.prime, r.seed,
+             "full grid" if r.samples is None else f"{r.samples}×{r.samples}",
              r.rank, "-" if r.failure_bound is None else f"{r.failure_bound:.1e}"]
             for r in result.runs]
     notes = "".join(f'<div class="note">note: {_e(n)}</div>' for n in result.notes)
     return (f'<div class="tnrank tnrank-rank">{_STYLE}<p><b>{_e(result.statement())}</b></p>'
             + _table(["", ""], fields, "fields")
-            + (_table(["prime", "seed", "matrix", "rank", "failure bound"], runs, "runs") if runs else "")
+            + (_table(["field", "prime", "seed", "matrix", "rank", "failure bound"], runs, "runs") if runs else "")
             + notes + "</div>")
 
 

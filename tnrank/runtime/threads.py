@@ -19,7 +19,9 @@ from contextlib import contextmanager
 
 from tnrank.errors import TnrankError
 
-__all__ = ["ENV_VAR", "available_cores", "get_threads", "set_threads", "limited_threads"]
+__all__ = [
+    "ENV_VAR", "available_cores", "get_threads", "set_threads", "limited_threads", "blas_threads",
+]
 
 #: Environment variable read when no explicit setting was made.
 ENV_VAR = "TNRANK_THREADS"
@@ -115,3 +117,23 @@ def limited_threads(n: int | None) -> Iterator[int]:
             yield _setting
     finally:
         _setting = previous
+
+
+_blas = None
+
+
+@contextmanager
+def blas_threads(n: int) -> Iterator[None]:
+    """Within the block, BLAS uses at most ``n`` threads (restored after); tnrank's own
+    setting is unchanged. For work that runs its own threads around small products, or
+    small products that gain nothing from more threads.
+
+    The threadpoolctl controller is looked up once and kept, so entering the block is cheap.
+    """
+    global _blas
+    if _blas is None:
+        from threadpoolctl import ThreadpoolController  # noqa: PLC0415
+
+        _blas = ThreadpoolController().select(user_api="blas")
+    with _blas.limit(limits=n):
+        yield
