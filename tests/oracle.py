@@ -114,3 +114,68 @@ def naive_sample_rank(weights, T, K, prime, seed=0):
     ends = rng.integers(0, prime, size=(K, T - T // 2, M))
     Y = [[naive_output(weights, [*s, *e], prime) for e in ends] for s in starts]
     return rank_mod_p_naive(Y, prime)
+
+
+def _gauss(z):
+    """A complex number with integer parts as a pair of Python ints."""
+    return int(round(z.real)), int(round(z.imag))
+
+
+def naive_output_gaussian(weights, sequence, q):
+    """y over GF(q²) (Gaussian integers mod q, i² = -1) for one sequence, with pairs of Python
+    ints; for multiplicative or additive layers under the ``ones`` initial convention."""
+    arch = weights.architecture
+    assert arch.initial == "ones"
+
+    def add(x, y):
+        return (x[0] + y[0]) % q, (x[1] + y[1]) % q
+
+    def mul(x, y):
+        return (x[0] * y[0] - x[1] * y[1]) % q, (x[0] * y[1] + x[1] * y[0]) % q
+
+    def matvec(W, x):
+        out = []
+        for row in W:
+            acc = (0, 0)
+            for w, xj in zip(row, x, strict=True):
+                acc = add(acc, mul(_gauss(w), xj))
+            out.append(acc)
+        return out
+
+    prev = {layer.name: None for layer in arch.layers}
+    for v in sequence:
+        v = [_gauss(complex(c)) for c in v]
+        cur = {}
+        for k in arch.order:
+            layer = arch.layers[k]
+            x = []
+            for s in layer.sources:
+                x += v if s == "input" else cur[s]
+            a = matvec(weights.input[k], x)
+            hp = prev[layer.name]
+            b = [(1, 0)] * layer.width if hp is None else matvec(weights.hidden[k], hp)
+            combine = mul if layer.integration == "multiplicative" else add
+            cur[layer.name] = [combine(ar, br) for ar, br in zip(a, b, strict=True)]
+        prev = cur
+    y = (0, 0)
+    for name, w in zip(arch.output, weights.output, strict=True):
+        for wr, hr in zip(w, prev[name], strict=True):
+            y = add(y, mul(_gauss(wr), hr))
+    return y
+
+
+def rank_gaussian_regular(matrix, q):
+    """Rank over GF(q²) of a Gaussian integer matrix A + iB, read off its regular representation:
+    the GF(q)-matrix [[A, -B], [B, A]] of multiplication by A + iB on GF(q)^{2n} has GF(q)-rank
+    twice the GF(q²)-rank (python-flint's nmod_mat, textbook elimination for tiny primes)."""
+    M = np.asarray(matrix)
+    A = np.mod(np.rint(M.real).astype(np.int64), q)
+    B = np.mod(np.rint(M.imag).astype(np.int64), q)
+    big = np.block([[A, np.mod(-B, q)], [B, A]])
+    if 0 in big.shape:
+        return 0
+    import flint
+
+    rank = flint.nmod_mat(big.tolist(), q).rank()
+    assert rank % 2 == 0
+    return rank // 2

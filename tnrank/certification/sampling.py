@@ -27,13 +27,18 @@ MessageCallback = Callable[[str], None]
 #: Work estimated above this many seconds gets a plan on the progress channel first.
 PLAN_SECONDS = 30.0
 # the plan is estimated from the first stage at least this large
-CALIBRATION_K = 256
+CALIBRATION_K = 4096
+#: Exact ranks of at least this side are timed well enough to extrapolate cubically; below it
+#: the rank time is modelled as :data:`RANK_PER_GEMM` float64 products of the same side.
+RANK_EXTRAPOLATE_K = 2048
+#: Time of an exact rank mod p of side n in units of one float64 n × n product (bench_rank).
+RANK_PER_GEMM = 1.1
 #: Side of the first stage of a growing sample matrix.
 FIRST_K = 64
-#: Cost of a Gaussian (GF(q²)) sample per entry, relative to GF(p) (measured, 2-core machine).
-GAUSSIAN_BUILD_COST = 1.7
-#: Cost of a Gaussian exact rank relative to GF(p) at the same side (measured at 8192).
-GAUSSIAN_RANK_COST = 1.8
+#: Cost of a Gaussian (GF(q²)) sample per entry, relative to GF(p) (bench_gaussian: 2.0 at K = 3000).
+GAUSSIAN_BUILD_COST = 2.0
+#: Cost of a Gaussian exact rank relative to GF(p) at the same side (bench_gaussian: 1.7 at 8192).
+GAUSSIAN_RANK_COST = 1.7
 #: A growing GF(p) sample hands its last stage to GF(q²) once that stage is at most this many
 #: times the side reached (the stages below it are cheap probes for an early saturation).
 HANDOFF_RATIO = 4
@@ -48,8 +53,12 @@ def rank_bytes(rows: int, cols: int | None = None) -> int:
 def sample_bytes(k: int) -> int:
     """Memory of a ``k × k`` sampled rank: the int64 matrix kept while it grows plus its rank
     mod p, or the complex128 matrix over GF(q²) and its elimination in place, whichever is more."""
-    gaussian = 16 * k * k + rank_memory(k, k, gaussian=True, in_place=True)
-    return max(8 * k * k + rank_bytes(k), gaussian)
+    return max(8 * k * k + rank_bytes(k), gaussian_sample_bytes(k))
+
+
+def gaussian_sample_bytes(k: int) -> int:
+    """Memory of a ``k × k`` sample over GF(q²): the complex128 matrix, eliminated in place."""
+    return 16 * k * k + rank_memory(k, k, gaussian=True, in_place=True)
 
 
 def max_samples_for_memory(memory: int | None = None, fraction: float = 0.8) -> int:
@@ -117,10 +126,11 @@ class Clock:
         return (self.per_entry or 0.0) * entries * (GAUSSIAN_BUILD_COST if gaussian else 1.0)
 
     def rank_time(self, k: int, gaussian: bool = False) -> float:
-        if self.rank_at is None:
-            return 0.0
-        k0, t0 = self.rank_at
-        return t0 * (k / max(1, k0)) ** 3 * (GAUSSIAN_RANK_COST if gaussian else 1.0)
+        factor = GAUSSIAN_RANK_COST if gaussian else 1.0
+        if self.rank_at is not None and self.rank_at[0] >= RANK_EXTRAPOLATE_K:
+            k0, t0 = self.rank_at
+            return t0 * (k / k0) ** 3 * factor
+        return RANK_PER_GEMM * 2.0 * float(k) ** 3 / gemm_flops() * factor
 
     def run_time(self, k_from: int, sizes: list[int], gaussian_last: bool = False) -> float:
         """Seconds to grow from side ``k_from`` through ``sizes``, ranking each (the last stage
@@ -133,6 +143,24 @@ class Clock:
                 total += self.build_time(k_new * k_new - k * k) + self.rank_time(k_new)
             k = k_new
         return total
+
+
+_flops: float | None = None
+
+
+def gemm_flops() -> float:
+    """This machine's float64 matrix-product speed in flop/s, timed once per process on a
+    512 × 512 product (the best of three; about 10 ms)."""
+    global _flops
+    if _flops is None:
+        a = np.random.default_rng(0).standard_normal((512, 512))
+        best = float("inf")
+        for _ in range(3):
+            t0 = time.perf_counter()
+            a @ a
+            best = min(best, time.perf_counter() - t0)
+        _flops = 2 * 512**3 / max(best, 1e-6)
+    return _flops
 
 
 def sizes(k: int, target: int, cap: int) -> list[int]:
@@ -374,8 +402,9 @@ def planner(say: MessageCallback, label: str, target: int, clock: Clock, cap: in
                  f"NOT reachable: K is capped at {cap:,} (memory or `max_samples`), so the result "
                  "is a lower bound unless the sample saturates below the cap")
         field = ", the last one over GF(q²)" if handoff else ""
+        memory = gaussian_sample_bytes(last) if handoff else sample_bytes(last)
         say(f"{label}: plan: target K = {target:,} (best upper bound); matrices up to "
-            f"{last:,}×{last:,}{field}: {format_bytes(sample_bytes(last))} with the exact rank; about "
+            f"{last:,}×{last:,}{field}: {format_bytes(memory)} with the exact rank; about "
             f"{format_duration(eta)} (calibrated on {k}×{k}: "
             f"{1e9 * (clock.per_entry or 0):.0f} ns per entry, rank {clock.rank_time(k):.2f} s); {reach}")
 

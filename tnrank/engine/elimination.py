@@ -622,16 +622,19 @@ def residues_gaussian(matrix: np.ndarray, prime: int, *, overwrite: bool = False
         out = arr
     else:
         out = np.array(arr, dtype=np.complex128, order="C")
-    parts = out.view(np.float64)
-    if not np.all(np.isfinite(parts)) or np.any(np.abs(parts) >= 2.0**53):
-        raise TnrankError("exact ranks need integer entries; this matrix has parts that are "
-                          "infinite, NaN or not below 2**53 in absolute value")
-    if not np.array_equal(parts, np.rint(parts)):
-        raise TnrankError("exact ranks need Gaussian integer entries (integer real and imaginary "
-                          "parts); build the matrix from Gaussian weights "
-                          "(random_weights(..., gaussian=True))")
+    parts = out.view(np.float64).reshape(-1)
     F = _Modulus(prime, gaussian=True)
-    np.fmod(parts, F.pf, out=parts)
+    step = 1 << 22  # checked and reduced block by block: no temporary of the matrix's size
+    for i in range(0, parts.size, step):
+        blk = parts[i : i + step]
+        if not np.all(np.isfinite(blk)) or np.max(np.abs(blk), initial=0.0) >= 2.0**53:
+            raise TnrankError("exact ranks need integer entries; this matrix has parts that are "
+                              "infinite, NaN or not below 2**53 in absolute value")
+        if not np.array_equal(blk, np.rint(blk)):
+            raise TnrankError("exact ranks need Gaussian integer entries (integer real and "
+                              "imaginary parts); build the matrix from Gaussian weights "
+                              "(random_weights(..., gaussian=True))")
+        np.fmod(blk, F.pf, out=blk)
     if out.ndim == 2 and out.size:
         F.reduce(out)
     return out

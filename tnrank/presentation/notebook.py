@@ -161,7 +161,8 @@ def rank_result_html(result: Any) -> str:
     notes = "".join(f'<div class="note">note: {_e(n)}</div>' for n in result.notes)
     return (f'<div class="tnrank tnrank-rank">{_STYLE}<p><b>{_e(result.statement())}</b></p>'
             + _table(["", ""], fields, "fields")
-            + (_table(["field", "prime", "seed", "matrix", "rank", "failure bound"], runs, "runs") if runs else "")
+            + (_table(["field", "prime", "seed", "matrix", "rank", "failure bound"], runs, "runs")
+               if runs else "")
             + notes + "</div>")
 
 
