@@ -132,7 +132,8 @@ def certify(
     seed : int
         Seed of the random weights and samples.
     prime : int
-        Modulus of the exact arithmetic: a prime in ``[2**20, 2**30)``.
+        Modulus of the exact arithmetic of the growing stages: a prime in
+        ``[2**20, 2**30)`` (the last stage and repetitions run over GF(q²)).
     confirm : bool
         Repeat each computation with :data:`~tnrank.primes.SECOND_PRIME` and
         ``seed + 1``; the larger rank is kept (both are proved lower bounds)
@@ -154,9 +155,12 @@ def certify(
         False never. A skipped estimate is named in the report.
     failure_target : float
         Largest acceptable failure probability of a ``generic-whp`` value.
-        When a sample saturates, independent runs (fresh seed, alternating
-        primes) of an ``(r+1) × (r+1)`` sample are added until the product of
-        their Schwartz–Zippel bounds is at most this (default 1e-6).
+        A sample grows mod ``prime`` (64, 128, ...) and its last stage is
+        computed over GF(q²) (:data:`~tnrank.primes.GAUSSIAN_PRIME`), whose
+        Schwartz–Zippel bound ``(r+1)·D/q²`` alone usually meets the target;
+        while the product of the bounds of the rank-deficient runs exceeds it,
+        independent runs over GF(q²) (fresh seed) of an ``(r+1) × (r+1)``
+        sample are added (default 1e-6).
     extra_bounds : dict, optional
         Further upper bounds ``{"grid": {name: value}, "separation": {...}}``
         (the tensor-network min-cut is added automatically when

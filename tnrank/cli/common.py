@@ -13,7 +13,7 @@ from tnrank.engine.grid import MAX_GRID_ENTRIES
 from tnrank.engine.rank import MAX_FLOAT_SVD
 from tnrank.errors import TnrankError
 from tnrank.model.architecture import Architecture
-from tnrank.primes import MAX_PRIME, PRIME
+from tnrank.primes import GAUSSIAN_PRIME, MAX_PRIME, PRIME
 
 #: ``--prime`` must be at least ``2**MIN_PRIME_BITS`` (certify's MIN_PRIME; see :func:`_check_prime`).
 MIN_PRIME_BITS = MIN_PRIME.bit_length() - 1
@@ -90,7 +90,8 @@ def add_certify_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("certification")
     group.add_argument("--seed", type=int, default=0, help="seed of weights and samples (default 0)")
     group.add_argument("--prime", type=int, default=PRIME,
-                       help=f"prime modulus in [2**{MIN_PRIME_BITS}, 2**30) (default {PRIME})")
+                       help=f"prime modulus of the growing stages, in [2**{MIN_PRIME_BITS}, 2**30) "
+                       f"(default {PRIME}); the last stage runs over GF(q²), q = {GAUSSIAN_PRIME}")
     group.add_argument("--confirm", action="store_true",
                        help="repeat with a second prime and seed; keep both ranks")
     group.add_argument("--grid", choices=GRID_MODES, default="auto",
@@ -102,7 +103,8 @@ def add_certify_options(parser: argparse.ArgumentParser) -> None:
                        "the available memory)")
     group.add_argument("--failure-target", type=float, default=FAILURE_TARGET,
                        help="largest failure probability of a generic value: independent runs "
-                       f"are added until their bound is at most this (default {FAILURE_TARGET:g})")
+                       "over GF(q²) are added until their bound is at most this (default "
+                       f"{FAILURE_TARGET:g})")
     floats = group.add_mutually_exclusive_group()
     floats.add_argument("--float", dest="float_check", action="store_const", const=True, default=None,
                         help=f"float SVD estimate also above {FLOAT_AUTO_MAX}×{FLOAT_AUTO_MAX} "
