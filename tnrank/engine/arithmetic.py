@@ -13,6 +13,7 @@ the float64 view of the parts.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Protocol
 
 import numpy as np
@@ -86,7 +87,52 @@ class FloatArithmetic:
         return "FloatArithmetic()"
 
 
-class ModularArithmetic:
+class _Residues(ABC):
+    """What the modular and the Gaussian arithmetic share: everything but the reduction and
+    the matrix product, written on :attr:`dtype`, :meth:`reduce` and :attr:`group` (how many
+    products may be summed before a reduction)."""
+
+    dtype: type
+    group: int
+
+    @abstractmethod
+    def reduce(self, x: np.ndarray) -> np.ndarray:
+        """Reduce residue sums in place (when writeable) and return them."""
+
+    def combine(self, C: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """``out[r] = Σ_c C[r, c] ⊙ x[c] (reduced)`` with broadcasting coefficient arrays ``C[r, c]``
+        (the matrix-vector product whose matrix entries vary over the batch)."""
+        rows, cols = C.shape[:2]
+        shape = np.broadcast_shapes(C.shape[2:], x.shape[1:])
+        out = np.empty((rows,) + shape, dtype=self.dtype)
+        tmp = np.empty(shape, dtype=self.dtype)
+        for r in range(rows):
+            acc = out[r, ...]
+            for c in range(cols):
+                if c == 0:
+                    np.multiply(C[r, c], x[c], out=acc)
+                    continue
+                if c % self.group == 0:
+                    self.reduce(acc)
+                np.multiply(C[r, c], x[c], out=tmp)
+                acc += tmp
+            self.reduce(acc)
+        return out
+
+    def mul(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return self.reduce(a * b)
+
+    def add(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return self.reduce(a + b)
+
+    def scale(self, c: np.ndarray, a: np.ndarray) -> np.ndarray:
+        return self.mul(_bcast(c, a), a)
+
+    def ones(self, n: int) -> np.ndarray:
+        return np.ones(n, dtype=self.dtype)
+
+
+class ModularArithmetic(_Residues):
     """Exact arithmetic in GF(p) on int64 residues, ``p < 2**30``."""
 
     dtype = np.int64
@@ -151,43 +197,11 @@ class ModularArithmetic:
                 self.reduce(acc)
         return out
 
-    def combine(self, C: np.ndarray, x: np.ndarray) -> np.ndarray:
-        """``out[r] = Σ_c C[r, c] ⊙ x[c] mod p`` with broadcasting coefficient arrays ``C[r, c]``
-        (the matrix-vector product whose matrix entries vary over the batch)."""
-        rows, cols = C.shape[:2]
-        shape = np.broadcast_shapes(C.shape[2:], x.shape[1:])
-        out = np.empty((rows,) + shape, dtype=np.int64)
-        tmp = np.empty(shape, dtype=np.int64)
-        for r in range(rows):
-            acc = out[r, ...]
-            for c in range(cols):
-                if c == 0:
-                    np.multiply(C[r, c], x[c], out=acc)
-                    continue
-                if c % self.group == 0:
-                    self.reduce(acc)
-                np.multiply(C[r, c], x[c], out=tmp)
-                acc += tmp
-            self.reduce(acc)
-        return out
-
-    def mul(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return self.reduce(a * b)
-
-    def add(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return self.reduce(a + b)
-
-    def scale(self, c: np.ndarray, a: np.ndarray) -> np.ndarray:
-        return self.mul(_bcast(c, a), a)
-
-    def ones(self, n: int) -> np.ndarray:
-        return np.ones(n, dtype=np.int64)
-
     def __repr__(self) -> str:
         return f"ModularArithmetic({self.prime})"
 
 
-class GaussianArithmetic:
+class GaussianArithmetic(_Residues):
     """Exact arithmetic in GF(q²) on complex128 Gaussian residues, ``q ≡ 3 (mod 4)``, ``q < 2**23``.
 
     Stored parts are centred, ``|re|, |im| <= q // 2 + 1``; the real or imaginary part
@@ -243,37 +257,6 @@ class GaussianArithmetic:
             part = self.reduce(np.matmul(W[:, c0:c0 + g], flat[c0:c0 + g]))
             acc = part if acc is None else self.reduce(np.add(acc, part, out=acc))
         return acc.reshape((rows,) + x.shape[1:])
-
-    def combine(self, C: np.ndarray, x: np.ndarray) -> np.ndarray:
-        """``out[r] = Σ_c C[r, c] ⊙ x[c] mod q`` with broadcasting coefficient arrays ``C[r, c]``."""
-        rows, cols = C.shape[:2]
-        shape = np.broadcast_shapes(C.shape[2:], x.shape[1:])
-        out = np.empty((rows,) + shape, dtype=np.complex128)
-        tmp = np.empty(shape, dtype=np.complex128)
-        for r in range(rows):
-            acc = out[r, ...]
-            for c in range(cols):
-                if c == 0:
-                    np.multiply(C[r, c], x[c], out=acc)
-                    continue
-                if c % self.group == 0:
-                    self.reduce(acc)
-                np.multiply(C[r, c], x[c], out=tmp)
-                acc += tmp
-            self.reduce(acc)
-        return out
-
-    def mul(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return self.reduce(a * b)
-
-    def add(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return self.reduce(a + b)
-
-    def scale(self, c: np.ndarray, a: np.ndarray) -> np.ndarray:
-        return self.mul(_bcast(c, a), a)
-
-    def ones(self, n: int) -> np.ndarray:
-        return np.ones(n, dtype=np.complex128)
 
     def __repr__(self) -> str:
         return f"GaussianArithmetic({self.prime})"

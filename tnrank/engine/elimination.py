@@ -313,14 +313,20 @@ class _Modulus:
     def echelon(self, S: np.ndarray) -> tuple[list[int], list[int]]:
         """Pivot rows and columns of a row echelon form of the residues ``S`` (not modified)."""
         if self.gaussian:
-            return _echelon_gaussian(np.array(S), self)
-        return _echelon(self.to_int(S), self.p)
+            return _echelon(np.array(S), self.scalar_inverse, self.reduce)
+        return _echelon(self.to_int(S), self._int_inverse, self._int_reduce)
 
     def inverse(self, S: np.ndarray) -> np.ndarray:
         """Inverse of an invertible square block of residues, as residues."""
         if self.gaussian:
-            return _inverse_gaussian(np.array(S), self)
-        return self.centred(_inverse(self.to_int(S), self.p))
+            return _inverse(np.array(S), self.scalar_inverse, self.reduce)
+        return self.centred(_inverse(self.to_int(S), self._int_inverse, self._int_reduce))
+
+    def _int_inverse(self, x: np.int64) -> int:
+        return pow(int(x), -1, self.p)
+
+    def _int_reduce(self, a: np.ndarray) -> np.ndarray:
+        return a % self.p
 
     def scalar_inverse(self, z: complex) -> complex:
         """``(a + bi)⁻¹ = (a - bi) / (a² + b²)`` in GF(q²) (``a² + b² ≠ 0`` as ``q ≡ 3 mod 4``)."""
@@ -331,9 +337,11 @@ class _Modulus:
         return complex(re - q if re > q // 2 else re, im - q if im > q // 2 else im)
 
 
-# -- small exact helpers (int64, a few dozen rows) ---------------------------------
-def _echelon(M: np.ndarray, p: int) -> tuple[list[int], list[int]]:
-    """Pivot rows and columns of a row echelon form of ``M`` (int64 in ``[0, p)``, modified)."""
+# -- small exact helpers (a few dozen rows) ----------------------------------------
+# ``inv`` inverts one non-zero residue and ``red`` reduces an array of residue products: int64
+# residues in [0, p) with Python's pow and %, or Gaussian residues with _Modulus's methods.
+def _echelon(M: np.ndarray, inv, red) -> tuple[list[int], list[int]]:
+    """Pivot rows and columns of a row echelon form of the residues ``M`` (modified)."""
     c, w = M.shape
     active = np.ones(c, dtype=bool)
     rows: list[int] = []
@@ -348,63 +356,25 @@ def _echelon(M: np.ndarray, p: int) -> tuple[list[int], list[int]]:
         active[i] = False
         others = nz[1:]
         if others.size and j + 1 < w:
-            f = M[others, j] * pow(int(M[i, j]), -1, p) % p
-            M[others, j + 1 :] = (M[others, j + 1 :] - f[:, None] * M[i, j + 1 :]) % p
+            f = red(M[others, j] * inv(M[i, j]))
+            M[others, j + 1 :] = red(M[others, j + 1 :] - f[:, None] * M[i, j + 1 :])
         if len(rows) == c:
             break
     return rows, cols
 
 
-def _inverse(M: np.ndarray, p: int) -> np.ndarray:
-    """Inverse mod ``p`` of an invertible square int64 matrix with entries in ``[0, p)``."""
+def _inverse(M: np.ndarray, inv, red) -> np.ndarray:
+    """Inverse of an invertible square matrix of residues (Gauss–Jordan on ``[M | I]``)."""
     r = M.shape[0]
-    A = np.concatenate([M % p, np.eye(r, dtype=np.int64)], axis=1)
-    for j in range(r):
-        i = j + int(np.flatnonzero(A[j:, j])[0])
-        if i != j:
-            A[[i, j]] = A[[j, i]]
-        A[j] = A[j] * pow(int(A[j, j]), -1, p) % p
-        f = A[:, j].copy()
-        f[j] = 0
-        A = (A - f[:, None] * A[j]) % p
-    return A[:, r:]
-
-
-def _echelon_gaussian(M: np.ndarray, F: _Modulus) -> tuple[list[int], list[int]]:
-    """:func:`_echelon` over GF(q²) on complex128 Gaussian residues (``M`` is modified)."""
-    c, w = M.shape
-    active = np.ones(c, dtype=bool)
-    rows: list[int] = []
-    cols: list[int] = []
-    for j in range(w):
-        nz = np.flatnonzero((M[:, j] != 0) & active)
-        if nz.size == 0:
-            continue
-        i = int(nz[0])
-        rows.append(i)
-        cols.append(j)
-        active[i] = False
-        others = nz[1:]
-        if others.size and j + 1 < w:
-            f = F.reduce(M[others, j] * F.scalar_inverse(M[i, j]))
-            M[others, j + 1 :] = F.reduce(M[others, j + 1 :] - f[:, None] * M[i, j + 1 :])
-        if len(rows) == c:
-            break
-    return rows, cols
-
-
-def _inverse_gaussian(M: np.ndarray, F: _Modulus) -> np.ndarray:
-    """:func:`_inverse` over GF(q²) on complex128 Gaussian residues."""
-    r = M.shape[0]
-    A = np.concatenate([M, np.eye(r, dtype=np.complex128)], axis=1)
+    A = np.concatenate([M, np.eye(r, dtype=M.dtype)], axis=1)
     for j in range(r):
         i = j + int(np.flatnonzero(A[j:, j] != 0)[0])
         if i != j:
             A[[i, j]] = A[[j, i]]
-        A[j] = F.reduce(A[j] * F.scalar_inverse(A[j, j]))
+        A[j] = red(A[j] * inv(A[j, j]))
         f = A[:, j].copy()
         f[j] = 0
-        A = F.reduce(A - f[:, None] * A[j])
+        A = red(A - f[:, None] * A[j])
     return A[:, r:]
 
 
