@@ -28,9 +28,13 @@ MessageCallback = Callable[[str], None]
 PLAN_SECONDS = 30.0
 # the plan is estimated from the first stage at least this large
 CALIBRATION_K = 4096
-#: Exact ranks of at least this side are timed well enough to extrapolate cubically; below it
-#: the rank time is modelled as :data:`RANK_PER_GEMM` float64 products of the same side.
+#: Exact ranks of at least this side are timed well enough to extrapolate cubically (up to
+#: twice their side); otherwise the rank time is modelled as :data:`RANK_PER_GEMM` float64
+#: products of the same side.
 RANK_EXTRAPOLATE_K = 2048
+#: Exact ranks below this side take about a second at most: their time is scaled from the last
+#: one measured, without timing a float64 product.
+SLOW_RANK_K = 2048
 #: Time of an exact rank mod p of side n in units of one float64 n × n product (bench_rank).
 RANK_PER_GEMM = 1.1
 #: Side of the first stage of a growing sample matrix.
@@ -127,9 +131,16 @@ class Clock:
 
     def rank_time(self, k: int, gaussian: bool = False) -> float:
         factor = GAUSSIAN_RANK_COST if gaussian else 1.0
-        if self.rank_at is not None and self.rank_at[0] >= RANK_EXTRAPOLATE_K:
+        if k < SLOW_RANK_K:  # a second at most: scale the last measured rank, time no product
+            if self.rank_at is None:
+                return 0.0
             k0, t0 = self.rank_at
             return t0 * (k / k0) ** 3 * factor
+        if self.rank_at is not None and self.rank_at[0] >= RANK_EXTRAPOLATE_K and \
+                k <= 2 * self.rank_at[0]:
+            k0, t0 = self.rank_at
+            return t0 * (k / k0) ** 3 * factor
+        # further out a measured rank overestimates (its share of overheads shrinks with k)
         return RANK_PER_GEMM * 2.0 * float(k) ** 3 / gemm_flops() * factor
 
     def run_time(self, k_from: int, sizes: list[int], gaussian_last: bool = False) -> float:
@@ -150,16 +161,16 @@ _flops: float | None = None
 
 def gemm_flops() -> float:
     """This machine's float64 matrix-product speed in flop/s, timed once per process on a
-    512 × 512 product (the best of three; about 10 ms)."""
+    1024 × 1024 product (the best of three; about 0.1 s, asked for only before long work)."""
     global _flops
     if _flops is None:
-        a = np.random.default_rng(0).standard_normal((512, 512))
+        a = np.random.default_rng(0).standard_normal((1024, 1024))
         best = float("inf")
         for _ in range(3):
             t0 = time.perf_counter()
             a @ a
             best = min(best, time.perf_counter() - t0)
-        _flops = 2 * 512**3 / max(best, 1e-6)
+        _flops = 2 * 1024**3 / max(best, 1e-6)
     return _flops
 
 
