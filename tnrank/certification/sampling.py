@@ -304,8 +304,9 @@ def grow(growth: Growth, target: int, max_k: int, first_k: int, plan: Callable[[
         plan(k)
         last = min(target, max_k)
         if handoff and HANDOFF_RATIO * k >= last:
-            if last < target and recap is not None and recap(k) > max_k:
-                max_k = recap(k)
+            new_cap = recap(k) if last < target and recap is not None else max_k
+            if new_cap > max_k:
+                max_k = new_cap
                 growth.say(f"{growth.label}: memory now allows K ≤ {max_k:,}; continuing")
                 last = min(target, max_k)
                 if HANDOFF_RATIO * k < last:

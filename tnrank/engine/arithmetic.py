@@ -99,6 +99,17 @@ class _Residues(ABC):
     def reduce(self, x: np.ndarray) -> np.ndarray:
         """Reduce residue sums in place (when writeable) and return them."""
 
+    def grouped_matvec(self, W: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """``W @ x`` (reduced) over the leading axis of ``x`` as matrix products of at most
+        :attr:`group` columns, each reduced before it is added."""
+        rows, cols = W.shape
+        flat = x.reshape(cols, -1)
+        acc = None
+        for c0 in range(0, cols, self.group):
+            part = self.reduce(np.matmul(W[:, c0:c0 + self.group], flat[c0:c0 + self.group]))
+            acc = part if acc is None else self.reduce(np.add(acc, part, out=acc))
+        return acc.reshape((rows,) + x.shape[1:])
+
     def combine(self, C: np.ndarray, x: np.ndarray) -> np.ndarray:
         """``out[r] = Σ_c C[r, c] ⊙ x[c] (reduced)`` with broadcasting coefficient arrays ``C[r, c]``
         (the matrix-vector product whose matrix entries vary over the batch)."""
@@ -166,12 +177,7 @@ class ModularArithmetic(_Residues):
         g = self.group
         rows, cols = W.shape
         if rows * cols > 1024:  # wide: grouped matrix products beat the Python loop
-            flat = x.reshape(cols, -1)
-            acc = np.zeros((rows, flat.shape[1]), dtype=np.int64)
-            for c0 in range(0, cols, g):
-                acc += self.reduce(np.matmul(W[:, c0:c0 + g], flat[c0:c0 + g]))
-                self.reduce(acc)
-            return acc.reshape((rows,) + x.shape[1:])
+            return self.grouped_matvec(W, x)
         out = np.empty((rows,) + x.shape[1:], dtype=np.int64)
         tmp = np.empty(x.shape[1:], dtype=np.int64)
         Wl = W.tolist()
@@ -231,32 +237,25 @@ class GaussianArithmetic(_Residues):
         v = x.view(np.float64)
         flat = v.reshape(-1) if v.flags.c_contiguous else None
         if flat is None or flat.size <= _BLOCK:
-            t = np.multiply(v, self.qinv)
-            np.rint(t, out=t)
-            t *= self.qf
-            v -= t
+            self._centre(v, np.empty(v.shape))
             return x
         tmp = np.empty(_BLOCK)  # cache-sized passes: four sweeps over one block at a time
         for i in range(0, flat.size, _BLOCK):
             blk = flat[i:i + _BLOCK]
-            t = tmp[:blk.size]
-            np.multiply(blk, self.qinv, out=t)
-            np.rint(t, out=t)
-            t *= self.qf
-            blk -= t
+            self._centre(blk, tmp[:blk.size])
         return x
 
+    def _centre(self, v: np.ndarray, t: np.ndarray) -> None:
+        """``v -= q * rint(v / q)`` on float64 parts, ``t`` a scratch array of ``v``'s shape."""
+        np.multiply(v, self.qinv, out=t)
+        np.rint(t, out=t)
+        t *= self.qf
+        v -= t
+
     def matvec(self, W: np.ndarray, x: np.ndarray) -> np.ndarray:
-        """``W @ x mod q`` over the leading (component) axis of ``x``: complex GEMMs of at most
-        :attr:`group` columns (one pass over ``x``, faster than scalar updates here)."""
-        g = self.group
-        rows, cols = W.shape
-        flat = x.reshape(cols, -1)
-        acc = None
-        for c0 in range(0, cols, g):
-            part = self.reduce(np.matmul(W[:, c0:c0 + g], flat[c0:c0 + g]))
-            acc = part if acc is None else self.reduce(np.add(acc, part, out=acc))
-        return acc.reshape((rows,) + x.shape[1:])
+        """``W @ x mod q`` over the leading (component) axis of ``x``: complex GEMMs (one pass
+        over ``x``, faster here than the scalar updates of :class:`ModularArithmetic`)."""
+        return self.grouped_matvec(W, x)
 
     def __repr__(self) -> str:
         return f"GaussianArithmetic({self.prime})"

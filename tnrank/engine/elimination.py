@@ -130,9 +130,17 @@ class _Modulus:
         if gaussian:  # three real products of centred residues (submul); no limb split
             self.kmax2 = 0
 
-    def parts(self, x: np.ndarray) -> np.ndarray:
-        """The float64 view of the residues (real and imaginary parts side by side)."""
-        return x.view(np.float64) if self.gaussian else x
+    @staticmethod
+    def parts(x: np.ndarray) -> np.ndarray:
+        """The float64 view of the residues (a complex array's parts side by side)."""
+        return x.view(np.float64) if x.dtype == np.complex128 else x
+
+    def _centre(self, x: np.ndarray, t: np.ndarray) -> None:
+        """``x -= p * rint(x / p)`` in place, with ``t`` a scratch array of ``x``'s shape."""
+        np.multiply(x, self.pinv, out=t)
+        np.rint(t, out=t)
+        t *= self.pf
+        x -= t
 
     # -- elementwise ---------------------------------------------------------------
     def reduce(self, x: np.ndarray) -> np.ndarray:
@@ -146,11 +154,7 @@ class _Modulus:
         tmp = np.empty((min(rb, x.shape[0]), x.shape[1]))
         for i in range(0, x.shape[0], rb):
             blk = x[i : i + rb]
-            t = tmp[: blk.shape[0]]
-            np.multiply(blk, self.pinv, out=t)
-            np.rint(t, out=t)
-            t *= self.pf
-            blk -= t
+            self._centre(blk, tmp[: blk.shape[0]])
         return out
 
     def _combine(self, C: np.ndarray, P: np.ndarray, P0: np.ndarray | None, last: bool) -> None:
@@ -161,28 +165,18 @@ class _Modulus:
         C, P = self.parts(C), self.parts(P)
         rb = max(1, _CACHE_BLOCK // C.shape[1])
         tmp = np.empty((min(rb, C.shape[0]), C.shape[1]))
-        pinv, pf = self.pinv, self.pf
         for i in range(0, C.shape[0], rb):
             blk = P[i : i + rb]
             t = tmp[: blk.shape[0]]
-            np.multiply(blk, pinv, out=t)
-            np.rint(t, out=t)
-            t *= pf
-            blk -= t
+            self._centre(blk, t)
             if P0 is not None:
                 blk *= self.scale
                 blk += P0[i : i + rb]
-                np.multiply(blk, pinv, out=t)
-                np.rint(t, out=t)
-                t *= pf
-                blk -= t
+                self._centre(blk, t)
             cb = C[i : i + rb]
             cb -= blk
             if last:
-                np.multiply(cb, pinv, out=t)
-                np.rint(t, out=t)
-                t *= pf
-                cb -= t
+                self._centre(cb, t)
 
     # -- products ------------------------------------------------------------------
     def _plan(self, k: int) -> tuple[int, list[tuple[int, int]]]:
@@ -235,14 +229,6 @@ class _Modulus:
                     self._combine(C[i : i + rb], P[:nb], P0[:nb], last)
         return C
 
-    def _real_residues(self, x: np.ndarray) -> np.ndarray:
-        """A C-contiguous float64 array reduced in place (no complex view)."""
-        gaussian, self.gaussian = self.gaussian, False
-        try:
-            return self.reduce(x)
-        finally:
-            self.gaussian = gaussian
-
     def _submul_gaussian(self, C: np.ndarray, A: np.ndarray, B: np.ndarray) -> np.ndarray:
         """:meth:`submul` over GF(q²) with three real GEMMs per block (Gauss's trick):
         ``re = P0 - P1`` and ``im = P2 - P0 - P1`` with ``P0 = Ar Br``, ``P1 = Ai Bi`` and
@@ -255,19 +241,11 @@ class _Modulus:
         P0, P1, P2 = (np.empty((rb, cols)) for _ in range(3))
         cb = max(1, _CACHE_BLOCK // cols)
         tmp = np.empty((min(cb, rb), cols))
-        pinv, pf = self.pinv, self.pf
-
-        def red(x: np.ndarray, t: np.ndarray) -> None:
-            np.multiply(x, pinv, out=t)
-            np.rint(t, out=t)
-            t *= pf
-            x -= t
-
         for a in range(0, k, step):  # C grows by at most 3 (q // 2 + 3) per block until the last
             b = min(k, a + step)
             last = b == k
             Br, Bi = np.ascontiguousarray(B[a:b].real), np.ascontiguousarray(B[a:b].imag)
-            Bs = self._real_residues(Br + Bi)
+            Bs = self.reduce(Br + Bi)
             for i in range(0, rows, rb):
                 Ablk = A[i : i + rb, a:b]
                 nb = Ablk.shape[0]
@@ -275,13 +253,12 @@ class _Modulus:
                 np.matmul(Ar, Br, out=P0[:nb])
                 np.matmul(Ai, Bi, out=P1[:nb])
                 Ar += Ai
-                np.matmul(self._real_residues(Ar), Bs, out=P2[:nb])
+                np.matmul(self.reduce(Ar), Bs, out=P2[:nb])
                 for r in range(0, nb, cb):  # cache-sized row blocks
                     p0, p1, p2 = P0[r : min(nb, r + cb)], P1[r : min(nb, r + cb)], P2[r : min(nb, r + cb)]
                     t = tmp[: p0.shape[0]]
-                    red(p0, t)
-                    red(p1, t)
-                    red(p2, t)
+                    for part in (p0, p1, p2):
+                        self._centre(part, t)
                     p2 -= p0
                     p2 -= p1  # the imaginary part
                     p0 -= p1  # the real part

@@ -93,16 +93,18 @@ def rank_mod_p(matrix: np.ndarray, prime: int, *, overwrite: bool = False, metho
     >>> rank_mod_p(np.array([[1, 1j], [1j, -1]]), 7)   # row 2 = i · row 1 in GF(49)
     1
     """
-    if np.iscomplexobj(matrix):
-        return _rank_gaussian(np.asarray(matrix), prime, overwrite, method)
-    p = check_prime(prime)
+    gaussian = np.iscomplexobj(matrix)
+    p = check_gaussian_prime(prime) if gaussian else check_prime(prime)
     if method not in RANK_METHODS:
         raise TnrankError(f"unknown rank method {method!r}; choose one of {', '.join(RANK_METHODS)}")
+    if gaussian and method == "flint":
+        raise TnrankError("python-flint's reference rank works over GF(p) only; use "
+                          "method='elimination' for Gaussian (complex) matrices")
     arr = np.asarray(matrix)
     if arr.ndim != 2:
         raise TnrankError(f"rank needs a 2-D matrix, got shape {arr.shape}")
-    if not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
-            or arr.dtype == np.bool_):
+    if not (gaussian or np.issubdtype(arr.dtype, np.integer)
+            or np.issubdtype(arr.dtype, np.floating) or arr.dtype == np.bool_):
         raise TnrankError(
             f"exact ranks need integer entries, got dtype {arr.dtype}; build the matrix from "
             "modular weights (random_weights(..., prime=PRIME))"
@@ -110,16 +112,18 @@ def rank_mod_p(matrix: np.ndarray, prime: int, *, overwrite: bool = False, metho
     if 0 in arr.shape:
         return 0
     rows, cols = arr.shape
+    work_dtype = np.complex128 if gaussian else np.float64
+    in_place = (overwrite and arr.dtype == work_dtype and arr.flags.c_contiguous
+                and arr.flags.writeable)
     check_memory(
-        rank_memory(rows, cols),
-        f"the exact rank of a {rows} × {cols} matrix",
+        rank_memory(rows, cols, gaussian=gaussian, in_place=in_place),
+        f"the exact rank of a {rows} × {cols} {'Gaussian ' if gaussian else ''}matrix",
         "use a smaller matrix (fewer samples) or set TNRANK_MEMORY if more memory is free",
     )
-    in_place = (overwrite and arr.dtype == np.float64 and arr.flags.c_contiguous
-                and arr.flags.writeable)
     if rows > cols and not in_place:
         arr = arr.T  # the elimination splits columns: a wide matrix runs out of rows early
-    work = residues_float64(arr, p, overwrite=in_place)
+    residues = residues_gaussian if gaussian else residues_float64
+    work = residues(arr, p, overwrite=in_place)
     if method == "flint":
         import flint  # python-flint: the reference implementation
 
@@ -128,32 +132,6 @@ def rank_mod_p(matrix: np.ndarray, prime: int, *, overwrite: bool = False, metho
         ints = np.mod(work.astype(np.int64), p)
         del work
         return int(flint.nmod_mat(ints.tolist(), p).rank())
-    return elimination_rank(work, p)
-
-
-def _rank_gaussian(arr: np.ndarray, prime: int, overwrite: bool, method: str) -> int:
-    """:func:`rank_mod_p` of a complex matrix: over GF(p²), p ≡ 3 mod 4."""
-    p = check_gaussian_prime(prime)
-    if method not in RANK_METHODS:
-        raise TnrankError(f"unknown rank method {method!r}; choose one of {', '.join(RANK_METHODS)}")
-    if method == "flint":
-        raise TnrankError("python-flint's reference rank works over GF(p) only; use "
-                          "method='elimination' for Gaussian (complex) matrices")
-    if arr.ndim != 2:
-        raise TnrankError(f"rank needs a 2-D matrix, got shape {arr.shape}")
-    if 0 in arr.shape:
-        return 0
-    rows, cols = arr.shape
-    in_place = (overwrite and arr.dtype == np.complex128 and arr.flags.c_contiguous
-                and arr.flags.writeable)
-    check_memory(
-        rank_memory(rows, cols, gaussian=True, in_place=in_place),
-        f"the exact rank of a {rows} × {cols} Gaussian matrix",
-        "use a smaller matrix (fewer samples) or set TNRANK_MEMORY if more memory is free",
-    )
-    if rows > cols and not in_place:
-        arr = arr.T
-    work = residues_gaussian(arr, p, overwrite=in_place)
     return elimination_rank(work, p)
 
 
