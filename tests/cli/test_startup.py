@@ -107,3 +107,32 @@ def test_a_command_started_with_ctrl_c_ignored_keeps_ignoring_it():
     proc = subprocess.run([sys.executable, "-c", code], env=_env(), capture_output=True, text=True,
                           check=True)
     assert proc.stdout.strip().splitlines()[-1] == "True"
+
+
+# A command whose work is interrupted inside code that a library built from a string: CPython
+# 3.11 marks such a KeyboardInterrupt unhandled even when tnrank catches it, and `python -m`
+# then killed itself with SIGINT instead of exiting 130 (dataclasses do this while torch
+# imports lazily in the middle of `tnrank experiment`).
+INTERRUPTED_IN_EXEC = """import sys
+import tnrank.cli.verify
+from tnrank.cli import main
+
+
+def run(args):
+    exec("raise KeyboardInterrupt", {})
+
+
+tnrank.cli.verify.run = run
+if __name__ == "__main__":
+    sys.exit(main(["verify"]))
+"""
+
+
+@pytest.mark.parametrize("how", ["module", "script"])
+def test_an_interrupt_inside_generated_code_still_exits_130(how, tmp_path):
+    (tmp_path / "interrupted_verify.py").write_text(INTERRUPTED_IN_EXEC)
+    argv = ([sys.executable, "-m", "interrupted_verify"] if how == "module"
+            else [sys.executable, str(tmp_path / "interrupted_verify.py")])
+    proc = subprocess.run(argv, cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 130, (proc.returncode, proc.stderr)
+    assert proc.stderr.strip().splitlines() == ["tnrank verify: interrupted"]

@@ -82,6 +82,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
             signal.signal(signal.SIGINT, previous_int)
+        _interrupt_handled()
+
+
+def _interrupt_handled() -> None:
+    """Make main's return value the exit status, also after a caught KeyboardInterrupt.
+
+    CPython 3.11 marks a KeyboardInterrupt as unhandled whenever one leaves an ``exec`` or
+    ``eval`` of a string, even if a caller catches it later. dataclasses and namedtuple
+    build their methods that way, so a Ctrl-C or SIGTERM that lands while a library defines
+    a class (torch does so lazily, in the middle of training) sets the mark. ``python -m
+    tnrank`` then ends by killing itself with SIGINT instead of exiting with main's 130 or 0.
+    Every evaluation of a string clears the mark first, so one empty evaluation does; main
+    has handled every KeyboardInterrupt by the time it returns.
+    """
+    exec("", {})
 
 
 def _work_started() -> None:
