@@ -11,7 +11,7 @@ tnrank saves and exits with code 130), and checks that
 
 The moments come from a seeded generator, so CI repeats the same schedule;
 ``TNRANK_FAULT_SEED`` picks another. (Sweeps killed mid-run are tested in
-``test_parallel_results.py``.)
+``tests/studies/test_sweeps.py``.)
 """
 
 from __future__ import annotations
