@@ -227,6 +227,61 @@ def test_a_saturated_gf_p_stage_is_confirmed_over_gf_q2():
     assert sep.failure_bound == pytest.approx(first.failure_bound * confirm[0].failure_bound)
 
 
+def test_a_probe_stage_finds_a_rank_far_below_the_last_stage(monkeypatch):
+    # widths (3, 4, 3), M = 4, T = 6: the state-degree bound 1680 is at most 4 × 512, so the
+    # last stage would be 1680 × 1680 over GF(q²); the probe mod p at side 930 (whose rank
+    # costs a tenth of that one's) saturates at 759, and a GF(q²) run of side 760 confirms it
+    import sys
+
+    sampling = sys.modules["tnrank.certification.sampling"]
+    arch, T = Architecture(M=4, layers=[3, 4, 3]), 6
+    sep = certify(arch, T, grid="skip", float_check=False).separation
+    assert sep.upper == 1680 and sep.status == "generic-whp"
+    assert sampling.probe_side(512, 1680) == 930
+    assert [(r.field_degree, r.samples, r.rank) for r in sep.runs] == [(1, 930, 759), (2, 760, 759)]
+    D = _total_degree(arch, T)
+    assert sep.failure_bound == pytest.approx(760 * D / PRIME * 760 * D / sep.runs[1].prime**2)
+    assert sep.lower_source == "sample 760×760 over GF(q²)"
+    # without the probe, one 1680 × 1680 sample over GF(q²) finds the same rank
+    monkeypatch.setattr(sampling, "PROBE_SHARE", 0.0)
+    direct = certify(arch, T, grid="skip", float_check=False).separation
+    assert [(r.field_degree, r.samples, r.rank) for r in direct.runs] == [(1, 512, 512), (2, 1680, 759)]
+
+
+@pytest.mark.parametrize("target", [110, 600, 1680, 2970, 21252, 21948, 39440])
+@pytest.mark.parametrize("cap", [300, 5000, 28675, 10**6])
+def test_a_growing_sample_visits_the_planned_stages(target, cap):
+    # the plan's stages() and grow() are two codings of one schedule: a sample of full rank
+    # must visit exactly the sides the plan announced, the last handed to GF(q²)
+    from tnrank.certification.sampling import PROBE_SHARE, PROBE_STEP, grow, stages
+
+    class FullRank:  # a sample whose every stage has full rank
+        label = "separation"
+
+        def __init__(self):
+            self.sides = []
+
+        def extend(self, k):
+            self.sides.append(k)
+
+        def rank(self):
+            return self.sides[-1]
+
+        def say(self, line):
+            pass
+
+    growth, last = FullRank(), min(target, cap)
+    r, k, handed = grow(growth, target, cap, 64, lambda k: None, handoff=True)
+    planned = stages(64, target, cap, handoff=True)
+    if last <= 64:
+        assert (r, k, handed, growth.sides, planned) == (0, 0, last, [], [last])
+        return
+    assert [64, *planned] == [*growth.sides, handed] and handed == last and r == k == growth.sides[-1]
+    for before, side in zip(growth.sides, growth.sides[1:], strict=False):
+        if side != 2 * before:  # a probe: rank mod p at most PROBE_SHARE of the last one's
+            assert PROBE_STEP * before <= side and side**3 <= PROBE_SHARE * 1.7 * last**3
+
+
 def _total_degree(arch, T):
     from tnrank.certification.bounds import total_degree
 

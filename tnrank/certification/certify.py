@@ -531,8 +531,10 @@ def _certify_separation(arch, part, opts: _Options, bounds, grid_result):
         notes.append(f"sample budget reached (K = {k:,}); raise `max_samples` or "
                      "TNRANK_MEMORY to go further")
     best = next((run for run in reversed(runs) if run.rank == r), None)
-    field = "over GF(q²)" if best is not None and best.field_degree == 2 else "mod p"
-    src = f"sample {k}×{k} {field}" if r >= floor else "grid rank (separation rank ≥ grid rank)"
+    side, field = k, "mod p"
+    if best is not None:  # the matrix named is the one that run computed
+        side, field = best.samples, "over GF(q²)" if best.field_degree == 2 else "mod p"
+    src = f"sample {side}×{side} {field}" if r >= floor else "grid rank (separation rank ≥ grid rank)"
     _check_sound(lower, upper, source, notes)
     return RankResult("separation", lower, upper, source, status, src, fail, bounds, k,
                       tuple(run.prime for run in runs), tuple(run.rank for run in runs[1:]), float_est,

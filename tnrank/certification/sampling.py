@@ -46,6 +46,13 @@ GAUSSIAN_RANK_COST = 1.7
 #: A growing GF(p) sample hands its last stage to GF(q²) once that stage is at most this many
 #: times the side reached (the stages below it are cheap probes for an early saturation).
 HANDOFF_RATIO = 4
+#: Before the hand-off, one more stage mod p may probe for a saturation below the last stage,
+#: if its exact rank costs at most this share of the last stage's rank over GF(q²): a rank far
+#: below the last side is then found and confirmed at side r + 1 at a fraction of the cost,
+#: and a full-rank probe adds at most this share to the run.
+PROBE_SHARE = 0.1
+#: A probe is worth its cost only this far above the side already reached.
+PROBE_STEP = 1.25
 
 
 def rank_bytes(rows: int, cols: int | None = None) -> int:
@@ -283,9 +290,10 @@ def grow(growth: Growth, target: int, max_k: int, first_k: int, plan: Callable[[
     memory-derived default follows memory freed meanwhile; ``k`` is the side held now).
 
     With ``handoff``, growth stops before the last stage (side ``min(target, max_k)``)
-    once that stage is at most :data:`HANDOFF_RATIO` times the side reached, so the caller
-    can compute it in a larger field; the third value is then that stage's side (else 0),
-    and ``(r, k)`` is the last stage computed here (``(0, 0)`` when none was)."""
+    once that stage is at most :data:`HANDOFF_RATIO` times the side reached, after one
+    probe stage (:func:`probe_side`) where that is cheap, so the caller can compute the last
+    stage in a larger field; the third value is then that stage's side (else 0), and
+    ``(r, k)`` is the last stage computed here (``(0, 0)`` when none was)."""
     k = max(1, min(target, max_k, first_k))
     if handoff and k == min(target, max_k):
         return 0, 0, k
@@ -312,8 +320,27 @@ def grow(growth: Growth, target: int, max_k: int, first_k: int, plan: Callable[[
                 if HANDOFF_RATIO * k < last:
                     k = min(last, 2 * k)
                     continue
+            probe = probe_side(k, last)
+            if probe:
+                k = probe
+                continue
             return r, k, last
         k = min(last, 2 * k)
+
+
+def probe_side(k: int, last: int) -> int:
+    """Side of the stage mod p that probes for a saturation before the last stage (side
+    ``last``, over GF(q²)) once side ``k`` is reached, or 0 for none.
+
+    Exact ranks cost about the cube of the side, so the probe is the largest side whose rank
+    mod p costs at most :data:`PROBE_SHARE` of the last one's over GF(q²); it is made only if
+    that is at least :data:`PROBE_STEP` times ``k``.
+
+    >>> probe_side(8192, 21948), probe_side(8192, 14000), probe_side(64, 110)
+    (12158, 0, 0)
+    """
+    side = int(last * (PROBE_SHARE * GAUSSIAN_RANK_COST) ** (1 / 3))
+    return side if PROBE_STEP * k <= side < last else 0
 
 
 def stages(k: int, target: int, cap: int, handoff: bool = False) -> list[int]:
@@ -323,7 +350,7 @@ def stages(k: int, target: int, cap: int, handoff: bool = False) -> list[int]:
         return sizes(k, target, cap)
     last, out = min(target, cap), []
     while k < last:
-        k = last if HANDOFF_RATIO * k >= last else 2 * k
+        k = (probe_side(k, last) or last) if HANDOFF_RATIO * k >= last else 2 * k
         out.append(k)
     return out
 
