@@ -131,8 +131,6 @@ def _smallest_factor(n: int) -> int:
     return n
 
 
-
-
 def check_gaussian_prime(q: object) -> int:
     """``q`` as an int if Gaussian integers mod ``q`` form the field GF(q²) that tnrank's
     complex arithmetic supports: a prime ``q ≡ 3 (mod 4)`` below :data:`MAX_GAUSSIAN_PRIME`.

@@ -138,15 +138,14 @@ class Clock:
 
     def rank_time(self, k: int, gaussian: bool = False) -> float:
         factor = GAUSSIAN_RANK_COST if gaussian else 1.0
-        if k < SLOW_RANK_K:  # a second at most: scale the last measured rank, time no product
-            if self.rank_at is None:
-                return 0.0
+        # a small rank (a second at most) is scaled from the last measured one without timing
+        # a product, and so is one up to twice the side of a well-timed measured rank
+        if self.rank_at is not None:
             k0, t0 = self.rank_at
-            return t0 * (k / k0) ** 3 * factor
-        if self.rank_at is not None and self.rank_at[0] >= RANK_EXTRAPOLATE_K and \
-                k <= 2 * self.rank_at[0]:
-            k0, t0 = self.rank_at
-            return t0 * (k / k0) ** 3 * factor
+            if k < SLOW_RANK_K or (k0 >= RANK_EXTRAPOLATE_K and k <= 2 * k0):
+                return t0 * (k / k0) ** 3 * factor
+        if k < SLOW_RANK_K:
+            return 0.0
         # further out a measured rank overestimates (its share of overheads shrinks with k)
         return RANK_PER_GEMM * 2.0 * float(k) ** 3 / gemm_flops() * factor
 
