@@ -25,9 +25,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # time this checkout's tnrank
 
-import tnrank.engine.grid as grid_module  # noqa: E402
-from tnrank import PRIME, Architecture, Partition, certify, random_weights, rank_mod_p  # noqa: E402
-from tnrank.engine.grid import grid_matrix, sample_matrix  # noqa: E402
+import tnrank.engine.grid as grid_module
+from tnrank import PRIME, Architecture, Partition, certify, random_weights, rank_mod_p
+from tnrank.engine.grid import grid_matrix, sample_matrix
 from tnrank.engine.rank import rank_float
 
 BUDGET = 20.0  # seconds per naive baseline before extrapolating

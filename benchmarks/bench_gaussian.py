@@ -65,7 +65,7 @@ def bench_build(K: int, repeat: int) -> tuple[float, float]:
         if gaussian:
             rows = rows + 1j * rng.integers(0, prime, (K, 6, 3))
             cols = cols + 1j * rng.integers(0, prime, (K, 6, 3))
-        t = median_time(lambda: sample_matrix(w, part, rows, cols), repeat)  # noqa: B023
+        t = median_time(lambda: sample_matrix(w, part, rows, cols), repeat)
         out.append(1e9 * t / K**2)
     return out[0], out[1]
 

@@ -79,7 +79,7 @@ def main() -> None:
           f"({t_one / t_jobs:4.2f}x the 1-thread run)")
 
     try:
-        import distributed  # noqa: PLC0415 - optional extra
+        import distributed  # optional extra
     except ImportError:
         distributed = None
         print("  Dask LocalCluster               (not installed: pip install \"tnrank[distributed]\")")

@@ -93,13 +93,13 @@ def main(argv: list[str] | None = None) -> None:
         for p in args.primes:
             for kind in args.kinds:
                 A, expected = make(n, kind, p, rng)
-                t_gemm, _ = timed(lambda: X @ Y, args.repeat)  # noqa: B023
-                t_rank, r = timed(lambda: rank_mod_p(A, p), args.repeat)  # noqa: B023
+                t_gemm, _ = timed(lambda: X @ Y, args.repeat)
+                t_rank, r = timed(lambda: rank_mod_p(A, p), args.repeat)
                 if r != expected:
                     raise SystemExit(f"rank {r} differs from the expected {expected}")
                 flint_col = f"{'-':>8} {'-':>10}"
                 if n <= args.skip_flint_above:
-                    t_flint, rf = timed(lambda: flint_rank(A, p), 1)  # noqa: B023
+                    t_flint, rf = timed(lambda: flint_rank(A, p), 1)
                     if rf != r:
                         raise SystemExit(f"python-flint says {rf}, tnrank {r}")
                     flint_col = f"{t_flint:8.2f} {t_flint / t_rank:10.2f}"

@@ -13,7 +13,7 @@ import tnrank
 
 project = "tnrank"
 author = "tnrank developers"
-copyright = "tnrank developers, MIT License"  # noqa: A001 (Sphinx's name)
+copyright = "tnrank developers, MIT License"  # the name Sphinx reads
 release = tnrank.__version__
 version = release
 

@@ -27,10 +27,10 @@ starts without loading numpy's linear algebra, networkx or matplotlib).
 # would take a while) and given back at once when this is a library import, or when the shell
 # started the command with Ctrl-C ignored (a background job); main() restores Python's handler
 # once the command line is parsed.
-import _signal  # noqa: I001
+import _signal
 
 
-def _interrupted_at_start(_signum, _frame):  # noqa: ANN001, ANN202
+def _interrupted_at_start(_signum, _frame):
     """Ctrl-C before the command's ``main`` runs: nothing to save, so one line and exit 130."""
     import os
 

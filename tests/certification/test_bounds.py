@@ -88,7 +88,7 @@ def test_total_degree_bounds_the_degree_in_a_common_weight_scale(arch, T, seed):
     x = np.random.default_rng(seed).integers(0, PRIME, size=(1, T, arch.M))
     values = []
     for lam in range(D + 2):
-        scale = lambda a: None if a is None else (a * lam) % PRIME  # noqa: E731
+        scale = lambda a: None if a is None else (a * lam) % PRIME
         ws = Weights(arch, tuple(map(scale, w.input)), tuple(map(scale, w.hidden)),
                      tuple(map(scale, w.output)), tuple(map(scale, w.merge)),
                      tuple(map(scale, w.initial)), PRIME)
@@ -105,7 +105,7 @@ def test_total_degree_is_attained_by_the_rac():
     w = random_weights(arch, seed=3, prime=PRIME)
     x = np.random.default_rng(3).integers(0, PRIME, size=(1, T, 2))
     lam = 7
-    scale = lambda a: (a * lam) % PRIME  # noqa: E731
+    scale = lambda a: (a * lam) % PRIME
     ws = Weights(arch, tuple(map(scale, w.input)), tuple(map(scale, w.hidden)),
                  tuple(map(scale, w.output)), w.merge, w.initial, PRIME)
     # homogeneous: y(λW, λx) = λ^D y(W, x)

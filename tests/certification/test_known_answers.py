@@ -56,10 +56,10 @@ def test_linear_rnn_output_is_start_part_plus_end_part():
     for arch in (load_architecture(GRAPHS / "linear_rnn.toml"), additive(3, 2, 3, "ones", True)):
         w = random_weights(arch, seed=5, prime=PRIME)
         s, s0, e, e0 = (residues(20, 3, arch.M) for _ in range(4))
-        y = lambda a, b: evaluate(w, np.concatenate([a, b], axis=1))  # noqa: E731
+        y = lambda a, b: evaluate(w, np.concatenate([a, b], axis=1))
         assert np.all((y(s, e) - y(s, e0) - y(s0, e) + y(s0, e0)) % PRIME == 0)
     rac = random_weights(Architecture.rac(1, 3, 2), seed=5, prime=PRIME)  # the identity can fail
-    y = lambda a, b: evaluate(rac, np.concatenate([a, b], axis=1))  # noqa: E731
+    y = lambda a, b: evaluate(rac, np.concatenate([a, b], axis=1))
     assert np.any((y(s, e) - y(s, e0) - y(s0, e) + y(s0, e0)) % PRIME)
 
 
@@ -81,7 +81,7 @@ def test_general_integration_output_is_affine_in_the_state_at_the_cut():
     lam = 987654321
     mix = (lam * h1 + (1 - lam) % PRIME * h2) % PRIME
     end = list(residues(3, 2, 1))
-    y = lambda h: int(c.readout(c.run(end, [h]))[0])  # noqa: E731
+    y = lambda h: int(c.readout(c.run(end, [h]))[0])
     assert y(mix) == (lam * y(h1) + (1 - lam) * y(h2)) % PRIME
 
 

@@ -30,7 +30,7 @@ def test_batched_engine_matches_naive_recurrence_in_float(arch, T, seed):
 def test_float_equals_modular_on_small_integer_weights(arch, T, seed):
     rng = np.random.default_rng(seed)
     ref = random_weights(arch, seed=seed, prime=PRIME)
-    small = lambda a: None if a is None else rng.integers(-2, 3, size=a.shape)  # noqa: E731
+    small = lambda a: None if a is None else rng.integers(-2, 3, size=a.shape)
     arrays = dict(
         input=[small(a) for a in ref.input], hidden=[small(a) for a in ref.hidden],
         output=[small(a) for a in ref.output], merge=[small(a) for a in ref.merge],

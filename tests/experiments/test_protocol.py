@@ -157,7 +157,7 @@ def test_capacity_search_finds_the_smallest_solving_candidate():
 def test_capacity_search_when_seeds_disagree():
     # per candidate (cheapest first), which of three seeds solved
     outcomes = [(0, 0, 0), (0, 1, 0), (1, 0, 1), (1, 1, 1), (1, 1, 0)]
-    pick = lambda rule: smallest_solving(range(len(outcomes)), lambda c: seeds_solve(outcomes[c], rule))  # noqa: E731
+    pick = lambda rule: smallest_solving(range(len(outcomes)), lambda c: seeds_solve(outcomes[c], rule))
     assert pick("best") == 1  # one seed is enough: the paper's best-of-seeds
     assert pick("majority") == 2
     # brute force over every 3-candidate pattern: the answer always solves and, unless it is the

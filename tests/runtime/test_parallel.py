@@ -219,7 +219,7 @@ class SyncExecutor(Executor):
         fut = Future()
         try:
             fut.set_result(fn(*args, **kwargs))
-        except Exception as exc:  # noqa: BLE001 - handed to the caller through the future
+        except Exception as exc:  # handed to the caller through the future
             fut.set_exception(exc)
         return fut
 

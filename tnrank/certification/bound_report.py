@@ -267,7 +267,7 @@ class BoundReport:
     @classmethod
     def from_json(cls, text: str, source: str = "bound report") -> BoundReport:
         """The report in the text of :meth:`to_json`."""
-        from tnrank.files.safe import parse_json  # noqa: PLC0415 - files sit above certification
+        from tnrank.files.safe import parse_json  # files sit above certification
 
         return cls.from_dict(parse_json(text, source=source), source=source)
 
@@ -357,7 +357,7 @@ def bound_network(
     cut = min_cut(network, start)
     info = None
     if rank:
-        from tnrank.networks.contraction import matricization_rank  # noqa: PLC0415 - opt_einsum on demand
+        from tnrank.networks.contraction import matricization_rank  # opt_einsum on demand
 
         value = matricization_rank(network, start, seed=seed, prime=prime)
         info = {"value": value, "prime": prime, "seed": seed,

@@ -274,7 +274,7 @@ def _automatic_bounds(arch: Architecture, part: Partition) -> dict[str, int]:
     2**4096 is left out: no computed rank can reach it, and Python refuses to print
     integers of more than 4300 digits."""
     try:
-        from tnrank.networks.mincut import min_cut_bound, min_cut_log2  # noqa: PLC0415
+        from tnrank.networks.mincut import min_cut_bound, min_cut_log2
     except ImportError:
         return {}
     if min_cut_log2(arch, part) > 4096:

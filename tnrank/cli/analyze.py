@@ -128,7 +128,7 @@ def _title(files: list[str], n: int) -> str:
 
 def _figure(args: argparse.Namespace, arch: Architecture) -> str:
     """Draw before the ranks, so a bad path or size fails at once; the line for the report."""
-    from tnrank.presentation.draw import draw_architecture  # noqa: PLC0415 - matplotlib on demand
+    from tnrank.presentation.draw import draw_architecture  # matplotlib on demand
 
     drawing = draw_architecture(arch, args.T[0], args.output, partition=args.partition, cut=True)
     drawing.figure.clear()

@@ -38,7 +38,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tnrank.presentation.draw import draw_architecture, draw_network  # noqa: PLC0415 - matplotlib
+    from tnrank.presentation.draw import draw_architecture, draw_network  # matplotlib
 
     check_figure_path(args.output)
     if args.network is not None:

@@ -86,7 +86,7 @@ class Parallel:
 def _probe(address: str) -> None:
     """Fail fast, with one line, on an address that is malformed or refuses connections
     (a Client that cannot connect retries until its timeout and complains again at exit)."""
-    from distributed.comm.addressing import parse_address, parse_host_port  # noqa: PLC0415
+    from distributed.comm.addressing import parse_address, parse_host_port
 
     try:
         scheme, location = parse_address(address)
@@ -105,7 +105,7 @@ def _probe(address: str) -> None:
 
 def _connect(address: str) -> Any:
     try:
-        from distributed import Client  # noqa: PLC0415 - the optional extra
+        from distributed import Client  # the optional extra
     except ImportError:
         raise TnrankError(f"--scheduler needs Dask, which is not installed: {EXTRA_HINT}") from None
     _probe(address)
@@ -119,7 +119,7 @@ def _connect(address: str) -> Any:
 def _dask_slots(client: Any) -> int | None:
     try:
         workers = client.scheduler_info(n_workers=-1)["workers"]
-    except Exception:  # noqa: BLE001 - progress counts only; never stop a sweep for them
+    except Exception:  # progress counts only; never stop a sweep for them
         return None
     return sum(int(w.get("nthreads", 1)) for w in workers.values()) or None
 

@@ -83,7 +83,7 @@ def recurrent_matrices(template: StackedRNN, params: Params, k: int) -> torch.Te
     cell = template.cells[k]
     omega = params[f"cells.{k}.omega"]
     S, N = omega.shape
-    real = lambda t: torch.complex(t, torch.zeros_like(t))  # noqa: E731
+    real = lambda t: torch.complex(t, torch.zeros_like(t))
     u = real(torch.eye(N, dtype=omega.dtype, device=omega.device)).expand(S, N, N)
     for j in range(cell.capacity):
         th, ph = params[f"cells.{k}.theta.{j}"], params[f"cells.{k}.phi.{j}"]

@@ -275,7 +275,7 @@ class StackedRNN(nn.Module):
 
         if self.spec.cell != "rac":
             raise TnrankError(f"only a trained RAC has tnrank weights, this network is {self.spec.cell}")
-        arr = lambda t: t.detach().cpu().double().numpy()  # noqa: E731
+        arr = lambda t: t.detach().cpu().double().numpy()
         arch = Architecture.rac(self.depth, self.width, self.spec.representation)
         weights = Weights.from_arrays(
             arch,

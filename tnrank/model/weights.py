@@ -178,7 +178,7 @@ class Weights:
         """The same weights as float64 (residues taken as integers in ``[0, p)``)."""
         if self.gaussian:
             raise TnrankError("Gaussian weights (elements of GF(q²)) have no float form")
-        f = lambda a: None if a is None else np.asarray(a, dtype=np.float64)  # noqa: E731
+        f = lambda a: None if a is None else np.asarray(a, dtype=np.float64)
         return Weights(
             self.architecture,
             tuple(map(f, self.input)),

@@ -29,7 +29,7 @@ __all__ = ["available", "contract_einsum", "to_tensornetwork"]
 
 def _tn() -> Any:
     try:
-        import tensornetwork as tn  # noqa: PLC0415
+        import tensornetwork as tn
     except Exception as exc:  # ImportError, or numpy incompatibilities at import time
         raise TnrankError(
             f"the tensornetwork backend is unavailable ({type(exc).__name__}: {exc}); use "

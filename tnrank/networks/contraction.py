@@ -137,7 +137,7 @@ def contract(
             f"entries, more than the limit of {MAX_INTERMEDIATE:,}; use a smaller network or fewer inputs"
         )
     if backend == "tensornetwork":
-        from tnrank.networks.backend import contract_einsum  # noqa: PLC0415
+        from tnrank.networks.backend import contract_einsum
 
         if not (isinstance(optimize, str) or callable(optimize)):
             raise TnrankError("an explicit contraction path applies to the opt_einsum backend; the "
@@ -155,7 +155,7 @@ class _FunctionOptimizer(oe.paths.PathOptimizer):
     def __init__(self, function: Any) -> None:
         self.function = function
 
-    def __call__(self, inputs, output, size_dict, memory_limit=None):  # noqa: ANN001
+    def __call__(self, inputs, output, size_dict, memory_limit=None):
         return self.function(inputs, output, size_dict, memory_limit)
 
 

@@ -103,7 +103,7 @@ def to_quimb(network: Any, tensors: Mapping[Hashable, Any]) -> Any:
     """
     arrays = _arrays(network, tensors)
     try:
-        import quimb.tensor as qtn  # noqa: PLC0415 - optional, imported on call
+        import quimb.tensor as qtn  # optional, imported on call
     except ImportError:
         raise TnrankError("to_quimb needs quimb, which is not installed (pip install quimb); "
                           "to_einsum gives the same contraction without it") from None

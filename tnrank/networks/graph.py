@@ -143,7 +143,7 @@ class TensorNetwork:
     def __init__(self, name: str = "", description: str = "") -> None:
         self.name = name
         self.description = description
-        import networkx  # noqa: PLC0415 - imported on first use: `import tnrank` stays light
+        import networkx  # imported on first use: `import tnrank` stays light
 
         self.graph: nx.MultiGraph = networkx.MultiGraph()
         self.info: dict[str, Any] = {}
@@ -311,7 +311,7 @@ class TensorNetwork:
                 if keydict is None:
                     keydict = adj[u][v] = adj[v][u] = {}
                 keydict[name] = {"dim": dim}
-            import networkx  # noqa: PLC0415
+            import networkx
 
             clear = getattr(networkx, "_clear_cache", None)
             if clear is not None:
@@ -404,7 +404,7 @@ class TensorNetwork:
         tnrank.errors.TnrankError: tensor of node 'A1' has shape (2, 2), but its bonds need (3, 2)
         """
         if convert is None:
-            import numpy as np  # noqa: PLC0415 - the graph itself needs no numpy
+            import numpy as np  # the graph itself needs no numpy
 
             def convert(value: Any, _what: str) -> Any:
                 return np.asarray(value)
@@ -462,14 +462,14 @@ class TensorNetwork:
         """The contraction as ``(equation, shapes, arrays)`` for any einsum engine
         (:func:`tnrank.networks.export.to_einsum`): one operand per tensor node, the open
         legs as the output in the order of :attr:`legs`."""
-        from tnrank.networks.export import to_einsum  # noqa: PLC0415 - opt_einsum on demand
+        from tnrank.networks.export import to_einsum  # opt_einsum on demand
 
         return to_einsum(self, tensors)
 
     def to_quimb(self, tensors: Mapping[Hashable, Any]) -> Any:
         """The network as a ``quimb.tensor.TensorNetwork`` with these tensors
         (:func:`tnrank.networks.export.to_quimb`; quimb is optional)."""
-        from tnrank.networks.export import to_quimb  # noqa: PLC0415 - optional
+        from tnrank.networks.export import to_quimb  # optional
 
         return to_quimb(self, tensors)
 

@@ -346,8 +346,8 @@ def min_cut(
         network = unroll(network, T)
     elif T is not None and T != len(network.steps):
         raise TnrankError(f"the network has {len(network.steps)} steps, but T={T} was given")
-    import networkx as nx  # noqa: PLC0415 - on first use: the dynamic programme needs no graph library
-    from networkx.algorithms.flow import boykov_kolmogorov  # noqa: PLC0415
+    import networkx as nx  # on first use: the dynamic programme needs no graph library
+    from networkx.algorithms.flow import boykov_kolmogorov
 
     s_steps, e_steps = resolve_partition(network, start, end)
     side_of_step = dict.fromkeys(s_steps, 0) | dict.fromkeys(e_steps, 1)

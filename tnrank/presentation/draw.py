@@ -120,7 +120,7 @@ class Drawing:
 
     def svg(self) -> str:
         """The SVG text, with the same bytes :meth:`save` writes."""
-        import matplotlib  # noqa: PLC0415
+        import matplotlib
 
         buf = io.StringIO()
         with matplotlib.rc_context({"svg.hashsalt": "tnrank", "svg.fonttype": "path"}):
@@ -144,10 +144,10 @@ class Drawing:
 
 # ---------------------------------------------------------------- helpers
 def _mpl():
-    import matplotlib  # noqa: PLC0415 - drawing only: `import tnrank` stays free of matplotlib
+    import matplotlib  # drawing only: `import tnrank` stays free of matplotlib
 
     matplotlib.use("Agg", force=False)
-    from matplotlib.figure import Figure  # noqa: PLC0415
+    from matplotlib.figure import Figure
 
     return Figure
 
@@ -174,7 +174,7 @@ def _dim_symbols(network: TensorNetwork) -> dict[tuple[str, int | None], str]:
 def bound_expression(cut: MinCut, network: TensorNetwork, layout: Layout) -> tuple[str, str]:
     """The cut as a product of named dimensions: ``("R^4 = 81", "$R^{4}$ = 81")`` (plain
     text and matplotlib mathtext)."""
-    from tnrank.formatting import format_bound  # noqa: PLC0415
+    from tnrank.formatting import format_bound
 
     symbols = _dim_symbols(network)
     layer_of = {e.bond: e.layer for e in layout.edges}
@@ -219,7 +219,7 @@ class _Canvas:
 
     def fit_width(self, artists: list) -> None:
         """Widen the figure (keeping every position) so that ``artists`` fit."""
-        from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
 
         renderer = FigureCanvasAgg(self.fig).get_renderer()
         right = max(a.get_window_extent(renderer).x1 for a in artists) / self.fig.dpi
@@ -242,7 +242,7 @@ def _render(
     label_bonds: bool,
     partition: Partition | None,
 ) -> None:
-    from matplotlib.patches import Rectangle  # noqa: PLC0415
+    from matplotlib.patches import Rectangle
 
     ax = canvas.ax
     outer = 0
@@ -372,7 +372,7 @@ def _dim_label(canvas: _Canvas, layout: Layout, e: Any, is_cut: bool) -> None:
 def _header(canvas: _Canvas, title: str, lines: Iterable[tuple[str, str]], key: list[tuple]) -> None:
     """Title, coloured text lines and a key of symbols at the top of the figure; the
     figure widens when a line would not fit."""
-    from matplotlib.lines import Line2D  # noqa: PLC0415
+    from matplotlib.lines import Line2D
 
     ax = canvas.ax
     y = canvas.height - 0.12
@@ -510,7 +510,7 @@ def draw_network(
     ...     e.bond for e in drawing.layout.edges if e.bond in {c.bond for c in drawing.cut.cut_edges})
     True
     """
-    from tnrank.networks.graph import TensorNetwork  # noqa: PLC0415
+    from tnrank.networks.graph import TensorNetwork
 
     if not isinstance(network, TensorNetwork):
         raise TnrankError("draw_network needs a TensorNetwork (see tnrank.networks.unrolling.unroll)")
@@ -523,7 +523,7 @@ def draw_network(
     lines: list[tuple[str, str]] = []
     bound_text = ""
     if cut:
-        from tnrank.networks.mincut import min_cut  # noqa: PLC0415
+        from tnrank.networks.mincut import min_cut
 
         assert part is not None
         mc = min_cut(network, list(part.start), list(part.end))
@@ -626,8 +626,8 @@ def draw_architecture(
     if T is None:
         raise TnrankError("give `T` to draw the unrolled network, or ask for the folded cell "
                           "(`compact=True`)")
-    from tnrank.networks.unrolling import unroll, unrolled_size  # noqa: PLC0415
-    from tnrank.presentation.layout import MAX_TENSORS  # noqa: PLC0415
+    from tnrank.networks.unrolling import unroll, unrolled_size
+    from tnrank.presentation.layout import MAX_TENSORS
 
     nodes, _bonds, legs = unrolled_size(architecture, T)
     if nodes - legs - 1 > MAX_TENSORS * 4:  # far beyond: refuse before building anything

@@ -297,7 +297,7 @@ def _is_unrolled(network: TensorNetwork) -> bool:
             return False
         if a.get("step") is None or a.get("layer") is None or a.get("copy") is None:
             return False
-    import networkx as nx  # noqa: PLC0415 - networkx is loaded with the network already
+    import networkx as nx  # networkx is loaded with the network already
 
     return nx.is_tree(g)
 
@@ -768,7 +768,7 @@ def grid_positions(network: TensorNetwork) -> dict[Hashable, tuple[int, int]] | 
     >>> grid_positions(mps(6)) is None                # a chain is not drawn as a lattice
     True
     """
-    import networkx as nx  # noqa: PLC0415 - networkx is loaded with the network already
+    import networkx as nx  # networkx is loaded with the network already
 
     g = network.graph
     tensors = network.tensors
@@ -911,7 +911,7 @@ def cell_layout(architecture: Architecture) -> Layout:
     >>> lay.nodes["x"].y < lay.nodes["WI[layer1]"].y < lay.nodes["delta[layer2]"].y < lay.nodes["out"].y
     True
     """
-    from tnrank.model.architecture import INPUT, Architecture  # noqa: PLC0415
+    from tnrank.model.architecture import INPUT, Architecture
 
     if not isinstance(architecture, Architecture):
         raise TnrankError("the folded cell needs an Architecture (e.g. Architecture.rac(depth, width, M))")

@@ -102,8 +102,8 @@ def architecture_html(arch: Any, picture: bool = True) -> str:
 
 
 def _cell_svg(arch: Any) -> str:
-    from tnrank.errors import TnrankError  # noqa: PLC0415
-    from tnrank.presentation.draw import draw_cell  # noqa: PLC0415 - matplotlib on display
+    from tnrank.errors import TnrankError
+    from tnrank.presentation.draw import draw_cell  # matplotlib on display
 
     try:
         drawing = draw_cell(arch)
@@ -119,7 +119,7 @@ def report_html(report: Any) -> str:
     """A certified report as HTML: everything :meth:`Report.format` says (the table, one
     sentence per rank, the runs, the float estimate when it disagrees, the notes, the
     bounds, the paper's bounds, the terms) and, folded, :meth:`Report.explain`."""
-    from tnrank.certification.report import report_parts  # noqa: PLC0415
+    from tnrank.certification.report import report_parts
 
     parts = report_parts(report)
     out = [f'<div class="tnrank tnrank-report">{_STYLE}',
@@ -168,7 +168,7 @@ def rank_result_html(result: Any) -> str:
 
 def min_cut_html(cut: Any) -> str:
     """A minimum cut as HTML: its bound, its sides and every bond it cuts."""
-    from tnrank.formatting import format_steps  # noqa: PLC0415
+    from tnrank.formatting import format_steps
 
     rows = [[e.bond, "open leg" if e.leg else f"{e.nodes[0]} – {e.nodes[1]}", e.dim]
             for e in cut.cut_edges]
@@ -180,7 +180,7 @@ def min_cut_html(cut: Any) -> str:
 
 def bound_report_html(report: Any) -> str:
     """A bound report as HTML: what ``tnrank bound`` prints, its table of bounds as a table."""
-    from tnrank.formatting import format_table  # noqa: PLC0415
+    from tnrank.formatting import format_table
 
     text = report.format()
     header, rows = report.table()
@@ -223,7 +223,7 @@ def sweep_html(results: Any) -> str:
 
 
 def _network_svg(network: Any) -> str | None:
-    from tnrank.presentation.draw import network_svg  # noqa: PLC0415 - matplotlib on display
+    from tnrank.presentation.draw import network_svg  # matplotlib on display
 
     return network_svg(network)
 

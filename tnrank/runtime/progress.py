@@ -240,7 +240,7 @@ def progress_display(stream: TextIO | None = None, kind: str = "auto") -> Displa
             kind = "lines"
     if kind == "notebook":
         try:
-            from tqdm.auto import tqdm  # noqa: PLC0415 - optional
+            from tqdm.auto import tqdm  # optional
         except ImportError:
             return Display(target)
         return _TqdmDisplay(tqdm, target)

@@ -85,7 +85,7 @@ def set_threads(n: int | None) -> None:
 
 def _apply_blas(n: int) -> None:
     try:
-        from threadpoolctl import threadpool_limits  # noqa: PLC0415
+        from threadpoolctl import threadpool_limits
     except ImportError:  # pragma: no cover - threadpoolctl is a dependency
         return
     threadpool_limits(limits=n, user_api="blas")
@@ -108,7 +108,7 @@ def limited_threads(n: int | None) -> Iterator[int]:
     if n is None:
         yield get_threads()
         return
-    from threadpoolctl import threadpool_limits  # noqa: PLC0415
+    from threadpoolctl import threadpool_limits
 
     previous = _setting
     _setting = _parse(n, "threads")
@@ -132,7 +132,7 @@ def blas_threads(n: int) -> Iterator[None]:
     """
     global _blas
     if _blas is None:
-        from threadpoolctl import ThreadpoolController  # noqa: PLC0415
+        from threadpoolctl import ThreadpoolController
 
         _blas = ThreadpoolController().select(user_api="blas")
     with _blas.limit(limits=n):
