@@ -70,7 +70,7 @@ def test_stopped_run_keeps_finished_items_and_resumes(command, sig, tmp_path, ca
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_a_second_run_on_the_same_file_is_refused(command, tmp_path, capsys):
-    from tnrank.files.safe import exclusive
+    from tnrank.safe_files import exclusive
 
     path = tmp_path / "r.json"
     with exclusive(path):  # as a running command holds it

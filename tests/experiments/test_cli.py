@@ -42,7 +42,7 @@ def test_missing_torch_says_how_to_install(capsys, monkeypatch):
         (["experiment", "copying", "--seeds", "-1"], ["seeds", ">= 0"]),
         (["experiment", "copying", "--lr", "0"], ["learning rate", "positive"]),
         (["experiment", "copying", "--mac-tolerance", "2"], ["tolerance", "between 0 and 1"]),
-        (["experiment", "plot", "/nonexistent/results.json"], ["does not exist"]),
+        (["experiment", "plot", "/nonexistent/results.json"], ["no such file"]),
     ],
 )
 def test_bad_input_one_line(capsys, argv, words, tmp_path):

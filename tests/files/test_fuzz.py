@@ -10,10 +10,9 @@ with ``HYPOTHESIS_PROFILE=explore``.
 from __future__ import annotations
 
 import json
-import signal
-from contextlib import contextmanager
 
 import pytest
+from hostile import deadline
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,8 +20,8 @@ import tnrank
 from tnrank.cli import main
 from tnrank.errors import TnrankError
 from tnrank.files.architecture_file import dumps, loads
-from tnrank.files.safe import MAX_NESTING, parse_json
 from tnrank.networks.graph import TensorNetwork
+from tnrank.safe_files import MAX_NESTING, parse_json
 
 
 # ----------------------------------------------------------------- values
@@ -58,21 +57,6 @@ json_values = st.recursive(
                             st.dictionaries(st.text(max_size=8), inner, max_size=4)),
     max_leaves=20,
 )
-
-
-@contextmanager
-def deadline(seconds: int):
-    """Fail (instead of hanging CI) when the block runs longer than ``seconds``."""
-    def expired(_signum, _frame):
-        raise TimeoutError(f"took more than {seconds} s: a hang")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 # ----------------------------------------------------------------- architecture files

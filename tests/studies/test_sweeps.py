@@ -16,7 +16,7 @@ import tnrank
 import tnrank.studies.verification
 from tnrank.cli import main
 from tnrank.files.results_file import load_results
-from tnrank.files.safe import exclusive
+from tnrank.safe_files import exclusive
 
 ROOT = Path(tnrank.__file__).resolve().parents[1]
 # 12 points of milliseconds each

@@ -34,6 +34,7 @@ from tnrank.networks.mincut import (
 )
 from tnrank.networks.unrolling import MAX_NODES, BlockPlan, unroll
 from tnrank.primes import PRIME
+from tnrank.safe_files import parse_json
 from tnrank.version import __version__
 
 __all__ = ["BoundReport", "bound_architecture", "bound_network", "BOUND_FORMAT", "LISTED_NODES"]
@@ -267,8 +268,6 @@ class BoundReport:
     @classmethod
     def from_json(cls, text: str, source: str = "bound report") -> BoundReport:
         """The report in the text of :meth:`to_json`."""
-        from tnrank.files.safe import parse_json  # files sit above certification
-
         return cls.from_dict(parse_json(text, source=source), source=source)
 
 

@@ -15,6 +15,7 @@ from tnrank.errors import TnrankError
 from tnrank.formatting import format_steps, format_table
 from tnrank.model.architecture import TOP_KEYS, Architecture
 from tnrank.model.partition import Partition
+from tnrank.safe_files import parse_json
 from tnrank.version import __version__
 
 __all__ = ["RunRecord", "RankResult", "TheoremCheck", "Report", "FAILURE_CONDITION", "REPORT_FORMAT",
@@ -379,8 +380,6 @@ class Report:
     @classmethod
     def from_json(cls, text: str, source: str = "report") -> Report:
         """The report in the text of :meth:`to_json`."""
-        from tnrank.files.safe import parse_json
-
         return cls.from_dict(parse_json(text, source=source), source=source)
 
     def to_json(self, indent: int | None = 2) -> str:

@@ -25,11 +25,11 @@ from tnrank.engine.grid import MAX_GRID_ENTRIES
 from tnrank.errors import TnrankError
 from tnrank.files.architecture_file import load
 from tnrank.files.results_file import AnalysisFile
-from tnrank.files.safe import check_distinct_outputs, check_output_path
 from tnrank.model.architecture import Architecture
 from tnrank.model.partition import Partition
 from tnrank.primes import PRIME
 from tnrank.runtime.threads import limited_threads
+from tnrank.safe_files import check_distinct_outputs, check_output_path
 from tnrank.studies.analysis import analysis_dict, format_analysis
 from tnrank.studies.comparison import (
     CompareRow,
@@ -169,7 +169,7 @@ def run(args: argparse.Namespace) -> int:
         raise TnrankError("-o draws one network: give one architecture file and one T "
                           "(use tnrank draw for more)")
     if args.json_file:
-        check_output_path(args.json_file, "the results file (--json-file)")
+        check_output_path(args.json_file, "the results file (--json-file)", [".json"])
         check_distinct_outputs({"the figure (-o)": args.output,
                                 "the results file (--json-file)": args.json_file})
     if single:

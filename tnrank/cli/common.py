@@ -319,7 +319,7 @@ def refuse_architecture_as_network(path: str) -> None:
     if Path(path).suffix.lower() != ".toml" or not Path(path).is_file():
         return
     from tnrank.files.formats import file_kind
-    from tnrank.files.safe import parse_toml, read_text
+    from tnrank.safe_files import parse_toml, read_text
 
     try:
         kind = file_kind(parse_toml(read_text(path, "a network file (.toml)"), source=path))

@@ -24,9 +24,9 @@ from tnrank.experiments.results import (
     solved_values,
 )
 from tnrank.experiments.schedule import SCHEDULES
-from tnrank.files.safe import check_distinct_outputs, check_output_path
 from tnrank.formatting import format_table
 from tnrank.presentation.plot import check_figure_path
+from tnrank.safe_files import check_distinct_outputs, check_output_path
 
 _TRAIN_KEYS = ("steps", "batch", "lr", "eval_every", "patience", "schedule", "restore_best")
 _DEFAULTS = {"cell": "eurnn", "capacity": 2, "representation": 0, "batch": 128, "lr": 1e-3,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from tnrank.files.results_file import load_results, merge_results, missing_points, save_results
-from tnrank.files.safe import exclusive
+from tnrank.safe_files import check_output_path, exclusive
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -26,6 +26,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_output_path(args.output, "the merged results file (-o)", [".json"])
     parts = [load_results(path) for path in args.files]
     data = merge_results(parts, args.files)
     with exclusive(args.output, "file (-o)"):

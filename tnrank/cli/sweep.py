@@ -29,9 +29,9 @@ from tnrank.cli.common import (
 from tnrank.cli.parallel_options import add_parallel_options, parallel_run
 from tnrank.errors import TnrankError
 from tnrank.files.results_file import RESULTS_FORMAT, load_results, ordered
-from tnrank.files.safe import atomic_write, check_distinct_outputs, check_output_path, write_json
 from tnrank.model.partition import MAX_T
 from tnrank.presentation.plot import check_figure_path, plot_sweep
+from tnrank.safe_files import atomic_write, check_distinct_outputs, check_output_path, write_json
 from tnrank.studies.sweeps import sweep, sweep_config
 from tnrank.studies.verification import sweep_configs, width_label
 
@@ -131,9 +131,10 @@ def _check_outputs(args: argparse.Namespace) -> None:
         args.json_file, args.json = args.json, None
     if args.output:
         check_figure_path(args.output)
-    for path, what in ((args.csv, "the CSV table"), (args.json_file, "the results file")):
+    for path, what, suffixes in ((args.csv, "the CSV table (--csv)", [".csv"]),
+                                 (args.json_file, "the results file (--json-file)", [".json"])):
         if path:
-            check_output_path(path, what)
+            check_output_path(path, what, suffixes)
     check_distinct_outputs({"the figure (-o)": args.output, "the CSV table (--csv)": args.csv,
                             "the results file (--json-file)": args.json_file})
     if not (args.output or args.csv or args.json_file or args.json):

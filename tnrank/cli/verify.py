@@ -25,8 +25,8 @@ from tnrank.cli.common import (
 )
 from tnrank.cli.parallel_options import add_parallel_options, parallel_run
 from tnrank.files.results_file import load_results, ordered
-from tnrank.files.safe import check_output_path
 from tnrank.formatting import format_table
+from tnrank.safe_files import check_output_path
 from tnrank.studies.sweeps import sweep
 from tnrank.studies.verification import sweep_configs, width_label
 
@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"{args.file}: {arch.describe()}")
     configs = sweep_configs(depths, Ms, Rs, Ts, architecture=arch)  # validate first
     if args.json_file:
-        check_output_path(args.json_file, "the results file (--json-file)")
+        check_output_path(args.json_file, "the results file (--json-file)", [".json"])
     say = progress_printer(args.quiet)
     show_rows = not args.json and not args.quiet
     kwargs = certify_kwargs(args)

@@ -9,7 +9,6 @@ where it stopped, and the table and plot are redrawn from the file alone.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import platform
@@ -19,6 +18,7 @@ from typing import Any
 
 from tnrank.errors import TnrankError
 from tnrank.experiments.budget import DEFAULT_INIT, DEFAULT_TOLERANCE
+from tnrank.safe_files import parse_json, printable, read_text, write_json
 
 __all__ = [
     "ExperimentSpec",
@@ -127,34 +127,25 @@ def hardware() -> dict[str, Any]:
 
 
 def load_experiment_results(path: str | os.PathLike) -> dict[str, Any]:
-    """Read a results file (raises :class:`~tnrank.errors.TnrankError` for anything else)."""
-    p = Path(path)
-    try:
-        data = json.loads(p.read_text())
-    except FileNotFoundError:
-        raise TnrankError(f"results file {str(p)!r} does not exist; run an experiment first") from None
-    except (OSError, ValueError) as exc:
-        raise TnrankError(f"cannot read results file {str(p)!r}: {exc}") from None
+    """Read a results file through the safe reader (raises :class:`~tnrank.errors.TnrankError`
+    for anything else: a missing file, a FIFO or device, a file too large or nested too deeply)."""
+    label = printable(os.fspath(path))
+    text = read_text(path, "an experiment results file (.json)")
+    data = parse_json(text, source=f"results file {label}")
     if not isinstance(data, dict) or data.get("format") != EXPERIMENT_FORMAT:
-        raise TnrankError(f"{str(p)!r} is not a tnrank experiment results file (format {EXPERIMENT_FORMAT})")
+        raise TnrankError(f"{label!r} is not a tnrank experiment results file (format {EXPERIMENT_FORMAT})")
     return data
 
 
 def save_experiment_results(path: str | os.PathLike, data: dict[str, Any]) -> None:
-    """Write atomically (a temporary file renamed over the old one)."""
+    """Write atomically (a temporary file of its own, flushed to disk, renamed over the old one)."""
     p = Path(path)
     try:
         p.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         msg = f"cannot create the folder of {str(p)!r} ({exc.strerror}); choose another results file"
         raise TnrankError(msg) from None
-    tmp = p.with_name(p.name + ".tmp")
-    try:
-        tmp.write_text(json.dumps(data, indent=1, sort_keys=False) + "\n")
-        os.replace(tmp, p)
-    except OSError as exc:
-        msg = f"cannot write results file {str(p)!r} ({exc.strerror}); choose another results file"
-        raise TnrankError(msg) from None
+    write_json(p, data, indent=1)
 
 
 def _runs_at(data: dict[str, Any], depth: int, value: int) -> list[dict[str, Any]]:

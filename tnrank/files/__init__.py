@@ -1,6 +1,6 @@
-"""Files: safe reading, atomic writing, and every file format tnrank reads or writes.
+"""Files: every file format tnrank reads or writes (read and written through the safe
+reader and atomic writer of :mod:`tnrank.safe_files`).
 
-- :mod:`~tnrank.files.safe`: hostile input refused, outputs written atomically, locks;
 - :mod:`~tnrank.files.formats`: :func:`load` and :func:`save` for any tnrank file;
 - :mod:`~tnrank.files.architecture_file`: architecture files (TOML);
 - :mod:`~tnrank.files.network_file`: tensor-network files (JSON or TOML);
@@ -8,4 +8,4 @@
 - :mod:`~tnrank.files.toml_writer`: the one TOML writer.
 """
 
-__all__ = ["safe", "formats", "architecture_file", "network_file", "results_file", "toml_writer"]
+__all__ = ["formats", "architecture_file", "network_file", "results_file", "toml_writer"]

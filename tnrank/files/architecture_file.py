@@ -34,9 +34,9 @@ from __future__ import annotations
 import os
 
 from tnrank.errors import TnrankError
-from tnrank.files.safe import atomic_write, parse_toml, printable, read_text
 from tnrank.files.toml_writer import dumps_toml
 from tnrank.model.architecture import Architecture
+from tnrank.safe_files import atomic_write, parse_toml, printable, read_text
 
 __all__ = [
     "load",
@@ -156,8 +156,4 @@ def dump(arch: Architecture, path: str | os.PathLike) -> None:
     arch : Architecture
     path : str or path-like
     """
-    text = dumps(arch)
-    try:
-        atomic_write(path, text)
-    except OSError as exc:
-        raise TnrankError(f"{os.fspath(path)}: cannot be written ({exc.strerror or exc})") from None
+    atomic_write(path, dumps(arch))

@@ -29,11 +29,11 @@ from tnrank.certification.bound_report import BoundReport
 from tnrank.certification.report import Report
 from tnrank.errors import TnrankError
 from tnrank.files import architecture_file, network_file, results_file
-from tnrank.files.safe import MAX_READ_BYTES, atomic_write, parse_json, parse_toml, printable, read_text
 from tnrank.model.architecture import Architecture
 from tnrank.networks.graph import TensorNetwork
+from tnrank.safe_files import MAX_READ_BYTES, atomic_write, parse_json, parse_toml, printable, read_text
 
-__all__ = ["load", "save", "file_kind", "KINDS"]
+__all__ = ["load", "save", "file_kind", "KINDS", "SUFFIXES"]
 
 #: The kinds of file :func:`load` reads, and how the command line uses each.
 KINDS = {
@@ -122,31 +122,54 @@ def load(path: str | os.PathLike, kind: str | None = None) -> Any:
     return results_file.SweepResults(results_file.check_results(data, source=label))
 
 
+#: The suffixes each kind of file is written under (the first is the one to suggest).
+SUFFIXES = {"architecture": (".toml",), "network": (".json", ".toml"), "report": (".json",),
+            "bound": (".json",), "sweep": (".json",)}
+
+
+def _check_suffix(kind: str, what: str, path: str | os.PathLike) -> None:
+    suffix = Path(os.fspath(path)).suffix.lower()
+    allowed = SUFFIXES[kind]
+    if suffix not in allowed:
+        names = " or ".join(f"*{s}" for s in allowed)
+        raise TnrankError(f"{what} is written as {'/'.join(s[1:].upper() for s in allowed)}; name "
+                          f"the file {names}, not {printable(os.fspath(path))!r}")
+
+
 def save(obj: Any, path: str | os.PathLike) -> None:
     """Write an architecture, network, report, bound report or sweep results dict to ``path``
     atomically.
 
     Architectures are written as TOML (canonical form), networks as JSON or TOML by
-    the file name's suffix, reports, bound reports and sweep results as JSON.
+    the file name's suffix, reports, bound reports and sweep results as JSON. The name
+    must end in the suffix of what is written, so that :func:`load` reads it back.
 
     Raises
     ------
     TnrankError
-        For other objects, and an architecture given a name not ending in ``.toml``.
+        For other objects, a name whose suffix is not that of the content (a report named
+        ``*.toml``, an architecture ``*.json``), and paths that cannot be written.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from tnrank import Architecture, certify
+    >>> save(certify(Architecture.rac(1, 2, 2), 4), os.path.join(tempfile.mkdtemp(), "rep.toml"))
+    Traceback (most recent call last):
+    ...
+    tnrank.errors.TnrankError: a report is written as JSON; name the file *.json, not '...rep.toml'
     """
-    suffix = Path(os.fspath(path)).suffix.lower()
     if isinstance(obj, Architecture):
-        if suffix != ".toml":
-            raise TnrankError(f"an architecture is written as TOML; name the file *.toml, not "
-                              f"{printable(os.fspath(path))!r}")
+        _check_suffix("architecture", "an architecture", path)
         architecture_file.dump(obj, path)
     elif isinstance(obj, TensorNetwork):
+        _check_suffix("network", "a tensor network", path)
         network_file.dump(obj, path)
     elif isinstance(obj, (Report, BoundReport)):
+        _check_suffix("report", "a report" if isinstance(obj, Report) else "a bound report", path)
         atomic_write(path, obj.to_json() + "\n")
     elif isinstance(obj, dict) and obj.get("format") == results_file.RESULTS_FORMAT:
         results_file.save_results(path, obj)
     else:
         raise TnrankError(f"tnrank.save writes an Architecture, TensorNetwork, Report, BoundReport "
                           f"or sweep results, not {type(obj).__name__}")
-

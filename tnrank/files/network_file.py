@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from tnrank.errors import TnrankError
-from tnrank.files.safe import MAX_READ_BYTES, atomic_write, parse_json, parse_toml, printable, read_text
 from tnrank.files.toml_writer import dumps_toml
 from tnrank.networks.examples import DATA_DIR, EXAMPLES, example_path
 from tnrank.networks.graph import TensorNetwork
+from tnrank.safe_files import MAX_READ_BYTES, atomic_write, parse_json, parse_toml, printable, read_text
 
 __all__ = ["load", "load_or_example", "dump", "dumps", "MAX_FILE_BYTES"]
 

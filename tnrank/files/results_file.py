@@ -13,7 +13,7 @@ one JSON object::
 ``M`` and ``R`` are one number when the sweep has one value (as in every file written
 before they could be lists) and a list otherwise.
 
-It is rewritten atomically after every finished row (:mod:`tnrank.files.safe`),
+It is rewritten atomically after every finished row (:mod:`tnrank.safe_files`),
 so a sweep killed at any moment keeps every row it finished; running the same
 sweep again computes only the rows missing, and a sweep with more depths or
 lengths extends the file. A file made with other settings is refused rather
@@ -35,11 +35,11 @@ from typing import Any, Self
 from tnrank.certification.certify import FAILURE_TARGET, MAX_SAMPLES
 from tnrank.engine.grid import MAX_GRID_ENTRIES
 from tnrank.errors import TnrankError
-from tnrank.files.safe import exclusive, parse_json, printable, read_text, write_json
 from tnrank.primes import PRIME
+from tnrank.safe_files import exclusive, parse_json, printable, read_text, write_json
 
 __all__ = ["ANALYSIS_FORMAT", "AnalysisFile", "RESULTS_FORMAT", "GRID_KEYS", "load_results",
-           "save_results", "merge_results", "missing_points", "ordered", "check_results",
+           "save_results", "check_json_name", "merge_results", "missing_points", "ordered", "check_results",
            "sweep_config", "ResultsFile", "SweepResults"]
 
 #: Value of the ``format`` key of a results file.
@@ -196,8 +196,28 @@ def check_results(data: Any, source: str = "results") -> dict[str, Any]:
 
 
 def save_results(path: str | os.PathLike, data: dict[str, Any]) -> None:
-    """Write a results file atomically (rows in the order of the sweep)."""
+    """Write a results file atomically (rows in the order of the sweep).
+
+    Raises
+    ------
+    TnrankError
+        When ``path`` does not end in ``.json`` (a results file is JSON), or cannot be written.
+    """
+    check_json_name(path, "a sweep results file")
     write_json(path, ordered(data))
+
+
+def check_json_name(path: str | os.PathLike, what: str) -> None:
+    """Refuse to write JSON under a name that says otherwise (``table.csv``, ``plot.svg``).
+
+    >>> check_json_name("table.csv", "a sweep results file")
+    Traceback (most recent call last):
+    ...
+    tnrank.errors.TnrankError: a sweep results file is written as JSON; name the file *.json, not 'table.csv'
+    """
+    if Path(os.fspath(path)).suffix.lower() != ".json":
+        raise TnrankError(f"{what} is written as JSON; name the file *.json, not "
+                          f"{printable(os.fspath(path))!r}")
 
 
 def _differences(a: dict[str, Any], b: dict[str, Any], where_a: str, where_b: str) -> list[str]:
@@ -302,6 +322,7 @@ class RowsFile(ABC):
     """
 
     def __init__(self, path: str | os.PathLike, config: dict[str, Any], fmt: str) -> None:
+        check_json_name(path, "a results file (--json-file)")
         self.path = Path(path)
         self.config = config
         self.data: dict[str, Any] = {"format": fmt, "config": config, "rows": [], "complete": False}

@@ -31,10 +31,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tnrank.errors import TnrankError
-from tnrank.files.safe import atomic_write
 from tnrank.model.partition import Partition
 from tnrank.presentation.layout import MIN_WIDTH, Layout, cell_layout, network_layout
 from tnrank.presentation.plot import check_figure_path, save_figure
+from tnrank.safe_files import atomic_write
 
 if TYPE_CHECKING:
     from tnrank.model.architecture import Architecture

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from tnrank.errors import TnrankError
-from tnrank.files.safe import atomic_path, check_output_path
+from tnrank.safe_files import atomic_path, check_output_path
 
 __all__ = ["plot_sweep", "FIGURE_SUFFIXES", "check_figure_path", "save_figure"]
 
