@@ -98,6 +98,17 @@ def test_gaussian_rank_through_the_recursion(m, n, r, q):
         assert rank_mod_p(A, q) == r
 
 
+@pytest.mark.parametrize("q", [7, GAUSSIAN_PRIME])
+@pytest.mark.parametrize("m, n, r", [(2, 100, 1), (3, 120, 1), (2, 300, 2), (4, 97, 3)])
+def test_a_multiplier_of_one_entry_is_not_overwritten(m, n, r, q):
+    # a leaf of two rows and one pivot has a 1 × 1 multiplier X, whose real part (a contiguous
+    # view) the Gaussian product once summed in place with its imaginary part: rank 2 for these
+    # rank-1 matrices
+    rng = np.random.default_rng(m * n + r)
+    A = _product(rng, m, n, r, q)
+    assert rank_mod_p(A, q) == rank_gaussian_regular(A, q)
+
+
 @settings(max_examples=40, deadline=None)
 @given(m=st.integers(1, 30), n=st.integers(1, 30), r=st.integers(0, 30), seed=st.integers(0, 10**6),
        q=st.sampled_from([7, 43, GAUSSIAN_PRIME]))

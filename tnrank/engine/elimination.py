@@ -61,6 +61,8 @@ __all__ = [
     "residues_float64",
     "residues_gaussian",
     "elimination_rank",
+    "eliminate_panel",
+    "subtract_product",
 ]
 
 #: Primes below this use one float64 GEMM per block update (no limb split).
@@ -210,7 +212,7 @@ class _Modulus:
                 parts.append((a, b, Bc, None))
             else:
                 B1 = np.rint(Bc * (1.0 / self.scale))
-                Bc -= B1 * self.scale  # now the low limb B0
+                Bc = Bc - B1 * self.scale  # the low limb B0 (a new array: B is left as it was)
                 parts.append((a, b, B1, Bc))
         rb = max(1, min(rows, _GEMM_BLOCK // cols))
         P = np.empty((rb, cols), dtype=self.dtype)
@@ -249,7 +251,7 @@ class _Modulus:
             for i in range(0, rows, rb):
                 Ablk = A[i : i + rb, a:b]
                 nb = Ablk.shape[0]
-                Ar, Ai = np.ascontiguousarray(Ablk.real), np.ascontiguousarray(Ablk.imag)
+                Ar, Ai = Ablk.real.copy(), Ablk.imag.copy()  # copies: Ar is summed in place
                 np.matmul(Ar, Br, out=P0[:nb])
                 np.matmul(Ai, Bi, out=P1[:nb])
                 Ar += Ai
@@ -585,3 +587,46 @@ def residues_gaussian(matrix: np.ndarray, prime: int, *, overwrite: bool = False
     if out.ndim == 2 and out.size:
         F.reduce(out)
     return out
+
+
+def eliminate_panel(work: np.ndarray, width: int, prime: int) -> int:
+    """Eliminate the first ``width`` columns of ``work`` in place, keeping the multipliers.
+
+    The panel step of a blocked elimination (:mod:`tnrank.engine.tiles`). ``work`` is a
+    C-contiguous float64 (GF(``prime``)) or complex128 (GF(``prime``²)) array of centred
+    residues with at least ``width`` columns. Afterwards, with ``r`` the returned rank of
+    the first ``width`` columns, rows ``0 .. r-1`` are the pivot rows and ``work[r:, :r]``
+    holds ``X`` with ``panel[i] = X[i] @ panel[pivot rows]`` for every other row ``i`` (the
+    panel's values on entry). Rows move whole: columns right of ``width`` (a row label, say)
+    travel with their rows and are not otherwise touched.
+
+    Examples
+    --------
+    >>> work = residues_float64(np.array([[0, 0, 0], [1, 2, 1], [2, 4, 2]]), 7)  # last: labels
+    >>> eliminate_panel(work, 2, 7)          # row 2 = 2 · row 1 on the first two columns
+    1
+    >>> work[:, 2].tolist(), (work[1:, 0] % 7).tolist()   # pivot row 1 first; X of rows 0, 2
+    ([1.0, 0.0, 2.0], [0.0, 2.0])
+    """
+    if work.ndim != 2 or not work.flags.c_contiguous or work.dtype not in (np.float64, np.complex128):
+        raise TnrankError("eliminate_panel needs a C-contiguous 2-D float64 or complex128 array")
+    width = min(int(width), work.shape[1])
+    if work.size == 0 or width <= 0:
+        return 0
+    return _eliminate(work, 0, 0, width, _Modulus(prime, gaussian=work.dtype == np.complex128), True)
+
+
+def subtract_product(C: np.ndarray, A: np.ndarray, B: np.ndarray, prime: int) -> np.ndarray:
+    """``C <- (C - A @ B) mod prime`` in place, all centred residues of one dtype (float64 for
+    GF(``prime``), complex128 for GF(``prime``²)); ``C`` may be a view. Returns ``C``.
+
+    The update of a blocked elimination's trailing tiles: float64 GEMMs reduced exactly, as in
+    :func:`elimination_rank`.
+
+    Examples
+    --------
+    >>> C = np.array([[3.0, 1.0]])
+    >>> subtract_product(C, np.array([[2.0]]), np.array([[1.0, 3.0]]), 7).tolist()   # [1, -5] mod 7
+    [[1.0, 2.0]]
+    """
+    return _Modulus(prime, gaussian=C.dtype == np.complex128).submul(C, A, B)
