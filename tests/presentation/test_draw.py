@@ -26,7 +26,6 @@ from tnrank.formatting import format_bound
 from tnrank.networks.examples import binary_tree, lattice_2d, mps
 from tnrank.networks.mincut import min_cut_bound
 from tnrank.networks.unrolling import unrolled_size
-from tnrank.presentation import layout as layout_module
 from tnrank.presentation.draw import (
     LABEL_ALL_BONDS,
     draw_architecture,
@@ -34,7 +33,11 @@ from tnrank.presentation.draw import (
     draw_network,
     network_svg,
 )
-from tnrank.presentation.layout import cell_layout, grid_positions, network_layout
+from tnrank.presentation.layouts import network as network_module
+from tnrank.presentation.layouts import unrolled as unrolled_module
+from tnrank.presentation.layouts.cell import cell_layout
+from tnrank.presentation.layouts.lattice import grid_positions
+from tnrank.presentation.layouts.network import network_layout
 
 GRAPHS = Path(__file__).resolve().parents[2] / "graphs"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -106,7 +109,7 @@ def test_cut_edges_carry_the_highlight_class_and_match_min_cut(case, spec):
     if spec == "start-end" and T % 2:
         spec = "0,1"
     part = Partition.parse(spec, T)
-    drawing = draw_network(net, partition=part, cut=True)
+    drawing = draw_network(net, partition=part, highlight=min_cut(net, part))
     gs = groups(drawing.svg())
     cut = {a["data-name"]: a for c, a in gs if "edge" in c and "cut" in c}
     expected = min_cut(net, list(part.start))
@@ -150,10 +153,12 @@ def test_every_bond_keeps_its_size_label_clear_of_the_rest(name):
     in the SVG with its own dimension, and no label sits on another label, a box or a dot
     (more than 1.5 px at 100 dpi)."""
     if name == "peps":
-        net, cut = lattice_2d(3, 3), {"partition": [0, 1, 2], "cut": True}
+        net = lattice_2d(3, 3)
+        cut = {"partition": [0, 1, 2], "highlight": min_cut(net, [0, 1, 2])}
     else:
         build, T = ARCHS[name]
-        net, cut = unroll(build(), T), {"cut": T % 2 == 0}
+        net = unroll(build(), T)
+        cut = {"highlight": min_cut(net, "start-end")} if T % 2 == 0 else {}
     assert len(net.tensors) <= LABEL_ALL_BONDS
     drawing = draw_network(net, **cut)
     labels = [a for c, a in groups(drawing.svg()) if "dim" in c]
@@ -183,17 +188,47 @@ def test_large_drawings_name_every_dimension_in_the_header():
 
 
 def test_bound_is_written_in_named_dimensions():
-    d = draw_architecture(rac(2, 3, 3), 6, cut=True)
+    d = draw_architecture(rac(2, 3, 3), 6, highlight=min_cut(rac(2, 3, 3), "start-end", T=6))
     assert d.bound_text == "Start-End rank ≤ min-cut = R^4 = 81"
-    d = draw_architecture(load(GRAPHS / "bottleneck.toml"), 4, cut=True)
+    bottleneck = load(GRAPHS / "bottleneck.toml")
+    d = draw_architecture(bottleneck, 4, highlight=min_cut(bottleneck, "start-end", T=4))
     assert d.bound_text == f"Start-End rank ≤ min-cut = M^2·R1 = {2 ** 2 * 3}"
+
+
+def test_the_drawing_highlights_what_it_is_told():
+    """Bond names are drawn as given (class ``highlight``, no bound); a cut brings its own
+    sides; a cut of another network, unknown names, or a partition that disagrees with the
+    cut are refused naming the parameter."""
+    net = unroll(rac(2, 2, 2), 4)
+    chosen = sorted(net.bonds)[:3] + [sorted(net.legs)[0]]
+    d = draw_network(net, highlight=chosen)
+    gs = groups(d.svg())
+    assert sorted(a["data-name"] for c, a in gs if "edge" in c and "highlight" in c) == sorted(chosen)
+    assert not [1 for c, _ in gs if "cut" in c] and d.cut is None and d.bound_text == ""
+    assert "highlighted bond" in {t.get_text() for t in d.figure.axes[0].get_legend().get_texts()}
+    interleaved = min_cut(net, "interleaved")
+    d = draw_network(net, highlight=interleaved)  # the legs are coloured by the cut's sides
+    assert d.bound_text.startswith("interleaved rank ≤ min-cut = ")
+    starts = {a["data-name"] for c, a in groups(d.svg()) if "leg" in c and "start" in c}
+    assert starts == {leg.name for leg in net.legs.values() if leg.step in interleaved.start}
+    with pytest.raises(TnrankError, match="`partition` and the cut in `highlight`"):
+        draw_network(net, partition="start-end", highlight=interleaved)
+    with pytest.raises(TnrankError, match="`highlight` names nowhere"):
+        draw_network(net, highlight=["nowhere"])
+    with pytest.raises(TnrankError, match="`highlight` names"):  # a cut of a longer network
+        draw_network(net, highlight=min_cut(unroll(rac(2, 2, 2), 6), "start-end"))
+    with pytest.raises(TnrankError, match="not the 4 steps"):  # same bonds, other steps
+        draw_network(unroll(rac(1, 2, 2), 4), highlight=min_cut(unroll(rac(1, 2, 2), 6), "start-end"))
+    with pytest.raises(TnrankError, match="leave out `compact=True`"):
+        draw_architecture(rac(2, 2, 2), 4, highlight=chosen, compact=True)
 
 
 # ---------------------------------------------------------------- layout conventions
 def unfolded(net, monkeypatch):
     """The layout drawn without folding (the aspect and size limits lifted)."""
-    for limit in ("MAX_ASPECT", "MAX_WIDTH", "MAX_HEIGHT"):
-        monkeypatch.setattr(layout_module, limit, math.inf)
+    monkeypatch.setattr(unrolled_module, "MAX_ASPECT", math.inf)
+    for limit in ("MAX_WIDTH", "MAX_HEIGHT"):
+        monkeypatch.setattr(network_module, limit, math.inf)
     lay = network_layout(net)
     monkeypatch.undo()
     return lay
@@ -397,7 +432,7 @@ def test_other_networks_have_their_legs_at_the_bottom_in_step_order():
         assert [pos[leg.name].x for leg in legs] == sorted(pos[leg.name].x for leg in legs)
         assert max(pos[leg.name].y for leg in legs) < min(pos[t].y for t in net.tensors)
     peps = lattice_2d(3, 3)
-    gs = groups(draw_network(peps, partition=[0, 1, 2], cut=True).svg())
+    gs = groups(draw_network(peps, partition=[0, 1, 2], highlight=min_cut(peps, [0, 1, 2])).svg())
     assert {a["data-name"] for c, a in gs if "cut" in c and "edge" in c} == {
         e.bond for e in min_cut(peps, [0, 1, 2]).cut_edges}
 
@@ -473,12 +508,14 @@ def test_lattice_positions_follow_the_sites_and_other_graphs_are_not_grids():
 # ---------------------------------------------------------------- files
 def test_same_input_same_bytes(tmp_path):
     net = unroll(rac(2, 2, 3), 4)
+    cut = min_cut(net, "start-end")
     for suffix in (".svg", ".png", ".pdf"):
-        a = draw_network(net, tmp_path / f"a{suffix}", cut=True)
-        b = draw_network(unroll(rac(2, 2, 3), 4), tmp_path / f"b{suffix}", cut=True)
+        a = draw_network(net, tmp_path / f"a{suffix}", highlight=cut)
+        other = unroll(rac(2, 2, 3), 4)
+        b = draw_network(other, tmp_path / f"b{suffix}", highlight=min_cut(other, "start-end"))
         assert (tmp_path / f"a{suffix}").read_bytes() == (tmp_path / f"b{suffix}").read_bytes()
         del a, b
-    assert (tmp_path / "a.svg").read_text() == draw_network(net, cut=True).svg()
+    assert (tmp_path / "a.svg").read_text() == draw_network(net, highlight=cut).svg()
     assert (tmp_path / "a.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert (tmp_path / "a.pdf").read_bytes()[:5] == b"%PDF-"
 
@@ -497,7 +534,7 @@ def test_too_large_networks_are_refused_with_a_hint():
 def test_the_largest_depth_three_network_is_drawn_whole_with_its_min_cut():
     L, R, T = 3, 2, 8
     arch = rac(L, R, 2)
-    d = draw_architecture(arch, T, cut=True)  # the largest depth-3 network drawn
+    d = draw_architecture(arch, T, highlight=min_cut(arch, "start-end", T=T))  # the largest depth 3 drawn
     kinds: dict[str, int] = {}
     for box in d.layout.nodes.values():
         kinds[box.kind] = kinds.get(box.kind, 0) + 1
@@ -545,7 +582,7 @@ def test_networks_and_reports_display_themselves_in_notebooks(monkeypatch):
 
 
 def test_drawing_modules_do_not_import_matplotlib_until_drawing():
-    code = ("import sys, tnrank.presentation.draw, tnrank.presentation.layout, tnrank.cli.draw; "
+    code = ("import sys, tnrank.presentation.draw, tnrank.presentation.layouts.network, tnrank.cli.draw; "
             "print('matplotlib' in sys.modules)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == "False"

@@ -27,6 +27,8 @@ from tnrank.files.architecture_file import load
 from tnrank.files.results_file import AnalysisFile
 from tnrank.model.architecture import Architecture
 from tnrank.model.partition import Partition
+from tnrank.networks.mincut import min_cut
+from tnrank.presentation.layouts.network import check_drawable
 from tnrank.primes import PRIME
 from tnrank.runtime.threads import limited_threads
 from tnrank.safe_files import check_distinct_outputs, check_output_path
@@ -130,7 +132,9 @@ def _figure(args: argparse.Namespace, arch: Architecture) -> str:
     """Draw before the ranks, so a bad path or size fails at once; the line for the report."""
     from tnrank.presentation.draw import draw_architecture  # matplotlib on demand
 
-    drawing = draw_architecture(arch, args.T[0], args.output, partition=args.partition, cut=True)
+    check_drawable(arch, args.T[0])  # refuse an illegible drawing before the cut is searched for
+    cut = min_cut(arch, args.partition, T=args.T[0])
+    drawing = draw_architecture(arch, args.T[0], args.output, partition=args.partition, highlight=cut)
     drawing.figure.clear()
     return f"{args.output}: {drawing.bound_text}" if drawing.bound_text else str(args.output)
 

@@ -8,6 +8,8 @@ from pathlib import Path
 from tnrank.cli.common import add_rac_options, architecture_from_args, refuse_architecture_as_network
 from tnrank.errors import TnrankError
 from tnrank.files.network_file import load_or_example
+from tnrank.networks.mincut import min_cut
+from tnrank.presentation.layouts.network import check_drawable
 from tnrank.presentation.plot import check_figure_path
 
 
@@ -41,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
     from tnrank.presentation.draw import draw_architecture, draw_network  # matplotlib
 
     check_figure_path(args.output)
+    cut = None
     if args.network is not None:
         others = [o for o, v in (("FILE", args.file), ("-L", args.depth), ("-R", args.width),
                                  ("-M", args.M), ("-T", args.T)) if v is not None]
@@ -49,13 +52,21 @@ def run(args: argparse.Namespace) -> int:
             raise TnrankError(f"--network draws a network file as it is; leave out {given}")
         refuse_architecture_as_network(args.network)
         net = load_or_example(args.network)
-        drawing = draw_network(net, args.output, partition=args.partition, cut=args.cut,
+        if args.cut:
+            check_drawable(net)  # refuse an illegible drawing before the cut is searched for
+            cut = min_cut(net, args.partition or "start-end")
+        drawing = draw_network(net, args.output, partition=args.partition, highlight=cut,
                                title=args.title)
         what = net.summary()
     else:
         arch = architecture_from_args(args, "draw")
+        if args.cut and args.compact:
+            raise TnrankError("--cut needs the unrolled network; leave out --compact")
+        if args.cut:
+            check_drawable(arch, args.T)
+            cut = min_cut(arch, args.partition or "start-end", T=args.T)
         drawing = draw_architecture(arch, args.T, args.output, partition=args.partition,
-                                    cut=args.cut, compact=args.compact, title=args.title)
+                                    highlight=cut, compact=args.compact, title=args.title)
         if args.compact:
             what = f"{arch.name or 'architecture'}: folded cell of {arch.depth} layer(s)"
         else:
@@ -65,4 +76,3 @@ def run(args: argparse.Namespace) -> int:
         line += f"; {drawing.bound_text}"
     print(line)
     return 0
-

@@ -6,9 +6,14 @@ the bottom labelled :math:`x^1, \dots, x^T` (start and end legs coloured apart),
 weight matrices are boxes, copy tensors :math:`\delta` are dots and the output
 :math:`w^O` is at the top right. Copies of a duplicated sub-network lie on shaded bands;
 deep or long networks are folded to about 2:1 and 2-D grids drawn on their lattice (see
-:mod:`tnrank.presentation.layout` for the layouts). Labels are :data:`FONT` points, sized
-for the docs' column (:func:`shown_size`). With ``cut=True`` the bonds of the
-minimum cut are drawn thick and red and the bound is written on the figure.
+:mod:`tnrank.presentation.layouts` for the layouts). Labels are :data:`FONT` points, sized
+for the docs' column (:func:`shown_size`).
+
+A drawing is told what to highlight, as quimb's ``draw(highlight_inds=...)``: given a
+:class:`~tnrank.networks.mincut.MinCut` (found by :func:`tnrank.networks.mincut.min_cut`), its
+bonds are drawn thick and red and its bound is written on the figure in the network's named
+dimensions (:func:`tnrank.networks.dimensions.cut_formula`); given bond names, those bonds are
+drawn so. Nothing here computes a cut.
 
 matplotlib is imported only when drawing. Files are reproducible byte for
 byte (:func:`tnrank.presentation.plot.save_figure`), and SVG files are structured: every
@@ -25,21 +30,26 @@ import math
 import os
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tnrank.errors import TnrankError
+from tnrank.formatting import format_names
 from tnrank.model.partition import Partition
-from tnrank.presentation.layout import MIN_WIDTH, Layout, cell_layout, network_layout
+from tnrank.networks.dimensions import cut_formula
+from tnrank.networks.graph import TensorNetwork
+from tnrank.networks.mincut import MinCut
+from tnrank.networks.unrolling import unroll
+from tnrank.presentation.layouts.base import MIN_WIDTH, Layout
+from tnrank.presentation.layouts.cell import cell_layout
+from tnrank.presentation.layouts.network import check_drawable, network_layout
 from tnrank.presentation.plot import check_figure_path, save_figure
 from tnrank.safe_files import atomic_write
 
 if TYPE_CHECKING:
     from tnrank.model.architecture import Architecture
-    from tnrank.networks.graph import TensorNetwork
-    from tnrank.networks.mincut import MinCut
 
 __all__ = ["Drawing", "draw_network", "draw_cell", "draw_architecture", "network_svg",
            "LABEL_ALL_BONDS", "COLORS", "FONT", "COLUMN_WIDTH", "shown_size"]
@@ -94,9 +104,10 @@ class Drawing:
     figure
         The matplotlib figure.
     layout : Layout
-        Positions of nodes and paths of bonds, in inches (:class:`tnrank.presentation.layout.Layout`).
+        Positions of nodes and paths of bonds, in inches
+        (:class:`tnrank.presentation.layouts.base.Layout`).
     cut : MinCut or None
-        The cut drawn, if any (:class:`tnrank.networks.mincut.MinCut`).
+        The cut drawn, if one was given (:class:`tnrank.networks.mincut.MinCut`).
     bound_text : str
         The bound written on the figure (empty without a cut).
     """
@@ -158,49 +169,6 @@ def _side_of(partition: Partition | None, step: int | None) -> int | None:
     return partition.side_of(step)
 
 
-def _dim_symbols(network: TensorNetwork) -> dict[tuple[str, int | None], str]:
-    """Names of bond dimensions: ``M`` (or ``M+1``) for legs, ``R`` (or ``R_l``) per layer."""
-    arch = network.info.get("architecture")
-    if arch is None:
-        return {}
-    aug = "+1" if network.info.get("augmented") else ""
-    out: dict[tuple[str, int | None], str] = {("leg", None): f"M{aug}"}
-    same = len(set(arch.widths)) == 1
-    for k in range(arch.depth):
-        out[("bond", k)] = f"R{aug}" if same else f"R_{{{k + 1}}}{aug}"
-    return out
-
-
-def bound_expression(cut: MinCut, network: TensorNetwork, layout: Layout) -> tuple[str, str]:
-    """The cut as a product of named dimensions: ``("R^4 = 81", "$R^{4}$ = 81")`` (plain
-    text and matplotlib mathtext)."""
-    from tnrank.formatting import format_bound
-
-    symbols = _dim_symbols(network)
-    layer_of = {e.bond: e.layer for e in layout.edges}
-    factors: Counter[tuple[str, str]] = Counter()
-    for e in cut.cut_edges:
-        if e.dim == 1:
-            continue
-        key = ("leg", None) if e.leg else ("bond", layer_of.get(e.bond))
-        tex = symbols.get(key, str(e.dim))
-        plain = tex.replace("_{", "").replace("}", "")
-        factors[(plain, tex)] += 1
-    value = format_bound(cut.bound)
-    if not factors:
-        return f"1 (the sides are disconnected) = {value}", f"1 (the sides are disconnected) = {value}"
-    items = sorted(factors.items())
-
-    def group(text: str, n: int) -> str:  # parentheses where a sum meets a power or a product
-        return f"({text})" if "+" in text and (n > 1 or len(items) > 1) else text
-
-    plain = "·".join(group(p, n) + ("" if n == 1 else f"^{n}") for (p, _), n in items)
-    tex = r" \cdot ".join(group(t, n) + ("" if n == 1 else f"^{{{n}}}") for (_, t), n in items)
-    if plain == value:
-        return value, value
-    return f"{plain} = {value}", f"${tex}$ = {value}"
-
-
 # ---------------------------------------------------------------- drawing a layout
 class _Canvas:
     """A figure whose axes are in inches, with gid-tagged artists."""
@@ -238,10 +206,13 @@ class _Canvas:
 def _render(
     canvas: _Canvas,
     layout: Layout,
-    cut_bonds: set[str],
+    highlighted: Collection[str],
+    mark: str,
     label_bonds: bool,
     partition: Partition | None,
 ) -> None:
+    """Draw ``layout`` on the canvas; the bonds and legs named in ``highlighted`` thick and red,
+    their SVG groups with the class ``mark`` (``cut`` or ``highlight``)."""
     from matplotlib.patches import Rectangle
 
     ax = canvas.ax
@@ -262,7 +233,7 @@ def _render(
         ax.text(x, y, text, ha="right", va="center", fontsize=FONT - 0.5, color="#666666",
                 zorder=1, gid=canvas.gid("rowlabel", **{"class": "row-label"}))
     for e in layout.edges:
-        is_cut = e.bond in cut_bonds
+        is_cut = e.bond in highlighted
         classes = ["edge", "leg" if e.leg else "bond"]
         color = COLORS["bond"]
         if e.leg:
@@ -272,7 +243,7 @@ def _render(
                 classes.append("start" if side == 0 else "end")
                 color = COLORS["start" if side == 0 else "end"]
         if is_cut:
-            classes.append("cut")
+            classes.append(mark)
         if e.bond.startswith("loop:"):
             classes.append("recurrent")
         gid = canvas.gid("edge", **{"class": " ".join(classes), "data_name": e.bond,
@@ -293,7 +264,7 @@ def _render(
             ax.text(top[0] - 0.05, top[1] + 0.03, "$t-1$", ha="right", va="bottom",
                     fontsize=FONT - 1, color="#555555", zorder=3)
         if label_bonds or is_cut:
-            _dim_label(canvas, layout, e, is_cut)
+            _dim_label(canvas, layout, e, mark if is_cut else "")
     for n in layout.nodes.values():
         side = _side_of(partition, n.step) if n.kind == "input" else None
         n.side = side
@@ -334,9 +305,11 @@ def _stub_markers(canvas: _Canvas, e: Any) -> None:
                        gid=canvas.gid("marker", **{"class": "continued", "data_name": e.bond}))
 
 
-def _dim_label(canvas: _Canvas, layout: Layout, e: Any, is_cut: bool) -> None:
+def _dim_label(canvas: _Canvas, layout: Layout, e: Any, mark: str) -> None:
     """Write a bond's dimension beside it: above a horizontal bond, right of a vertical one,
-    left of an open leg hanging down (its name is on the right)."""
+    left of an open leg hanging down (its name is on the right); bold and red, and its SVG
+    group classed ``mark``, for a highlighted bond."""
+    is_cut = bool(mark)
     x, y, orient = e.label_point()
     if e.gap is not None:  # a broken bond: above the stub that leaves its line
         first, second = (e.points[e.gap - 1], e.points[e.gap]), (e.points[e.gap + 2], e.points[e.gap + 1])
@@ -359,7 +332,7 @@ def _dim_label(canvas: _Canvas, layout: Layout, e: Any, is_cut: bool) -> None:
     kw: dict[str, Any] = {"fontsize": FONT - 0.5 if is_cut else FONT - 1.5, "zorder": 6,
                           "color": COLORS["cut"] if is_cut else "#666666",
                           "fontweight": "bold" if is_cut else "normal",
-                          "gid": canvas.gid("dim", **{"class": "dim" + (" cut" if is_cut else ""),
+                          "gid": canvas.gid("dim", **{"class": "dim" + (f" {mark}" if is_cut else ""),
                                                       "data_name": e.bond, "data_dim": e.dim})}
     if orient == "h":
         canvas.ax.text(x, y + 0.035, str(e.dim), ha="center", va="bottom", **kw)
@@ -394,7 +367,7 @@ def _header(canvas: _Canvas, title: str, lines: Iterable[tuple[str, str]], key: 
     canvas.fit_width(artists)
 
 
-def _key_rows(layout: Layout, partition: Partition | None, cut: bool, kinds: set[str]) -> list[tuple]:
+def _key_rows(layout: Layout, partition: Partition | None, mark: str, kinds: set[str]) -> list[tuple]:
     key: list[tuple] = []
     if "delta" in kinds:
         key.append(("copy tensor δ (⊙)", {"marker": "o", "color": "black", "lw": 0, "markersize": 5}))
@@ -415,8 +388,9 @@ def _key_rows(layout: Layout, partition: Partition | None, cut: bool, kinds: set
     if partition is not None:
         key.append(("start inputs", {"color": COLORS["start"], "lw": 1.5}))
         key.append(("end inputs", {"color": COLORS["end"], "lw": 1.5}))
-    if cut:
-        key.append(("min-cut bond", {"color": COLORS["cut"], "lw": 2.6}))
+    if mark:
+        key.append(("min-cut bond" if mark == "cut" else "highlighted bond",
+                    {"color": COLORS["cut"], "lw": 2.6}))
     if layout.bands:
         key.append(("copy of a sub-network ($h^{t,l}$ it computes)", {"marker": "s", "lw": 0, "markersize": 9,
                                              "markerfacecolor": COLORS["band"][0],
@@ -447,18 +421,40 @@ def _dims_line(network: TensorNetwork, layout: Layout) -> str:
 
 # ---------------------------------------------------------------- public
 def _resolve(network: TensorNetwork, partition: Partition | str | Iterable[int] | None,
-             required: bool) -> Partition | None:
-    steps = network.steps
-    T = len(steps)
-    if partition is None:
-        if T >= 2 and T % 2 == 0 and not required:
-            return Partition.parse("start-end", T)
-        if not required:
-            return None
-        partition = "start-end"
+             cut: MinCut | None) -> Partition | None:
+    """The partition whose legs are coloured apart: the one given, else the cut's, else
+    start-end when the number of steps is even."""
+    T = len(network.steps)
+    if cut is not None:
+        if sorted(cut.start + cut.end) != list(range(T)) or T < 2:
+            raise TnrankError(f"the cut in `highlight` splits steps {format_names(cut.start, 6)} | "
+                              f"{format_names(cut.end, 6)}, not the {T} steps of the network; give "
+                              "the cut of this network")
+        of_cut = Partition(T, cut.start)
+        if partition is None:
+            return of_cut
+    elif partition is None:
+        return Partition.parse("start-end", T) if T >= 2 and T % 2 == 0 else None
     if T < 2:
-        raise TnrankError(f"the network has {T} step(s); a cut needs two or more")
-    return Partition.parse(partition, T, legs={name: leg.step for name, leg in network.legs.items()})
+        raise TnrankError(f"the network has {T} step(s); a partition needs two or more")
+    part = Partition.parse(partition, T, legs={name: leg.step for name, leg in network.legs.items()})
+    if cut is not None and part != of_cut:
+        raise TnrankError("`partition` and the cut in `highlight` split the steps differently; leave "
+                          "`partition` out to colour the inputs by the cut's sides")
+    return part
+
+
+def _highlighted(network: TensorNetwork, highlight: MinCut | Iterable[str] | None) -> set[str]:
+    """The names of the bonds and legs to highlight, each checked against the network."""
+    if highlight is None:
+        return set()
+    names = [e.bond for e in highlight.cut_edges] if isinstance(highlight, MinCut) else \
+        ([highlight] if isinstance(highlight, str) else list(highlight))
+    unknown = [n for n in names if n not in network.bonds and n not in network.legs]
+    if unknown:
+        raise TnrankError(f"`highlight` names {format_names(unknown, 4)}, not a bond or leg of "
+                          f"{network.name or 'the network'}; give a cut of this network or its bond names")
+    return set(names)
 
 
 def draw_network(
@@ -466,11 +462,11 @@ def draw_network(
     path: str | os.PathLike | None = None,
     *,
     partition: Partition | str | Iterable[int] | None = None,
-    cut: bool = False,
+    highlight: MinCut | Iterable[str] | None = None,
     bond_labels: bool | None = None,
     title: str | None = None,
 ) -> Drawing:
-    """Draw a tensor network, optionally with the minimum cut of a partition.
+    """Draw a tensor network, optionally with a cut or some bonds highlighted.
 
     Parameters
     ----------
@@ -479,14 +475,17 @@ def draw_network(
     path : path, optional
         Also write the figure there (``.svg``, ``.png`` or ``.pdf``).
     partition : Partition, str or iterable of int, optional
-        Colours start and end legs apart; default ``"start-end"`` when the
-        number of steps is even. Also the partition the cut separates.
-    cut : bool
-        Highlight the bonds of :func:`tnrank.networks.mincut.min_cut` and write the bound.
+        Colours start and end legs apart; default the sides of the cut in ``highlight``, else
+        ``"start-end"`` when the number of steps is even.
+    highlight : MinCut or iterable of str, optional
+        A cut of this network (:func:`tnrank.networks.mincut.min_cut`): its bonds are drawn
+        thick and red (SVG class ``cut``) and its bound is written on the figure in the
+        network's named dimensions (:func:`tnrank.networks.dimensions.cut_formula`). Or the
+        names of bonds and legs to draw so (SVG class ``highlight``), with no bound.
     bond_labels : bool, optional
         Write every bond's dimension beside it; default when the network has at most
         :data:`LABEL_ALL_BONDS` tensors (the header's ``bond dimensions`` line names
-        every dimension always, and cut bonds are always labelled).
+        every dimension always, and highlighted bonds are always labelled).
     title : str, optional
         Default: the network's name.
 
@@ -498,54 +497,52 @@ def draw_network(
     ------
     TnrankError
         When the network is too large to draw legibly (see
-        :func:`tnrank.presentation.layout.network_layout`), or the path cannot be written.
+        :func:`tnrank.presentation.layouts.network.network_layout`), ``highlight`` names what
+        the network does not have, ``partition`` disagrees with the cut's sides, or the path
+        cannot be written.
 
     Examples
     --------
     >>> from tnrank import Architecture, unroll
-    >>> drawing = draw_network(unroll(Architecture.rac(depth=2, width=3, M=3), T=6), cut=True)
+    >>> from tnrank.networks.mincut import min_cut
+    >>> net = unroll(Architecture.rac(depth=2, width=3, M=3), T=6)
+    >>> drawing = draw_network(net, highlight=min_cut(net, "start-end"))
     >>> drawing.bound_text
     'Start-End rank ≤ min-cut = R^4 = 81'
-    >>> sorted(e.bond for e in drawing.cut.cut_edges) == sorted(
-    ...     e.bond for e in drawing.layout.edges if e.bond in {c.bond for c in drawing.cut.cut_edges})
-    True
+    >>> draw_network(net, highlight=["b0"]).svg().count('class="edge bond highlight"')
+    1
     """
-    from tnrank.networks.graph import TensorNetwork
-
     if not isinstance(network, TensorNetwork):
         raise TnrankError("draw_network needs a TensorNetwork (see tnrank.networks.unrolling.unroll)")
     if path is not None:
         check_figure_path(path)
-    part = _resolve(network, partition, required=cut)
+    cut = highlight if isinstance(highlight, MinCut) else None
+    highlighted = _highlighted(network, highlight)
+    part = _resolve(network, partition, cut)
     layout = network_layout(network)
-    mc = None
-    cut_bonds: set[str] = set()
+    mark = "cut" if cut is not None else "highlight" if highlighted else ""
     lines: list[tuple[str, str]] = []
     bound_text = ""
-    if cut:
-        from tnrank.networks.mincut import min_cut
-
+    if cut is not None:
         assert part is not None
-        mc = min_cut(network, list(part.start), list(part.end))
-        cut_bonds = {e.bond for e in mc.cut_edges}
         name = {"start-end": "Start-End rank", "interleaved": "interleaved rank"}.get(part.name, "rank")
-        plain, tex = bound_expression(mc, network, layout)
-        bound_text = f"{name} ≤ min-cut = {plain}"
-        lines.append((f"{name} ≤ min-cut = {tex}", COLORS["cut"]))
+        formula = cut_formula(cut, network)
+        bound_text = f"{name} ≤ min-cut = {formula.text()}"
+        lines.append((f"{name} ≤ min-cut = {formula.text(math=True)}", COLORS["cut"]))
     lines.append((_dims_line(network, layout), "#333333"))
     if part is not None:
         lines.append((f"start side: {_steps_text(part.start)}   end side: {_steps_text(part.end)}",
                       "#333333"))
     kinds = {n.kind for n in layout.nodes.values()}
-    key = _key_rows(layout, part, cut, kinds)
+    key = _key_rows(layout, part, mark, kinds)
     width = max(layout.width, MIN_WIDTH)
     header = _header_height(width, sum(text.count("\n") + 1 for text, _ in lines), len(key))
     canvas = _Canvas(width, layout.height, header)
     if bond_labels is None:
         bond_labels = len(network.tensors) <= LABEL_ALL_BONDS
-    _render(canvas, layout, cut_bonds, bond_labels, part)
+    _render(canvas, layout, highlighted, mark, bond_labels, part)
     _header(canvas, title if title is not None else (network.name or "tensor network"), lines, key)
-    drawing = Drawing(canvas.fig, layout, mc, bound_text, canvas.attrs)
+    drawing = Drawing(canvas.fig, layout, cut, bound_text, canvas.attrs)
     if path is not None:
         drawing.save(path)
     return drawing
@@ -581,7 +578,7 @@ def draw_cell(
     if path is not None:
         check_figure_path(path)
     canvas = _Canvas(max(layout.width, 2.6), layout.height, 0.42)
-    _render(canvas, layout, set(), True, None)
+    _render(canvas, layout, set(), "", True, None)
     name = title if title is not None else (architecture.name or "recurrent cell")
     canvas.ax.text(0.12, canvas.height - 0.1, name, ha="left", va="top", fontsize=FONT + 1,
                    fontweight="bold", gid=canvas.gid("title", **{"class": "title"}))
@@ -599,20 +596,25 @@ def draw_architecture(
     path: str | os.PathLike | None = None,
     *,
     partition: Partition | str | Iterable[int] | None = None,
-    cut: bool = False,
+    highlight: MinCut | Iterable[str] | None = None,
     compact: bool = False,
     title: str | None = None,
 ) -> Drawing:
     """Draw an architecture: unrolled over ``T`` steps (:func:`draw_network`), or its
     folded cell (``compact``, :func:`draw_cell`).
 
-    The size is checked before the network is built, so an oversized request
-    fails at once with a one-line :class:`~tnrank.errors.TnrankError`.
+    The size is checked before the network is built
+    (:func:`tnrank.presentation.layouts.network.check_drawable`), so an oversized request
+    fails at once with a one-line :class:`~tnrank.errors.TnrankError`. ``highlight`` is a cut
+    of the unrolled network (:func:`tnrank.networks.mincut.min_cut` of the architecture and
+    ``T``) or bond names, as for :func:`draw_network`.
 
     Examples
     --------
     >>> from tnrank import Architecture
-    >>> draw_architecture(Architecture.rac(2, 3, 3), T=6, cut=True).bound_text
+    >>> from tnrank.networks.mincut import min_cut
+    >>> arch = Architecture.rac(2, 3, 3)
+    >>> draw_architecture(arch, T=6, highlight=min_cut(arch, "start-end", T=6)).bound_text
     'Start-End rank ≤ min-cut = R^4 = 81'
     >>> draw_architecture(Architecture.rac(3, 2, 2), T=12)
     Traceback (most recent call last):
@@ -620,23 +622,14 @@ def draw_architecture(
     tnrank.errors.TnrankError: RAC L=3 R=2 M=2, T=12 is too large to draw legibly: ...
     """
     if compact:
-        if cut:
-            raise TnrankError("`cut=True` needs the unrolled network; leave out `compact=True`")
+        if highlight is not None:
+            raise TnrankError("`highlight` needs the unrolled network; leave out `compact=True`")
         return draw_cell(architecture, path, title=title)
-    if T is None:
-        raise TnrankError("give `T` to draw the unrolled network, or ask for the folded cell "
-                          "(`compact=True`)")
-    from tnrank.networks.unrolling import unroll, unrolled_size
-    from tnrank.presentation.layout import MAX_TENSORS
-
-    nodes, _bonds, legs = unrolled_size(architecture, T)
-    if nodes - legs - 1 > MAX_TENSORS * 4:  # far beyond: refuse before building anything
-        raise TnrankError(f"{architecture.name or 'the architecture'} at T={T} is too large to draw "
-                          f"legibly: it unrolls into {nodes - legs:,} tensors; draw the folded cell "
-                          "with `compact=True`, or use a smaller `T`")
+    check_drawable(architecture, T)
+    assert T is not None
     if path is not None:
         check_figure_path(path)
-    return draw_network(unroll(architecture, T), path, partition=partition, cut=cut, title=title)
+    return draw_network(unroll(architecture, T), path, partition=partition, highlight=highlight, title=title)
 
 
 def network_svg(network: TensorNetwork, **options: Any) -> str | None:

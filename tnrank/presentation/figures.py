@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from tnrank.model.architecture import Architecture, Layer
+from tnrank.networks.examples import lattice_2d
+from tnrank.networks.mincut import min_cut
 
 __all__ = ["NETWORK_FIGURES", "SWEEP_FIGURES", "WIDE_FIGURES", "write_gallery", "MANIFEST"]
 
@@ -36,17 +38,18 @@ def _network(depth: int, width: int, M: int, T: int, cut: bool) -> Callable[[], 
     def draw() -> Any:
         from tnrank.presentation.draw import draw_architecture
 
-        return draw_architecture(Architecture.rac(depth, width, M), T, cut=cut)
+        arch = Architecture.rac(depth, width, M)
+        return draw_architecture(arch, T, highlight=min_cut(arch, "start-end", T=T) if cut else None)
 
     return draw
 
 
 def _peps(rows: int, cols: int, cut: bool) -> Callable[[], Any]:
     def draw() -> Any:
-        from tnrank.networks.examples import lattice_2d
         from tnrank.presentation.draw import draw_network
 
-        return draw_network(lattice_2d(rows, cols), partition=list(range(cols)), cut=cut)
+        peps, first_row = lattice_2d(rows, cols), list(range(cols))
+        return draw_network(peps, partition=first_row, highlight=min_cut(peps, first_row) if cut else None)
 
     return draw
 
