@@ -27,9 +27,10 @@ import numpy as np
 
 from tnrank import PRIME, Architecture, Partition, random_weights
 from tnrank.certification.bounds import total_degree
-from tnrank.engine.elimination import residues_float64, residues_gaussian
+from tnrank.engine.elimination import float_residues
 from tnrank.engine.grid import sample_matrix
 from tnrank.engine.rank import rank_mod_p
+from tnrank.field import GAUSSIAN_FIELD, GF
 from tnrank.primes import GAUSSIAN_PRIME
 
 TARGET = 1e-6
@@ -47,10 +48,11 @@ def median_time(fn, repeat: int) -> float:
 def bench_rank(n: int, repeat: int) -> tuple[float, float]:
     rng = np.random.default_rng(n)
     p, q = PRIME, GAUSSIAN_PRIME
-    real = residues_float64(rng.integers(0, p, (n, n)), p)
-    gauss = residues_gaussian(rng.integers(0, q, (n, n)) + 1j * rng.integers(0, q, (n, n)), q)
+    real = float_residues(rng.integers(0, p, (n, n)), GF(p))
+    gauss = float_residues(rng.integers(0, q, (n, n)) + 1j * rng.integers(0, q, (n, n)),
+                           GAUSSIAN_FIELD)
     t_p = median_time(lambda: rank_mod_p(real.copy(), p, overwrite=True), repeat)
-    t_q = median_time(lambda: rank_mod_p(gauss.copy(), q, overwrite=True), repeat)
+    t_q = median_time(lambda: rank_mod_p(gauss.copy(), GAUSSIAN_FIELD, overwrite=True), repeat)
     return t_p, t_q
 
 
@@ -59,10 +61,11 @@ def bench_build(K: int, repeat: int) -> tuple[float, float]:
     part = Partition.parse("start-end", 12)
     rng = np.random.default_rng(0)
     out = []
-    for gaussian, prime in ((False, PRIME), (True, GAUSSIAN_PRIME)):
-        w = random_weights(arch, seed=0, prime=prime, gaussian=gaussian)
+    for field in (GF(PRIME), GAUSSIAN_FIELD):
+        w = random_weights(arch, seed=0, prime=field)
+        prime = field.characteristic
         rows, cols = rng.integers(0, prime, (K, 6, 3)), rng.integers(0, prime, (K, 6, 3))
-        if gaussian:
+        if field.gaussian:
             rows = rows + 1j * rng.integers(0, prime, (K, 6, 3))
             cols = cols + 1j * rng.integers(0, prime, (K, 6, 3))
         t = median_time(lambda: sample_matrix(w, part, rows, cols), repeat)

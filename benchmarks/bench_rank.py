@@ -39,6 +39,7 @@ import numpy as np
 from tnrank import PRIME
 from tnrank.engine.elimination import _Modulus
 from tnrank.engine.rank import rank_mod_p
+from tnrank.field import GF
 
 SMALL_PRIME = 1_048_573
 GOAL_RATIO = 1.5
@@ -49,7 +50,7 @@ def make(n: int, kind: str, p: int, rng: np.random.Generator) -> tuple[np.ndarra
     if kind == "random":
         return rng.integers(0, p, (n, n)), n
     r = 3 * n // 4
-    F = _Modulus(p)
+    F = _Modulus(GF(p))
     L = F.centred(rng.integers(0, p, (n, r)))
     R = F.centred(rng.integers(0, p, (r, n)))
     A = np.mod(F.matmul(L, R).astype(np.int64), p)

@@ -89,9 +89,11 @@ _PUBLIC = {
     "save": "tnrank.files.formats",
     "TnrankError": "tnrank.errors",
     "PRIME": "tnrank.primes",
+    "Field": "tnrank.field",
+    "GF": "tnrank.field",
 }
 
-# names of the first release, still importable from here for one release: old name -> new home
+# deprecated names, importable from here with a DeprecationWarning: name -> its home
 _MOVED = {
     "grid_matrix": "tnrank.engine.grid.grid_matrix",
     "float_rank": "tnrank.engine.rank.rank_float",
@@ -105,7 +107,7 @@ __all__ = [
     "evaluate", "grid_tensor", "matricize", "sample_matrix", "rank_mod_p",
     "TensorNetwork", "unroll", "contract", "min_cut",
     "certify", "Report", "RankResult",
-    "load", "save", "TnrankError", "PRIME",
+    "load", "save", "TnrankError", "PRIME", "Field", "GF",
 ]
 
 

@@ -33,7 +33,7 @@ from tnrank.errors import TnrankError
 
 __all__ = [
     "PRIME", "SECOND_PRIME", "MAX_PRIME", "SMALLEST_PRIME", "LARGEST_PRIME", "check_prime",
-    "GAUSSIAN_PRIME", "MAX_GAUSSIAN_PRIME", "check_gaussian_prime",
+    "GAUSSIAN_PRIME", "MAX_GAUSSIAN_PRIME", "check_gaussian_prime", "is_prime", "factorize",
 ]
 
 #: Default modulus, the largest prime below 2**30 (products of residues fit int64).
@@ -55,8 +55,12 @@ GAUSSIAN_PRIME = 5_931_559
 MAX_GAUSSIAN_PRIME = 2**23
 
 
-def check_prime(p: object, *, minimum: int = SMALLEST_PRIME, maximum: int = LARGEST_PRIME) -> int:
+def check_prime(p: object, *, minimum: int = SMALLEST_PRIME, maximum: int = LARGEST_PRIME,
+                name: str = "modulus", hint: str | None = None, why_minimum: str = "") -> int:
     """``p`` as an int if the exact rank supports it, else a :class:`~tnrank.errors.TnrankError`.
+
+    The one prime check of tnrank: every modulus a user gives passes here, directly or
+    through :class:`tnrank.field.Field`.
 
     Parameters
     ----------
@@ -68,6 +72,13 @@ def check_prime(p: object, *, minimum: int = SMALLEST_PRIME, maximum: int = LARG
     maximum : int
         Largest accepted prime (callers lower it when other arithmetic, such
         as the int64 evaluation, needs smaller residues).
+    name : str
+        What the messages call ``p`` (a parameter in backticks, such as ```prime```).
+    hint : str, optional
+        What the messages suggest instead; default: ``tnrank.PRIME`` or another prime in
+        range.
+    why_minimum : str
+        Why primes below ``minimum`` are refused, added to that message.
 
     Returns
     -------
@@ -77,7 +88,7 @@ def check_prime(p: object, *, minimum: int = SMALLEST_PRIME, maximum: int = LARG
     ------
     TnrankError
         For booleans and non-integers, numbers that are not prime, primes
-        below ``minimum`` and primes above :data:`LARGEST_PRIME`.
+        below ``minimum`` and primes above ``maximum`` (at most :data:`LARGEST_PRIME`).
 
     Examples
     --------
@@ -89,49 +100,63 @@ def check_prime(p: object, *, minimum: int = SMALLEST_PRIME, maximum: int = LARG
     tnrank.errors.TnrankError: modulus 91 is not a prime (91 = 7 × 13); use tnrank.PRIME (1073741789) ...
     """
     maximum = min(maximum, LARGEST_PRIME)
-    hint = f"use tnrank.PRIME ({PRIME}) or another prime in [{minimum}, {maximum}]"
+    if hint is None:
+        hint = f"use tnrank.PRIME ({PRIME}) or another prime in [{minimum}, {maximum}]"
     if isinstance(p, bool | np.bool_):
-        raise TnrankError(f"modulus {p!r} is a boolean, not a prime; {hint}")
+        raise TnrankError(f"{name} {p!r} is a boolean, not a prime; {hint}")
     try:
         value = operator.index(p)
     except TypeError:
-        raise TnrankError(f"modulus {p!r} is not an integer; {hint}") from None
-    if value > LARGEST_PRIME:
-        raise TnrankError(
-            f"modulus {value} is above {LARGEST_PRIME} (2**31 - 1), the largest prime the exact "
-            f"rank's float64 arithmetic supports; {hint}"
-        )
+        raise TnrankError(f"{name} {p!r} is not an integer; {hint}") from None
     if value > maximum:
-        raise TnrankError(f"modulus {value} is above the largest allowed prime {maximum}; {hint}")
+        raise TnrankError(f"{name} {value} is too large for the exact arithmetic (it must be below "
+                          f"{_power_text(maximum + 1)}); {hint}")
+    if value >= 2 and not is_prime(value):
+        factor = min(factorize(value))
+        detail = f" ({value} = {factor} × {value // factor})"
+        raise TnrankError(f"{name} {value} is not a prime{detail}; {hint}")
     if value < minimum:
-        raise TnrankError(f"modulus {value} is below the smallest allowed prime {minimum}; {hint}")
-    import flint  # python-flint: a deterministic primality test for word-size integers
-
-    if not flint.fmpz(value).is_prime():
-        factor = _smallest_factor(value)
-        detail = f" ({value} = {factor} × {value // factor})" if 1 < factor < value else ""
-        raise TnrankError(f"modulus {value} is not a prime{detail}; {hint}")
+        where = (f"{_power_text(minimum)}: {why_minimum}" if why_minimum else
+                 f"the smallest allowed prime {_power_text(minimum)}")
+        raise TnrankError(f"{name} {value} is below {where}; {hint}")
     return value
 
 
-def _smallest_factor(n: int) -> int:
-    """Smallest prime factor of ``n >= 2`` (``n < 2**31``: trial division is quick)."""
+def is_prime(n: int) -> bool:
+    """Whether the integer ``n`` is prime (python-flint's test, deterministic for word-size ``n``).
+
+    >>> [n for n in range(20) if is_prime(n)]
+    [2, 3, 5, 7, 11, 13, 17, 19]
+    """
     if n < 2:
-        return n
-    for d in (2, 3):
-        if n % d == 0:
-            return d
-    d = 5
-    while d * d <= n:
-        if n % d == 0:
-            return d
-        if n % (d + 2) == 0:
-            return d + 2
-        d += 6
-    return n
+        return False
+    import flint  # python-flint: imported on first use, `import tnrank` stays light
+
+    return bool(flint.fmpz(n).is_prime())
 
 
-def check_gaussian_prime(q: object) -> int:
+def factorize(n: int) -> dict[int, int]:
+    """The prime factorization ``{prime: exponent}`` of a whole number ``n >= 1`` (python-flint).
+
+    >>> factorize(360)
+    {2: 3, 3: 2, 5: 1}
+    >>> factorize(1)
+    {}
+    """
+    if n < 1:
+        raise TnrankError(f"only whole numbers >= 1 have a prime factorization, got {n}")
+    import flint  # python-flint: imported on first use, `import tnrank` stays light
+
+    return {int(prime): int(exp) for prime, exp in flint.fmpz(n).factor()}
+
+
+def _power_text(n: int) -> str:
+    """``2**k = n`` for a power of two of at least ``2**8``, else ``n``."""
+    k = n.bit_length() - 1
+    return f"2**{k} = {n}" if k >= 8 and n == 2**k else str(n)
+
+
+def check_gaussian_prime(q: object, *, name: str = "modulus") -> int:
     """``q`` as an int if Gaussian integers mod ``q`` form the field GF(q²) that tnrank's
     complex arithmetic supports: a prime ``q ≡ 3 (mod 4)`` below :data:`MAX_GAUSSIAN_PRIME`.
 
@@ -147,10 +172,10 @@ def check_gaussian_prime(q: object) -> int:
     hint = (f"use tnrank.primes.GAUSSIAN_PRIME ({GAUSSIAN_PRIME}) or another prime q = 3 mod 4 "
             "below 2**23")
     if isinstance(q, int | np.integer) and not isinstance(q, bool) and q >= MAX_GAUSSIAN_PRIME:
-        raise TnrankError(f"modulus {q} is not below 2**23, the limit of exact complex128 "
+        raise TnrankError(f"{name} {q} is not below 2**23, the limit of exact complex128 "
                           f"products of Gaussian residues; {hint}")
-    value = check_prime(q, maximum=MAX_GAUSSIAN_PRIME - 1)
+    value = check_prime(q, maximum=MAX_GAUSSIAN_PRIME - 1, name=name, hint=hint)
     if value % 4 != 3:
-        raise TnrankError(f"modulus {value} is not 3 mod 4, so the Gaussian integers mod {value} "
+        raise TnrankError(f"{name} {value} is not 3 mod 4, so the Gaussian integers mod {value} "
                           f"are not a field (i² = -1 has a root or {value} = 2); {hint}")
     return value

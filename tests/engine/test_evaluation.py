@@ -75,9 +75,10 @@ def test_bad_inputs(inputs, fragment):
 
 def test_modular_reduce_and_combine_match_python_integers():
     from tnrank.engine.arithmetic import ModularArithmetic
+    from tnrank.field import GF
 
     p = PRIME
-    ar = ModularArithmetic(p)
+    ar = ModularArithmetic(GF(p))
     rng = np.random.default_rng(0)
     x = rng.integers(-(2**62), 2**62, size=1000)
     assert ar.reduce(x.copy()).tolist() == [int(v) % p for v in x.tolist()]

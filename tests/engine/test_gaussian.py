@@ -22,6 +22,7 @@ from tnrank import (
     rank_mod_p,
 )
 from tnrank.engine.grid import sample_matrix
+from tnrank.field import GF
 from tnrank.primes import GAUSSIAN_PRIME, MAX_GAUSSIAN_PRIME, check_gaussian_prime
 
 # both ends of the supported range: tiny fields and the largest prime 3 mod 4 below 2**23
@@ -82,7 +83,7 @@ KINDS = ["random", "product", "zero rows", "repeated rows", "dependent rows", "e
 )
 def test_gaussian_rank_matches_the_regular_representation(m, n, r, seed, q, kind):
     A = _make(kind, np.random.default_rng(seed), m, n, r, q)
-    assert rank_mod_p(A, q) == rank_gaussian_regular(A, q)
+    assert rank_mod_p(A, GF(q, 2)) == rank_gaussian_regular(A, q)
 
 
 @pytest.mark.parametrize("q", [7, GAUSSIAN_PRIME, 8_388_587])
@@ -93,9 +94,9 @@ def test_gaussian_rank_through_the_recursion(m, n, r, q):
     # at 1100 columns, for inner dimensions split into several exact products
     rng = np.random.default_rng(m * n + r)
     A = _product(rng, m, n, r, q)
-    assert rank_mod_p(A, q) == rank_gaussian_regular(A, q)
+    assert rank_mod_p(A, GF(q, 2)) == rank_gaussian_regular(A, q)
     if q > 10**6:  # a product of generic factors has rank r except with probability < 1e-4
-        assert rank_mod_p(A, q) == r
+        assert rank_mod_p(A, GF(q, 2)) == r
 
 
 @pytest.mark.parametrize("q", [7, GAUSSIAN_PRIME])
@@ -106,7 +107,7 @@ def test_a_multiplier_of_one_entry_is_not_overwritten(m, n, r, q):
     # rank-1 matrices
     rng = np.random.default_rng(m * n + r)
     A = _product(rng, m, n, r, q)
-    assert rank_mod_p(A, q) == rank_gaussian_regular(A, q)
+    assert rank_mod_p(A, GF(q, 2)) == rank_gaussian_regular(A, q)
 
 
 @settings(max_examples=40, deadline=None)
@@ -115,10 +116,10 @@ def test_a_multiplier_of_one_entry_is_not_overwritten(m, n, r, q):
 def test_gaussian_rank_invariances(m, n, r, seed, q):
     rng = np.random.default_rng(seed)
     A = _product(rng, m, n, r, q)
-    k = rank_mod_p(A, q)
-    assert rank_mod_p(A.T, q) == k
-    assert rank_mod_p(np.vstack([A, np.zeros((1, n))]), q) == k
-    assert rank_mod_p(_reduce(1j * A, q), q) == k
+    k = rank_mod_p(A, GF(q, 2))
+    assert rank_mod_p(A.T, GF(q, 2)) == k
+    assert rank_mod_p(np.vstack([A, np.zeros((1, n))]), GF(q, 2)) == k
+    assert rank_mod_p(_reduce(1j * A, q), GF(q, 2)) == k
     # P A Q with invertible P and Q (unit triangular factors are invertible over any field)
     P = np.tril(_gaussian(rng, (m, m), q), -1) + np.eye(m)
     Q = np.triu(_gaussian(rng, (n, n), q), 1) + np.eye(n)
@@ -128,7 +129,7 @@ def test_gaussian_rank_invariances(m, n, r, seed, q):
     PAQ = np.zeros((m, n), dtype=complex)
     for j in range(n):
         PAQ = _reduce(PAQ + np.outer(PA[:, j], Q[j]), q)
-    assert rank_mod_p(PAQ, q) == k
+    assert rank_mod_p(PAQ, GF(q, 2)) == k
 
 
 @pytest.mark.parametrize("q", [3, 43, GAUSSIAN_PRIME])
@@ -136,21 +137,28 @@ def test_an_integer_matrix_has_the_same_rank_over_gf_q_and_gf_q2(q):
     # a field extension does not change the rank of a matrix over the smaller field
     rng = np.random.default_rng(q)
     A = rng.integers(0, 4, (60, 9)) @ rng.integers(0, 4, (9, 70))
-    assert rank_mod_p(A.astype(complex), q) == rank_mod_p(A, q)
+    assert rank_mod_p(A.astype(complex), GF(q, 2)) == rank_mod_p(A, q) == rank_mod_p(A, GF(q**2))
 
 
 def test_gaussian_moduli_outside_the_range_are_refused_in_one_line():
     A = np.eye(3, dtype=complex)
     with pytest.raises(TnrankError, match="not 3 mod 4"):
-        rank_mod_p(A, 13)
+        rank_mod_p(A, GF(13, 2))
+    with pytest.raises(TnrankError, match="not 3 mod 4"):
+        GF(13**2)
     with pytest.raises(TnrankError, match="not below 2\\*\\*23"):
-        rank_mod_p(A, MAX_GAUSSIAN_PRIME + 15)
+        rank_mod_p(A, GF(MAX_GAUSSIAN_PRIME + 15, 2))
     with pytest.raises(TnrankError, match="not a prime"):
-        rank_mod_p(A, 15)
+        rank_mod_p(A, GF(15, 2))
+    with pytest.raises(TnrankError, match="neither a prime p nor the square"):
+        GF(15**2)
     with pytest.raises(TnrankError, match="GF\\(p\\) only"):
-        rank_mod_p(A, 7, method="flint")
+        rank_mod_p(A, GF(7, 2), method="flint")
     with pytest.raises(TnrankError, match="integer"):
-        rank_mod_p(np.array([[0.5 + 1j]]), 7)
+        rank_mod_p(np.array([[0.5 + 1j]]), GF(7, 2))
+    # a complex matrix over a prime field is refused, not read as Gaussian integers
+    with pytest.raises(TnrankError, match="complex matrix holds Gaussian integers.*GF\\(7\\)"):
+        rank_mod_p(A, 7)
     assert check_gaussian_prime(GAUSSIAN_PRIME) == GAUSSIAN_PRIME
 
 
@@ -160,7 +168,7 @@ def test_gaussian_moduli_outside_the_range_are_refused_in_one_line():
 def test_gaussian_evaluation_matches_pairs_of_python_integers(depth, width, M, integration):
     arch = Architecture(M=M, layers=[Layer(width, integration=integration)] * depth)
     q = GAUSSIAN_PRIME
-    w = random_weights(arch, seed=5, prime=q, gaussian=True)
+    w = random_weights(arch, seed=5, prime=GF(q, 2))
     rng = np.random.default_rng(1)
     x = rng.integers(0, q, (7, 5, M)) + 1j * rng.integers(0, q, (7, 5, M))
     got = evaluate(w, x)
@@ -175,7 +183,7 @@ def test_real_gaussian_weights_reduce_to_arithmetic_mod_q():
     arch = Architecture.rac(2, 3, 2)
     q = 10007
     w = random_weights(arch, seed=2, prime=q)
-    wg = Weights.from_arrays(arch, w.input, w.hidden, w.output, prime=q, gaussian=True)
+    wg = Weights.from_arrays(arch, w.input, w.hidden, w.output, prime=GF(q, 2))
     x = np.random.default_rng(3).integers(0, q, (20, 6, 2))
     mod_q = evaluate(w, x)
     gauss = evaluate(wg, x)
@@ -187,7 +195,7 @@ def test_gaussian_sample_matrix_entries_match_the_recurrence():
     arch = Architecture.rac(2, 2, 2)
     q = GAUSSIAN_PRIME
     part = Partition.parse("start-end", 6)
-    w = random_weights(arch, seed=0, prime=q, gaussian=True)
+    w = random_weights(arch, seed=0, prime=GF(q, 2))
     rng = np.random.default_rng(4)
     rows = rng.integers(0, q, (5, 3, 2)) + 1j * rng.integers(0, q, (5, 3, 2))
     cols = rng.integers(0, q, (4, 3, 2)) + 1j * rng.integers(0, q, (4, 3, 2))
@@ -201,10 +209,8 @@ def test_gaussian_sample_matrix_entries_match_the_recurrence():
 def test_gaussian_weights_are_checked():
     arch = Architecture.rac(1, 2, 2)
     with pytest.raises(TnrankError, match="not 3 mod 4"):
-        random_weights(arch, prime=13, gaussian=True)
-    with pytest.raises(TnrankError, match="need a prime"):
-        random_weights(arch, gaussian=True)
-    w = random_weights(arch, seed=0, prime=GAUSSIAN_PRIME, gaussian=True)
+        random_weights(arch, prime=GF(13, 2))
+    w = random_weights(arch, seed=0, prime=GF(GAUSSIAN_PRIME, 2))
     parts = np.concatenate([a.view(np.float64).ravel() for a in w.input + w.hidden + w.output])
     assert np.all(parts == np.rint(parts)) and np.max(np.abs(parts)) <= GAUSSIAN_PRIME // 2
     with pytest.raises(TnrankError, match="no float form"):

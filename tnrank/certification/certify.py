@@ -50,16 +50,18 @@ from tnrank.certification.sampling import (
 from tnrank.engine.grid import MAX_GRID_ENTRIES, grid_matrix, grid_size, sample_matrix
 from tnrank.engine.rank import MAX_FLOAT_SVD, rank_float, rank_mod_p
 from tnrank.errors import TnrankError
+from tnrank.field import GAUSSIAN_FIELD, Field, as_field
 from tnrank.formatting import format_duration
 from tnrank.model.architecture import Architecture
 from tnrank.model.partition import Partition
 from tnrank.model.weights import random_weights
-from tnrank.primes import GAUSSIAN_PRIME, MAX_PRIME, PRIME, SECOND_PRIME, check_prime
+from tnrank.primes import MAX_PRIME, PRIME, SECOND_PRIME
 from tnrank.runtime.memory import check_memory
 from tnrank.runtime.progress import Display, progress_display
 
 __all__ = [
     "certify",
+    "certification_field",
     "GRID_MODES",
     "MAX_SAMPLES",
     "MAX_PARAMETERS",
@@ -98,10 +100,21 @@ def _best(bounds: dict[str, int]) -> tuple[int, str]:
     return ranked[0][1], ranked[0][0]
 
 
-def _failure(r: int, degree: int, field_size: int) -> float:
-    """Schwartz–Zippel: an (r+1)-minor of degree ≤ (r+1)·degree vanishes at a uniform point
-    of a field of ``field_size`` elements w.p. ≤ that / field_size."""
-    return min(1.0, (r + 1) * degree / field_size)
+def certification_field(prime: int | Field) -> Field:
+    """The field of certify's growing stages: GF(``prime``), a prime in ``[2**20, 2**30)``:
+    large enough for useful failure bounds, small enough for the int64 evaluation.
+
+    >>> certification_field(1073741789)
+    GF(1073741789)
+    >>> certification_field(1000003)
+    Traceback (most recent call last):
+    ...
+    tnrank.errors.TnrankError: `prime` 1000003 is below 2**20 = 1048576: too small for the failure bounds ...
+    """
+    return as_field(prime, minimum=MIN_PRIME, maximum=MAX_PRIME - 1, degrees=(1,),
+                    hint=f"omit `prime` to use the default {PRIME}, or give a prime in [2**20, 2**30)",
+                    why_minimum="too small for the failure bounds to mean anything (each run's "
+                    "bound is (r+1)·D/p)")
 
 
 def certify(
@@ -110,7 +123,7 @@ def certify(
     partition: Partition | str = "start-end",
     *,
     seed: int = 0,
-    prime: int = PRIME,
+    prime: int | Field = PRIME,
     confirm: bool = False,
     grid: str = "auto",
     max_entries: int = MAX_GRID_ENTRIES,
@@ -131,9 +144,10 @@ def certify(
         ``"start-end"`` (default), ``"interleaved"``, ``"0,2,5"``, ...
     seed : int
         Seed of the random weights and samples.
-    prime : int
-        Modulus of the exact arithmetic of the growing stages: a prime in
-        ``[2**20, 2**30)`` (the last stage and repetitions run over GF(q²)).
+    prime : int or Field
+        Field of the exact arithmetic of the growing stages: a prime ``p`` in
+        ``[2**20, 2**30)`` or its field ``GF(p)`` (the last stage and repetitions run over
+        GF(q²), :data:`~tnrank.field.GAUSSIAN_FIELD`).
     confirm : bool
         Repeat each computation with :data:`~tnrank.primes.SECOND_PRIME` and
         ``seed + 1``; the larger rank is kept (both are proved lower bounds)
@@ -203,9 +217,7 @@ def certify(
         raise TnrankError("certify needs an Architecture (e.g. Architecture.rac(depth, width, M))")
     if grid not in GRID_MODES:
         raise TnrankError(f"grid mode {grid!r} is unknown; use one of {', '.join(GRID_MODES)}")
-    # a field (not just a modulus), large enough for the failure bounds, small enough for the
-    # int64 evaluation
-    check_prime(prime, minimum=MIN_PRIME, maximum=MAX_PRIME - 1)
+    field = certification_field(prime)
     if max_samples is not None and (isinstance(max_samples, bool) or not isinstance(max_samples, int)
                                     or max_samples < 1):
         raise TnrankError(f"max_samples must be a positive whole number, got {max_samples!r}")
@@ -251,7 +263,7 @@ def certify(
             check_memory(8 * rows * cols + rank_bytes(rows, cols),
                          f"the full {rows:,} × {cols:,} grid and its exact rank",
                          "use the sampled grid (`grid='sampled'`) or lower `max_entries`")
-    opts = _Options(prime, seed, confirm, failure_target, float_check, max_samples, say,
+    opts = _Options(field, seed, confirm, failure_target, float_check, max_samples, say,
                     None if explicit_cap else memory_cap_holding)
     grid_result = None
     if grid != "skip":
@@ -261,12 +273,12 @@ def certify(
         TheoremCheck(b, b.verdict(sep_result.lower, sep_result.upper))
         for b in theorem_bounds(arch, part)
     ]
-    settings = {"seed": seed, "prime": prime, "confirm": confirm, "grid": grid,
+    settings = {"seed": seed, "prime": field.characteristic, "confirm": confirm, "grid": grid,
                 "max_entries": max_entries, "max_samples": max_samples if explicit_cap else None,
                 "float_check": float_check, "failure_target": failure_target,
                 "extra_bounds": extra_bounds or {}}
     return Report(arch, part, grid_result, sep_result, checks, theorem_applicability(arch, part),
-                  seed, prime, time.perf_counter() - t_start, settings)
+                  seed, field.characteristic, time.perf_counter() - t_start, settings)
 
 
 def _automatic_bounds(arch: Architecture, part: Partition) -> dict[str, int]:
@@ -292,7 +304,7 @@ def _check_sound(lower: int, upper: int, source: str, notes: list[str]) -> None:
 
 @dataclass
 class _Options:
-    prime: int
+    field: Field
     seed: int
     confirm: bool
     failure_target: float
@@ -301,10 +313,11 @@ class _Options:
     say: MessageCallback
     recap: Callable[[int], int] | None = None
 
-    gaussian_prime: int = GAUSSIAN_PRIME
+    gaussian_field: Field = GAUSSIAN_FIELD
 
-    def other_prime(self, p: int) -> int:
-        return SECOND_PRIME if p != SECOND_PRIME else PRIME
+    def other_field(self, field: Field) -> Field:
+        """The field of a confirmation run: GF(SECOND_PRIME), or GF(PRIME) if ``field`` is it."""
+        return Field(SECOND_PRIME if field.characteristic != SECOND_PRIME else PRIME)
 
 
 def _float_decision(side: int, float_check: bool | None) -> tuple[bool, str | None]:
@@ -334,7 +347,8 @@ def _repeat_until_target(runs: list[RunRecord], r: int, degree: int, opts: _Opti
     """
     say = opts.say
     seed = max(run.seed for run in runs) + 1
-    q = opts.gaussian_prime
+    gf = opts.gaussian_field
+    q = gf.characteristic
     while True:
         product = _saturation_product(runs, r)
         if product is None or product <= opts.failure_target:
@@ -343,21 +357,20 @@ def _repeat_until_target(runs: list[RunRecord], r: int, degree: int, opts: _Opti
             notes.append(f"failure bound {product:.1e} is above the target {opts.failure_target:.0e} "
                          f"after {len(runs)} runs")
             return r
-        each = _failure(r, degree, q * q)
+        each = gf.failure_bound(r, degree)
         if each >= 1:
-            notes.append(f"GF(q²) with q = {q} is too small for a useful failure bound at rank {r} "
+            notes.append(f"{gf.label} is too small for a useful failure bound at rank {r} "
                          "(each run's bound is 1)")
             return r
         need = math.ceil(math.log(opts.failure_target / product) / math.log(each))
         eta = ""
         if clock is not None:
-            eta = f", about {format_duration(need * clock.run_time(0, [r + 1], gaussian_last=True))}"
+            eta = f", about {format_duration(need * clock.run_time(0, [r + 1], gf))}"
         say(f"{label}: saturated at rank {r}: failure bound {product:.1e} > target "
             f"{opts.failure_target:.0e}; {need} more independent run(s) of a {r + 1}×{r + 1} sample "
             f"over GF(q²), q = {q} (bound {each:.1e} each){eta}")
         got = one_run(seed, r + 1)
-        runs.append(RunRecord(q, seed, r + 1, got, _failure(got, degree, q * q) if got <= r else None,
-                              field_degree=2))
+        runs.append(RunRecord(gf, seed, r + 1, got, gf.failure_bound(got, degree) if got <= r else None))
         say(f"{label}: run over GF(q²), seed {seed}: rank {got} on {r + 1}×{r + 1}")
         if got > r:
             notes.append(f"a repetition found rank {got} > {r}: the first sample had saturated by "
@@ -378,43 +391,44 @@ def _certify_grid(arch, part, opts: _Options, mode, bounds, max_entries):
     k = None
     clock = Clock()
 
-    def full_run(p: int, s: int, gaussian: bool = False) -> int:
-        w = random_weights(arch, seed=s, prime=p, gaussian=gaussian)
-        field = f"over GF({p}²)" if gaussian else f"mod {p}"
-        say(f"grid: building the full {rows}×{cols} matricization {field}")
+    def full_run(field: Field, s: int) -> int:
+        w = random_weights(arch, seed=s, prime=field)
+        say(f"grid: building the full {rows}×{cols} matricization {field.phrase}")
         tick = ticker(say, f"grid: building the full {rows}×{cols} matricization", clock, rows * cols)
         G = grid_matrix(w, part, max_entries=max_entries, progress=tick.part(rows * cols))
-        r = rank_mod_p(G, p, overwrite=gaussian)
-        say(f"grid: rank {r} {field} (seed {s})")
+        # a Gaussian grid is built in its elimination's working dtype: eliminated in place
+        r = rank_mod_p(G, field, overwrite=field.gaussian)
+        say(f"grid: rank {r} {field.phrase} (seed {s})")
         return r
 
     def gaussian_run(s: int, _side: int) -> int:
-        return full_run(opts.gaussian_prime, s, gaussian=True)
+        return full_run(opts.gaussian_field, s)
 
     plan = planner(say, "grid (sampled)", upper, clock, opts.max_samples)
     runs: list[RunRecord] = []
-    seeds = [(opts.prime, opts.seed)]
+    seeds = [(opts.field, opts.seed)]
     if opts.confirm:
-        seeds.append((opts.other_prime(opts.prime), opts.seed + 1))
-    for i, (p, s) in enumerate(seeds):
+        seeds.append((opts.other_field(opts.field), opts.seed + 1))
+    for i, (field, s) in enumerate(seeds):
         if full:
-            r = full_run(p, s)
-            runs.append(RunRecord(p, s, None, r, _failure(r, degree, p) if r < min(rows, cols) else None))
+            r = full_run(field, s)
+            runs.append(RunRecord(field, s, None, r,
+                                  field.failure_bound(r, degree) if r < min(rows, cols) else None))
             if i == 0:
                 do, float_skip = _float_decision(min(rows, cols), opts.float_check)
                 if do:
                     Gf = grid_matrix(random_weights(arch, seed=s), part, max_entries=max_entries)
                     float_est, compared = rank_float(Gf), r
         else:
-            w = random_weights(arch, seed=s, prime=p)
+            w = random_weights(arch, seed=s, prime=field)
             rng = np.random.default_rng([s, 2])
             cap = min(opts.max_samples, rows, cols)
             draw = template_draw(arch.M, part, rng, cap)
             build = builder(w, part)
             kmax = min(upper, cap) if i == 0 else k
-            growth = Growth(build, draw, p, kmax, say, "grid (sampled)", clock)
+            growth = Growth(build, draw, field, kmax, say, "grid (sampled)", clock)
             r, k, _ = grow(growth, upper, kmax, FIRST_K if i == 0 else k, plan)
-            runs.append(RunRecord(p, s, k, r, None))
+            runs.append(RunRecord(field, s, k, r, None))
             if i == 0:
                 do, float_skip = _float_decision(k, opts.float_check)
                 if do:
@@ -462,33 +476,32 @@ def _certify_separation(arch, part, opts: _Options, bounds, grid_result):
     float_est = compared = float_skip = None
     clock = Clock()
     plan = planner(say, "separation", upper, clock, opts.max_samples, handoff=True)
-    q = opts.gaussian_prime
+    gf = opts.gaussian_field
 
     def gaussian_sample(s: int, side: int) -> int:
         """Rank over GF(q²) of one fresh side × side sample (eliminated in place)."""
-        w = random_weights(arch, seed=s, prime=q, gaussian=True)
-        draw = random_draw(arch.M, part, np.random.default_rng([s, 1]), q, gaussian=True)
-        growth = Growth(builder(w, part), draw, q, side, say, "separation", clock, gaussian=True)
+        w = random_weights(arch, seed=s, prime=gf)
+        draw = random_draw(arch.M, part, np.random.default_rng([s, 1]), gf)
+        growth = Growth(builder(w, part), draw, gf, side, say, "separation", clock)
         growth.extend(side)
         r = growth.rank()
         say(f"separation: {side}×{side} sample over GF(q²) has rank {r} (target {upper})")
         return r
 
     def sample_run(s: int, first: int, cap: int, handoff: bool = True,
-                   p: int = opts.prime) -> tuple[list[RunRecord], int, int]:
+                   field: Field = opts.field) -> tuple[list[RunRecord], int, int]:
         """Grow a GF(p) sample from side ``first``; with ``handoff`` its last stage is a fresh
         sample over GF(q²) (one run whose bound alone usually meets the target)."""
-        w = random_weights(arch, seed=s, prime=p)
-        draw = random_draw(arch.M, part, np.random.default_rng([s, 1]), p)
-        growth = Growth(builder(w, part), draw, p, min(upper, cap), say, "separation", clock)
+        w = random_weights(arch, seed=s, prime=field)
+        draw = random_draw(arch.M, part, np.random.default_rng([s, 1]), field)
+        growth = Growth(builder(w, part), draw, field, min(upper, cap), say, "separation", clock)
         recap = opts.recap if cap == opts.max_samples else None
         r, k, last = grow(growth, upper, min(upper, cap), first, plan, recap, handoff=handoff)
         del growth  # free the GF(p) buffer before the larger field's
-        out = [RunRecord(p, s, k, r, _failure(r, degree, p) if r < k else None)] if k else []
+        out = [RunRecord(field, s, k, r, field.failure_bound(r, degree) if r < k else None)] if k else []
         if last:
             r = gaussian_sample(s, last)
-            out.append(RunRecord(q, s, last, r, _failure(r, degree, q * q) if r < last else None,
-                                 field_degree=2))
+            out.append(RunRecord(gf, s, last, r, gf.failure_bound(r, degree) if r < last else None))
             k = last
         return out, r, k
 
@@ -499,8 +512,8 @@ def _certify_separation(arch, part, opts: _Options, bounds, grid_result):
         fr, fc = random_draw(arch.M, part, frng, None)(0, k)
         float_est, compared = rank_float(sample_matrix(random_weights(arch, seed=opts.seed), part, fr, fc)), r
     if opts.confirm:
-        p2, s2 = opts.other_prime(opts.prime), opts.seed + 1
-        confirm_runs, _r2, _k2 = sample_run(s2, k, k, handoff=False, p=p2)
+        confirm_runs, _r2, _k2 = sample_run(opts.seed + 1, k, k, handoff=False,
+                                            field=opts.other_field(opts.field))
         runs += confirm_runs
     finals = [run.rank for run in runs if run.samples == k]
     if len(set(finals)) > 1:
@@ -533,7 +546,7 @@ def _certify_separation(arch, part, opts: _Options, bounds, grid_result):
     best = next((run for run in reversed(runs) if run.rank == r), None)
     side, field = k, "mod p"
     if best is not None:  # the matrix named is the one that run computed
-        side, field = best.samples, "over GF(q²)" if best.field_degree == 2 else "mod p"
+        side, field = best.samples, "over GF(q²)" if best.field.gaussian else "mod p"
     src = f"sample {side}×{side} {field}" if r >= floor else "grid rank (separation rank ≥ grid rank)"
     _check_sound(lower, upper, source, notes)
     return RankResult("separation", lower, upper, source, status, src, fail, bounds, k,

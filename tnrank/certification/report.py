@@ -12,6 +12,7 @@ from tnrank.certification.bounds import TheoremBound, total_degree
 from tnrank.certification.glossary import GLOSSARY, glossary_lines, terms_used
 from tnrank.engine.rank import FloatRank
 from tnrank.errors import TnrankError
+from tnrank.field import Field
 from tnrank.formatting import format_steps, format_table
 from tnrank.model.architecture import TOP_KEYS, Architecture
 from tnrank.model.partition import Partition
@@ -36,7 +37,10 @@ class RunRecord:
 
     Attributes
     ----------
-    prime : int
+    field : Field
+        GF(p), or GF(q²) as Gaussian integers modulo ``q``
+        (:data:`~tnrank.field.GAUSSIAN_FIELD`); its characteristic is :attr:`prime` and its
+        degree :attr:`field_degree` (the JSON form's keys).
     seed : int
         Seed of the weights and samples of this run.
     samples : int or None
@@ -47,27 +51,23 @@ class RunRecord:
         Schwartz–Zippel bound ``(r+1)·D/|F|`` on the chance that this run shows rank
         ``r`` although the generic rank exceeds ``r`` (``|F|`` the field size); None when
         the run says nothing about saturation (its matrix had full rank).
-    field_degree : int
-        1: the run computed over GF(p) (``prime``); 2: over GF(p²), as Gaussian
-        integers modulo ``prime`` (:data:`~tnrank.primes.GAUSSIAN_PRIME`).
     """
 
-    prime: int
+    field: Field
     seed: int
     samples: int | None
     rank: int
     failure_bound: float | None = None
-    field_degree: int = 1
 
     @property
-    def field_size(self) -> int:
-        """Number of elements of the run's field, ``prime ** field_degree``."""
-        return self.prime**self.field_degree
+    def prime(self) -> int:
+        """The characteristic of the run's field (``p``, or ``q`` for GF(q²))."""
+        return self.field.characteristic
 
     @property
-    def field_name(self) -> str:
-        """``GF(p)`` or ``GF(p²)`` with the prime written out."""
-        return f"GF({self.prime})" if self.field_degree == 1 else f"GF({self.prime}²)"
+    def field_degree(self) -> int:
+        """1 for a run over GF(p), 2 for one over GF(q²)."""
+        return self.field.degree
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form; inverse of :meth:`from_dict`."""
@@ -77,8 +77,9 @@ class RunRecord:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunRecord:
         """The run written by :meth:`to_dict`."""
-        return cls(int(data["prime"]), int(data["seed"]), data["samples"], int(data["rank"]),
-                   data.get("failure_bound"), int(data.get("field_degree", 1)))
+        field = Field(int(data["prime"]), int(data.get("field_degree", 1)))
+        return cls(field, int(data["seed"]), data["samples"], int(data["rank"]),
+                   data.get("failure_bound"))
 
 
 @dataclass
@@ -492,11 +493,6 @@ def _float_line(res: RankResult) -> str | None:
             f"{est.sigma_min:.1e}, and those above tol {est.tol:.1e} (σ_max·max(m, n)·ε) count")
 
 
-def _field(run: RunRecord) -> str:
-    """``prime p`` for a GF(p) run, ``GF(q²) with q = ...`` for a Gaussian one."""
-    return f"prime {run.prime}" if run.field_degree == 1 else f"GF(q²) with q = {run.prime}"
-
-
 def _runs_text(res: RankResult) -> int:
     return sum(1 for run in res.runs if run.rank == res.lower and run.failure_bound is not None)
 
@@ -560,7 +556,7 @@ def report_parts(report: Report) -> ReportParts:
             for run in res.runs:
                 bound = "full rank, no bound" if run.failure_bound is None else \
                     f"failure bound {run.failure_bound:.1e}"
-                details.append(("run", f"run: {_field(run)}, seed {run.seed}, "
+                details.append(("run", f"run: {run.field.label}, seed {run.seed}, "
                                 f"{_size(run.samples)}, rank {run.rank}, {bound}"))
         if float_says_something(res):
             details.append(("float", (_float_line(res) or "").strip()))
@@ -650,13 +646,13 @@ def _lower_how(report: Report, res: RankResult) -> list[str]:
     out = [f"  lower {res.lower:,}: the rank mod p of {matrix}, with random integer weights "
            "drawn from the seed; a rank mod p is at most the rational rank, and the rank at "
            "particular weights is at most the generic rank, so it is proved whatever the draw"]
-    if any(run.field_degree == 2 for run in res.runs):
+    if any(run.field.gaussian for run in res.runs):
         out.append("    runs over GF(q²) draw weights (and inputs) as Gaussian integers a + bi mod q "
                    "(q ≡ 3 mod 4, a field of q² elements): a minor that is non-zero there is a "
                    "non-zero integer polynomial, so their ranks are proved lower bounds too")
     for i, run in enumerate(res.runs, 1):
         bound = "" if run.failure_bound is None else f", failure bound {run.failure_bound:.1e}"
-        out.append(f"    run {i}: {_field(run)}, seed {run.seed}, {_size(run.samples)}, "
+        out.append(f"    run {i}: {run.field.label}, seed {run.seed}, {_size(run.samples)}, "
                    f"rank {run.rank}{bound}")
     return out
 
@@ -675,8 +671,8 @@ def _probability_how(report: Report, res: RankResult) -> list[str]:
     saturated = [run for run in res.runs if run.rank == r and run.failure_bound is not None]
     target = report.settings.get("failure_target")
     goal = "" if target is None else f" (target {target:.0e})"
-    sizes = ", ".join(sorted({"|F| = p for a run mod p" if run.field_degree == 1 else
-                              "|F| = q² for a run over GF(q²)" for run in saturated}))
+    sizes = ", ".join(sorted({"|F| = q² for a run over GF(q²)" if run.field.gaussian else
+                              "|F| = p for a run mod p" for run in saturated}))
     minor = (f"If the generic rank exceeded {r}, a {r + 1}×{r + 1} minor would be a non-zero "
              f"polynomial of degree ≤ (r+1)·D = {r + 1}·{D:,} in the random weights and inputs "
              f"(D = {D:,}, the total degree of y)")

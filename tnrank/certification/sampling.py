@@ -17,6 +17,7 @@ import numpy as np
 
 from tnrank.engine.grid import sample_matrix
 from tnrank.engine.rank import rank_memory, rank_mod_p
+from tnrank.field import GAUSSIAN_FIELD, Field
 from tnrank.formatting import format_duration
 from tnrank.model.partition import Partition
 from tnrank.runtime.memory import ENV_VAR as MEMORY_ENV
@@ -69,7 +70,7 @@ def sample_bytes(k: int) -> int:
 
 def gaussian_sample_bytes(k: int) -> int:
     """Memory of a ``k × k`` sample over GF(q²): the complex128 matrix, eliminated in place."""
-    return 16 * k * k + rank_memory(k, k, gaussian=True, in_place=True)
+    return 16 * k * k + rank_memory(k, k, GAUSSIAN_FIELD, in_place=True)
 
 
 def max_samples_for_memory(memory: int | None = None, fraction: float = 0.8) -> int:
@@ -121,23 +122,23 @@ class Clock:
         self.per_entry: float | None = None
         self.rank_at: tuple[int, float] | None = None
 
-    def built(self, entries: int, seconds: float, gaussian: bool = False) -> None:
-        if gaussian:
-            seconds /= GAUSSIAN_BUILD_COST
+    def built(self, entries: int, seconds: float, field: Field | None = None) -> None:
+        """Calibrate on ``entries`` entries built in ``seconds`` over ``field`` (GF(p) if None)."""
+        seconds /= _cost(field, GAUSSIAN_BUILD_COST)
         if entries >= 4096 or self.per_entry is None:
             self.per_entry = seconds / max(1, entries)
 
-    def ranked(self, k: int, seconds: float, gaussian: bool = False) -> None:
-        if gaussian:
-            seconds /= GAUSSIAN_RANK_COST
+    def ranked(self, k: int, seconds: float, field: Field | None = None) -> None:
+        """Calibrate on an exact rank of side ``k`` over ``field`` that took ``seconds``."""
+        seconds /= _cost(field, GAUSSIAN_RANK_COST)
         if self.rank_at is None or k >= self.rank_at[0]:
             self.rank_at = (k, seconds)
 
-    def build_time(self, entries: int, gaussian: bool = False) -> float:
-        return (self.per_entry or 0.0) * entries * (GAUSSIAN_BUILD_COST if gaussian else 1.0)
+    def build_time(self, entries: int, field: Field | None = None) -> float:
+        return (self.per_entry or 0.0) * entries * _cost(field, GAUSSIAN_BUILD_COST)
 
-    def rank_time(self, k: int, gaussian: bool = False) -> float:
-        factor = GAUSSIAN_RANK_COST if gaussian else 1.0
+    def rank_time(self, k: int, field: Field | None = None) -> float:
+        factor = _cost(field, GAUSSIAN_RANK_COST)
         # a small rank (a second at most) is scaled from the last measured one without timing
         # a product, and so is one up to twice the side of a well-timed measured rank
         if self.rank_at is not None:
@@ -149,17 +150,23 @@ class Clock:
         # further out a measured rank overestimates (its share of overheads shrinks with k)
         return RANK_PER_GEMM * 2.0 * float(k) ** 3 / gemm_flops() * factor
 
-    def run_time(self, k_from: int, sizes: list[int], gaussian_last: bool = False) -> float:
+    def run_time(self, k_from: int, sizes: list[int], last_field: Field | None = None) -> float:
         """Seconds to grow from side ``k_from`` through ``sizes``, ranking each (the last stage
-        a fresh Gaussian sample when ``gaussian_last``)."""
+        a fresh sample over ``last_field`` when one is given)."""
         total, k = 0.0, k_from
         for i, k_new in enumerate(sizes):
-            if gaussian_last and i == len(sizes) - 1:
-                total += self.build_time(k_new * k_new, True) + self.rank_time(k_new, True)
+            if last_field is not None and i == len(sizes) - 1:
+                total += (self.build_time(k_new * k_new, last_field)
+                          + self.rank_time(k_new, last_field))
             else:
                 total += self.build_time(k_new * k_new - k * k) + self.rank_time(k_new)
             k = k_new
         return total
+
+
+def _cost(field: Field | None, gaussian_cost: float) -> float:
+    """Cost of work over ``field`` in GF(p) units: ``gaussian_cost`` over GF(q²), else 1."""
+    return gaussian_cost if field is not None and field.gaussian else 1.0
 
 
 _flops: float | None = None
@@ -190,19 +197,18 @@ def sizes(k: int, target: int, cap: int) -> list[int]:
 
 
 class Growth:
-    """A ``K × K`` sample grown in place inside one preallocated buffer: int64 residues
-    mod p, or complex128 Gaussian residues (``gaussian``, a sample over GF(p²)).
+    """A ``K × K`` sample over ``field`` grown in place inside one preallocated buffer: int64
+    residues over GF(p), complex128 Gaussian residues over GF(q²) (``field.dtype``).
 
     Only new entries are computed at each step; the rank of every stage is
     computed on a copy (the buffer keeps growing), except a Gaussian buffer filled to
     its full side, which is eliminated in place (it holds the last stage).
     """
 
-    def __init__(self, build: Callable, draw: Callable, prime: int, kmax: int,
-                 say: MessageCallback, label: str, clock: Clock, gaussian: bool = False) -> None:
-        self.build, self.draw, self.prime = build, draw, prime
-        self.gaussian = gaussian
-        self.dtype = np.complex128 if gaussian else np.int64
+    def __init__(self, build: Callable, draw: Callable, field: Field, kmax: int,
+                 say: MessageCallback, label: str, clock: Clock) -> None:
+        self.build, self.draw, self.field = build, draw, field
+        self.dtype = field.dtype
         self.Y = np.empty((kmax, kmax), dtype=self.dtype)
         self.k = 0
         self.rows = self.cols = None
@@ -225,23 +231,20 @@ class Growth:
             rows, cols = new_rows, new_cols
         self.build(new_rows, cols, Y[k:k_new, :k_new], tick.part((k_new - k) * k_new))
         self.rows, self.cols, self.k = rows, cols, k_new
-        self.clock.built(k_new * k_new - k * k, time.perf_counter() - t0, self.gaussian)
-
-    @property
-    def field(self) -> str:
-        return f"over GF({self.prime}²)" if self.gaussian else f"mod {self.prime}"
+        self.clock.built(k_new * k_new - k * k, time.perf_counter() - t0, self.field)
 
     def rank(self) -> int:
-        eta = self.clock.rank_time(self.k, self.gaussian)
+        eta = self.clock.rank_time(self.k, self.field)
         if eta >= 5:
-            self.say(f"{self.label}: exact rank of the {self.k}×{self.k} sample {self.field}, "
+            self.say(f"{self.label}: exact rank of the {self.k}×{self.k} sample {self.field.phrase}, "
                      f"about {format_duration(eta)}")
         t0, k = time.perf_counter(), self.k
-        in_place = self.gaussian and k == self.Y.shape[0]
-        r = rank_mod_p(self.Y[:k, :k], self.prime, overwrite=in_place)
+        # a Gaussian buffer holds its elimination's working dtype: its last stage runs in place
+        in_place = self.field.gaussian and k == self.Y.shape[0]
+        r = rank_mod_p(self.Y[:k, :k], self.field, overwrite=in_place)
         if in_place:  # the buffer now holds the elimination's work, not the sample
             self.Y, self.k = np.empty((0, 0), dtype=self.dtype), 0
-        self.clock.ranked(k, time.perf_counter() - t0, self.gaussian)
+        self.clock.ranked(k, time.perf_counter() - t0, self.field)
         return r
 
 
@@ -389,18 +392,15 @@ def template_draw(n: int, partition: Partition, rng: np.random.Generator, cap: i
     return draw
 
 
-def random_draw(M: int, partition: Partition, rng: np.random.Generator, prime: int | None,
-                gaussian: bool = False) -> Callable:
-    """Random start and end halves: normal floats, residues mod ``prime``, or (``gaussian``)
-    uniform Gaussian residues ``a + bi`` mod ``prime``."""
+def random_draw(M: int, partition: Partition, rng: np.random.Generator,
+                field: Field | None) -> Callable:
+    """Random start and end halves: normal floats (``field=None``) or uniform elements of
+    ``field``."""
     def draw(k0: int, k1: int) -> tuple[np.ndarray, np.ndarray]:
         shape_r, shape_c = (k1 - k0, len(partition.start), M), (k1 - k0, len(partition.end), M)
-        if prime is None:
+        if field is None:
             return rng.standard_normal(shape_r), rng.standard_normal(shape_c)
-        if gaussian:
-            return tuple(rng.integers(0, prime, shape) + 1j * rng.integers(0, prime, shape)
-                         for shape in (shape_r, shape_c))
-        return rng.integers(0, prime, shape_r), rng.integers(0, prime, shape_c)
+        return field.random(rng, shape_r), field.random(rng, shape_c)
 
     return draw
 
@@ -432,7 +432,7 @@ def planner(say: MessageCallback, label: str, target: int, clock: Clock, cap: in
         if k < CALIBRATION_K and len(todo) > 1:
             return  # small stages are dominated by overheads: calibrate on a larger one
         shown[0] = True
-        eta = clock.run_time(k, todo, gaussian_last=handoff)
+        eta = clock.run_time(k, todo, GAUSSIAN_FIELD if handoff else None)
         if eta < PLAN_SECONDS:
             return
         last = todo[-1]

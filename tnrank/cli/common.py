@@ -8,14 +8,22 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from tnrank.certification.certify import FAILURE_TARGET, FLOAT_AUTO_MAX, GRID_MODES, MAX_SAMPLES, MIN_PRIME
+from tnrank.certification.certify import (
+    FAILURE_TARGET,
+    FLOAT_AUTO_MAX,
+    GRID_MODES,
+    MAX_SAMPLES,
+    MIN_PRIME,
+    certification_field,
+)
 from tnrank.engine.grid import MAX_GRID_ENTRIES
 from tnrank.engine.rank import MAX_FLOAT_SVD
 from tnrank.errors import TnrankError
 from tnrank.model.architecture import Architecture
-from tnrank.primes import GAUSSIAN_PRIME, MAX_PRIME, PRIME
+from tnrank.primes import GAUSSIAN_PRIME, PRIME
 
-#: ``--prime`` must be at least ``2**MIN_PRIME_BITS`` (certify's MIN_PRIME; see :func:`_check_prime`).
+#: ``--prime`` must be at least ``2**MIN_PRIME_BITS`` (certify's MIN_PRIME, see
+#: :func:`~tnrank.certification.certify.certification_field`).
 MIN_PRIME_BITS = MIN_PRIME.bit_length() - 1
 
 __all__ = [
@@ -118,7 +126,7 @@ def certify_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     """Keyword arguments for :func:`tnrank.certify` from the parsed options."""
     return {
         "seed": args.seed,
-        "prime": _check_prime(args.prime),
+        "prime": certification_field(args.prime).characteristic,
         "confirm": args.confirm,
         "grid": args.grid,
         "max_entries": args.max_entries,
@@ -133,25 +141,6 @@ def _check_target(value: float) -> float:
         raise TnrankError(f"--failure-target {value:g} is not a probability in (0, 1); "
                           f"omit it for {FAILURE_TARGET:g}")
     return value
-
-
-def _check_prime(p: int) -> int:
-    """``--prime``: a prime in ``[2**20, 2**30)``: below, each run's Schwartz–Zippel bound
-    ``(r+1)·D/p`` is near 1 at the sizes tnrank reaches; above, products of residues leave
-    int64."""
-    import flint
-
-    if p >= MAX_PRIME:
-        raise TnrankError(f"--prime {p} is too large for the exact arithmetic (it must be below "
-                          f"2**30 = {MAX_PRIME}); omit it to use {PRIME}")
-    if p < 2 or not flint.fmpz(p).is_prime():
-        raise TnrankError(f"--prime {p} is not a prime; omit it to use {PRIME}, or give a prime in "
-                          f"[2**{MIN_PRIME_BITS}, 2**30)")
-    if p < 2**MIN_PRIME_BITS:
-        raise TnrankError(f"--prime {p} is below 2**{MIN_PRIME_BITS} = {2**MIN_PRIME_BITS}: too small "
-                          f"for the failure bounds to mean anything; give a prime in "
-                          f"[2**{MIN_PRIME_BITS}, 2**30) or omit it to use {PRIME}")
-    return p
 
 
 def progress_printer(quiet: bool) -> Callable[[str], None] | None:

@@ -19,6 +19,7 @@ FLAGS = {
     "`cut_edges`": "--cut-edges",
     "`partition='0,1,2'`": "--partition 0,1,2",
     "`T`": "-T",
+    "`prime`": "--prime",
 }
 _PATTERN = re.compile("|".join(re.escape(k) for k in sorted(FLAGS, key=len, reverse=True)))
 

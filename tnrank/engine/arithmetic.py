@@ -1,4 +1,4 @@
-"""Array arithmetic in float64 or exactly modulo a prime, on component-major arrays.
+"""Array arithmetic in float64 or exactly in a finite field, on component-major arrays.
 
 Vectors are stored component-major: an array of shape ``(n, *batch)`` holds a
 batch of ``n``-vectors, so a matrix-vector product is a short loop of
@@ -7,8 +7,9 @@ residues in ``[0, p)`` as int64 with ``p < 2**30``: a product of two residues
 is below ``2**60``, so eight of them can be summed before a reduction. The
 Gaussian version computes in GF(q²) as Gaussian integers ``a + bi`` modulo a
 prime ``q ≡ 3 (mod 4)``, stored as complex128 with centred integer parts: numpy's
-complex products are then exact, and a reduction is ``x - q * rint(x / q)`` on
-the float64 view of the parts.
+complex products are then exact, and a reduction is the field's centred reduction
+(:meth:`tnrank.field.Field.centre`) on the float64 view of the parts.
+:func:`arithmetic_for` derives the arithmetic from a :class:`~tnrank.field.Field`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from typing import Protocol
 
 import numpy as np
 
-from tnrank.primes import MAX_GAUSSIAN_PRIME, MAX_PRIME
+from tnrank.errors import TnrankError
+from tnrank.field import Field
+from tnrank.primes import MAX_PRIME
 
 __all__ = [
     "Arithmetic", "FloatArithmetic", "ModularArithmetic", "GaussianArithmetic", "arithmetic_for",
@@ -57,6 +60,7 @@ class FloatArithmetic:
     """float64 arithmetic (BLAS matrix products)."""
 
     dtype = np.float64
+    field = None
     prime = None
 
     def matvec(self, W: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -148,10 +152,12 @@ class ModularArithmetic(_Residues):
 
     dtype = np.int64
 
-    def __init__(self, prime: int) -> None:
-        if not 2 <= prime < MAX_PRIME:
-            raise ValueError(f"modulus {prime} outside [2, 2**30)")
-        self.prime = int(prime)
+    def __init__(self, field: Field) -> None:
+        if field.degree != 1 or not field.characteristic < MAX_PRIME:
+            raise TnrankError(f"the int64 evaluation computes in GF(p) with p < 2**30, not in "
+                              f"{field.name}")
+        self.field = field
+        self.prime = field.characteristic
         # products of residues are < p**2; this many fit in int64 before reducing
         self.group = max(1, (2**63 - 1 - self.prime) // ((self.prime - 1) ** 2 or 1))
         self.group = min(self.group, 1 << 20)
@@ -204,7 +210,7 @@ class ModularArithmetic(_Residues):
         return out
 
     def __repr__(self) -> str:
-        return f"ModularArithmetic({self.prime})"
+        return f"ModularArithmetic({self.field!r})"
 
 
 class GaussianArithmetic(_Residues):
@@ -217,12 +223,11 @@ class GaussianArithmetic(_Residues):
 
     dtype = np.complex128
 
-    def __init__(self, prime: int) -> None:
-        if not (3 <= prime < MAX_GAUSSIAN_PRIME and prime % 4 == 3):
-            raise ValueError(f"Gaussian modulus {prime} is not 3 mod 4 in [3, 2**23)")
-        self.prime = int(prime)
-        self.qf = float(prime)
-        self.qinv = 1.0 / self.qf
+    def __init__(self, field: Field) -> None:
+        if field.degree != 2:
+            raise TnrankError(f"the complex128 evaluation computes in GF(q²), not in {field.name}")
+        self.field = field
+        self.prime = field.characteristic
         h = self.prime // 2 + 1
         self.group = max(1, min(1 << 20, (2**53 - 2**32) // (2 * h * h)))
 
@@ -231,26 +236,19 @@ class GaussianArithmetic(_Residues):
         if not isinstance(x, np.ndarray) or not x.flags.writeable or x.dtype != np.complex128:
             x = np.array(x, dtype=np.complex128)
         if x.ndim == 0 or x.strides[-1] != 16:  # no contiguous last axis: part by part
-            x.real -= np.rint(x.real * self.qinv) * self.qf
-            x.imag -= np.rint(x.imag * self.qinv) * self.qf
+            self.field.centre(x.real)
+            self.field.centre(x.imag)
             return x
         v = x.view(np.float64)
         flat = v.reshape(-1) if v.flags.c_contiguous else None
         if flat is None or flat.size <= _BLOCK:
-            self._centre(v, np.empty(v.shape))
+            self.field.centre(v)
             return x
         tmp = np.empty(_BLOCK)  # cache-sized passes: four sweeps over one block at a time
         for i in range(0, flat.size, _BLOCK):
             blk = flat[i:i + _BLOCK]
-            self._centre(blk, tmp[:blk.size])
+            self.field.centre(blk, tmp[:blk.size])
         return x
-
-    def _centre(self, v: np.ndarray, t: np.ndarray) -> None:
-        """``v -= q * rint(v / q)`` on float64 parts, ``t`` a scratch array of ``v``'s shape."""
-        np.multiply(v, self.qinv, out=t)
-        np.rint(t, out=t)
-        t *= self.qf
-        v -= t
 
     def matvec(self, W: np.ndarray, x: np.ndarray) -> np.ndarray:
         """``W @ x mod q`` over the leading (component) axis of ``x``: complex GEMMs (one pass
@@ -258,13 +256,17 @@ class GaussianArithmetic(_Residues):
         return self.grouped_matvec(W, x)
 
     def __repr__(self) -> str:
-        return f"GaussianArithmetic({self.prime})"
+        return f"GaussianArithmetic({self.field!r})"
 
 
-def arithmetic_for(prime: int | None, gaussian: bool = False
-                   ) -> FloatArithmetic | ModularArithmetic | GaussianArithmetic:
-    """float64 arithmetic for ``prime=None``, else arithmetic modulo ``prime`` (in GF(p), or
-    in GF(p²) as Gaussian integers when ``gaussian``)."""
-    if prime is None:
+def arithmetic_for(field: Field | None) -> FloatArithmetic | ModularArithmetic | GaussianArithmetic:
+    """The arithmetic of a field: float64 for ``None``, int64 residues for GF(p), complex128
+    Gaussian residues for GF(q²).
+
+    >>> from tnrank.field import GF
+    >>> arithmetic_for(None), arithmetic_for(GF(7)), arithmetic_for(GF(7**2))
+    (FloatArithmetic(), ModularArithmetic(GF(7)), GaussianArithmetic(GF(7**2)))
+    """
+    if field is None:
         return FloatArithmetic()
-    return GaussianArithmetic(prime) if gaussian else ModularArithmetic(prime)
+    return GaussianArithmetic(field) if field.gaussian else ModularArithmetic(field)

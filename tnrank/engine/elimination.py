@@ -1,4 +1,4 @@
-"""Exact rank over GF(p) at the speed of float64 matrix multiplication.
+"""Exact rank over GF(p) and GF(q²) at the speed of float64 matrix multiplication.
 
 Why this module is written by hand: no Python library offers FFLAS-FFPACK style
 modular elimination on numpy arrays. python-flint's ``nmod_mat`` is exact but
@@ -40,7 +40,7 @@ summation order.
 
 The same elimination runs over GF(q²) on complex128 matrices of Gaussian
 residues modulo a prime ``q ≡ 3 (mod 4)`` below ``2**23``
-(:mod:`tnrank.primes`): its products are complex GEMMs (``zgemm``), whose real
+(:class:`tnrank.field.Field` of degree 2): its products are complex GEMMs (``zgemm``), whose real
 and imaginary parts are sums of ``2k`` integer products below ``q**2 / 4``
 each, reduced every ``k <= 2**53 / (q**2 / 2)`` inner columns (512 for
 :data:`~tnrank.primes.GAUSSIAN_PRIME`), and the reductions run on the float64
@@ -53,13 +53,13 @@ from __future__ import annotations
 import numpy as np
 
 from tnrank.errors import TnrankError
+from tnrank.field import Field
 from tnrank.runtime.threads import blas_threads
 
 __all__ = [
     "ONE_PRODUCT_PRIME_LIMIT",
     "rank_memory",
-    "residues_float64",
-    "residues_gaussian",
+    "float_residues",
     "elimination_rank",
     "eliminate_panel",
     "subtract_product",
@@ -84,14 +84,15 @@ _SERIAL_COLUMNS = 192
 _REDUCE_COST = 24
 
 
-def rank_memory(rows: int, cols: int, gaussian: bool = False, in_place: bool = False) -> int:
-    """Peak working bytes of :func:`tnrank.engine.rank.rank_mod_p` on a ``rows × cols`` matrix.
+def rank_memory(rows: int, cols: int, field: Field | None = None, in_place: bool = False) -> int:
+    """Peak working bytes of :func:`tnrank.engine.rank.rank_mod_p` on a ``rows × cols`` matrix
+    over ``field`` (default: a prime field GF(p); the bytes do not depend on ``p``).
 
-    The float64 working copy, the largest pair of GEMM output buffers, the two
+    Over GF(p): the float64 working copy, the largest pair of GEMM output buffers, the two
     limbs of the largest right operand, and an int64 copy made while reducing
-    integer input (freed before the elimination starts). A Gaussian
-    (complex128) matrix has a complex working copy (none ``in_place``), three real
-    product buffers and the real parts of one block of the right operand.
+    integer input (freed before the elimination starts). Over GF(q²): a complex128
+    working copy (none ``in_place``), three real product buffers and the real parts of one
+    block of the right operand.
 
     Examples
     --------
@@ -102,7 +103,7 @@ def rank_memory(rows: int, cols: int, gaussian: bool = False, in_place: bool = F
     if rows <= 0 or cols <= 0:
         return 0
     m, n = min(rows, cols), max(rows, cols)
-    if gaussian:
+    if field is not None and field.gaussian:
         buffers = (3 * 8 * min(m * n, max(_GEMM_BLOCK, n)) + 3 * 8 * min(m, 1024) * n
                    + 2 * 8 * min(m * n, 1024 * m))
         return (0 if in_place else 16 * m * n) + buffers
@@ -114,35 +115,27 @@ def rank_memory(rows: int, cols: int, gaussian: bool = False, in_place: bool = F
 
 
 class _Modulus:
-    """Exact modular arithmetic on float64 arrays of centred residues (complex128 arrays of
-    Gaussian residues when ``gaussian``)."""
+    """Exact arithmetic of a field on float64 arrays of centred residues (complex128 arrays of
+    Gaussian residues over GF(q²))."""
 
-    def __init__(self, p: int, gaussian: bool = False) -> None:
-        self.gaussian = gaussian
-        self.dtype = np.complex128 if gaussian else np.float64
-        self.p = int(p)
-        self.pf = float(p)
-        self.pinv = 1.0 / self.pf
+    def __init__(self, field: Field) -> None:
+        self.field = field
+        self.gaussian = field.gaussian
+        self.dtype = field.float_dtype()
+        self.p = field.characteristic
         self.h = self.p // 2 + 3  # bound on |stored residue|
         self.kmax1 = _EXACT // (self.h * self.h)
         self.shift = (self.h.bit_length() + 1) // 2
         self.scale = float(2**self.shift)
         limb = max(2 ** (self.shift - 1), (self.h >> self.shift) + 1)
         self.kmax2 = (_EXACT - 2**self.shift * self.h) // (self.h * limb)
-        if gaussian:  # three real products of centred residues (submul); no limb split
+        if self.gaussian:  # three real products of centred residues (submul); no limb split
             self.kmax2 = 0
 
     @staticmethod
     def parts(x: np.ndarray) -> np.ndarray:
         """The float64 view of the residues (a complex array's parts side by side)."""
         return x.view(np.float64) if x.dtype == np.complex128 else x
-
-    def _centre(self, x: np.ndarray, t: np.ndarray) -> None:
-        """``x -= p * rint(x / p)`` in place, with ``t`` a scratch array of ``x``'s shape."""
-        np.multiply(x, self.pinv, out=t)
-        np.rint(t, out=t)
-        t *= self.pf
-        x -= t
 
     # -- elementwise ---------------------------------------------------------------
     def reduce(self, x: np.ndarray) -> np.ndarray:
@@ -156,7 +149,7 @@ class _Modulus:
         tmp = np.empty((min(rb, x.shape[0]), x.shape[1]))
         for i in range(0, x.shape[0], rb):
             blk = x[i : i + rb]
-            self._centre(blk, tmp[: blk.shape[0]])
+            self.field.centre(blk, tmp[: blk.shape[0]])
         return out
 
     def _combine(self, C: np.ndarray, P: np.ndarray, P0: np.ndarray | None, last: bool) -> None:
@@ -170,15 +163,15 @@ class _Modulus:
         for i in range(0, C.shape[0], rb):
             blk = P[i : i + rb]
             t = tmp[: blk.shape[0]]
-            self._centre(blk, t)
+            self.field.centre(blk, t)
             if P0 is not None:
                 blk *= self.scale
                 blk += P0[i : i + rb]
-                self._centre(blk, t)
+                self.field.centre(blk, t)
             cb = C[i : i + rb]
             cb -= blk
             if last:
-                self._centre(cb, t)
+                self.field.centre(cb, t)
 
     # -- products ------------------------------------------------------------------
     def _plan(self, k: int) -> tuple[int, list[tuple[int, int]]]:
@@ -260,7 +253,7 @@ class _Modulus:
                     p0, p1, p2 = P0[r : min(nb, r + cb)], P1[r : min(nb, r + cb)], P2[r : min(nb, r + cb)]
                     t = tmp[: p0.shape[0]]
                     for part in (p0, p1, p2):
-                        self._centre(part, t)
+                        self.field.centre(part, t)
                     p2 -= p0
                     p2 -= p1  # the imaginary part
                     p0 -= p1  # the real part
@@ -280,9 +273,7 @@ class _Modulus:
 
     def centred(self, M: np.ndarray) -> np.ndarray:
         """int64 residues in ``[0, p)`` as float64 centred residues."""
-        F = M.astype(np.float64)
-        F[M > self.p // 2] -= self.pf
-        return F
+        return self.field.centre(M.astype(np.float64))
 
     def to_int(self, F: np.ndarray) -> np.ndarray:
         """float64 centred residues as int64 residues in ``[0, p)``."""
@@ -292,33 +283,22 @@ class _Modulus:
     def echelon(self, S: np.ndarray) -> tuple[list[int], list[int]]:
         """Pivot rows and columns of a row echelon form of the residues ``S`` (not modified)."""
         if self.gaussian:
-            return _echelon(np.array(S), self.scalar_inverse, self.reduce)
-        return _echelon(self.to_int(S), self._int_inverse, self._int_reduce)
+            return _echelon(np.array(S), self.field.inverse, self.reduce)
+        return _echelon(self.to_int(S), self.field.inverse, self._int_reduce)
 
     def inverse(self, S: np.ndarray) -> np.ndarray:
         """Inverse of an invertible square block of residues, as residues."""
         if self.gaussian:
-            return _inverse(np.array(S), self.scalar_inverse, self.reduce)
-        return self.centred(_inverse(self.to_int(S), self._int_inverse, self._int_reduce))
-
-    def _int_inverse(self, x: np.int64) -> int:
-        return pow(int(x), -1, self.p)
+            return _inverse(np.array(S), self.field.inverse, self.reduce)
+        return self.centred(_inverse(self.to_int(S), self.field.inverse, self._int_reduce))
 
     def _int_reduce(self, a: np.ndarray) -> np.ndarray:
         return a % self.p
 
-    def scalar_inverse(self, z: complex) -> complex:
-        """``(a + bi)⁻¹ = (a - bi) / (a² + b²)`` in GF(q²) (``a² + b² ≠ 0`` as ``q ≡ 3 mod 4``)."""
-        q = self.p
-        a, b = int(round(z.real)) % q, int(round(z.imag)) % q
-        n = pow((a * a + b * b) % q, -1, q)
-        re, im = a * n % q, -b * n % q
-        return complex(re - q if re > q // 2 else re, im - q if im > q // 2 else im)
-
 
 # -- small exact helpers (a few dozen rows) ----------------------------------------
-# ``inv`` inverts one non-zero residue and ``red`` reduces an array of residue products: int64
-# residues in [0, p) with Python's pow and %, or Gaussian residues with _Modulus's methods.
+# ``inv`` inverts one non-zero residue (the field's inverse) and ``red`` reduces an array of
+# residue products: int64 residues in [0, p) with %, or Gaussian residues with _Modulus.reduce.
 def _echelon(M: np.ndarray, inv, red) -> tuple[list[int], list[int]]:
     """Pivot rows and columns of a row echelon form of the residues ``M`` (modified)."""
     c, w = M.shape
@@ -454,28 +434,47 @@ def _float_exact(arr: np.ndarray) -> bool:
     return int(arr.min()) >= -(2**52) and int(arr.max()) <= 2**52
 
 
-def residues_float64(matrix: np.ndarray, prime: int, *, overwrite: bool = False) -> np.ndarray:
-    """A C-contiguous float64 copy of ``matrix`` mod ``prime`` as centred residues.
+def float_residues(matrix: np.ndarray, field: Field, *, overwrite: bool = False) -> np.ndarray:
+    """A C-contiguous copy of ``matrix`` as centred residues of ``field``, the working matrix of
+    :func:`elimination_rank`: float64 for GF(p), complex128 for GF(q²) (``field.float_dtype()``).
 
     Parameters
     ----------
     matrix : ndarray, 2-D
         Integer dtype (any; negatives reduced), boolean, or float holding
-        integers of absolute value below ``2**53``.
-    prime : int
-        A checked prime (:func:`check_prime`).
+        integers of absolute value below ``2**53``; over GF(q²) also complex with such
+        integer parts (Gaussian integers).
+    field : Field
+        The field of the rank.
     overwrite : bool
-        Reduce a C-contiguous float64 ``matrix`` in place and return it.
+        Reduce a C-contiguous ``matrix`` of the working dtype in place and return it.
 
     Raises
     ------
     TnrankError
-        For non-integer, infinite or too large float entries, and other dtypes.
+        For non-integer, infinite or too large entries, complex entries over GF(p), and
+        other dtypes.
+
+    Examples
+    --------
+    >>> from tnrank.field import GF
+    >>> float_residues(np.array([[1, 5, 6]]), GF(7)).tolist()
+    [[1.0, -2.0, -1.0]]
     """
     arr = np.asarray(matrix)
-    F = _Modulus(prime)
     if arr.dtype == np.bool_:
         arr = arr.astype(np.int8)
+    if field.gaussian:
+        return _gaussian_residues(arr, _Modulus(field), overwrite)
+    if np.iscomplexobj(arr):
+        raise TnrankError(f"a complex matrix holds Gaussian integers, but the field is {field.name}; "
+                          "compute its rank over GF(q²) (`prime=GF(q**2)`, q ≡ 3 mod 4)")
+    return _real_residues(arr, _Modulus(field), overwrite)
+
+
+def _real_residues(arr: np.ndarray, F: _Modulus, overwrite: bool) -> np.ndarray:
+    """:func:`float_residues` over GF(p)."""
+    prime = F.p
     if np.issubdtype(arr.dtype, np.integer) and arr.size and _float_exact(arr):
         out = np.array(arr, dtype=np.float64, order="C")  # exact: |entries| <= 2**52
     elif np.issubdtype(arr.dtype, np.integer):
@@ -501,7 +500,7 @@ def residues_float64(matrix: np.ndarray, prime: int, *, overwrite: bool = False)
             out = arr
         else:
             out = np.array(arr, dtype=np.float64, order="C")
-        np.fmod(out, F.pf, out=out)
+        np.fmod(out, float(prime), out=out)
     else:
         raise TnrankError(
             f"exact ranks need integer entries, got dtype {arr.dtype}; build the matrix from "
@@ -512,59 +511,8 @@ def residues_float64(matrix: np.ndarray, prime: int, *, overwrite: bool = False)
     return out
 
 
-def elimination_rank(work: np.ndarray, prime: int) -> int:
-    """Rank over GF(``prime``) of a C-contiguous float64 matrix of residues, destroying it;
-    over GF(p²), p = ``prime``, for a complex128 matrix of Gaussian residues.
-
-    Parameters
-    ----------
-    work : ndarray of float64 or complex128, 2-D, C-contiguous
-        Centred residues (:func:`residues_float64`, :func:`residues_gaussian`);
-        used as working memory.
-    prime : int
-        A prime in ``[2, LARGEST_PRIME]``; for complex128 a prime ``≡ 3 (mod 4)``
-        below ``2**23`` (not checked here).
-
-    Returns
-    -------
-    int
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> elimination_rank(residues_float64(np.array([[1, 2, 3], [2, 4, 6]]), 7), 7)
-    1
-    """
-    if (work.ndim != 2 or not work.flags.c_contiguous
-            or work.dtype not in (np.float64, np.complex128)):
-        raise TnrankError("elimination_rank needs a C-contiguous 2-D float64 or complex128 array")
-    if work.size == 0:
-        return 0
-    F = _Modulus(prime, gaussian=work.dtype == np.complex128)
-    return _eliminate(work, 0, 0, work.shape[1], F, False)
-
-
-def residues_gaussian(matrix: np.ndarray, prime: int, *, overwrite: bool = False) -> np.ndarray:
-    """A C-contiguous complex128 copy of ``matrix`` as centred Gaussian residues mod ``prime``.
-
-    Parameters
-    ----------
-    matrix : ndarray, 2-D
-        Complex (or real) entries whose real and imaginary parts are integers
-        below ``2**53`` in absolute value.
-    prime : int
-        A checked prime ``≡ 3 (mod 4)`` below ``2**23``.
-    overwrite : bool
-        Reduce a C-contiguous complex128 ``matrix`` in place and return it.
-
-    Raises
-    ------
-    TnrankError
-        For non-integer, infinite or too large parts.
-    """
-    arr = np.asarray(matrix)
-    if arr.dtype == np.bool_:
-        arr = arr.astype(np.int8)
+def _gaussian_residues(arr: np.ndarray, F: _Modulus, overwrite: bool) -> np.ndarray:
+    """:func:`float_residues` over GF(q²): complex (or real) entries with integer parts."""
     if not (np.issubdtype(arr.dtype, np.number)):
         raise TnrankError(f"exact ranks need integer entries, got dtype {arr.dtype}")
     if overwrite and arr.dtype == np.complex128 and arr.flags.c_contiguous and arr.flags.writeable:
@@ -572,7 +520,6 @@ def residues_gaussian(matrix: np.ndarray, prime: int, *, overwrite: bool = False
     else:
         out = np.array(arr, dtype=np.complex128, order="C")
     parts = out.view(np.float64).reshape(-1)
-    F = _Modulus(prime, gaussian=True)
     step = 1 << 22  # checked and reduced block by block: no temporary of the matrix's size
     for i in range(0, parts.size, step):
         blk = parts[i : i + step]
@@ -582,19 +529,57 @@ def residues_gaussian(matrix: np.ndarray, prime: int, *, overwrite: bool = False
         if not np.array_equal(blk, np.rint(blk)):
             raise TnrankError("exact ranks need Gaussian integer entries (integer real and "
                               "imaginary parts); build the matrix from Gaussian weights "
-                              "(random_weights(..., gaussian=True))")
-        np.fmod(blk, F.pf, out=blk)
+                              "(random_weights(..., prime=GF(q**2)))")
+        np.fmod(blk, float(F.p), out=blk)
     if out.ndim == 2 and out.size:
         F.reduce(out)
     return out
 
 
-def eliminate_panel(work: np.ndarray, width: int, prime: int) -> int:
+def elimination_rank(work: np.ndarray, field: Field | int) -> int:
+    """Rank over ``field`` of a C-contiguous matrix of its centred residues, destroying it.
+
+    Parameters
+    ----------
+    work : ndarray, 2-D, C-contiguous
+        Centred residues of ``field`` (:func:`float_residues`), in ``field.float_dtype()``
+        (float64 over GF(p), complex128 over GF(q²)); used as working memory.
+    field : Field or int
+        The field; a whole number ``p`` means GF(p).
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tnrank.field import GF
+    >>> elimination_rank(float_residues(np.array([[1, 2, 3], [2, 4, 6]]), GF(7)), GF(7))
+    1
+    """
+    field = _working_field(work, field, "elimination_rank")
+    if work.size == 0:
+        return 0
+    return _eliminate(work, 0, 0, work.shape[1], _Modulus(field), False)
+
+
+def _working_field(work: np.ndarray, field: Field | int, what: str) -> Field:
+    """``field`` (a whole number ``p`` meaning GF(p)), checked against the working array."""
+    field = field if isinstance(field, Field) else Field(field)
+    dtype = field.float_dtype()
+    if work.ndim != 2 or not work.flags.c_contiguous or work.dtype != dtype:
+        raise TnrankError(f"{what} over {field.name} needs a C-contiguous 2-D {dtype} array")
+    return field
+
+
+def eliminate_panel(work: np.ndarray, width: int, field: Field | int) -> int:
     """Eliminate the first ``width`` columns of ``work`` in place, keeping the multipliers.
 
     The panel step of a blocked elimination (:mod:`tnrank.engine.tiles`). ``work`` is a
-    C-contiguous float64 (GF(``prime``)) or complex128 (GF(``prime``²)) array of centred
-    residues with at least ``width`` columns. Afterwards, with ``r`` the returned rank of
+    C-contiguous array of centred residues of ``field`` (``field.float_dtype()``: float64
+    over GF(p), complex128 over GF(q²); a whole number ``p`` means GF(p)) with at least
+    ``width`` columns. Afterwards, with ``r`` the returned rank of
     the first ``width`` columns, rows ``0 .. r-1`` are the pivot rows and ``work[r:, :r]``
     holds ``X`` with ``panel[i] = X[i] @ panel[pivot rows]`` for every other row ``i`` (the
     panel's values on entry). Rows move whole: columns right of ``width`` (a row label, say)
@@ -602,23 +587,24 @@ def eliminate_panel(work: np.ndarray, width: int, prime: int) -> int:
 
     Examples
     --------
-    >>> work = residues_float64(np.array([[0, 0, 0], [1, 2, 1], [2, 4, 2]]), 7)  # last: labels
-    >>> eliminate_panel(work, 2, 7)          # row 2 = 2 · row 1 on the first two columns
+    >>> from tnrank.field import GF
+    >>> work = float_residues(np.array([[0, 0, 0], [1, 2, 1], [2, 4, 2]]), GF(7))  # last: labels
+    >>> eliminate_panel(work, 2, GF(7))      # row 2 = 2 · row 1 on the first two columns
     1
     >>> work[:, 2].tolist(), (work[1:, 0] % 7).tolist()   # pivot row 1 first; X of rows 0, 2
     ([1.0, 0.0, 2.0], [0.0, 2.0])
     """
-    if work.ndim != 2 or not work.flags.c_contiguous or work.dtype not in (np.float64, np.complex128):
-        raise TnrankError("eliminate_panel needs a C-contiguous 2-D float64 or complex128 array")
+    field = _working_field(work, field, "eliminate_panel")
     width = min(int(width), work.shape[1])
     if work.size == 0 or width <= 0:
         return 0
-    return _eliminate(work, 0, 0, width, _Modulus(prime, gaussian=work.dtype == np.complex128), True)
+    return _eliminate(work, 0, 0, width, _Modulus(field), True)
 
 
-def subtract_product(C: np.ndarray, A: np.ndarray, B: np.ndarray, prime: int) -> np.ndarray:
-    """``C <- (C - A @ B) mod prime`` in place, all centred residues of one dtype (float64 for
-    GF(``prime``), complex128 for GF(``prime``²)); ``C`` may be a view. Returns ``C``.
+def subtract_product(C: np.ndarray, A: np.ndarray, B: np.ndarray, field: Field | int) -> np.ndarray:
+    """``C <- (C - A @ B)`` in place over ``field``, all centred residues of its working dtype
+    (float64 for GF(p), complex128 for GF(q²); a whole number ``p`` means GF(p)); ``C`` may be
+    a view. Returns ``C``.
 
     The update of a blocked elimination's trailing tiles: float64 GEMMs reduced exactly, as in
     :func:`elimination_rank`.
@@ -629,4 +615,7 @@ def subtract_product(C: np.ndarray, A: np.ndarray, B: np.ndarray, prime: int) ->
     >>> subtract_product(C, np.array([[2.0]]), np.array([[1.0, 3.0]]), 7).tolist()   # [1, -5] mod 7
     [[1.0, 2.0]]
     """
-    return _Modulus(prime, gaussian=C.dtype == np.complex128).submul(C, A, B)
+    field = field if isinstance(field, Field) else Field(field)
+    if C.dtype != field.float_dtype():
+        raise TnrankError(f"subtract_product over {field.name} needs {field.float_dtype()} arrays")
+    return _Modulus(field).submul(C, A, B)

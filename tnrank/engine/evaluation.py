@@ -1,4 +1,4 @@
-"""Batched forward evaluation of a recurrent arithmetic circuit (float64 or mod p).
+"""Batched forward evaluation of a recurrent arithmetic circuit (float64, GF(p) or GF(q²)).
 
 The engine works on *steps*: a list of per-step input arrays of shape
 ``(M, *batch_t)`` whose batch shapes broadcast against each other. Plain
@@ -48,8 +48,8 @@ class Circuit:
             raise TnrankError("evaluation needs a Weights object (see tnrank.random_weights)")
         self.weights = weights
         self.arch = weights.architecture
-        self.ar = arithmetic_for(weights.prime, weights.gaussian)
-        self.prime = weights.prime
+        self.ar = arithmetic_for(weights.field)
+        self.field = weights.field
         # W^I split by source, so differently shaped sources never get concatenated
         self._blocks: list[list[tuple[int | None, np.ndarray]]] = []
         for k, layer in enumerate(self.arch.layers):
@@ -159,7 +159,7 @@ class Circuit:
 
     def prepare_inputs(self, values: np.ndarray, what: str = "inputs") -> np.ndarray:
         """Check input vectors (last axis M) and convert them to this circuit's arithmetic."""
-        arr = field_array(values, self.prime, what, self.weights.gaussian)
+        arr = field_array(values, self.weights.field, what)
         if arr.ndim == 0 or arr.shape[-1] != self.arch.M:
             raise TnrankError(
                 f"{what} have last axis of length {arr.shape[-1] if arr.ndim else 0}, but the "
@@ -232,8 +232,9 @@ def evaluate(weights: Weights, inputs: np.ndarray) -> np.ndarray:
     Parameters
     ----------
     weights : Weights
-        Float weights give float64 outputs; modular weights give exact
-        residues modulo ``weights.prime`` (inputs must then be integers).
+        Float weights give float64 outputs; weights in a finite field give its exact
+        elements (``weights.field``; inputs must then be integers, or Gaussian integers
+        over GF(q²)).
     inputs : array_like, shape (..., T, M)
         ``inputs[..., t, :]`` is ``f(x^t)`` for step ``t`` (0-based).
 

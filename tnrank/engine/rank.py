@@ -1,4 +1,4 @@
-"""Matrix ranks: exact over GF(p) (the answer) and float SVD (an estimate).
+"""Matrix ranks: exact over GF(p) or GF(q²) (the answer) and float SVD (an estimate).
 
 Grid entries of deep circuits span hundreds of orders of magnitude, so the
 float rank of their matricizations is unreliable; it is reported beside the
@@ -14,14 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from tnrank.engine.elimination import (
-    elimination_rank,
-    rank_memory,
-    residues_float64,
-    residues_gaussian,
-)
+from tnrank.engine.elimination import elimination_rank, float_residues, rank_memory
 from tnrank.errors import TnrankError
-from tnrank.primes import check_gaussian_prime, check_prime
+from tnrank.field import Field, as_field
 from tnrank.runtime.memory import check_memory
 
 __all__ = [
@@ -40,35 +35,34 @@ MAX_FLOAT_SVD = 2048
 RANK_METHODS = ("auto", "elimination", "flint")
 
 
-def rank_mod_p(matrix: np.ndarray, prime: int, *, overwrite: bool = False, method: str = "auto") -> int:
-    """Exact rank of an integer matrix over GF(``prime``), or of a Gaussian integer
-    matrix over GF(p²), p = ``prime``.
+def rank_mod_p(matrix: np.ndarray, prime: int | Field, *, overwrite: bool = False,
+               method: str = "auto") -> int:
+    """Exact rank of an integer matrix over GF(p), or of a Gaussian integer matrix over GF(q²).
 
     The rank mod ``p`` of an integer matrix never exceeds its rank over the
-    rationals, so it is a certified lower bound for that matrix. A complex
-    matrix with integer parts is read as Gaussian integers ``a + bi`` modulo a
-    prime ``≡ 3 (mod 4)``, that is over the field GF(p²). The default
-    method is tnrank's float64 elimination (:mod:`tnrank.engine.elimination`): a
-    recursive elimination whose work is float64 matrix products with exact
-    modular reduction, as fast as the machine's BLAS allows.
+    rationals, so it is a certified lower bound for that matrix; so is its rank over
+    GF(q²), the Gaussian integers ``a + bi`` modulo a prime ``q ≡ 3 (mod 4)``, of a
+    matrix of Gaussian integers. The default method is tnrank's float64 elimination
+    (:mod:`tnrank.engine.elimination`): a recursive elimination whose work is float64
+    matrix products with exact modular reduction, as fast as the machine's BLAS allows.
 
     Parameters
     ----------
     matrix : ndarray, 2-D
-        Integer entries of any integer dtype (reduced mod ``prime``, negatives
-        included), a float array holding integers below ``2**53`` in
-        absolute value, or a complex array whose parts are such integers
-        (Gaussian integers, rank over GF(p²)).
-    prime : int
-        A prime in ``[2, 2**31 - 1]`` (:func:`check_prime`); for a complex
-        matrix a prime ``≡ 3 (mod 4)`` below ``2**23``
-        (:func:`~tnrank.primes.check_gaussian_prime`).
+        Integer entries of any integer dtype (reduced mod ``p``, negatives
+        included), or a float array holding integers below ``2**53`` in
+        absolute value; over GF(q²) also a complex array whose parts are such integers.
+    prime : int or Field
+        The field: a prime ``p`` in ``[2, 2**31 - 1]`` for GF(p)
+        (:func:`~tnrank.primes.check_prime`), or a :class:`~tnrank.field.Field` such as
+        ``GF(q**2)`` (``q ≡ 3 mod 4`` below ``2**23``).
     overwrite : bool
-        Allow a C-contiguous float64 (or complex128) ``matrix`` to be used as
-        the working buffer (no copy); its contents are destroyed.
+        Allow a C-contiguous ``matrix`` of the working dtype (float64 over GF(p),
+        complex128 over GF(q²)) to be used as the working buffer (no copy); its contents
+        are destroyed.
     method : {"auto", "elimination", "flint"}
         ``"auto"`` and ``"elimination"`` run the float64 elimination;
-        ``"flint"`` runs python-flint's ``nmod_mat.rank()`` (the reference).
+        ``"flint"`` runs python-flint's ``nmod_mat.rank()`` (the reference, GF(p) only).
 
     Returns
     -------
@@ -78,33 +72,36 @@ def rank_mod_p(matrix: np.ndarray, prime: int, *, overwrite: bool = False, metho
     ------
     TnrankError
         For a modulus that is not a supported prime, a matrix that is not
-        2-D or not integral, or one whose working memory would not fit
-        (:func:`rank_memory`, checked before anything is allocated).
+        2-D or not integral, a complex matrix over GF(p), or one whose working memory
+        would not fit (:func:`rank_memory`, checked before anything is allocated).
 
     Examples
     --------
     >>> import numpy as np
+    >>> from tnrank.field import GF
     >>> rank_mod_p(np.array([[1, 2], [2, 4]]), 7)
     1
     >>> rank_mod_p(np.array([[1, 0], [0, 7]]), 7)   # 7 vanishes mod 7
     1
     >>> rank_mod_p(np.array([[1, 0], [0, 7]]), 7, method="flint")
     1
-    >>> rank_mod_p(np.array([[1, 1j], [1j, -1]]), 7)   # row 2 = i · row 1 in GF(49)
+    >>> rank_mod_p(np.array([[1, 1j], [1j, -1]]), GF(7**2))   # row 2 = i · row 1 in GF(49)
     1
     """
-    gaussian = np.iscomplexobj(matrix)
-    p = check_gaussian_prime(prime) if gaussian else check_prime(prime)
+    field = as_field(prime, name="modulus")
     if method not in RANK_METHODS:
         raise TnrankError(f"unknown rank method {method!r}; choose one of {', '.join(RANK_METHODS)}")
-    if gaussian and method == "flint":
+    if field.gaussian and method == "flint":
         raise TnrankError("python-flint's reference rank works over GF(p) only; use "
-                          "method='elimination' for Gaussian (complex) matrices")
+                          f"method='elimination' over {field.name}")
     arr = np.asarray(matrix)
     if arr.ndim != 2:
         raise TnrankError(f"rank needs a 2-D matrix, got shape {arr.shape}")
-    if not (gaussian or np.issubdtype(arr.dtype, np.integer)
-            or np.issubdtype(arr.dtype, np.floating) or arr.dtype == np.bool_):
+    if np.iscomplexobj(arr) and not field.gaussian:
+        raise TnrankError(f"a complex matrix holds Gaussian integers, but the field is {field.name}; "
+                          "compute its rank over GF(q²): prime=GF(q**2) with a prime q ≡ 3 mod 4 "
+                          "(tnrank.field.GF)")
+    if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
         raise TnrankError(
             f"exact ranks need integer entries, got dtype {arr.dtype}; build the matrix from "
             "modular weights (random_weights(..., prime=PRIME))"
@@ -112,27 +109,26 @@ def rank_mod_p(matrix: np.ndarray, prime: int, *, overwrite: bool = False, metho
     if 0 in arr.shape:
         return 0
     rows, cols = arr.shape
-    work_dtype = np.complex128 if gaussian else np.float64
-    in_place = (overwrite and arr.dtype == work_dtype and arr.flags.c_contiguous
+    in_place = (overwrite and arr.dtype == field.float_dtype() and arr.flags.c_contiguous
                 and arr.flags.writeable)
     check_memory(
-        rank_memory(rows, cols, gaussian=gaussian, in_place=in_place),
-        f"the exact rank of a {rows} × {cols} {'Gaussian ' if gaussian else ''}matrix",
+        rank_memory(rows, cols, field, in_place=in_place),
+        f"the exact rank of a {rows} × {cols} {'Gaussian ' if field.gaussian else ''}matrix",
         "use a smaller matrix (fewer samples) or set TNRANK_MEMORY if more memory is free",
     )
     if rows > cols and not in_place:
         arr = arr.T  # the elimination splits columns: a wide matrix runs out of rows early
-    residues = residues_gaussian if gaussian else residues_float64
-    work = residues(arr, p, overwrite=in_place)
+    work = float_residues(arr, field, overwrite=in_place)
     if method == "flint":
         import flint  # python-flint: the reference implementation
 
+        p = field.characteristic
         if work.shape[0] > work.shape[1]:
             work = work.T
         ints = np.mod(work.astype(np.int64), p)
         del work
         return int(flint.nmod_mat(ints.tolist(), p).rank())
-    return elimination_rank(work, p)
+    return elimination_rank(work, field)
 
 
 @dataclass(frozen=True)

@@ -1,26 +1,27 @@
-"""Weights of a recurrent arithmetic circuit: random (float or modular), the
-paper's witness, or the user's own arrays."""
+"""Weights of a recurrent arithmetic circuit: random (float, or elements of a finite field),
+the paper's witness, or the user's own arrays."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from tnrank.errors import TnrankError
+from tnrank.field import Field, as_field
 from tnrank.model.architecture import Architecture
-from tnrank.primes import MAX_PRIME, PRIME, check_gaussian_prime
+from tnrank.primes import MAX_PRIME, PRIME
 
 __all__ = [
-    "Weights", "random_weights", "witness_weights", "field_array", "check_seed",
+    "Weights", "random_weights", "witness_weights", "weight_field", "field_array", "check_seed",
 ]
 
 
 
 @dataclass(frozen=True, eq=False)
 class Weights:
-    """All weights of one circuit, as float64 arrays or residues modulo ``prime``.
+    """All weights of one circuit, as float64 arrays or elements of a finite field.
 
     Parameters
     ----------
@@ -38,12 +39,10 @@ class Weights:
         None for the other layers.
     initial : tuple of ndarray or None
         ``h^{0,l}``, shape ``(R_l,)``, when ``architecture.initial == "state"``.
-    prime : int or None
-        None for float64 weights, else the modulus of the integer residues.
-    gaussian : bool
-        The weights are Gaussian integers ``a + bi`` modulo ``prime`` (a prime
-        ``≡ 3 mod 4``): elements of GF(prime²), stored as complex128 with centred
-        integer parts.
+    field : Field or None
+        None for float64 weights, else their field: GF(p) (int64 residues in ``[0, p)``) or
+        GF(q²) (Gaussian integers ``a + bi`` modulo ``q``, complex128 with centred integer
+        parts); a prime ``p`` stands for GF(p).
 
     Use :func:`random_weights`, :func:`witness_weights` or
     :meth:`Weights.from_arrays` rather than calling this directly.
@@ -55,8 +54,11 @@ class Weights:
     output: tuple[np.ndarray, ...]
     merge: tuple[np.ndarray | None, ...]
     initial: tuple[np.ndarray | None, ...]
-    prime: int | None = None
-    gaussian: bool = False
+    field: Field | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.field, Field | None):  # a prime p given for its field GF(p)
+            object.__setattr__(self, "field", weight_field(self.field))
 
     @classmethod
     def from_arrays(
@@ -67,8 +69,7 @@ class Weights:
         output: Sequence[np.ndarray] | np.ndarray,
         merge: Sequence[np.ndarray | None] | None = None,
         initial: Sequence[np.ndarray | None] | None = None,
-        prime: int | None = None,
-        gaussian: bool = False,
+        prime: int | Field | None = None,
     ) -> Weights:
         """Validate user arrays and wrap them.
 
@@ -86,11 +87,10 @@ class Weights:
         initial : sequence, optional
             ``h^{0,l}`` vectors when the architecture's initial state is
             ``"state"``.
-        prime : int, optional
-            Treat the arrays as integers modulo this prime.
-        gaussian : bool
-            Treat them as Gaussian integers modulo ``prime`` (real or complex
-            arrays with integer parts), elements of GF(prime²).
+        prime : int or Field, optional
+            Treat the arrays as elements of this field: integers modulo a prime
+            ``p < 2**30``, or Gaussian integers (real or complex arrays with integer
+            parts) for ``GF(q**2)``.
 
         Returns
         -------
@@ -109,19 +109,7 @@ class Weights:
         arch = architecture
         if not isinstance(arch, Architecture):
             raise TnrankError("weights need an Architecture as their first argument")
-        if gaussian:
-            if prime is None:
-                raise TnrankError("Gaussian weights need a prime q = 3 mod 4 (`prime`)")
-            prime = check_gaussian_prime(prime)
-        elif prime is not None:
-            if isinstance(prime, bool) or not isinstance(prime, (int, np.integer)):
-                raise TnrankError(f"prime must be an integer, got {prime!r}")
-            prime = int(prime)
-            if not 2 <= prime < MAX_PRIME:
-                raise TnrankError(
-                    f"prime {prime} is outside [2, 2**30); use tnrank.PRIME ({PRIME}) or another "
-                    "prime below 2**30 so products stay inside int64"
-                )
+        field = weight_field(prime)
         L = arch.depth
         outs = [output] if len(arch.output) == 1 and _is_vector(output) else list(output)
         merge = list(merge) if merge is not None else [None] * L
@@ -138,7 +126,7 @@ class Weights:
                     f"{len(seq)} {what} array(s) given, the architecture needs {n}; give one "
                     f"per {'output layer' if what == 'output' else 'layer'}"
                 )
-        conv = _converter(prime, gaussian)
+        conv = _converter(field)
         ins, hids, merges, inits = [], [], [], []
         for k, layer in enumerate(arch.layers):
             r, d = layer.width, sum(arch.source_dims(k))
@@ -166,17 +154,21 @@ class Weights:
             conv(o, (arch.layers[arch.index(name)].width,), f"output weights for {name!r}")
             for o, name in zip(outs, arch.output, strict=False)
         )
-        return cls(arch, tuple(ins), tuple(hids), outw, tuple(merges), tuple(inits), prime,
-                   bool(gaussian))
+        return cls(arch, tuple(ins), tuple(hids), outw, tuple(merges), tuple(inits), field)
+
+    @property
+    def prime(self) -> int | None:
+        """The characteristic of :attr:`field` (None for float weights)."""
+        return None if self.field is None else self.field.characteristic
 
     @property
     def is_modular(self) -> bool:
-        """True when the weights are residues modulo :attr:`prime`."""
-        return self.prime is not None
+        """True when the weights are elements of a finite field (:attr:`field`)."""
+        return self.field is not None
 
     def to_float(self) -> Weights:
         """The same weights as float64 (residues taken as integers in ``[0, p)``)."""
-        if self.gaussian:
+        if self.field is not None and self.field.gaussian:
             raise TnrankError("Gaussian weights (elements of GF(q²)) have no float form")
         f = lambda a: None if a is None else np.asarray(a, dtype=np.float64)
         return Weights(
@@ -189,8 +181,8 @@ class Weights:
             None,
         )
 
-    def reduced(self, prime: int) -> Weights:
-        """Integer weights reduced modulo ``prime`` (raises for non-integers)."""
+    def reduced(self, prime: int | Field) -> Weights:
+        """Integer weights as elements of the field ``prime`` (raises for non-integers)."""
         return Weights.from_arrays(
             self.architecture, self.input, self.hidden, self.output, self.merge,
             self.initial if self.architecture.initial == "state" else None, prime=prime,
@@ -205,72 +197,51 @@ def _is_vector(value: object) -> bool:
     return arr.ndim == 1 and arr.dtype != object
 
 
-def field_array(value: object, prime: int | None, what: str, gaussian: bool = False) -> np.ndarray:
-    """``value`` as float64 (``prime=None``), as int64 residues modulo ``prime``, or (when
-    ``gaussian``) as complex128 Gaussian residues modulo ``prime`` with centred parts.
+def weight_field(prime: int | Field | None) -> Field | None:
+    """The field of modular weights: None for float weights, GF(p) for a prime ``p < 2**30``
+    (products of two residues fit int64), or a given :class:`~tnrank.field.Field`.
+
+    >>> weight_field(7), weight_field(None)
+    (GF(7), None)
+    """
+    if prime is None:
+        return None
+    return as_field(prime, maximum=MAX_PRIME - 1,
+                    hint=f"use tnrank.PRIME ({PRIME}) or another prime below 2**30 so products "
+                    "stay inside int64")
+
+
+def field_array(value: object, field: Field | None, what: str) -> np.ndarray:
+    """``value`` as float64 (``field=None``) or as elements of ``field``
+    (:meth:`tnrank.field.Field.residues`).
 
     The one conversion every array entering tnrank's arithmetic goes through:
-    non-numeric, complex, infinite, or (for a prime) non-integer and overflowing
-    values get a one-line :class:`~tnrank.errors.TnrankError` naming ``what``.
+    non-numeric, complex (outside GF(q²)), infinite, or (for a field) non-integer and
+    overflowing values get a one-line :class:`~tnrank.errors.TnrankError` naming ``what``.
 
-    >>> field_array([-1, 8], 7, "inputs").tolist()
+    >>> from tnrank.field import GF
+    >>> field_array([-1, 8], GF(7), "inputs").tolist()
     [6, 1]
     """
+    if field is not None:
+        return field.residues(value, what)
     try:
         arr = np.asarray(value)
     except Exception as exc:  # ragged lists and the like
         raise TnrankError(f"{what}: cannot read as an array ({exc})") from None
     if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
         raise TnrankError(f"{what} must be numeric, got dtype {arr.dtype}")
-    if gaussian:
-        return _gaussian_array(arr, prime, what)
     if np.iscomplexobj(arr):
         raise TnrankError(f"{what} must be real, got complex values")
-    if prime is None:
-        out = arr.astype(np.float64)
-        if not np.all(np.isfinite(out)):
-            raise TnrankError(f"{what} contains inf or nan; give finite values")
-        return out
-    if arr.dtype == np.uint64:
-        return (arr % np.uint64(prime)).astype(np.int64)
-    if not np.issubdtype(arr.dtype, np.integer):
-        if not np.all(np.isfinite(arr)) or not np.all(arr == np.round(arr)):
-            raise TnrankError(
-                f"{what} has non-integer values; modular arithmetic (prime {prime}) needs "
-                "integers — use float weights for real values"
-            )
-        if arr.size and np.max(np.abs(arr)) >= 2**62:
-            raise TnrankError(f"{what} has integers too large to reduce exactly; reduce them "
-                              f"modulo {prime} first")
-    return np.mod(arr.astype(np.int64), prime)
-
-
-def _gaussian_array(arr: np.ndarray, q: int, what: str) -> np.ndarray:
-    """Complex128 centred residues mod ``q`` of an array of (Gaussian) integers."""
-    parts = [arr.real, arr.imag] if np.iscomplexobj(arr) else [arr, np.zeros(arr.shape)]
-    out = np.empty(arr.shape, dtype=np.complex128)
-    for k, part in enumerate(parts):
-        if np.issubdtype(part.dtype, np.integer):
-            red = np.mod(part.astype(np.int64), q)
-        else:
-            if not np.all(np.isfinite(part)) or not np.all(part == np.round(part)):
-                raise TnrankError(f"{what} has non-integer parts; Gaussian residues modulo {q} "
-                                  "need integer real and imaginary parts")
-            if part.size and np.max(np.abs(part)) >= 2**53:
-                raise TnrankError(f"{what} has parts too large to reduce exactly; reduce them "
-                                  f"modulo {q} first")
-            red = np.mod(part, q)
-        red = np.where(red > q // 2, red - q, red).astype(np.float64)
-        if k == 0:
-            out.real = red
-        else:
-            out.imag = red
+    out = arr.astype(np.float64)
+    if not np.all(np.isfinite(out)):
+        raise TnrankError(f"{what} contains inf or nan; give finite values")
     return out
 
 
-def _converter(prime: int | None, gaussian: bool = False):
+def _converter(field: Field | None) -> Callable[[object, tuple[int, ...], str], np.ndarray]:
     def convert(value: object, shape: tuple[int, ...], what: str) -> np.ndarray:
-        arr = field_array(value, prime, what, gaussian)
+        arr = field_array(value, field, what)
         if arr.shape != shape:
             raise TnrankError(f"{what} has shape {arr.shape}, expected {shape}")
         return arr
@@ -281,24 +252,21 @@ def _converter(prime: int | None, gaussian: bool = False):
 def random_weights(
     architecture: Architecture,
     seed: int | np.random.Generator | None = 0,
-    prime: int | None = None,
-    gaussian: bool = False,
+    prime: int | Field | None = None,
 ) -> Weights:
-    """Seeded random weights: standard normal floats, or uniform residues mod ``prime``.
+    """Seeded random weights: standard normal floats, or uniform elements of a finite field.
 
     Parameters
     ----------
     architecture : Architecture
     seed : int or numpy Generator, optional
         Seed (default 0) for reproducible weights.
-    prime : int, optional
-        Draw integers uniformly from ``[0, prime)`` instead of floats.
-        Random residues make every rank computed mod ``prime`` a certified
+    prime : int or Field, optional
+        Draw uniform elements of this field instead of floats: integers from ``[0, p)``
+        for a prime ``p < 2**30``, or Gaussian integers for ``GF(q**2)`` (``q ≡ 3 mod 4``,
+        see :data:`tnrank.primes.GAUSSIAN_PRIME`: a field of ``q**2`` elements for
+        Schwartz–Zippel bounds). Every rank computed over the field is then a certified
         lower bound on the rank for generic real weights.
-    gaussian : bool
-        Draw uniform elements of GF(prime²) (Gaussian integers mod a prime
-        ``≡ 3 mod 4``, see :data:`tnrank.primes.GAUSSIAN_PRIME`): a field of
-        ``prime**2`` elements for Schwartz–Zippel bounds.
 
     Returns
     -------
@@ -308,16 +276,16 @@ def random_weights(
     --------
     >>> from tnrank import Architecture, random_weights, PRIME
     >>> w = random_weights(Architecture.rac(2, 3, 3), seed=1, prime=PRIME)
-    >>> w.prime == PRIME, w.hidden[1].shape
-    (True, (3, 3))
+    >>> w.field, w.hidden[1].shape
+    (GF(1073741789), (3, 3))
     """
-    return _draw(architecture, seed, prime, witness=False, gaussian=gaussian)
+    return _draw(architecture, seed, prime, witness=False)
 
 
 def witness_weights(
     architecture: Architecture,
     seed: int | np.random.Generator | None = 0,
-    prime: int | None = None,
+    prime: int | Field | None = None,
 ) -> Weights:
     """The paper's witness: every ``W^{H,l} = I``, the other weights random.
 
@@ -357,29 +325,27 @@ def check_seed(seed: object) -> int | None:
     return int(seed)
 
 
-def _draw(arch: Architecture, seed, prime: int | None, witness: bool,
-          gaussian: bool = False) -> Weights:
+def _draw(arch: Architecture, seed: int | np.random.Generator | None, prime: int | Field | None,
+          witness: bool) -> Weights:
     if not isinstance(arch, Architecture):
         raise TnrankError("random weights need an Architecture")
+    field = weight_field(prime)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(check_seed(seed))
 
     def draw(shape: tuple[int, ...]) -> np.ndarray:
-        if prime is None:
+        if field is None:
             return rng.standard_normal(shape)
-        if gaussian:
-            pair = rng.integers(0, prime, size=(2, *shape), dtype=np.int64)
-            return pair[0] + 1j * pair[1]
-        return rng.integers(0, prime, size=shape, dtype=np.int64)
+        return field.random(rng, shape)
 
     ins, hids, merges, inits = [], [], [], []
     for k, layer in enumerate(arch.layers):
         r = layer.width
         ins.append(draw((r, sum(arch.source_dims(k)))))
-        hids.append(np.eye(r, dtype=np.int64 if prime else np.float64) if witness else draw((r, r)))
+        hids.append(np.eye(r, dtype=np.float64 if field is None else np.int64) if witness
+                    else draw((r, r)))
         merges.append(draw((4, r)) if layer.integration == "general" else None)
         inits.append(draw((r,)) if arch.initial == "state" else None)
     outs = [draw((arch.layers[arch.index(n)].width,)) for n in arch.output]
     return Weights.from_arrays(
-        arch, ins, hids, outs, merges, inits if arch.initial == "state" else None, prime=prime,
-        gaussian=gaussian,
+        arch, ins, hids, outs, merges, inits if arch.initial == "state" else None, prime=field,
     )

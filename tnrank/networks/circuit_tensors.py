@@ -53,6 +53,9 @@ def rac_tensors(network: TensorNetwork, weights: Weights) -> dict[Hashable, np.n
         raise TnrankError("rac_tensors needs a Weights object (see tnrank.random_weights)")
     if weights.architecture != arch:
         raise TnrankError("the weights belong to another architecture than the network")
+    if weights.field is not None and weights.field.gaussian:
+        raise TnrankError(f"tensor networks are contracted in float64 or mod p; weights over "
+                          f"{weights.field.name} are not supported (use random_weights(..., prime=PRIME))")
     aug = bool(network.info["augmented"])
     dtype = np.float64 if weights.prime is None else np.int64
     made: dict[tuple, np.ndarray] = {}

@@ -45,6 +45,7 @@ from tnrank.model.architecture import Architecture
 from tnrank.model.partition import Partition
 from tnrank.networks.graph import TensorNetwork
 from tnrank.networks.unrolling import BlockPlan, unroll
+from tnrank.primes import factorize
 from tnrank.runtime.memory import paused_gc
 
 __all__ = [
@@ -501,27 +502,14 @@ class _Product:
         return math.prod(p**e for p, e in zip(self.primes, self.exps, strict=True))
 
 
-def _factor(n: int) -> dict[int, int]:
-    out: dict[int, int] = {}
-    p = 2
-    while p * p <= n:
-        while n % p == 0:
-            out[p] = out.get(p, 0) + 1
-            n //= p
-        p += 1
-    if n > 1:
-        out[n] = out.get(n, 0) + 1
-    return out
-
-
 class _Arith:
     """Exact products of bond dimensions with fast comparisons."""
 
     def __init__(self, dims: set[int]) -> None:
-        self.primes = tuple(sorted({p for d in dims for p in _factor(d)}))
+        self.primes = tuple(sorted({p for d in dims for p in factorize(d)}))
         self.logs = tuple(math.log2(p) for p in self.primes)
         self.one = self.make((0,) * len(self.primes))
-        self.of = {d: self.make(tuple(_factor(d).get(p, 0) for p in self.primes)) for d in dims}
+        self.of = {d: self.make(tuple(factorize(d).get(p, 0) for p in self.primes)) for d in dims}
 
     def make(self, exps: tuple[int, ...]) -> _Product:
         return _Product(exps, math.fsum(e * w for e, w in zip(exps, self.logs, strict=True)), self.primes)

@@ -154,7 +154,7 @@ def rank_result_html(result: Any) -> str:
         est = result.float_estimate
         fields.append(["float64 SVD (estimate)", f"{est.rank} (tol {est.tol:.1e}; rank mod p "
                                                  f"{result.float_compared_to})"])
-    runs = [["GF(p)" if r.field_degree == 1 else "GF(q²)", r.prime, r.seed,
+    runs = [[r.field.symbol, r.prime, r.seed,
              "full grid" if r.samples is None else f"{r.samples}×{r.samples}",
              r.rank, "-" if r.failure_bound is None else f"{r.failure_bound:.1e}"]
             for r in result.runs]
