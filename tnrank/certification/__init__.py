@@ -5,7 +5,11 @@
 - :mod:`~tnrank.certification.sampling`: sizing, growing and timing the sampled matrices;
 - :mod:`~tnrank.certification.report`: :class:`Report` and :class:`RankResult`;
 - :mod:`~tnrank.certification.bound_report`: min-cut beside the closed-form bounds;
+- :mod:`~tnrank.certification.forms`: the family of closed forms, fitted exactly to integers;
+- :mod:`~tnrank.certification.fit`, :mod:`~tnrank.certification.fit_report`: closed forms
+  fitted to certified ranks, as patterns with their evidence (``tnrank fit``);
 - :mod:`~tnrank.certification.glossary`: the words of the reports, each explained in one line.
 """
 
-__all__ = ["bounds", "certify", "sampling", "report", "bound_report", "glossary"]
+__all__ = ["bounds", "certify", "sampling", "report", "bound_report", "forms", "fit", "fit_report",
+           "glossary"]

@@ -19,7 +19,7 @@ __all__ = ["main", "build_parser", "COMMANDS"]
 
 #: Subcommand modules (``tnrank.cli.<name>``); each has ``add_parser(subparsers)``
 #: which registers the command and sets ``func`` to a handler returning an exit code.
-COMMANDS = ("rank", "verify", "sweep", "merge", "analyze", "bound", "draw", "experiment")
+COMMANDS = ("rank", "verify", "sweep", "merge", "analyze", "bound", "fit", "draw", "experiment")
 
 
 class _Parser(argparse.ArgumentParser):

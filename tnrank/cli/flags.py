@@ -20,6 +20,13 @@ FLAGS = {
     "`partition='0,1,2'`": "--partition 0,1,2",
     "`T`": "-T",
     "`prime`": "--prime",
+    "`depth`": "-L",
+    "`depths`": "-L",
+    "`M`": "-M",
+    "`R`": "-R",
+    "`predict`": "--predict",
+    "`min_held_out`": "--min-held-out",
+    "`architecture`": "--architecture",
 }
 _PATTERN = re.compile("|".join(re.escape(k) for k in sorted(FLAGS, key=len, reverse=True)))
 

@@ -33,6 +33,8 @@ from pathlib import Path
 from typing import Any, Self
 
 from tnrank.certification.certify import FAILURE_TARGET, MAX_SAMPLES
+from tnrank.certification.fit import fit_results
+from tnrank.certification.fit_report import FitReport
 from tnrank.engine.grid import MAX_GRID_ENTRIES
 from tnrank.errors import TnrankError
 from tnrank.primes import PRIME
@@ -143,6 +145,27 @@ class SweepResults(dict):
     def config(self) -> dict[str, Any]:
         """The points and the settings of the sweep."""
         return self["config"]
+
+    def fit(self, *, quantity: str = "separation", depth: int | Sequence[int] | None = None,
+            M: int | Sequence[int] | None = None, R: int | str | Sequence[int | str] | None = None,
+            T: int | Sequence[int] | None = None, min_held_out: int = 2) -> FitReport:
+        """Closed forms fitted to these ranks, each with its evidence and its prediction of the
+        first ``T`` not computed (:func:`~tnrank.certification.fit.fit_results`; ``tnrank fit``).
+
+        ``depth``, ``M``, ``R`` and ``T`` keep only the rows with those values.
+
+        Examples
+        --------
+        >>> from tnrank.studies.sweeps import sweep
+        >>> report = sweep([3], M=2, R=2, Ts=[4, 6, 8, 10, 12]).fit()
+        >>> fit = report.fits[0]
+        >>> fit.form.text(), [report.values[i].point["T"] for i in fit.predicted]
+        ('state degree - 4', [8, 10, 12])
+        >>> [(p.point["T"], int(p.value), p.verdict) for p in fit.predictions]
+        [(14, 460, 'pattern')]
+        """
+        return fit_results(self, quantity=quantity, depth=depth, M=M, R=R, T=T,
+                           min_held_out=min_held_out, source=repr(self))
 
     def __repr__(self) -> str:
         config = self.get("config", {})
