@@ -85,6 +85,12 @@ def test_recovers_theorem_1_depth_2_bound_over_M_R_and_T():
     assert len(report.fits[0].predicted) == len(points) - 1 and reproduces(report)
 
 
+def test_recovers_a_product_of_binomials():
+    values = [math.comb(2 + n - 1, n) * math.comb(3 + n - 1, n) for n in range(1, 9)]
+    report = fit_sequence(values, R=2, M=3)
+    assert forms(report)[0] == "C(R + n - 1, n)·C(M + n - 1, n)" and reproduces(report)
+
+
 @pytest.mark.parametrize("R", [2, 3, 4])
 def test_recovers_state_degree_of_depth_2(R):
     """R·C(R + n - 1, n) from values alone; with the bound given, also 'state degree'."""

@@ -99,13 +99,15 @@ def test_templates_are_the_binomials_and_powers_they_name():
     sizes = {"R": R, "M": M, "min(M,R)": sympy.Min(M, R), "R - M": R - M}
     for t in templates():
         x = sizes.get(t.size)
-        factor = 1 if t.factor is None else {"R": R, "M": M}[t.factor]
+        factor = 1 if t.factor is None else sizes[t.factor]
+        if t.atom == "product":
+            factor = sympy.Piecewise((0, factor < 1), (sympy.binomial(factor + n - 1, n), True))
         if t.atom == "one":
             expr = factor
         elif t.atom == "power":
             expr = factor * x**n
         else:
-            top = x + n - (1 if t.atom == "multisets" else 0)
+            top = x + n - (0 if t.atom == "monomials" else 1)
             expr = factor * sympy.Piecewise((0, top < n), (sympy.binomial(top, n), True))
         for r in range(1, 5):
             for m in range(1, 5):

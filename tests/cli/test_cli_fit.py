@@ -107,6 +107,8 @@ BAD = [
     (["fit", str(ROOT / "graphs" / "bottleneck.toml"), "-L", "3", "-T", "2..6"], "fixes the architecture"),
     (["fit", DEPTH3, "--predict", "7"], "even length"),
     (["fit", DEPTH3, "--min-held-out", "0"], "must be at least 1"),
+    (["fit", "-L", "2", "-R", "2", "3", "-M", "2", "-T", "8"], "these settings give 2 points"),
+    (["fit", "-L", "2", "-R", "2", "-M", "2", "-T", "2..8", "--predict", "9"], "even length"),
 ]
 
 
@@ -114,6 +116,33 @@ BAD = [
 def test_bad_input_is_one_line(capsys, argv, message):
     code, out, err = run(capsys, *argv)
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1 and not out
+
+
+def test_bad_input_is_refused_before_computing(monkeypatch, capsys):
+    """Too few points or an odd --predict: refused before any rank is certified."""
+    import tnrank.studies.fit as study
+
+    def no_sweep(*args, **kwargs):
+        raise AssertionError("computed before refusing")
+
+    monkeypatch.setattr(study, "sweep", no_sweep)
+    for argv, message in BAD[-2:]:
+        code, _, err = run(capsys, *argv)
+        assert code == 2 and message in err
+
+
+def test_saved_fit_reports_load_back(capsys, tmp_path):
+    import tnrank
+
+    _, out, _ = run(capsys, "fit", DEPTH3, "--json")
+    path = tmp_path / "fit.json"
+    path.write_text(out)
+    report = tnrank.load(path)
+    assert isinstance(report, FitReport) and report.to_dict() == json.loads(out)
+    tnrank.save(report, tmp_path / "again.json")
+    assert tnrank.load(tmp_path / "again.json").format() == report.format()
+    with pytest.raises(tnrank.TnrankError, match="fit report is written as JSON"):
+        tnrank.save(report, tmp_path / "fit.toml")
 
 
 def test_tampered_and_mixed_files(capsys, tmp_path):

@@ -261,8 +261,8 @@ def _sort_key(point: Mapping[str, Any], along: str | None) -> tuple:
         x = point.get(k)
         return (0, x) if isinstance(x, int) else (1, str(x))
 
-    others = [key(k) for k in ("M", "R", "T") if k != along]
-    return (*([key(along)] if along else []), *others) if along else tuple(others)
+    first = (key(along),) if along else ()
+    return first + tuple(key(k) for k in ("M", "R", "T") if k != along)
 
 
 def _predictions(report: FitReport, fit: Fit) -> list[Prediction]:

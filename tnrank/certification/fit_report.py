@@ -11,6 +11,7 @@ those it predicts exactly), each form's value at the first point not computed â€
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
@@ -397,6 +398,10 @@ class FitReport:
                 "values": [v.to_dict() for v in self.values],
                 "fits": [f.to_dict() | {"failure_bound": self.failure_bound(f)} for f in self.fits],
                 "checks": [c.to_dict() for c in self.checks]}
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """The report as one JSON object (``tnrank fit --json``; :func:`tnrank.save` writes it)."""
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
 
     @classmethod
     def from_dict(cls, data: Any, source: str = "fit report") -> FitReport:

@@ -23,7 +23,8 @@ A *template* is a binomial or a power in the length variable, times 1, ``R`` or 
 (:func:`templates`): ``C(X + n - 1, n)`` (multisets of size ``n`` from ``X`` items: the
 paper's Theorem 1 with ``X = min(M,R)``), ``C(X + n, n)`` (monomials of degree at most
 ``n``) and ``X^n``, for ``X`` among ``R``, ``M``, ``min(M,R)`` and ``R - M`` (no power of
-``R - M``); ``C(a, b)`` is 0 when ``a < b`` or ``a < 0``. Polynomials and recurrences need
+``R - M``); or a product ``C(X + n - 1, n)·C(Y + n - 1, n)`` of two multiset counts.
+``C(a, b)`` is 0 when ``a < b`` or ``a < 0``. Polynomials and recurrences need
 values along one axis (``T``, ``R`` or ``M``); values spread over several axes use the
 other families (and constants).
 
@@ -80,17 +81,19 @@ _ATOMS = ("multisets", "monomials", "power")
 
 @dataclass(frozen=True)
 class Template:
-    """One template of the family: a binomial or power in the length, times 1, ``R`` or ``M``.
+    """One template of the family: a binomial or power in the length, times 1, ``R`` or ``M``,
+    or a product of two binomials.
 
     Attributes
     ----------
     atom : str
         ``multisets`` (``C(X + n - 1, n)``), ``monomials`` (``C(X + n, n)``), ``power``
-        (``X^n``) or ``one`` (the factor alone).
+        (``X^n``), ``product`` (``C(X + n - 1, n)·C(Y + n - 1, n)``) or ``one`` (the factor
+        alone).
     size : str or None
         ``X``: ``R``, ``M``, ``min(M,R)`` or ``R - M`` (None for ``one``).
     factor : str or None
-        ``R``, ``M`` or None (1).
+        ``R``, ``M`` or None (1); for a product, ``Y``.
     length : str
         The length variable, ``n`` (``T/2``) or ``T``.
 
@@ -112,6 +115,8 @@ class Template:
         k = self.length
         if self.atom == "one":
             return str(self.factor)
+        if self.atom == "product":
+            return f"C({self.size} + {k} - 1, {k})·C({self.factor} + {k} - 1, {k})"
         if self.atom == "power":
             base = self.size if self.size in ("R", "M") else f"{self.size}"
             body = f"{base}^{k}"
@@ -125,7 +130,10 @@ class Template:
         """The template's value at the point ``v`` (None when a variable it needs is missing)."""
         try:
             k = v[self.length]
-            factor = 1 if self.factor is None else v[self.factor]
+            if self.atom == "product":
+                factor = _comb(_SIZES[str(self.factor)](v) + k - 1, k)
+            else:
+                factor = 1 if self.factor is None else v[self.factor]
             if self.atom == "one":
                 return factor
             x = _SIZES[str(self.size)](v)
@@ -135,7 +143,7 @@ class Template:
             return None
         if self.atom == "power":
             return factor * x**k
-        return factor * _comb(x + k - (self.atom == "multisets"), k)
+        return factor * _comb(x + k - (self.atom != "monomials"), k)
 
 
 def templates(length: str = "n") -> list[Template]:
@@ -144,7 +152,7 @@ def templates(length: str = "n") -> list[Template]:
     >>> [t.name for t in templates()][:3]
     ['C(R + n - 1, n)', 'C(M + n - 1, n)', 'C(min(M,R) + n - 1, n)']
     >>> len(templates())
-    35
+    45
     """
     out = []
     for factor in (None, "R", "M"):
@@ -154,6 +162,8 @@ def templates(length: str = "n") -> list[Template]:
                     continue
                 out.append(Template(atom, size, factor, length))
     out += [Template("one", None, "R", length), Template("one", None, "M", length)]
+    sizes = list(_SIZES)
+    out += [Template("product", x, y, length) for i, x in enumerate(sizes) for y in sizes[i:]]
     return out
 
 

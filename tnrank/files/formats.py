@@ -10,6 +10,7 @@ architecture (TOML)    ``tnrank-architecture/1``  :class:`~tnrank.model.architec
 network (JSON, TOML)   ``tnrank-network/1``       :class:`~tnrank.networks.graph.TensorNetwork`
 report (JSON)          ``tnrank-report/1``        :class:`~tnrank.certification.report.Report`
 bound report (JSON)    ``tnrank-bound/1``         :class:`~tnrank.certification.bound_report.BoundReport`
+fit report (JSON)      ``tnrank-fit/1``           :class:`~tnrank.certification.fit_report.FitReport`
 sweep results (JSON)   ``tnrank-sweep``           the results dict (:mod:`tnrank.files.results_file`)
 =====================  =========================  ====================================
 
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from tnrank.certification.bound_report import BoundReport
+from tnrank.certification.fit_report import FitReport
 from tnrank.certification.report import Report
 from tnrank.errors import TnrankError
 from tnrank.files import architecture_file, network_file, results_file
@@ -41,14 +43,15 @@ KINDS = {
     "network": "a tensor-network file (give it to `tnrank bound --network` or `tnrank draw`)",
     "report": "a report of `tnrank rank --json` (load it back with tnrank.load)",
     "bound": "a bound report of `tnrank bound --json` (load it back with tnrank.load)",
+    "fit": "a fit report of `tnrank fit --json` (load it back with tnrank.load)",
     "sweep": "a sweep results file (replot it with `tnrank sweep --from`, join parts with "
              "`tnrank merge`)",
 }
 
 
 def file_kind(data: Any) -> str | None:
-    """The kind of a parsed file: ``architecture``, ``network``, ``report``, ``bound``, ``sweep``
-    or None.
+    """The kind of a parsed file: ``architecture``, ``network``, ``report``, ``bound``, ``fit``,
+    ``sweep`` or None.
 
     >>> file_kind({"format": "tnrank-sweep", "rows": []}), file_kind({"M": 2, "layer": []})
     ('sweep', 'architecture')
@@ -59,7 +62,7 @@ def file_kind(data: Any) -> str | None:
     if isinstance(fmt, str):
         for prefix, kind in (("tnrank-architecture", "architecture"), ("tnrank-network", "network"),
                              ("tnrank-report", "report"), ("tnrank-bound", "bound"),
-                             ("tnrank-sweep", "sweep")):
+                             ("tnrank-fit", "fit"), ("tnrank-sweep", "sweep")):
             if fmt.startswith(prefix):
                 return kind
         return None
@@ -83,12 +86,12 @@ def load(path: str | os.PathLike, kind: str | None = None) -> Any:
     ----------
     path : str or path-like
         A ``.toml`` or ``.json`` file.
-    kind : {"architecture", "network", "report", "bound", "sweep"}, optional
+    kind : {"architecture", "network", "report", "bound", "fit", "sweep"}, optional
         The kind expected; another kind is refused with a message naming both.
 
     Returns
     -------
-    Architecture, TensorNetwork, Report, BoundReport or dict
+    Architecture, TensorNetwork, Report, BoundReport, FitReport or dict
 
     Examples
     --------
@@ -119,12 +122,14 @@ def load(path: str | os.PathLike, kind: str | None = None) -> Any:
         return Report.from_dict(data, source=label)
     if found == "bound":
         return BoundReport.from_dict(data, source=label)
+    if found == "fit":
+        return FitReport.from_dict(data, source=label)
     return results_file.SweepResults(results_file.check_results(data, source=label))
 
 
 #: The suffixes each kind of file is written under (the first is the one to suggest).
 SUFFIXES = {"architecture": (".toml",), "network": (".json", ".toml"), "report": (".json",),
-            "bound": (".json",), "sweep": (".json",)}
+            "bound": (".json",), "fit": (".json",), "sweep": (".json",)}
 
 
 def _check_suffix(kind: str, what: str, path: str | os.PathLike) -> None:
@@ -137,8 +142,8 @@ def _check_suffix(kind: str, what: str, path: str | os.PathLike) -> None:
 
 
 def save(obj: Any, path: str | os.PathLike) -> None:
-    """Write an architecture, network, report, bound report or sweep results dict to ``path``
-    atomically.
+    """Write an architecture, network, report, bound report, fit report or sweep results dict to
+    ``path`` atomically.
 
     Architectures are written as TOML (canonical form), networks as JSON or TOML by
     the file name's suffix, reports, bound reports and sweep results as JSON. The name
@@ -168,8 +173,11 @@ def save(obj: Any, path: str | os.PathLike) -> None:
     elif isinstance(obj, (Report, BoundReport)):
         _check_suffix("report", "a report" if isinstance(obj, Report) else "a bound report", path)
         atomic_write(path, obj.to_json() + "\n")
+    elif isinstance(obj, FitReport):
+        _check_suffix("fit", "a fit report", path)
+        atomic_write(path, obj.to_json() + "\n")
     elif isinstance(obj, dict) and obj.get("format") == results_file.RESULTS_FORMAT:
         results_file.save_results(path, obj)
     else:
-        raise TnrankError(f"tnrank.save writes an Architecture, TensorNetwork, Report, BoundReport "
-                          f"or sweep results, not {type(obj).__name__}")
+        raise TnrankError(f"tnrank.save writes an Architecture, TensorNetwork, Report, BoundReport, "
+                          f"FitReport or sweep results, not {type(obj).__name__}")

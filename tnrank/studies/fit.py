@@ -15,7 +15,14 @@ from typing import Any
 
 from tnrank.certification.certify import certify
 from tnrank.certification.fit import fit_results
-from tnrank.certification.fit_report import COORDS, Check, FitReport, FitValue, architecture_at
+from tnrank.certification.fit_report import (
+    COORDS,
+    MIN_VALUES,
+    Check,
+    FitReport,
+    FitValue,
+    architecture_at,
+)
 from tnrank.errors import TnrankError
 from tnrank.files.formats import load
 from tnrank.files.results_file import ANALYSIS_FORMAT, RESULTS_FORMAT, check_results
@@ -139,12 +146,16 @@ def fit(
     if predict is not None and (isinstance(predict, bool) or not isinstance(predict, int) or predict < 1):
         raise TnrankError(f"`predict` must be a length T >= 1, got {predict!r}")
     path = None if source is None else Path(os.fspath(source))
+    computing = path is None or path.suffix.lower() == ".toml"  # a Start-End sweep, run here
+    if computing and predict is not None and predict % 2:
+        raise TnrankError(f"`predict` must be an even length T >= 2 (n = T/2), got {predict}")
     label = "a sweep computed now" if path is None else printable(os.fspath(source))
     if path is not None and path.suffix.lower() == ".toml":
         arch = load(path, kind="architecture")
         if not T:
             raise TnrankError(f"give the lengths to compute for {label} with `T`")
         _refuse_selection(depths, M, R, f"an architecture file ({label})")
+        _enough_points(len(set(T)))
         data: Mapping[str, Any] = sweep([arch.depth], arch.M, 1, list(T), architecture=arch,
                                         progress=progress, **certify_options)
         data["config"]["file"] = label
@@ -159,6 +170,7 @@ def fit(
         if len(set(depths)) > 1:  # type: ignore[arg-type]
             raise TnrankError(f"a fit is of one architecture; give one depth, not "
                               f"{', '.join(map(str, depths))}")  # type: ignore[arg-type]
+        _enough_points(len(set(M)) * len(set(R)) * len(set(T)))  # type: ignore[arg-type]
         data = sweep(list(depths), list(M), list(R), list(T), progress=progress,  # type: ignore[arg-type]
                      **certify_options)
         selection = {}
@@ -169,6 +181,13 @@ def fit(
     if check and report.fits:  # with no fit the report says so; there is nothing to check
         report = check_predictions(report, progress=progress)
     return report
+
+
+def _enough_points(count: int) -> None:
+    """Refuse, before computing, a sweep of fewer points than a fit needs."""
+    if count < MIN_VALUES:
+        raise TnrankError(f"a fit needs at least {MIN_VALUES} values; these settings give {count} "
+                          "point" + "s" * (count != 1) + "; give more lengths `T`")
 
 
 def _refuse_selection(depths: Any, M: Any, R: Any, what: str) -> None:
