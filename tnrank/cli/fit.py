@@ -26,8 +26,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "or of a sweep computed first. Each form is fitted on the first values and must "
         "predict every later one exactly; the report lists every form that fits, simplest "
         "first, with the kind of each value it rests on, and the value it predicts at the "
-        "first T not computed: a pattern, not a theorem. Exit status 1 when --check refutes a "
-        "prediction.",
+        "first T not computed: a pattern, not a theorem. The certification options apply to "
+        "the ranks computed here; --check certifies with the settings of the values' results "
+        "file. Exit status 1 when --check refutes a prediction.",
     )
     p.add_argument("file", nargs="?", metavar="FILE",
                    help="a results file of tnrank sweep, verify or analyze (--json-file), whose "
