@@ -515,9 +515,10 @@ def fit_forms(
     Returns
     -------
     list of FormFit
-        At most one per family: its member fitted on the fewest values, from the earliest
-        position, then the first in the family's order. Ordered by the number of values
-        fitted, then by :data:`FAMILIES`.
+        At most one per family: its member that predicts the most values, then is fitted on
+        the fewest, from the earliest position, then comes first in the family's order; a
+        one-parameter form equal at every position to a form without parameters is left out.
+        Ordered by the number of values fitted, the position, then :data:`FAMILIES`.
 
     Examples
     --------
