@@ -9,7 +9,15 @@ fails on any external script, stylesheet or font. Screenshots of the main pages:
 ``python docs/screenshots.py`` (see the "Working on these docs" page).
 """
 
+import importlib.util
+import sys
+from pathlib import Path
+
 import tnrank
+
+# the site's own Sphinx extensions (docs/_ext): API pages per subpackage, CLI option names,
+# aligned output, results tables
+sys.path.insert(0, str(Path(__file__).resolve().parent / "_ext"))
 
 project = "tnrank"
 author = "tnrank developers"
@@ -25,8 +33,17 @@ extensions = [
     "sphinx-mathjax-offline",  # MathJax 3 shipped into _static/mathjax: math renders offline
     "sphinx_copybutton",
     "sphinxarg.ext",
+    "api_pages",
+    "cli_options",
+    "aligned_output",
+    "results_tables",
 ]
 source_suffix = {".md": "markdown"}
+# curly quotes and ellipses, but hyphens stay hyphens: "--json-file" must not become a dash
+# (the pages write their dashes as "—" and "–")
+smartquotes_action = "qe"
+# `single backticks` in a docstring are code, as in the Markdown pages (not <cite>)
+default_role = "code"
 exclude_patterns = ["_build", "README.md"]
 myst_enable_extensions = ["dollarmath", "colon_fence"]
 myst_heading_anchors = 3
@@ -35,13 +52,17 @@ nitpicky = True
 nitpick_ignore = [("py:class", "abc.ABC")]
 autodoc_default_options = {"members": True, "undoc-members": False, "show-inheritance": False}
 autodoc_typehints = "none"
+autodoc_member_order = "bysource"
+# the PyTorch modules of tnrank.experiments are documented without the optional extra
+autodoc_mock_imports = [] if importlib.util.find_spec("torch") else ["torch"]
 napoleon_numpy_docstring = True
 napoleon_google_docstring = False
 napoleon_use_rtype = False
 napoleon_use_param = False  # types stay text: "ndarray of shape (M, n)" is not a class name
 napoleon_preprocess_types = False
 napoleon_attr_annotations = False
-napoleon_use_ivar = True
+# Attributes sections read like Parameters sections ("x, y : float" names two attributes)
+napoleon_custom_sections = [("Attributes", "params_style")]
 
 # copy buttons copy commands and Python input only, never the printed output
 copybutton_prompt_text = r">>> |\.\.\. |\$ "
@@ -85,83 +106,7 @@ def _usage_as_console(app, doctree):
             block["language"] = "console"
 
 
-def _drop_empty_entries(app, doctree):
-    """Remove API entries that document nothing (a bare attribute: ``M``, ``name = ''``).
-
-    Dataclass fields are described in their class's Parameters section; autodoc would list
-    them again as empty entries. An attribute with its own docstring or ``#:`` comment stays,
-    and so does every function, method or attribute with a line of documentation.
-    """
-    from sphinx import addnodes
-
-    for desc in list(doctree.findall(addnodes.desc)):
-        if desc.get("domain") != "py":
-            continue
-        content = next(iter(desc.findall(addnodes.desc_content)), None)
-        if content is not None and not content.children:
-            parent = desc.parent
-            index = parent.index(desc)
-            if index and isinstance(parent[index - 1], addnodes.index):
-                parent.remove(parent[index - 1])
-            parent.remove(desc)
-
-
-def _resolve_internal(app, env, node, contnode):
-    """Cross-references into tnrank that the API page does not document.
-
-    A name the package re-exports (``tnrank.engine.rank.rank_mod_p`` is ``tnrank.rank_mod_p``)
-    links to its public entry; an internal that exists (a constant, a helper class) is shown
-    as code without a link. A reference to something that does not exist still fails the build.
-    """
-    import importlib
-
-    if node.get("refdomain") != "py":
-        return None
-    target = node["reftarget"].lstrip("~.")
-    module = node.get("py:module") or ""
-    # the module the docstring was written in ("docstring of tnrank.engine.rank.rank_mod_p")
-    source = (node.source or "").rpartition("docstring of ")[2].split(":")[0]
-    homes = [".".join(source.split(".")[:cut]) for cut in range(source.count(".") + 1, 0, -1)]
-    candidates = ([target] if target.startswith("tnrank") else
-                  [f"{home}.{target}" for home in homes if home] + [f"{module}.{target}", target])
-    for name in candidates:
-        obj = _lookup(importlib, name)
-        if obj is _MISSING:
-            continue
-        public = getattr(obj, "__name__", None)
-        if public in tnrank.__all__ and getattr(tnrank, public) is obj:
-            py = env.get_domain("py")
-            found = py.resolve_xref(env, node["refdoc"], app.builder, node["reftype"],
-                                    f"tnrank.{public}", node, contnode)
-            if found is not None:
-                return found
-        return contnode  # an internal: shown as code, not linked
-    return None
-
-
-_MISSING = object()
-
-
-def _lookup(importlib, dotted):
-    """The object named ``dotted`` (a module, or an attribute path inside one), else _MISSING."""
-    parts = dotted.split(".")
-    for cut in range(len(parts), 0, -1):
-        try:
-            obj = importlib.import_module(".".join(parts[:cut]))
-        except ImportError:
-            continue
-        for attr in parts[cut:]:
-            obj = getattr(obj, attr, _MISSING)
-            if obj is _MISSING:
-                return _MISSING
-        return obj
-    return _MISSING
-
-
 def setup(app):
-    app.connect("missing-reference", _resolve_internal)
-    # before the table-of-contents collector reads the page, so the panel lists no empty entry
-    app.connect("doctree-read", _drop_empty_entries, priority=400)
     app.connect("doctree-read", _usage_as_console)
     # navigation titles with math ("The depth-$L$ conjecture") appear on every page, so
     # MathJax is loaded on every page, not only on pages whose body has math

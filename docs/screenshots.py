@@ -3,12 +3,13 @@
 Usage (from the repository root)::
 
     python docs/screenshots.py                      # build the site, shoot the main pages
-    python docs/screenshots.py --no-build --pages cli api --width 1280 --height 3000
+    python docs/screenshots.py --no-build --pages cli api/engine --width 1280 800 --height 3000
     python docs/screenshots.py --no-build --dark      # the dark colour scheme
 
 The site is built into ``docs/_build/html`` (unless ``--no-build``) and each page is opened
 from disk — no server, no network — in headless Chromium (or Chrome), found on ``PATH`` or
-named by ``$CHROME``. Pictures go to ``docs/_build/screenshots/PAGE-WIDTH.png``. Without a
+named by ``$CHROME``. Pictures go to ``docs/_build/screenshots/PAGE-WIDTH.png`` (a page in a
+folder, ``api/engine``, as ``api-engine-WIDTH.png``). Without a
 browser the script says so and exits with status 2; on Debian ``apt-get install chromium``
 provides one.
 """
@@ -26,7 +27,9 @@ from pathlib import Path
 DOCS = Path(__file__).resolve().parent
 HTML = DOCS / "_build" / "html"
 OUT = DOCS / "_build" / "screenshots"
-MAIN_PAGES = ["index", "theory", "findings", "cli", "api", "figures"]
+MAIN_PAGES = ["index", "theory", "findings", "architecture-files", "experiments", "cli",
+              "api/index", "api/engine", "figures"]
+WIDTHS = [1280, 800]  # the layout's two designs: with both sidebars, and with none
 BROWSERS = ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome"]
 # a browser that talks to nothing but the files it is shown
 QUIET_FLAGS = [
@@ -77,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", nargs="+", default=MAIN_PAGES,
                         help="page names without .html (default: %(default)s)")
-    parser.add_argument("--width", type=int, default=1280, help="window width in px (default: %(default)s)")
+    parser.add_argument("--width", type=int, nargs="+", default=WIDTHS,
+                        help="window widths in px (default: %(default)s)")
     parser.add_argument("--height", type=int, default=2400, help="window height in px (default: %(default)s)")
     parser.add_argument("--html", type=Path, default=HTML, help="built site (default: docs/_build/html)")
     parser.add_argument("--out", type=Path, default=OUT,
@@ -97,9 +101,11 @@ def main(argv: list[str] | None = None) -> int:
         if not page.exists():
             print(f"screenshots: {page} does not exist", file=sys.stderr)
             return 2
-        target = args.out / f"{name}-{args.width}{'-dark' if args.dark else ''}.png"
-        screenshot(browser, page, target, args.width, args.height, dark=args.dark)
-        print(target)
+        for width in args.width:
+            label = name.replace("/", "-")
+            target = args.out / f"{label}-{width}{'-dark' if args.dark else ''}.png"
+            screenshot(browser, page, target, width, args.height, dark=args.dark)
+            print(target)
     return 0
 
 

@@ -20,7 +20,8 @@ import pytest
 import site_check
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+PAGES = [ROOT / "README.md",
+         *sorted(p for p in (ROOT / "docs").rglob("*.md") if "_build" not in p.relative_to(ROOT).parts)]
 
 
 def console_examples():
@@ -163,9 +164,197 @@ def test_every_subcommand_is_in_the_cli_navigation(site):
 
 
 def test_api_reference_has_no_empty_entries(site):
-    """Every function, class and attribute on the API page says something about itself."""
-    empty = site_check.empty_api_entries(site / "api.html")
-    assert not empty, f"API entries without documentation: {empty}"
+    """Every function, class and attribute on the API pages says something about itself."""
+    pages = sorted((site / "api").glob("*.html"))
+    empty = [f"{page.name}: {entry}" for page in pages for entry in site_check.empty_api_entries(page)]
+    assert pages and not empty, f"API entries without documentation: {empty}"
+
+
+def test_api_reference_has_a_page_per_subpackage_listing_every_module(site):
+    """One page per subpackage of tnrank (and one for its plain modules), each with a section
+    per module: a new module appears on its page, a new subpackage fails here until its page
+    (docs/api/NAME.md, listed in docs/api/index.md) exists."""
+    import api_pages
+
+    index = (ROOT / "docs" / "api" / "index.md").read_text()
+    pages = {package: package.rpartition(".")[2] for package in api_pages.subpackages("tnrank")}
+    pages["tnrank"] = "foundation"
+    missing = []
+    for package, name in pages.items():
+        page = site / "api" / f"{name}.html"
+        if not page.exists() or f"\n{name}\n" not in index:
+            missing.append(f"docs/api/{name}.md for {package} (and its line in api/index.md)")
+            continue
+        html = page.read_text(encoding="utf-8")
+        missing += [f"{page.name}: module {module}" for module in api_pages.package_modules(package)
+                    if f'id="module-{module}"' not in html]
+    assert len(pages) > 5 and not missing, "not in the API reference:\n" + "\n".join(missing)
+
+
+def test_public_names_link_to_their_entries(site):
+    """The public API table names every entry of ``tnrank.__all__`` and links it to the entry
+    that documents it on its stage page."""
+    import tnrank
+
+    links = site_check.links_by_text(site / "api" / "index.html")
+    for name in tnrank.__all__:
+        href = links.get(f"tnrank.{name}")
+        assert href and "#tnrank." in href, f"tnrank.{name}: {href}"
+        page, _, anchor = href.partition("#")
+        assert f'id="{anchor}"' in (site / "api" / page).read_text(encoding="utf-8"), href
+
+
+def test_internal_links_and_anchors_resolve(site):
+    """Every link between pages of the site reaches an existing page and anchor."""
+    dead = site_check.dead_links(site)
+    assert not dead, f"{len(dead)} dead internal links:\n" + "\n".join(dead[:40])
+
+
+def test_dead_link_checker_finds_missing_pages_and_anchors(tmp_path):
+    (tmp_path / "a.html").write_text(
+        '<html><body><article><h1 id="top">A</h1><a href="b.html#here">ok</a>'
+        '<a href="b.html#gone">anchor</a><a href="c.html">page</a><a href="#top">self</a>'
+        '<a href="#nowhere">self anchor</a><a href="https://example.org/x#y">external</a>'
+        "</article></body></html>")
+    (tmp_path / "b.html").write_text('<html><body><p id="here">B</p></body></html>')
+    assert sorted(site_check.dead_links(tmp_path)) == [
+        "a.html: #nowhere (no such anchor)", "a.html: b.html#gone (no such anchor)",
+        "a.html: c.html (no such file)"]
+
+
+def test_option_names_keep_their_two_hyphens(site):
+    """Every option of every subcommand appears in the command-line reference as typed, and
+    no page shows a dash where an option's hyphens were (``–json-file``)."""
+    from tnrank.cli import build_parser
+
+    options = [o for o in site_check.option_strings(build_parser()) if o not in ("-h", "--help")]
+    text = (site / "cli.html").read_text(encoding="utf-8")
+    missing = [o for o in options if f">{o}<" not in text and f">{o}," not in text
+               and f" {o}<" not in text]
+    assert "--json-file" in options and not missing, f"options missing from cli.html: {missing}"
+    # in help texts too: each mention is code, as the hand-written pages spell options
+    assert '<span class="pre">--json-file</span></code>, every finished configuration' in text
+    mangled = site_check.mangled_options(site)
+    assert not mangled, "dashes in place of option hyphens:\n" + "\n".join(mangled)
+
+
+def test_no_raw_markup_on_any_page(site):
+    """No Markdown or reStructuredText reaches a page as text, and nothing is set as <cite>."""
+    raw = site_check.raw_markup(site)
+    assert not raw, "markup shown as text:\n" + "\n".join(raw)
+
+
+def test_text_checkers_catch_mangled_options_and_raw_markup(tmp_path):
+    (tmp_path / "p.html").write_text(
+        "<html><body><article><p>With \u2013json-file, every \u2014from run</p>"
+        "<p>Schwartz\u2013Zippel and 1\u20132 stay</p><p>see [Running sweeps](running-sweeps.md)"
+        " and :func:`tnrank.certify` and <cite>max_samples</cite></p>"
+        "<pre>[shown](on-purpose.md) :func:`x`</pre><p><code>:math:`x`</code></p></article></body></html>")
+    assert site_check.mangled_options(tmp_path) == ["p.html: '\u2013json-file'", "p.html: '\u2014from'"]
+    assert site_check.raw_markup(tmp_path) == [
+        "p.html: <cite>max_samples</cite>",
+        "p.html: a Markdown link: '](running-sweeps.md)'",
+        "p.html: a reStructuredText role: ':func:`'"]
+
+
+def test_each_page_has_one_on_this_page_panel(site):
+    """One on-this-page panel per page, and the label "On this page" shown once at most."""
+    doubled = [f"{page.relative_to(site)}: {count}" for page in site_check.site_pages(site)
+               if (count := site_check.on_this_page_labels(page)) > 1]
+    assert not doubled, f"pages with more than one on-this-page panel: {doubled}"
+
+
+def test_tables_and_code_blocks_fit_their_column(site):
+    """No table or code block is wider than its column, at 1280 and at 800 px.
+
+    Measured in headless Chromium where one is installed (``apt-get install chromium``, or
+    name it in ``$CHROME``); otherwise bounded by counting characters per line and the
+    longest word of each table column (``site_check.wide_blocks_by_characters``).
+    """
+    import screenshots
+
+    browser = screenshots.find_browser()
+    if browser is None:
+        wide = site_check.wide_blocks_by_characters(site)
+        assert not wide, "too wide for the column (counted in characters):\n" + "\n".join(wide)
+        return
+    report = site_check.measure_layout(site, browser)
+    assert not report["failed"], report["failed"]
+    assert report["pages"] == 2 * len(site_check.site_pages(site)) and report["checked"] > 100
+    wide = [f"{o['page'].rpartition('html/')[2]} at {o['width']} px: {o['kind']} needs "
+            f"{o['need']} px, has {o['have']} px: {o['text']}" for o in report["overflows"]]
+    assert not wide, "wider than the column:\n" + "\n".join(wide)
+
+
+_WIDE_PAGE = """<html><head><link rel="stylesheet" href="{css}"></head><body>
+<article class="bd-article" style="width: 400px">
+<div class="highlight-console"><div class="highlight"><pre><span class="gp">$ </span>tnrank {long_command}
+<span class="go tnrank-columns">{table_line}</span>
+<span class="go">{prose_line}</span></pre></div></div>
+<div class="highlight-console"><div class="highlight"><pre><span class="go tnrank-columns">short  line</span>
+</pre></div></div>
+<div class="highlight-text"><div class="highlight"><pre>{tree_line}</pre></div></div>
+<table><tr><td>{word}</td><td>{word}</td></tr></table>
+<table><tr><td>fits</td><td><code class="docutils literal"><span class="pre">{word}</span></code></td></tr>
+</table></article></body></html>"""
+
+
+def test_layout_checks_catch_blocks_wider_than_the_column(tmp_path):
+    """With the site's stylesheet, both checks flag a wide table printed as output, a wide
+    plain-text block and a table of long words; they pass a long command and a line of prose
+    (which wrap), a narrow block, and a table whose long cell is code (which may break)."""
+    import screenshots
+
+    (tmp_path / "page.html").write_text(_WIDE_PAGE.format(
+        css=(ROOT / "docs" / "_static" / "tnrank.css").as_uri(), long_command="--flag " * 30,
+        table_line="col  " * 30, prose_line="words " * 40, tree_line="├── " + "x" * 120,
+        word="w" * 60))
+    by_characters = site_check.wide_blocks_by_characters(tmp_path)
+    assert [line.split(":")[1].strip() for line in by_characters] == ["pre", "pre", "table"]
+    assert "148 > 91 characters" in by_characters[0]
+    browser = screenshots.find_browser()
+    if browser is not None:
+        report = site_check.measure_layout(tmp_path, browser, widths=(800,))
+        assert [o["kind"] for o in report["overflows"]] == ["pre", "pre", "table"], report
+        assert report["checked"] == 5 and report["overflows"][0]["need"] > 1000
+
+
+def test_findings_tables_are_the_results_files(site):
+    """The findings tables hold the numbers of their results files, formatted: the values
+    are read here straight from the JSON, independently of the directive's code path."""
+    import json
+
+    tables = site_check.tables_with_rows(site / "findings.html", first_header="L")
+    files = ["sep-depth3-R2", "sep-depth4-R2", "sep-depth3-R3"]
+    assert len(tables) >= len(files)
+    for name, (header, rows) in zip(files, tables[-len(files):], strict=True):
+        data = json.loads((ROOT / "docs" / "results" / f"{name}.json").read_text())
+        assert header[:4] == ["L", "T", "lower", "upper"] and "failure bound" in header
+        assert len(rows) == len(data["rows"]), name
+        for row, raw in zip(rows, data["rows"], strict=True):
+            sep = raw["separation"]
+            cells = dict(zip(header, row, strict=True))
+            assert cells["T"] == str(raw["T"]) and cells["lower"] == f"{sep['lower']:,}"
+            assert cells["upper"] == f"{sep['upper']:,}" and cells["status"] == sep["status"]
+            bound = sep["failure_bound"]
+            if bound is None:
+                assert cells["failure bound"] == "—"
+            else:  # "2.9 × 10⁻¹⁰": two significant digits, read back
+                mantissa, _, power = cells["failure bound"].partition(" × 10")
+                exponent = int(power.translate(str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")))
+                assert abs(float(mantissa) * 10.0**exponent - bound) <= 0.051 * 10.0**exponent
+    long_numbers = site_check.long_numbers_in_tables(site)
+    assert not long_numbers, f"numbers printed to more digits than they carry: {long_numbers}"
+
+
+def test_landing_page_has_install_example_and_what_tnrank_proves(site):
+    """The first page opens as networkx's and quimb's do: install, a first example, the claims."""
+    text = (site / "index.html").read_text(encoding="utf-8")
+    article = site_check.article_text(site / "index.html")
+    assert "pip install" in article and "tnrank.certify(" in article
+    assert article.index("Install") < article.index("A first certified rank") < \
+        article.index("What tnrank proves")
+    assert text.count('class="highlight-python') >= 1 and "Schwartz–Zippel" in article
 
 
 def update_examples(pages=PAGES) -> None:

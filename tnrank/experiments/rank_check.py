@@ -5,7 +5,7 @@ The trained network is handed to tnrank's own engine through
 grid tensor over the task's symbols (templates: the columns of the trained
 representation ``F``) is built by :func:`tnrank.grid_matrix` (or, when the
 full grid is too large, a sampled block of it by :func:`tnrank.sample_matrix`)
-and its Start-End matricization ranked in float by :func:`tnrank.rank_float`
+and its Start-End matricization ranked in float by :func:`tnrank.engine.rank.rank_float`
 with the tolerance stated. :func:`tnrank.certify` gives the exact grid rank
 of the same architecture for generic weights; when ``F`` has full row rank
 ``M`` the trained rank cannot exceed it.

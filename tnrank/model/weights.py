@@ -44,6 +44,8 @@ class Weights:
         GF(q²) (Gaussian integers ``a + bi`` modulo ``q``, complex128 with centred integer
         parts); a prime ``p`` stands for GF(p).
 
+    Notes
+    -----
     Use :func:`random_weights`, :func:`witness_weights` or
     :meth:`Weights.from_arrays` rather than calling this directly.
     """
