@@ -30,6 +30,7 @@ import inspect
 import pkgutil
 import re
 import sys
+import warnings
 
 from docutils import nodes
 from docutils.parsers.rst import directives
@@ -46,6 +47,9 @@ _MISSING = object()
 def package_modules(package: str) -> list[str]:
     """The public plain modules of ``package``: in its ``__all__`` order, then alphabetically.
 
+    A module that only re-exports another's names under an old name (kept for a release, as
+    ``tnrank.files.safe``) is left out: its names are documented where they are defined.
+
     >>> package_modules("tnrank.model")
     ['tnrank.model.architecture', 'tnrank.model.partition', 'tnrank.model.weights']
     """
@@ -53,7 +57,19 @@ def package_modules(package: str) -> list[str]:
     found = sorted(info.name for info in pkgutil.iter_modules(pkg.__path__)
                    if not info.name.startswith("_") and not info.ispkg)
     listed = [name for name in getattr(pkg, "__all__", []) if name in found]
-    return [f"{package}.{name}" for name in listed + [n for n in found if n not in listed]]
+    unlisted = [name for name in found if name not in listed and not _old_name(f"{package}.{name}")]
+    return [f"{package}.{name}" for name in listed + unlisted]
+
+
+def _old_name(module: str) -> bool:
+    """True for a module whose public names are all defined in other modules."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        loaded = importlib.import_module(module)
+    homes = {getattr(getattr(loaded, name, None), "__module__", None)
+             for name in getattr(loaded, "__all__", ())}
+    homes.discard(None)
+    return bool(homes) and module not in homes
 
 
 def subpackages(package: str = "tnrank") -> list[str]:
