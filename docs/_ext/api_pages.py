@@ -8,10 +8,12 @@ A page of ``docs/api/`` holds its title, a sentence or two, and one directive::
 which expands to the package's own docstring and, for each of its public modules, a section
 (listed in the page's on-this-page panel) with the module's docstring and members. Modules
 come in the order of the package's ``__all__`` where it names them, then any others
-alphabetically, so a new module appears on its page without an edit here; subpackages have
-pages of their own. Members follow each module's ``__all__`` (autodoc's rule); a name that a
-module only re-exports is documented where it is defined. ``:no-docstring:`` leaves out the
-package's docstring (the foundation page lists the plain modules of ``tnrank`` itself).
+alphabetically, so a new module appears on its page without an edit here; the modules of a
+folder inside the stage (``presentation/layouts/``) follow its own. Members follow each
+module's ``__all__`` (autodoc's rule); a name that a module only re-exports is documented where
+it is defined. ``:no-docstring:`` leaves out the package's docstring, ``:no-subpackages:`` the
+modules of its subpackages (the foundation page lists the plain modules of ``tnrank`` itself;
+every stage has its own page).
 
 ``{tnrank-public}`` is the table of the names importable from ``tnrank`` itself, each with the
 first sentence of its documentation and a link to its entry, grouped by the stage that
@@ -44,21 +46,27 @@ __all__ = ["package_modules", "public_names", "ModulesDirective", "PublicDirecti
 _MISSING = object()
 
 
-def package_modules(package: str) -> list[str]:
-    """The public plain modules of ``package``: in its ``__all__`` order, then alphabetically.
+def package_modules(package: str, nested: bool = True) -> list[str]:
+    """The public plain modules of ``package``: in its ``__all__`` order, then alphabetically,
+    then (with ``nested``) those of its subpackages, each the same way.
 
     A module that only re-exports another's names under an old name (kept for a release, as
-    ``tnrank.files.safe``) is left out: its names are documented where they are defined.
+    ``tnrank.files.safe``) is left out: its names are documented where they are defined. The
+    stages of ``tnrank`` have pages of their own: ``package_modules("tnrank", nested=False)``.
 
     >>> package_modules("tnrank.model")
     ['tnrank.model.architecture', 'tnrank.model.partition', 'tnrank.model.weights']
     """
     pkg = importlib.import_module(package)
-    found = sorted(info.name for info in pkgutil.iter_modules(pkg.__path__)
-                   if not info.name.startswith("_") and not info.ispkg)
+    infos = [info for info in pkgutil.iter_modules(pkg.__path__) if not info.name.startswith("_")]
+    found = sorted(info.name for info in infos if not info.ispkg)
     listed = [name for name in getattr(pkg, "__all__", []) if name in found]
     unlisted = [name for name in found if name not in listed and not _old_name(f"{package}.{name}")]
-    return [f"{package}.{name}" for name in listed + unlisted]
+    modules = [f"{package}.{name}" for name in listed + unlisted]
+    if nested:  # a folder inside a stage (presentation/layouts/) belongs to the stage's page
+        for sub in sorted(info.name for info in infos if info.ispkg):
+            modules += package_modules(f"{package}.{sub}")
+    return modules
 
 
 def _old_name(module: str) -> bool:
@@ -120,15 +128,16 @@ class ModulesDirective(SphinxDirective):
     """``{tnrank-modules} PACKAGE``: the package's docstring, then a section per module."""
 
     required_arguments = 1
-    option_spec = {"no-docstring": directives.flag}
+    option_spec = {"no-docstring": directives.flag, "no-subpackages": directives.flag}
 
     def run(self) -> list[nodes.Node]:
         package = self.arguments[0]
+        nested = "no-subpackages" not in self.options
         # headings in Markdown (sections of the page); autodoc's output is reStructuredText
         lines = []
         if "no-docstring" not in self.options:
             lines += ["```{eval-rst}", f".. automodule:: {package}", "   :no-members:", "```", ""]
-        for module in package_modules(package):
+        for module in package_modules(package, nested):
             lines += [f"## `{module}`", "", "```{eval-rst}", f".. automodule:: {module}",
                       "   :members:", "```", ""]
         container = nodes.section()  # a temporary parent: its children are returned
