@@ -5,19 +5,19 @@ partitions other than Start-End; ``R`` and ``M``), from the upper bounds tnrank 
 (``state degree``, ``input degree``, ``min-cut``, ``grid size``) or, for a recurrence, from
 the values before it. The family, simplest first:
 
-=============================  ===================================  ==========
-family                         example                              parameters
-=============================  ===================================  ==========
-bound                          ``state degree``                     0
-template                       ``R·C(R + n - 1, n)``                0
-bound minus template           ``state degree - R·C(R - M + n - 1, n)``  0
-polynomial                     ``9n(n + 3)/2`` (degree ``d`` ≤ 8)   ``d + 1``
-scaled template                ``3·M^n``                            1
-bound times constant           ``(1/2)·state degree``               1
-bound minus scaled template    ``state degree - 4·C(R - M + n - 1, n)``  1
-bound minus polynomial         ``state degree - 4``                 ``d + 1``
-recurrence                     ``v(n) = v(n - 1) + v(n - 2)``       ``k`` (order ≤ 4)
-=============================  ===================================  ==========
+=============================  ==========================================  =================
+family                         example                                     parameters
+=============================  ==========================================  =================
+bound                          ``state degree``                            0
+template                       ``R·C(R + n - 1, n)``                       0
+bound minus template           ``state degree - R·C(R - M + n - 1, n)``    0
+polynomial                     ``9n(n + 3)/2`` (degree ``d`` ≤ 8)          ``d + 1``
+scaled template                ``3·M^n``                                   1
+bound times constant           ``(1/2)·state degree``                      1
+bound minus scaled template    ``state degree - 4·C(R - M + n - 1, n)``    1
+bound minus polynomial         ``state degree - 4``                        ``d + 1``
+recurrence                     ``v(n) = v(n - 1) + v(n - 2)``              ``k`` (order ≤ 4)
+=============================  ==========================================  =================
 
 A *template* is a binomial or a power in the length variable, times 1, ``R`` or ``M``
 (:func:`templates`): ``C(X + n - 1, n)`` (multisets of size ``n`` from ``X`` items: the
