@@ -24,17 +24,21 @@ __all__ = [
     "ExperimentSpec",
     "EXPERIMENT_FORMAT",
     "SOLVED",
+    "FIGURE_WIDTH",
+    "TEXT_PT",
     "load_experiment_results",
     "save_experiment_results",
     "solved_values",
     "results_table",
     "plot_results",
+    "results_figure",
     "VALUE_NAMES",
     "steps_to_solved",
     "seed_table",
     "capacity_search",
     "capacity_table",
     "plot_capacity",
+    "capacity_figure",
 ]
 
 EXPERIMENT_FORMAT = "tnrank-experiment/1"
@@ -281,10 +285,41 @@ def results_table(data: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
+#: Figures are drawn at the width of the docs' content column (inches; 760 px at 100 dpi,
+#: shown at about their drawn size) ...
+FIGURE_WIDTH = 7.6
+#: ... with every label at the docs' body-text size, 12 pt.
+TEXT_PT = 12
+
+
+def _body_size_text(fig: Any) -> None:
+    """Set every title, axis label, tick label and legend entry of ``fig`` to ``TEXT_PT``."""
+    for ax in fig.axes:
+        for text in (ax.title, ax.xaxis.label, ax.yaxis.label):
+            text.set_fontsize(TEXT_PT)
+        ax.tick_params(labelsize=TEXT_PT)
+        legend = ax.get_legend()
+        if legend is not None:
+            for text in legend.get_texts():
+                text.set_fontsize(TEXT_PT)
+
+
 def plot_results(data: dict[str, Any], path: str | os.PathLike) -> Path:
-    """Two panels: test data accuracy against the swept value per depth (with the
-    memoryless baseline and the 99% line), and the validation learning curves
-    at the largest value that every depth has run. Deterministic PNG."""
+    """Draw :func:`results_figure` to ``path``. Deterministic PNG."""
+    return _save(results_figure(data), path)
+
+
+def _save(fig: Any, path: str | os.PathLike) -> Path:
+    out = Path(path)
+    fig.savefig(out, format="png", metadata={"Software": None})
+    return out
+
+
+def results_figure(data: dict[str, Any]) -> Any:
+    """Two panels, one above the other: test data accuracy against the swept value per depth
+    (with the memoryless baseline and the 99% line), and the validation learning curves at
+    the largest value that every depth has run. A matplotlib Figure ``FIGURE_WIDTH`` wide,
+    every label ``TEXT_PT``."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -294,9 +329,10 @@ def plot_results(data: dict[str, Any], path: str | os.PathLike) -> Path:
     name = VALUE_NAMES[data["task"]]
     values = data["sweep"]["values"]
     depths = data["sweep"]["depths"]
-    fig = Figure(figsize=(10, 4), dpi=100)
+    # the docs' column width with body-size type: the two panels one above the other
+    fig = Figure(figsize=(FIGURE_WIDTH, 9.2), dpi=100)
     FigureCanvasAgg(fig)
-    ax1, ax2 = fig.subplots(1, 2)
+    ax1, ax2 = fig.subplots(2, 1)
     for depth in depths:
         xs, ys = [], []
         for v in values:
@@ -313,7 +349,7 @@ def plot_results(data: dict[str, Any], path: str | os.PathLike) -> Path:
     ax1.set_ylabel("test data accuracy")
     ax1.set_ylim(0, 1.02)
     ax1.set_title(f"{data['task']}: {data['settings']['cell']}, {data['settings']['macs']:,} MACs/step")
-    ax1.legend(fontsize=8, loc="lower left")
+    ax1.legend(loc="center left")  # between the memoryless line and the accuracies
     common = [v for v in values if all(_runs_at(data, d, v) for d in depths)]
     if common:
         v = common[-1]
@@ -324,11 +360,10 @@ def plot_results(data: dict[str, Any], path: str | os.PathLike) -> Path:
     ax2.set_xlabel("training step")
     ax2.set_ylabel("validation data accuracy")
     ax2.set_ylim(0, 1.02)
-    ax2.legend(fontsize=8, loc="lower right")
+    ax2.legend(loc="lower right")
+    _body_size_text(fig)
     fig.tight_layout()
-    out = Path(path)
-    fig.savefig(out, format="png", metadata={"Software": None})
-    return out
+    return fig
 
 
 class _UntestedError(Exception):
@@ -399,8 +434,14 @@ def capacity_table(data: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
 
 
 def plot_capacity(data: dict[str, Any], path: str | os.PathLike) -> Path:
-    """Fewest MACs per step that solve, against the swept value, one line per
-    depth (open markers at the range's top: not solved within it). Deterministic PNG."""
+    """Draw :func:`capacity_figure` to ``path``. Deterministic PNG."""
+    return _save(capacity_figure(data), path)
+
+
+def capacity_figure(data: dict[str, Any]) -> Any:
+    """Fewest MACs per step that solve, against the swept value, one line per depth (open
+    markers at the range's top: not solved within it). A matplotlib Figure
+    ``FIGURE_WIDTH`` wide, every label ``TEXT_PT``."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -409,7 +450,7 @@ def plot_capacity(data: dict[str, Any], path: str | os.PathLike) -> Path:
 
     values = data["sweep"]["values"]
     top = data["settings"]["macs_range"][1]
-    fig = Figure(figsize=(6, 4), dpi=100)
+    fig = Figure(figsize=(FIGURE_WIDTH, 5.2), dpi=100)
     FigureCanvasAgg(fig)
     ax = fig.subplots()
     for depth in data["sweep"]["depths"]:
@@ -429,8 +470,7 @@ def plot_capacity(data: dict[str, Any], path: str | os.PathLike) -> Path:
     ax.set_xlabel(_LONG_NAMES[data["task"]])
     ax.set_ylabel("fewest MACs per step that solve")
     ax.set_title(f"{data['task']}: {data['settings']['cell']}, seeds decide by '{data['settings']['rule']}'")
-    ax.legend(fontsize=8, loc="upper left")
+    ax.legend(loc="upper left")
+    _body_size_text(fig)
     fig.tight_layout()
-    out = Path(path)
-    fig.savefig(out, format="png", metadata={"Software": None})
-    return out
+    return fig
