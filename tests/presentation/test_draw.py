@@ -9,6 +9,7 @@ for overlaps and crossings. Structure is checked, not pixels.
 from __future__ import annotations
 
 import math
+import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -481,6 +482,19 @@ def test_two_dimensional_grids_are_drawn_on_their_lattice(net):
     assert len(xs) * len(ys) == len(tensors)  # the tensors fill a rectangle of lattice points
     for leg in net.legs.values():  # each open leg hangs below its tensor
         assert lay.nodes[leg.name].y < lay.nodes[leg.tensor].y
+
+
+def test_lattice_drawings_do_not_depend_on_string_hashing():
+    """A grid found by graph matching is drawn the same in every interpreter: the matcher's
+    order (which follows Python's string hashing, PYTHONHASHSEED) does not reach the SVG."""
+    peps = lattice_2d(2, 4)  # no row/col attributes: matched to a grid graph
+    assert list(grid_positions(peps)) == peps.tensors
+    code = ("import hashlib; from tnrank.networks.examples import lattice_2d; "
+            "from tnrank.presentation.draw import draw_network; "
+            "print(hashlib.sha256(draw_network(lattice_2d(2, 4)).svg().encode()).hexdigest())")
+    digests = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                              env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "4")}
+    assert len(digests) == 1
 
 
 def test_lattice_positions_follow_the_sites_and_other_graphs_are_not_grids():

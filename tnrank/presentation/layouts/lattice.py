@@ -31,7 +31,8 @@ def grid_positions(network: TensorNetwork) -> dict[Hashable, tuple[int, int]] | 
     otherwise the tensors and their bonds are matched to an ``r × c`` grid graph (``r, c >= 2``,
     networkx's VF2++ isomorphism), and of the grid's symmetries the one that reads the
     tensors in their order row by row is kept (``lattice_2d``'s site ``s<r>.<c>`` lands on
-    row ``r``, column ``c``).
+    row ``r``, column ``c``). The positions are listed in the network's order of tensors, so a
+    drawing does not depend on the order in which the matcher found them.
 
     >>> from tnrank.networks.examples import lattice_2d, mps
     >>> grid_positions(lattice_2d(2, 3))["s1.2"]
@@ -80,7 +81,7 @@ def grid_positions(network: TensorNetwork) -> dict[Hashable, tuple[int, int]] | 
                     if best is None or key < best[0]:
                         best = (key, pos)
         assert best is not None
-        return best[1]
+        return {t: best[1][t] for t in tensors}  # in the network's order, not the matcher's
     return None
 
 
