@@ -28,7 +28,6 @@ from tnrank.files.results_file import AnalysisFile
 from tnrank.model.architecture import Architecture
 from tnrank.model.partition import Partition
 from tnrank.networks.mincut import min_cut
-from tnrank.presentation.layouts.network import check_drawable
 from tnrank.primes import PRIME
 from tnrank.runtime.threads import limited_threads
 from tnrank.safe_files import check_distinct_outputs, check_output_path
@@ -131,6 +130,7 @@ def _title(files: list[str], n: int) -> str:
 def _figure(args: argparse.Namespace, arch: Architecture) -> str:
     """Draw before the ranks, so a bad path or size fails at once; the line for the report."""
     from tnrank.presentation.draw import draw_architecture  # matplotlib on demand
+    from tnrank.presentation.layouts.network import check_drawable
 
     check_drawable(arch, args.T[0])  # refuse an illegible drawing before the cut is searched for
     cut = min_cut(arch, args.partition, T=args.T[0])

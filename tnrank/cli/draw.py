@@ -9,7 +9,6 @@ from tnrank.cli.common import add_rac_options, architecture_from_args, refuse_ar
 from tnrank.errors import TnrankError
 from tnrank.files.network_file import load_or_example
 from tnrank.networks.mincut import min_cut
-from tnrank.presentation.layouts.network import check_drawable
 from tnrank.presentation.plot import check_figure_path
 
 
@@ -41,6 +40,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from tnrank.presentation.draw import draw_architecture, draw_network  # matplotlib
+    from tnrank.presentation.layouts.network import check_drawable
 
     check_figure_path(args.output)
     cut = None

@@ -18,8 +18,8 @@ drawn so. Nothing here computes a cut.
 matplotlib is imported only when drawing. Files are reproducible byte for
 byte (:func:`tnrank.presentation.plot.save_figure`), and SVG files are structured: every
 node is one ``<g class="node …">`` and every bond one ``<g class="edge …">``
-(``cut`` added for min-cut bonds), with the network's names in ``data-name``
-attributes.
+(``cut`` added for the bonds of a min-cut, ``highlight`` for bonds highlighted by name), with
+the network's names in ``data-name`` attributes.
 """
 
 from __future__ import annotations
