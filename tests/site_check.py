@@ -339,10 +339,13 @@ def raw_markup(site: Path) -> list[str]:
 CODE_COLUMNS = 91
 #: Characters lost for each level of indentation (an entry inside a class in the API pages).
 INDENT_COLUMNS = 4
-#: The content column (px) and what one character of body text or code takes in a table.
+#: The content column (px), what one character of text or code takes in a table (14 px type)
+#: and a cell's padding.
 COLUMN_PX = 750
-TEXT_CHAR_PX = 8.5
-CELL_PADDING_PX = 16
+TEXT_CHAR_PX = 7.5
+CELL_PADDING_PX = 15
+#: Where a line in a table cell may wrap: at spaces, and after a hyphen or a slash.
+_WRAP = re.compile(r"\s+|(?<=[-/])")
 
 
 def _unwrapped_lines(block) -> list[str]:
@@ -361,7 +364,7 @@ def wide_blocks_by_characters(site: Path) -> list[str]:
     The fallback of the browser measurement (``measure_layout``): a line of aligned output
     or of a plain-text block longer than ``CODE_COLUMNS`` characters (fewer when indented),
     and a table whose columns cannot shrink below the column width (each column at least its
-    longest word of text; code in a cell may break anywhere).
+    longest word, text or code, that cannot wrap at a space, a hyphen or a slash).
     """
     problems = []
     for page in site_pages(site):
@@ -377,8 +380,7 @@ def wide_blocks_by_characters(site: Path) -> list[str]:
             widths: dict[int, float] = {}
             for row in table.find_all("tr"):
                 for index, cell in enumerate(row.find_all(["td", "th"])):
-                    text = " ".join(t for t in cell.find_all(string=True) if t.find_parent("code") is None)
-                    words = text.split() or [""]
+                    words = _WRAP.split(cell.get_text(" ")) or [""]
                     need = max(len(w) for w in words) * TEXT_CHAR_PX + CELL_PADDING_PX
                     widths[index] = max(widths.get(index, 0), need)
             if sum(widths.values()) > COLUMN_PX:

@@ -296,20 +296,20 @@ _WIDE_PAGE = """<html><head><link rel="stylesheet" href="{css}"></head><body>
 </pre></div></div>
 <div class="highlight-text"><div class="highlight"><pre>{tree_line}</pre></div></div>
 <table><tr><td>{word}</td><td>{word}</td></tr></table>
-<table><tr><td>fits</td><td><code class="docutils literal"><span class="pre">{word}</span></code></td></tr>
+<table><tr><td>fits</td><td><code class="docutils literal"><span class="pre">{code}</span></code></td></tr>
 </table></article></body></html>"""
 
 
 def test_layout_checks_catch_blocks_wider_than_the_column(tmp_path):
     """With the site's stylesheet, both checks flag a wide table printed as output, a wide
     plain-text block and a table of long words; they pass a long command and a line of prose
-    (which wrap), a narrow block, and a table whose long cell is code (which may break)."""
+    (which wrap), a narrow block, and a table whose long code wraps at its hyphens."""
     import screenshots
 
     (tmp_path / "page.html").write_text(_WIDE_PAGE.format(
         css=(ROOT / "docs" / "_static" / "tnrank.css").as_uri(), long_command="--flag " * 30,
         table_line="col  " * 30, prose_line="words " * 40, tree_line="├── " + "x" * 120,
-        word="w" * 60))
+        word="w" * 60, code="tnrank-architecture-" * 6))
     by_characters = site_check.wide_blocks_by_characters(tmp_path)
     assert [line.split(":")[1].strip() for line in by_characters] == ["pre", "pre", "table"]
     assert "148 > 91 characters" in by_characters[0]
