@@ -70,6 +70,7 @@ from tnrank.version import __version__ as __version__  # noqa: E402
 _PUBLIC = {
     "Architecture": "tnrank.model.architecture",
     "Layer": "tnrank.model.architecture",
+    "Cell": "tnrank.model.cell",
     "Partition": "tnrank.model.partition",
     "Weights": "tnrank.model.weights",
     "random_weights": "tnrank.model.weights",
@@ -103,7 +104,7 @@ _MOVED = {
 }
 
 __all__ = [
-    "Architecture", "Layer", "Partition", "Weights", "random_weights",
+    "Architecture", "Layer", "Cell", "Partition", "Weights", "random_weights",
     "evaluate", "grid_tensor", "matricize", "sample_matrix", "rank_mod_p",
     "TensorNetwork", "unroll", "contract", "min_cut",
     "certify", "Report", "RankResult",

@@ -84,6 +84,9 @@ class BoundReport:
         For a network file: its name, description and counts.
     rank : dict or None
         The exact matricization rank with random cores, when asked for.
+    min_cut_note : str
+        Why no min-cut was computed (an architecture the tensor networks do not cover);
+        empty when it was.
     """
 
     start: tuple[int, ...]
@@ -100,6 +103,7 @@ class BoundReport:
     theorems: list[TheoremBound] = field(default_factory=list)
     network: dict[str, Any] | None = None
     rank: dict[str, Any] | None = None
+    min_cut_note: str = ""
 
     @property
     def T(self) -> int:
@@ -124,7 +128,9 @@ class BoundReport:
                            "rank": self.rank}
         arch = self.architecture
         assert arch is not None
-        if self.cut is not None:
+        if self.min_cut_note:
+            mc = None
+        elif self.cut is not None:
             mc = self.cut.to_dict() | {"method": self.method}
         else:
             mc = {"bound": json_int(self.bound), "log2": round(self.log2, 6), "cut_edges": None,
@@ -140,6 +146,7 @@ class BoundReport:
             "partition": part,
             "network": {"nodes": nodes, "bonds": bonds, "legs": legs, "copies": self.copies},
             "min_cut": mc,
+            **({"min_cut_note": self.min_cut_note} if self.min_cut_note else {}),
             "bounds": {"grid": {k: json_int(v) for k, v in self.grid.items()},
                        "separation": {k: json_int(v) for k, v in self.separation.items()}},
             "bounds_log2": {"grid": {k: round(math.log2(v), 6) for k, v in self.grid.items()},
@@ -167,11 +174,14 @@ class BoundReport:
             arch_data = {k: v for k, v in data["architecture"].items() if k in TOP_KEYS}
             arch = Architecture.from_dict(arch_data, source=f"{source}: architecture")
             net = data["network"]
+            note = data.get("min_cut_note", "") if mc is None else ""
+            if mc is None:
+                mc = {"log2": math.inf, "bound": None, "method": ""}
             cut = MinCut.from_dict(mc) if mc.get("cut_edges") is not None else None
             theorems = [TheoremBound(t["name"], t["kind"], _big(t["value"]), t["statement"],
                                      t["citation"]) for t in data["theorems"]]
             return cls(
-                start, end, float(mc["log2"]), mc["bound"], mc["method"], cut=cut,
+                start, end, float(mc["log2"]), mc["bound"], mc["method"], cut=cut, min_cut_note=note,
                 architecture=arch,
                 size=None if net["nodes"] is None else (net["nodes"], net["bonds"], net["legs"]),
                 copies=net["copies"],
@@ -194,13 +204,19 @@ class BoundReport:
                  f"T={self.T}, partition {self.partition.name} "
                  f"(start {format_steps(self.start)} | end {format_steps(self.end)})"]
         nodes, bonds, legs = self.size or (0, 0, 0)
-        line = f"unrolled network: {nodes:,} nodes, {bonds:,} bonds, {legs:,} open legs"
-        if self.copies is not None:
-            line += f"; copies of x^t per step: {_show_copies(self.copies)}"
-        lines += [line, ""]
+        if self.min_cut_note:
+            lines.append(f"min-cut: not applied ({self.min_cut_note})")
+        else:
+            line = f"unrolled network: {nodes:,} nodes, {bonds:,} bonds, {legs:,} open legs"
+            if self.copies is not None:
+                line += f"; copies of x^t per step: {_show_copies(self.copies)}"
+            lines.append(line)
+        lines.append("")
         shown = f"2^{self.log2:,.1f}" if self.bound is None else format_bound(self.bound)
         lines += [format_table(*self.table()), ""]
-        if self.cut is not None:
+        if self.min_cut_note:
+            pass
+        elif self.cut is not None:
             lines += [f"min-cut: {self.cut.describe()}", f"cut edges: {_edges(self.cut)}"]
         elif nodes <= MAX_NODES:
             lines.append(f"min-cut: {shown} (from the dynamic programme over the step-layer "
@@ -208,10 +224,10 @@ class BoundReport:
         else:
             lines.append(f"min-cut: {shown} (the network has {nodes:,} nodes: bound from the "
                          "step-layer dynamic programme, cut not listed)")
-        best_g = min([(math.log2(v), n, format_bound(v)) for n, v in self.grid.items()]
-                     + [(self.log2, "min-cut", shown)])
+        cut_entry = [] if self.min_cut_note else [(self.log2, "min-cut", shown)]
+        best_g = min([(math.log2(v), n, format_bound(v)) for n, v in self.grid.items()] + cut_entry)
         best_s = min([(math.log2(v), n, format_bound(v)) for n, v in self.separation.items()]
-                     + [(self.log2, "min-cut", shown)])
+                     + cut_entry)
         lines.append(f"best upper bounds: grid rank ≤ {best_g[2]} ({best_g[1]}), separation rank ≤ "
                      f"{best_s[2]} ({best_s[1]})")
         return "\n".join(lines)
@@ -222,8 +238,9 @@ class BoundReport:
         if self.network is not None:
             return header, []
         shown = f"2^{self.log2:,.1f}" if self.bound is None else format_bound(self.bound)
-        rows = [["min-cut", shown, f"{self.log2:,.2f}", "grid, separation",
-                 "tensor-network cut (every weight setting)"]]
+        rows = [] if self.min_cut_note else [["min-cut", shown, f"{self.log2:,.2f}",
+                                               "grid, separation",
+                                               "tensor-network cut (every weight setting)"]]
         for name, value in self.separation.items():
             rows.append([name, format_bound(value), f"{math.log2(value):,.2f}", "grid, separation",
                          _NOTES.get(name, "")])
@@ -301,7 +318,16 @@ def bound_architecture(
     (560.0, True)
     """
     part = Partition.parse(partition, T)
-    plan = BlockPlan(architecture, T)
+    closed_forms = {"grid": upper_bounds(architecture, part, "grid"),
+                    "separation": upper_bounds(architecture, part, "separation"),
+                    "theorems": theorem_bounds(architecture, part)}
+    try:
+        plan = BlockPlan(architecture, T)
+    except TnrankError as exc:
+        if not architecture.has_cells:
+            raise
+        return BoundReport(part.start, part.end, math.inf, None, "", architecture=architecture,
+                           min_cut_note=str(exc), **closed_forms)
     nodes, bonds, legs = plan.size()
     listed = nodes <= min(LISTED_NODES, MAX_NODES) if cut_edges is None else cut_edges
     if listed and nodes > MAX_NODES:
@@ -320,9 +346,7 @@ def bound_architecture(
         part.start, part.end, log2, bound, FLOW_METHOD if listed else DP_METHOD, cut=cut,
         architecture=architecture, size=(nodes, bonds, legs),
         copies=None if copies is None else [copies[t] for t in range(T)],
-        grid=upper_bounds(architecture, part, "grid"),
-        separation=upper_bounds(architecture, part, "separation"),
-        theorems=theorem_bounds(architecture, part),
+        **closed_forms,
     )
 
 

@@ -22,6 +22,13 @@ multiplicative layer fed by one such stream, or by the input when ``M = 1``)
 has one monomial per degree, whatever its width. A width-1 bottleneck thus
 caps the rank at ``∏_{l < b} C(R_l + n_l - 1, n_l)`` over the layers below it
 (see docs/architecture-files.md).
+
+An architecture with polynomial cells gets the same three bounds from running its layers on
+symbols (:mod:`tnrank.certification.degrees`): the state-degree bound counts the monomials of
+``y`` in the entries of every state at the cut, entry by entry where the work allows (so a
+diagonal or gated update, which keeps the entries of a state apart, lowers the count), else
+state by state, else from the largest degrees alone. A layer whose update is linear in its own
+state gets ``N + 1`` this way (``N`` the state's entries).
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from tnrank.certification import degrees
 from tnrank.model.architecture import INPUT, Architecture
 from tnrank.model.partition import Partition
 
@@ -41,6 +49,7 @@ __all__ = [
     "input_degree_bound",
     "grid_size_bound",
     "total_degree",
+    "cell_state_bound",
     "upper_bounds",
     "TheoremBound",
     "theorem_bounds",
@@ -148,6 +157,8 @@ def state_degree_bound(arch: Architecture, partition: Partition) -> int | None:
     k = partition.prefix_length
     if k is None:
         return None
+    if arch.has_cells:
+        return cell_state_bound(arch, k, partition.T)
     L = arch.depth
     zero = (0,) * L
     const = (zero, False)
@@ -175,6 +186,30 @@ def state_degree_bound(arch: Architecture, partition: Partition) -> int | None:
     for name in arch.output:
         out |= prof[arch.index(name)]
     return _count_terms(arch, out)
+
+
+#: Most monomial pairs the state-by-state count of a cell architecture may combine (about a
+#: second of work); the entry-by-entry count gets a tenth of it.
+CELL_MONOMIAL_BUDGET = 2_000_000
+
+
+def cell_state_bound(arch: Architecture, cut: int, T: int) -> int:
+    """The state-degree bound of an architecture with cells across the cut before step ``cut``:
+    the smallest of the monomial counts entry by entry (when within
+    :data:`CELL_MONOMIAL_BUDGET`), state by state (likewise) and from the largest degrees.
+
+    >>> from tnrank import Architecture, Cell, Partition
+    >>> s6 = Cell(state={"h": 3}, weights={"A": (3, 2), "B": (3, 2), "C": (3, 2)},
+    ...           update={"h": "(A @ x) * h + B @ x"}, output="(C @ x) * h")
+    >>> cell_state_bound(Architecture(M=2, layers=[s6]), 4, 8)  # N + 1
+    4
+    """
+    found = [degrees.boxed_state_bound(arch, cut, T)]
+    for per_entry, budget in ((False, CELL_MONOMIAL_BUDGET), (True, CELL_MONOMIAL_BUDGET // 10)):
+        value = degrees.state_monomial_bound(arch, cut, T, per_entry, budget)
+        if value is not None:
+            found.append(value)
+    return min(found)
 
 
 def _effective_widths(arch: Architecture) -> tuple[int, ...]:
@@ -243,7 +278,11 @@ def _input_degree_ranges(arch: Architecture, T: int) -> list[tuple[int, int]]:
     initial state drops the hidden term at the first step). So two inputs are
     tracked, ``v^0`` and ``v^1``, and the degree of ``y`` in ``v^s`` (``s >= 1``)
     is the degree in ``v^1`` of the same circuit read after ``T - s + 1`` steps.
+    Architectures with cells are run on symbols over all ``T`` steps
+    (:func:`tnrank.certification.degrees.input_degree_ranges_of`).
     """
+    if arch.has_cells:
+        return degrees.input_degree_ranges_of(arch, T)
     L = arch.depth
     tracked = 2  # v^0 and v^1
     zero = [0] * tracked
@@ -329,7 +368,10 @@ def grid_size_bound(arch: Architecture, partition: Partition, n_templates: int |
 def total_degree(arch: Architecture, T: int, random_inputs: bool) -> int:
     """Total degree of ``y`` as a polynomial in all weights (and, when
     ``random_inputs``, the input vectors): the degree that enters the
-    Schwartz–Zippel failure bounds of sampled ranks."""
+    Schwartz–Zippel failure bounds of sampled ranks (for cells, from running the layers on
+    degrees: :func:`tnrank.certification.degrees.total_degree_of`)."""
+    if arch.has_cells:
+        return degrees.total_degree_of(arch, T, random_inputs)
     L = arch.depth
     deg: list[int | None] = [None] * L
     d_in = 1 if random_inputs else 0

@@ -240,7 +240,8 @@ def certify(
     for qty, target in (("grid", grid_bounds), ("separation", sep_bounds)):
         for name, value in (extra_bounds or {}).get(qty, {}).items():
             target[name] = int(value)
-    extra = _automatic_bounds(arch, part)
+    extra_notes: list[str] = []
+    extra = _automatic_bounds(arch, part, extra_notes)
     for name, value in extra.items():
         grid_bounds.setdefault(name, value)
         sep_bounds.setdefault(name, value)
@@ -269,6 +270,9 @@ def certify(
     if grid != "skip":
         grid_result = _certify_grid(arch, part, opts, grid, grid_bounds, max_entries)
     sep_result = _certify_separation(arch, part, opts, sep_bounds, grid_result)
+    for res in (grid_result, sep_result):
+        if res is not None:
+            res.notes.extend(extra_notes)
     checks = [
         TheoremCheck(b, b.verdict(sep_result.lower, sep_result.upper))
         for b in theorem_bounds(arch, part)
@@ -281,15 +285,21 @@ def certify(
                   seed, field.characteristic, time.perf_counter() - t_start, settings)
 
 
-def _automatic_bounds(arch: Architecture, part: Partition) -> dict[str, int]:
-    """Bounds from optional modules (the tensor-network min-cut). A min-cut above
-    2**4096 is left out: no computed rank can reach it, and Python refuses to print
-    integers of more than 4300 digits."""
+def _automatic_bounds(arch: Architecture, part: Partition, notes: list[str] | None = None
+                      ) -> dict[str, int]:
+    """Bounds from optional modules (the tensor-network min-cut); why one does not apply is
+    added to ``notes``. A min-cut above 2**4096 is left out: no computed rank can reach it,
+    and Python refuses to print integers of more than 4300 digits."""
     try:
         from tnrank.networks.mincut import min_cut_bound, min_cut_log2
     except ImportError:
         return {}
-    if min_cut_log2(arch, part) > 4096:
+    try:
+        if min_cut_log2(arch, part) > 4096:
+            return {}
+    except TnrankError as exc:  # an architecture the networks do not cover
+        if notes is not None:
+            notes.append(f"min-cut bound not applied: {exc}")
         return {}
     return {"min-cut": min_cut_bound(arch, part)}
 

@@ -15,13 +15,16 @@ from collections.abc import Sequence
 import numpy as np
 
 from tnrank.engine.arithmetic import arithmetic_for
+from tnrank.engine.cell_evaluation import CellRunner, CellValue
 from tnrank.errors import TnrankError
-from tnrank.model.architecture import INPUT
+from tnrank.model.architecture import INPUT, cell_references
 from tnrank.model.weights import Weights, field_array
 
 __all__ = ["evaluate", "Circuit", "FoldedLayer"]
 
-State = list  # one component-major array per layer (None before step 1 under "ones"/"zeros")
+# one component-major array per layer (None before step 1 under "ones"/"zeros"), or a
+# CellValue for a cell layer
+State = list
 
 
 class Circuit:
@@ -52,7 +55,15 @@ class Circuit:
         self.field = weights.field
         # W^I split by source, so differently shaped sources never get concatenated
         self._blocks: list[list[tuple[int | None, np.ndarray]]] = []
+        # cell layers run their compiled programs
+        self._cells: list[CellRunner | None] = []
         for k, layer in enumerate(self.arch.layers):
+            program = self.arch.program(k)
+            self._cells.append(None if program is None else CellRunner(
+                program, weights.cell(k), self.ar, weights.field))
+            if program is not None:
+                self._blocks.append([])
+                continue
             blocks, col = [], 0
             for src, dim in zip(layer.sources, self.arch.source_dims(k), strict=False):
                 idx = None if src == INPUT else self.arch.index(src)
@@ -69,8 +80,13 @@ class Circuit:
         """The state before step 0: ``None`` per layer for the ``ones``/``zeros``
         conventions, else the explicit ``h^{0,l}``."""
         if self.arch.initial == "state":
-            return list(self.weights.initial)
-        return [None] * self.arch.depth
+            state = list(self.weights.initial)
+        else:
+            state = [None] * self.arch.depth
+        for k, runner in enumerate(self._cells):
+            if runner is not None:
+                state[k] = runner.start()
+        return state
 
     def step(self, state: State, v: np.ndarray, folded: FoldedLayer | None = None) -> State:
         """Advance every layer by one time step on input ``v`` of shape ``(M, *batch)``.
@@ -84,12 +100,16 @@ class Circuit:
             if folded is not None and k == folded.layer:
                 folded.advance(v)
                 continue
+            runner = self._cells[k]
+            if runner is not None:
+                new[k] = self._cell_step(k, runner, state[k], v, new)
+                continue
             a = None
             for idx, W in self._blocks[k]:
                 if folded is not None and idx == folded.layer:
                     term = folded.apply(W)
                 else:
-                    term = ar.matvec(W, v if idx is None else new[idx])
+                    term = ar.matvec(W, v if idx is None else self._output_of(new, idx))
                 a = term if a is None else ar.add(*_aligned(a, term))
             prev = state[k]
             b = None if prev is None else ar.matvec(self.weights.hidden[k], prev)
@@ -97,6 +117,24 @@ class Circuit:
                 a, b = _aligned(a, b)
             new[k] = self._merge(k, layer.integration, a, b)
         return new
+
+    def _output_of(self, state: State, k: int) -> np.ndarray | None:
+        """What layer ``k`` passes on at a step: its state, or a cell's output."""
+        value = state[k]
+        return value.output() if isinstance(value, CellValue) else value
+
+    def _cell_step(self, k: int, runner: CellRunner, previous: CellValue, v: np.ndarray,
+                   new: State) -> CellValue:
+        """One step of the cell layer ``k``: its input is its sources concatenated."""
+        parts = [v if src == INPUT else self._output_of(new, self.arch.index(src))
+                 for src in self.arch.layers[k].sources]
+        x = parts[0] if len(parts) == 1 else _concatenated(parts, self.arch.source_dims(k))
+        refs = {}
+        for ref in runner.program.refs():
+            name, st = ref.split(".", 1)
+            value = new[self.arch.index(name)]
+            refs[ref] = value.states[st] if isinstance(value, CellValue) else value
+        return runner.step(previous, x, refs)
 
     def _merge(self, k: int, kind: str, a: np.ndarray, b: np.ndarray | None) -> np.ndarray:
         ar = self.ar
@@ -134,10 +172,66 @@ class Circuit:
         products with weight matrices can be formed on small matrices first
         (:class:`FoldedLayer`).
         """
+        read_by_cells = {name for layer in self.arch.layers if layer.cell is not None
+                         for name in (*layer.sources, *cell_references(layer))}
         for k, layer in enumerate(self.arch.layers):
-            if layer.integration == "multiplicative" and layer.sources == (INPUT,):
+            if (layer.integration == "multiplicative" and layer.sources == (INPUT,)
+                    and layer.name not in read_by_cells):
                 return k
         return None
+
+    def state_shapes(self) -> list[dict[str, tuple[int, ...]]]:
+        """Each layer's states and their shapes (``h`` for the paper's layers)."""
+        return [self.arch.layer_states(k) for k in range(self.arch.depth)]
+
+    def state_entries(self, state: State) -> np.ndarray:
+        """Every entry of every layer's state, stacked: shape ``(Z, *batch)`` (zeros for a state
+        that is identically zero); the order of :meth:`basis_state`."""
+        parts, batch = [], ()
+        for k, shapes in enumerate(self.state_shapes()):
+            value = state[k]
+            for name, shape in shapes.items():
+                array = value.states[name] if isinstance(value, CellValue) else value
+                size = int(np.prod(shape))
+                if array is None:
+                    parts.append((size, None))
+                    continue
+                flat = array.reshape((size,) + array.shape[len(shape):])
+                parts.append((size, flat))
+                if flat.ndim - 1 > len(batch):
+                    batch = flat.shape[1:]
+        out = []
+        for size, flat in parts:
+            if flat is None:
+                out.append(np.zeros((size,) + batch, dtype=self.ar.dtype))
+            else:
+                flat = flat.reshape(flat.shape + (1,) * (len(batch) + 1 - flat.ndim))
+                out.append(np.broadcast_to(flat, (size,) + np.broadcast_shapes(flat.shape[1:], batch)))
+        return np.concatenate(out, axis=0)
+
+    def basis_state(self) -> tuple[State, int]:
+        """The states at a cut set to each unit vector in turn and then to zero: every state
+        array gets a batch axis of ``Z + 1`` configurations (and one axis of length 1), ``Z`` the
+        number of state entries; returns the state and ``Z``."""
+        shapes = self.state_shapes()
+        Z = sum(int(np.prod(shape)) for layer in shapes for shape in layer.values())
+        basis = np.zeros((Z, Z + 1), dtype=self.ar.dtype)
+        basis[np.arange(Z), np.arange(Z)] = 1
+        state: State = []
+        row = 0
+        for k, layer in enumerate(shapes):
+            arrays = {}
+            for name, shape in layer.items():
+                size = int(np.prod(shape))
+                arrays[name] = np.ascontiguousarray(basis[row:row + size]).reshape(shape + (Z + 1, 1))
+                row += size
+            state.append(CellValue(arrays) if self._cells[k] is not None else arrays["h"])
+        return state, Z
+
+    def negated(self, a: np.ndarray) -> np.ndarray:
+        """``-a`` in this circuit's arithmetic."""
+        minus_one = field_array(np.asarray(-1), self.field, "-1")
+        return self.ar.mul(minus_one, a)
 
     def fold(self, state: State, k: int) -> FoldedLayer:
         """Start folding layer ``k`` (see :meth:`foldable_layer`) from ``state``."""
@@ -151,10 +245,18 @@ class Circuit:
                 term = folded.apply(w)[0]
                 y = term if y is None else ar.add(*_aligned(y, term))
                 continue
-            if state[idx] is None:
+            if isinstance(state[idx], CellValue):
+                value = state[idx].output()
+                if value is None:  # the cell's output is identically zero
+                    continue
+            elif state[idx] is None:
                 raise TnrankError("readout before any step; sequences need T >= 1")
-            term = ar.matvec(w, state[idx])[0]
-            y = term if y is None else ar.add(y, term)
+            else:
+                value = state[idx]
+            term = ar.matvec(w, value)[0]
+            y = term if y is None else ar.add(*_aligned(y, term))
+        if y is None:
+            return np.zeros((), dtype=ar.dtype)
         return y
 
     def prepare_inputs(self, values: np.ndarray, what: str = "inputs") -> np.ndarray:
@@ -226,6 +328,22 @@ def _aligned(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return a, b
 
 
+def _concatenated(parts: list[np.ndarray | None], dims: tuple[int, ...]) -> np.ndarray | None:
+    """Vectors ``(d_i, *batch_i)`` stacked along the components, batches broadcast (a part
+    that is identically zero, None, becomes zeros)."""
+    arrays = [p for p in parts if p is not None]
+    if not arrays:
+        return None
+    batch_ndim = max(a.ndim - 1 for a in arrays)
+    padded = [a.reshape(a.shape + (1,) * (batch_ndim + 1 - a.ndim)) for a in arrays]
+    batch = np.broadcast_shapes(*(a.shape[1:] for a in padded))
+    out, it = [], iter(padded)
+    for part, d in zip(parts, dims, strict=True):
+        out.append(np.zeros((d, *batch), dtype=arrays[0].dtype) if part is None
+                   else np.broadcast_to(next(it), (d, *batch)))
+    return np.concatenate(out, axis=0)
+
+
 def evaluate(weights: Weights, inputs: np.ndarray) -> np.ndarray:
     """Evaluate the circuit on a batch of sequences of representation vectors.
 
@@ -260,4 +378,4 @@ def evaluate(weights: Weights, inputs: np.ndarray) -> np.ndarray:
             f"inputs must have shape (..., T, M) with T >= 1, got shape {np.shape(inputs)}"
         )
     steps = [np.moveaxis(arr[..., t, :], -1, 0) for t in range(arr.shape[-2])]
-    return circuit.readout(circuit.run(steps))
+    return np.broadcast_to(circuit.readout(circuit.run(steps)), arr.shape[:-2]).copy()

@@ -16,7 +16,9 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 
 import numpy as np
 
+from tnrank.engine.cell_evaluation import CellValue
 from tnrank.engine.evaluation import Circuit
+from tnrank.engine.symbolic import cut_state_degree
 from tnrank.errors import TnrankError
 from tnrank.model.partition import Partition
 from tnrank.model.weights import Weights
@@ -180,11 +182,12 @@ def grid_matrix(
     # states after every assignment of the first c steps, one prefix tree: (R, n, ..., n)
     prefixes = [F.reshape((M,) + (1,) * i + (n,) + (1,) * (c - i - 1)) for i in range(c)]
     heads = circuit.run(prefixes)
+    shapes = [circuit.arch.layer_states(k) for k in range(circuit.arch.depth)]
     assignments = list(np.ndindex(*([n] * c))) if c else [()]
 
     def block_at(i: int) -> None:
         prefix = assignments[i]
-        state = [None if h is None else _head(h, prefix, c) for h in heads]
+        state = [None if h is None else _head(h, prefix, c, shapes[k]) for k, h in enumerate(heads)]
         block = circuit.readout(circuit.run(expand, state))
         block = np.broadcast_to(block, (n,) * free)
         block = np.transpose(block, order).reshape(block_r, block_c)
@@ -200,8 +203,11 @@ def grid_matrix(
     return out
 
 
-def _head(h: np.ndarray, prefix: tuple[int, ...], c: int) -> np.ndarray:
+def _head(h: np.ndarray | CellValue, prefix: tuple[int, ...], c: int,
+          shapes: dict[str, tuple[int, ...]]) -> np.ndarray | CellValue:
     """One prefix's state out of the prefix tree (size-1 axes are broadcast steps)."""
+    if isinstance(h, CellValue):
+        return h.select(prefix[:c], shapes)
     batch = h.shape[1:]
     index = tuple(prefix[i] if batch[i] > 1 else 0 for i in range(min(c, len(batch))))
     return h[(slice(None),) + index]
@@ -261,8 +267,16 @@ def sample_matrix(
     # after the first column step every step is a column step (start-end): a layer linear
     # in its own state can be folded into small per-column matrices (FoldedLayer)
     fold = None
+    affine = False
     if _FOLD and E == tuple(range(first_col, partition.T)):
         fold = circuit.foldable_layer()
+        # y affine in the states at the cut (single cells linear in their own state): read every
+        # entry off one product of the states with per-column coefficients
+        affine = circuit.arch.has_cells and cut_state_degree(
+            circuit.arch, partition.T - first_col) <= 1
+    if affine:
+        return _affine_sample(circuit, state, rows.shape[0], cols, E, pos, first_col,
+                              partition.T, progress, out)
     dtype = circuit.ar.dtype
     if out is None:
         out = np.empty((Kr, Kc), dtype=dtype)
@@ -280,6 +294,41 @@ def sample_matrix(
         folded = None if fold is None else circuit.fold(state, fold)
         block = circuit.readout(circuit.run(steps, state, folded), folded)
         out[:, j0:j1] = np.broadcast_to(block, (Kr, j1 - j0))
+
+    _in_parallel(column_block, range(0, Kc, chunk), progress)
+    return out
+
+
+def _affine_sample(circuit: Circuit, state: list, Kr: int, cols: np.ndarray, E: tuple[int, ...],
+                   pos: dict[int, int], first_col: int, T: int, progress: CountCallback | None,
+                   out: np.ndarray | None) -> np.ndarray:
+    """The sample matrix of a circuit whose output is affine in the states ``h`` at the cut:
+    ``y(h, e_j) = d_j + Σ_z h_z c_{z,j}``. The end steps run once per column from each unit
+    state and from zero (``Z + 1`` configurations instead of ``K_rows`` rows), giving ``d_j``
+    and ``c_{z,j}`` exactly; every entry is then one product over the ``Z`` state entries."""
+    ar = circuit.ar
+    Kc = cols.shape[0]
+    if out is None:
+        out = np.empty((Kr, Kc), dtype=ar.dtype)
+    elif out.shape != (Kr, Kc) or out.dtype != ar.dtype:
+        raise TnrankError(f"out must be a {ar.dtype.__name__} array of shape {(Kr, Kc)}, got "
+                          f"{out.dtype} {out.shape}")
+    H = circuit.state_entries(state)  # (Z, Kr, 1)
+    H = np.broadcast_to(H.reshape(H.shape[:1] + (-1,)), (H.shape[0], Kr))
+    basis, Z = circuit.basis_state()
+    Hc = np.ascontiguousarray(H).reshape(1, Z, Kr, 1)
+    width = max(Kr, Z + 1) * max(circuit.arch.widths + (circuit.arch.M, Z))
+    chunk = max(1, 8 * _BLOCK // width)
+
+    def column_block(j0: int) -> None:
+        j1 = min(Kc, j0 + chunk)
+        steps = [np.ascontiguousarray(cols[j0:j1, pos[t], :].T)[:, None, :] for t in E]
+        y = circuit.readout(circuit.run(steps, basis))
+        y = np.broadcast_to(y, (Z + 1, j1 - j0))
+        const = np.ascontiguousarray(y[Z])
+        coef = ar.add(np.ascontiguousarray(y[:Z]), circuit.negated(const)[None, :])
+        block = ar.combine(Hc, coef.reshape(Z, 1, j1 - j0))[0]
+        out[:, j0:j1] = ar.add(block, const[None, :])
 
     _in_parallel(column_block, range(0, Kc, chunk), progress)
     return out

@@ -1,5 +1,6 @@
 """The one TOML writer of tnrank: plain dicts of strings, integers, booleans, lists of those,
-and arrays of tables, written so that ``tomllib.loads`` gives the dict back.
+and arrays of tables (whose tables may hold sub-tables of such values and inline tables),
+written so that ``tomllib.loads`` gives the dict back.
 
 The standard library reads TOML (``tomllib``) but does not write it, and the two
 files tnrank writes in TOML (architecture files and network files) need only the
@@ -56,8 +57,11 @@ def _value(value: Any, key: str) -> str:
         return toml_string(value)
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_value(v, key) for v in value) + "]"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{toml_key(k)} = {_value(v, k)}" for k, v in value.items()
+                               if v is not None) + "}"
     raise TnrankError(f"cannot write {key!r} = {value!r} as TOML (only strings, integers, "
-                      "booleans and lists of them)")
+                      "booleans, lists and tables of them)")
 
 
 def _is_table_array(value: Any) -> bool:
@@ -72,8 +76,10 @@ def dumps_toml(data: Mapping[str, Any], header: str = "") -> str:
     ----------
     data : mapping
         Values are strings, integers, booleans, lists of them, or lists of
-        mappings of those (written as ``[[key]]`` tables, in order). None
-        values are left out.
+        mappings of those (written as ``[[key]]`` tables, in order). A mapping
+        inside such a table is written as a sub-table ``[key.name]`` after the
+        table's plain keys, and a mapping inside a sub-table as an inline table
+        ``{a = 1, b = "c"}``. None values are left out.
     header : str
         Comment lines written first (each starting with ``#``).
 
@@ -95,6 +101,16 @@ def dumps_toml(data: Mapping[str, Any], header: str = "") -> str:
     sources = ["input"]
     >>> tomllib.loads(text) == data
     True
+    >>> cell = {"layer": [{"name": "s6", "state": {"h": {"shape": [3], "initial": "zeros"}}}]}
+    >>> print(dumps_toml(cell), end="")
+    <BLANKLINE>
+    [[layer]]
+    name = "s6"
+    <BLANKLINE>
+    [layer.state]
+    h = {shape = [3], initial = "zeros"}
+    >>> tomllib.loads(dumps_toml(cell)) == cell
+    True
     """
     lines = [line for line in header.splitlines() if line]
     tables = []
@@ -108,7 +124,13 @@ def dumps_toml(data: Mapping[str, Any], header: str = "") -> str:
     for key, entries in tables:
         for entry in entries:
             lines += ["", f"[[{toml_key(key)}]]"]
-            lines += [f"{toml_key(k)} = {_value(v, k)}" for k, v in entry.items() if v is not None]
+            lines += [f"{toml_key(k)} = {_value(v, k)}" for k, v in entry.items()
+                      if v is not None and not isinstance(v, Mapping)]
+            for k, sub in entry.items():
+                if isinstance(sub, Mapping):
+                    lines += ["", f"[{toml_key(key)}.{toml_key(k)}]"]
+                    lines += [f"{toml_key(kk)} = {_value(vv, kk)}" for kk, vv in sub.items()
+                              if vv is not None]
     text = "\n".join(lines) + "\n"
     try:
         text.encode("utf-8")

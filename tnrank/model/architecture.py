@@ -21,6 +21,12 @@ The paper's RAC (Levine, Sharir, Ziv & Shashua, arXiv:1710.09431, Sec. 2)
 is the special case of multiplicative layers, each fed by the layer below,
 the output reading the top layer, and the initial-state convention
 :math:`W^{H,l} h^{0,l} = \mathbf{1}` (``initial="ones"``).
+
+A layer may instead be a *cell* (``integration="cell"``): any polynomial recurrence written
+as named formulas (:class:`~tnrank.model.cell.Cell`), whose output at each step is what the
+layers reading it and the read-out see. The three integrations above keep their own engine
+paths and bounds; a cell is compiled into a :class:`~tnrank.model.cell_program.Program` that
+every tool reads.
 """
 
 from __future__ import annotations
@@ -32,14 +38,21 @@ from typing import Any
 
 from tnrank.errors import TnrankError, whole_number
 from tnrank.formatting import did_you_mean, format_names, printable
+from tnrank.model.cell import CELL_KEYS, Cell
+from tnrank.model.cell_program import Program, compile_cell
+from tnrank.model.cell_syntax import expression_names, parse_expression
 
-__all__ = ["Architecture", "Layer", "wiring_problems", "INTEGRATIONS", "INITIAL_STATES", "INPUT",
-           "ARCHITECTURE_FORMAT", "TOP_KEYS", "LAYER_KEYS"]
+__all__ = ["Architecture", "Layer", "wiring_problems", "compile_cells", "cell_references",
+           "INTEGRATIONS", "INITIAL_STATES", "INPUT", "ARCHITECTURE_FORMAT", "TOP_KEYS", "LAYER_KEYS",
+           "CELL"]
 
 #: Name of the raw representation :math:`f(x^t)` as a layer source.
 INPUT = "input"
-#: Ways a layer merges its input term :math:`a` with its hidden term :math:`b`.
-INTEGRATIONS = ("multiplicative", "additive", "general")
+#: Ways a layer merges its input term :math:`a` with its hidden term :math:`b`, or
+#: ``"cell"``: the layer is a polynomial cell (:class:`~tnrank.model.cell.Cell`).
+INTEGRATIONS = ("multiplicative", "additive", "general", "cell")
+#: The integration of a cell layer.
+CELL = "cell"
 #: Initial-state conventions. ``ones`` sets :math:`W^{H,l} h^{0,l} = \mathbf{1}` (the
 #: paper's), ``zeros`` sets it to 0, ``state`` uses an explicit :math:`h^{0,l}` carried by
 #: the weights.
@@ -55,8 +68,8 @@ MAX_DEPTH = 1_000
 ARCHITECTURE_FORMAT = "tnrank-architecture/1"
 #: Top-level keys, in canonical order.
 TOP_KEYS = ("format", "name", "description", "reference", "M", "initial", "output", "layer")
-#: Keys of a ``[[layer]]`` table, in canonical order.
-LAYER_KEYS = ("name", "width", "sources", "integration")
+#: Keys of a ``[[layer]]`` table, in canonical order (the last five for cell layers only).
+LAYER_KEYS = ("name", "width", "sources", "integration", *CELL_KEYS)
 _TEXT_KEYS = ("name", "description", "reference")
 
 
@@ -71,23 +84,34 @@ class Layer:
     Parameters
     ----------
     width : int
-        Number of hidden channels :math:`R_l`.
+        Number of hidden channels :math:`R_l`; for a cell, the number of entries of its
+        output (0: taken from the cell).
     sources : tuple of str, optional
         What feeds the layer's input term at each step, concatenated in this
         order: ``"input"`` (the representation :math:`f(x^t)`) or the name of
-        another layer (its state at the same step). Empty means the layer
-        below (``"input"`` for the first layer).
-    integration : {"multiplicative", "additive", "general"}
-        How the input term ``a`` and the hidden term ``b`` merge.
+        another layer (its state, or a cell's output, at the same step). Empty
+        means the layer below (``"input"`` for the first layer).
+    integration : {"multiplicative", "additive", "general", "cell"}
+        How the input term ``a`` and the hidden term ``b`` merge; ``"cell"`` (set
+        by giving ``cell``) for a polynomial cell.
     name : str, optional
         Name used by other layers' ``sources`` and by the output; defaults
         to ``"layer<k>"`` with ``k`` its 1-based position.
+    cell : Cell, optional
+        The layer's formulas (:class:`~tnrank.model.cell.Cell`); its input ``x`` is the
+        concatenation of ``sources``.
     """
 
-    width: int
+    width: int = 0
     sources: tuple[str, ...] = ()
     integration: str = "multiplicative"
     name: str = ""
+    cell: Cell | None = None
+
+    @property
+    def is_cell(self) -> bool:
+        """Whether the layer is a polynomial cell."""
+        return self.cell is not None or self.integration == CELL
 
 
 @dataclass(frozen=True)
@@ -127,6 +151,7 @@ class Architecture:
     description: str = ""
     reference: str = ""
     _order: tuple[int, ...] = field(default=(), repr=False, compare=False)
+    _programs: tuple[Program | None, ...] = field(default=(), repr=False, compare=False)
 
     def __init__(
         self,
@@ -154,21 +179,37 @@ class Architecture:
             )
         built: list[Layer] = []
         for k, layer in enumerate(layers, start=1):
-            if not isinstance(layer, Layer):
+            if isinstance(layer, Cell):
+                layer = Layer(cell=layer)
+            elif not isinstance(layer, Layer):
                 layer = Layer(width=layer)  # type: ignore[arg-type]
-            try:
-                width = _check_size(layer.width, f"width of layer {k}")
-            except TnrankError as exc:
-                problems.append(str(exc))
-                width = 1
+            integration = layer.integration
+            if layer.cell is not None:
+                if not isinstance(layer.cell, Cell):
+                    problems.append(f"cell of layer {k} must be a Cell, got {type(layer.cell).__name__}")
+                elif integration not in ("multiplicative", CELL):
+                    problems.append(f"layer {k} has a cell and integration {integration!r}; a cell "
+                                    f"layer's integration is {CELL!r}")
+                integration = CELL
+            elif integration == CELL:
+                problems.append(f"layer {k} has integration {CELL!r} but no cell; give "
+                                "Layer(cell=Cell(...))")
+            width = layer.width
+            if not (layer.is_cell and width == 0):
+                try:
+                    width = _check_size(layer.width, f"width of layer {k}")
+                except TnrankError as exc:
+                    problems.append(str(exc))
+                    width = 1
             name_k = layer.name or f"layer{k}"
             default_src = (INPUT,) if k == 1 else (built[-1].name if built else INPUT,)
             built.append(
                 Layer(
                     width=width,
                     sources=tuple(layer.sources) or default_src,
-                    integration=layer.integration,
+                    integration=integration,
                     name=name_k,
+                    cell=layer.cell if isinstance(layer.cell, Cell) else None,
                 )
             )
         output = tuple(output) or ((built[-1].name,) if built else ())
@@ -184,8 +225,11 @@ class Architecture:
         for k, text in wiring_problems(built, output, initial):
             problems.append(text if k is None else f"layer {built[k].name!r}: {text}")
         order: tuple[int, ...] = ()
+        programs: tuple[Program | None, ...] = ()
         if not problems:
             order, _ = _topological_order(built)
+            built, programs, found = compile_cells(built, M, order)
+            problems += [f"layer {built[k].name!r}: {text}" for k, text in found]
         if problems:
             raise TnrankError("; ".join(problems))
         object.__setattr__(self, "M", M)
@@ -196,6 +240,7 @@ class Architecture:
         object.__setattr__(self, "description", description)
         object.__setattr__(self, "reference", reference)
         object.__setattr__(self, "_order", order)
+        object.__setattr__(self, "_programs", programs)
 
     # ------------------------------------------------------------------ factories
     @classmethod
@@ -255,7 +300,8 @@ class Architecture:
             "reference": self.reference, "M": self.M, "initial": self.initial,
             "output": list(self.output),
             "layer": [{"name": ly.name, "width": ly.width, "sources": list(ly.sources),
-                       "integration": ly.integration} for ly in self.layers],
+                       "integration": ly.integration}
+                      | (ly.cell.to_dict() if ly.cell is not None else {}) for ly in self.layers],
         }
 
     @classmethod
@@ -332,20 +378,29 @@ class Architecture:
             label = f"[[layer]] {k}" + (f" ({raw_name!r})" if isinstance(raw_name, str) else "")
             where = f"{label}: "
             _unknown_keys(table, LAYER_KEYS, where, problems)
+            cell_keys = [key for key in CELL_KEYS if key in table]
+            is_cell = table.get("integration") == CELL or (bool(cell_keys)
+                                                           and "integration" not in table)
             if "width" in table:
                 width = _size(table["width"], f"{label}: width", problems)
+            elif is_cell:
+                width = 0
             else:
                 width = None
                 problems.add(f"{where}key 'width' is missing; give the number of hidden channels "
                              f"(1 to {MAX_WIDTH:,})")
             name = f"layer{k}" if raw_name is None else _text(raw_name, f"{label}: name", problems,
                                                                   allow_empty=False)
-            integration = _choice(table.get("integration", "multiplicative"), f"{label}: integration",
-                                  INTEGRATIONS, problems)
+            integration = _choice(table.get("integration", CELL if is_cell else "multiplicative"),
+                                  f"{label}: integration", INTEGRATIONS, problems)
+            if cell_keys and not is_cell:
+                problems.add(f"{where}{', '.join(cell_keys)} belong to a cell layer; write "
+                             f"integration = {CELL!r} or remove them")
+            cell = Cell.from_dict(table, label, problems.add) if is_cell else None
             sources = (_names(table["sources"], f"{label}: sources", problems, '["layer1", "input"]')
                        if "sources" in table else ())
             layers.append({"label": label, "name": name, "width": width, "integration": integration,
-                           "sources": sources})
+                           "sources": sources, "cell": cell, "is_cell": is_cell})
 
         # second pass: names, wiring and output, checked by the model's one validator
         output: tuple[str, ...] | None = ()
@@ -353,17 +408,24 @@ class Architecture:
             output = _names(data["output"], "output", problems, '["layer3"]')
         if all(ly[key] is not None for ly in layers for key in ("name", "sources", "integration")):
             built = [
-                Layer(ly["width"] or 1,
+                Layer(ly["width"] if ly["is_cell"] else (ly["width"] or 1),
                       tuple(ly["sources"]) or ((INPUT,) if k == 0 else (layers[k - 1]["name"],)),
-                      ly["integration"], ly["name"])
+                      ly["integration"], ly["name"], ly["cell"])
                 for k, ly in enumerate(layers)
             ]
             default_output = (built[-1].name,) if built else ()
-            for k, text in wiring_problems(built, output or default_output, initial or "ones"):
+            wiring = wiring_problems(built, output or default_output, initial or "ones")
+            for k, text in wiring:
                 problems.add(text if k is None else f"{layers[k]['label']}: {text}")
+            cells_read = all(ly["cell"] is not None for ly in layers if ly["is_cell"])
+            if not wiring and cells_read and M is not None and all(ly["width"] is not None
+                                                                   for ly in layers):
+                order, _ = _topological_order(built)
+                for k, text in compile_cells(built, M, order)[2]:
+                    problems.add(f"{layers[k]['label']}: {text}")
         built = [
-            Layer(ly["width"] or 1, tuple(ly["sources"] or ()), ly["integration"] or "multiplicative",
-                  ly["name"] or f"layer{k}")
+            Layer(ly["width"] if ly["is_cell"] else (ly["width"] or 1), tuple(ly["sources"] or ()),
+                  ly["integration"] or "multiplicative", ly["name"] or f"layer{k}", ly["cell"])
             for k, ly in enumerate(layers, start=1)
         ]
         problems.raise_if_any()
@@ -385,8 +447,40 @@ class Architecture:
 
     @property
     def order(self) -> tuple[int, ...]:
-        """Layer indices in an order where every source comes first."""
+        """Layer indices in an order where every source (and every layer whose state a cell
+        reads) comes first."""
         return self._order
+
+    @property
+    def has_cells(self) -> bool:
+        """Whether any layer is a polynomial cell."""
+        return any(layer.is_cell for layer in self.layers)
+
+    def program(self, k: int) -> Program | None:
+        """The compiled cell of layer ``k`` (None for the other integrations)."""
+        return self._programs[k] if self._programs else None
+
+    def state_sizes(self) -> tuple[int, ...]:
+        """Entries of each layer's state (all states of a cell together), bottom to top.
+
+        >>> Architecture.rac(2, 3, 2).state_sizes()
+        (3, 3)
+        """
+        return tuple(self._programs[k].state_size if layer.is_cell else layer.width  # type: ignore[union-attr]
+                     for k, layer in enumerate(self.layers))
+
+    @property
+    def state_size(self) -> int:
+        """Entries of the state carried from one step to the next, all layers together."""
+        return sum(self.state_sizes())
+
+    def layer_states(self, k: int) -> dict[str, tuple[int, ...]]:
+        """The states of layer ``k`` and their shapes: a cell's own, or ``h`` of width ``R``
+        (how a cell refers to it: ``layer.h``)."""
+        layer = self.layers[k]
+        if layer.cell is not None:
+            return {name: st.shape for name, st in layer.cell.state.items()}
+        return {"h": (layer.width,)}
 
     def index(self, name: str) -> int:
         """Position of the layer called ``name``."""
@@ -406,7 +500,7 @@ class Architecture:
     def is_standard_rac(self) -> bool:
         """Whether this is the paper's RAC (a multiplicative stack with top-layer
         output, ``initial="ones"`` and one width for all layers)."""
-        if self.initial != "ones" or len(set(self.widths)) != 1:
+        if self.initial != "ones" or len(set(self.widths)) != 1 or self.has_cells:
             return False
         if self.output != (self.layers[-1].name,):
             return False
@@ -425,6 +519,10 @@ class Architecture:
         """
         out = []
         for k, layer in enumerate(self.layers):
+            program = self.program(k)
+            if program is not None:
+                out.append(program.parameter_count())
+                continue
             r = layer.width
             n = r * sum(self.source_dims(k)) + r * r
             n += 4 * r if layer.integration == "general" else 0
@@ -439,9 +537,14 @@ class Architecture:
 
     def macs_per_step(self) -> int:
         """Multiply-accumulates per time step: the two matrix-vector products of
-        every layer plus its element-wise merge (the readout is not counted)."""
+        every layer plus its element-wise merge, or a cell's multiplications
+        (:meth:`~tnrank.model.cell_program.Program.macs_per_step`; the readout is not counted)."""
         total = 0
         for k, layer in enumerate(self.layers):
+            program = self.program(k)
+            if program is not None:
+                total += program.macs_per_step()
+                continue
             r = layer.width
             total += r * sum(self.source_dims(k)) + r * r
             total += 4 * r if layer.integration == "general" else r
@@ -455,6 +558,12 @@ class Architecture:
         """One line: name, M, and each layer's width, sources and integration."""
         parts = []
         for layer in self.layers:
+            if layer.cell is not None:
+                states = " ".join(f"{n}:{'×'.join(map(str, st.shape))}"
+                                  for n, st in layer.cell.state.items())
+                parts.append(f"{layer.name}[cell {states} -> {layer.width} <- "
+                             f"{'+'.join(layer.sources)}]")
+                continue
             kind = {"multiplicative": "⊙", "additive": "+", "general": "MI"}[layer.integration]
             parts.append(f"{layer.name}[R={layer.width} {kind} <- {'+'.join(layer.sources)}]")
         head = self.name or "architecture"
@@ -534,7 +643,9 @@ def wiring_problems(
 def _topological_order(layers: Sequence[Layer]) -> tuple[tuple[int, ...], list[str]]:
     """Order layers so that sources come first; return a cycle if there is one."""
     names = {layer.name: k for k, layer in enumerate(layers)}
-    deps = {k: [names[s] for s in layer.sources if s != INPUT] for k, layer in enumerate(layers)}
+    deps = {k: [names[s] for s in (*layer.sources, *cell_references(layer))
+                if s != INPUT and s in names and s != layer.name]
+            for k, layer in enumerate(layers)}
     state = dict.fromkeys(deps, 0)  # 0 new, 1 on stack, 2 done
     order: list[int] = []
     for root in deps:
@@ -559,6 +670,58 @@ def _topological_order(layers: Sequence[Layer]) -> tuple[tuple[int, ...], list[s
                 stack.append((nxt, iter(deps[nxt])))
                 path.append(nxt)
     return tuple(order), []
+
+
+def cell_references(layer: Layer) -> tuple[str, ...]:
+    """The layers whose states a cell layer's formulas read (``layer.state``), each once."""
+    if layer.cell is None:
+        return ()
+    found: list[str] = []
+    cell = layer.cell
+    for text in (*cell.terms.values(), *cell.update.values(), cell.output_expression):
+        tree, _ = parse_expression(text, "")
+        if tree is not None:
+            found += [e.text.split(".", 1)[0] for e in expression_names(tree) if e.kind == "ref"]
+    return tuple(dict.fromkeys(found))
+
+
+def compile_cells(layers: Sequence[Layer], M: int, order: Sequence[int]
+                  ) -> tuple[list[Layer], tuple[Program | None, ...], list[tuple[int, str]]]:
+    """Compile every cell layer in ``order`` (sources first), filling in its width.
+
+    Returns the layers (cells with their widths), the programs (None for the other
+    integrations) and every problem as (layer index, text).
+    """
+    from dataclasses import replace
+
+    widths = {ly.name: ly.width for ly in layers if not ly.is_cell}
+    states = {f"{ly.name}.{n}": shape for ly in layers
+              for n, shape in (({"h": (ly.width,)} if ly.cell is None else
+                                {n: st.shape for n, st in ly.cell.state.items()}).items())}
+    names = tuple(ly.name for ly in layers)
+    built = list(layers)
+    programs: list[Program | None] = [None] * len(layers)
+    problems: list[tuple[int, str]] = []
+    for k in order:
+        layer = layers[k]
+        if layer.cell is None:
+            continue
+        if any(s != INPUT and s not in widths for s in layer.sources):
+            continue  # a source cell has problems of its own
+        x_dim = sum(M if s == INPUT else widths[s] for s in layer.sources)
+        refs = {r: shape for r, shape in states.items() if not r.startswith(layer.name + ".")}
+        program, found = compile_cell(layer.cell, x_dim, refs, names, layer.name)
+        if program is None:
+            problems += [(k, text) for text in found]
+            continue
+        if layer.width and layer.width != program.width:
+            problems.append((k, f"width = {layer.width}, but the cell's output has "
+                                f"{program.width} entries; write {program.width} or leave width out"))
+            continue
+        widths[layer.name] = program.width
+        built[k] = replace(layer, width=program.width)
+        programs[k] = program
+    return built, tuple(programs), problems
 
 
 class _Problems:

@@ -11,6 +11,7 @@ import numpy as np
 from tnrank.errors import TnrankError
 from tnrank.field import Field, as_field
 from tnrank.model.architecture import Architecture
+from tnrank.model.cell_weights import CellParameters, check_cell_parameters, draw_cell_parameters
 from tnrank.primes import MAX_PRIME, PRIME
 
 __all__ = [
@@ -43,6 +44,10 @@ class Weights:
         None for float64 weights, else their field: GF(p) (int64 residues in ``[0, p)``) or
         GF(q²) (Gaussian integers ``a + bi`` modulo ``q``, complex128 with centred integer
         parts); a prime ``p`` stands for GF(p).
+    cells : tuple of CellParameters or None
+        The arrays of each cell layer (:mod:`tnrank.model.cell_weights`); None for the
+        other layers. A cell layer's ``input``, ``hidden``, ``merge`` and ``initial`` entries
+        are None.
 
     Notes
     -----
@@ -51,16 +56,21 @@ class Weights:
     """
 
     architecture: Architecture
-    input: tuple[np.ndarray, ...]
-    hidden: tuple[np.ndarray, ...]
+    input: tuple[np.ndarray | None, ...]
+    hidden: tuple[np.ndarray | None, ...]
     output: tuple[np.ndarray, ...]
     merge: tuple[np.ndarray | None, ...]
     initial: tuple[np.ndarray | None, ...]
     field: Field | None = None
+    cells: tuple[CellParameters | None, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.field, Field | None):  # a prime p given for its field GF(p)
             object.__setattr__(self, "field", weight_field(self.field))
+
+    def cell(self, k: int) -> CellParameters | None:
+        """The arrays of layer ``k`` when it is a cell."""
+        return self.cells[k] if self.cells else None
 
     @classmethod
     def from_arrays(
@@ -72,6 +82,7 @@ class Weights:
         merge: Sequence[np.ndarray | None] | None = None,
         initial: Sequence[np.ndarray | None] | None = None,
         prime: int | Field | None = None,
+        cells: Sequence[object | None] | None = None,
     ) -> Weights:
         """Validate user arrays and wrap them.
 
@@ -93,6 +104,11 @@ class Weights:
             Treat the arrays as elements of this field: integers modulo a prime
             ``p < 2**30``, or Gaussian integers (real or complex arrays with integer
             parts) for ``GF(q**2)``.
+        cells : sequence, optional
+            For each cell layer a mapping from its weight names to arrays (a pair ``(U, V)``
+            for a low-rank weight) and from the names of states with ``initial = "state"`` to
+            their initial values; None for the other layers. A cell layer's ``input`` and
+            ``hidden`` entries are None.
 
         Returns
         -------
@@ -116,11 +132,13 @@ class Weights:
         outs = [output] if len(arch.output) == 1 and _is_vector(output) else list(output)
         merge = list(merge) if merge is not None else [None] * L
         initial = list(initial) if initial is not None else [None] * L
+        cells = list(cells) if cells is not None else [None] * L
         for what, seq, n in (
             ("input", input, L),
             ("hidden", hidden, L),
             ("merge", merge, L),
             ("initial", initial, L),
+            ("cells", cells, L),
             ("output", outs, len(arch.output)),
         ):
             if len(seq) != n:
@@ -129,8 +147,17 @@ class Weights:
                     f"per {'output layer' if what == 'output' else 'layer'}"
                 )
         conv = _converter(field)
-        ins, hids, merges, inits = [], [], [], []
+        ins, hids, merges, inits, params = [], [], [], [], []
         for k, layer in enumerate(arch.layers):
+            program = arch.program(k)
+            if program is not None:
+                params.append(check_cell_parameters(program, cells[k], conv, layer.name))
+                ins.append(None)
+                hids.append(None)
+                merges.append(None)
+                inits.append(None)
+                continue
+            params.append(None)
             r, d = layer.width, sum(arch.source_dims(k))
             ins.append(conv(input[k], (r, d), f"input weights W^I of layer {layer.name!r}"))
             hids.append(conv(hidden[k], (r, r), f"hidden weights W^H of layer {layer.name!r}"))
@@ -156,7 +183,8 @@ class Weights:
             conv(o, (arch.layers[arch.index(name)].width,), f"output weights for {name!r}")
             for o, name in zip(outs, arch.output, strict=False)
         )
-        return cls(arch, tuple(ins), tuple(hids), outw, tuple(merges), tuple(inits), field)
+        return cls(arch, tuple(ins), tuple(hids), outw, tuple(merges), tuple(inits), field,
+                   tuple(params) if arch.has_cells else ())
 
     @property
     def prime(self) -> int | None:
@@ -181,6 +209,7 @@ class Weights:
             tuple(map(f, self.merge)),
             tuple(map(f, self.initial)),
             None,
+            tuple(None if c is None else c.mapped(f) for c in self.cells),
         )
 
     def reduced(self, prime: int | Field) -> Weights:
@@ -188,6 +217,7 @@ class Weights:
         return Weights.from_arrays(
             self.architecture, self.input, self.hidden, self.output, self.merge,
             self.initial if self.architecture.initial == "state" else None, prime=prime,
+            cells=[None if c is None else c.as_mapping() for c in self.cells] or None,
         )
 
 
@@ -339,8 +369,16 @@ def _draw(arch: Architecture, seed: int | np.random.Generator | None, prime: int
             return rng.standard_normal(shape)
         return field.random(rng, shape)
 
-    ins, hids, merges, inits = [], [], [], []
+    ins, hids, merges, inits, cells = [], [], [], [], []
     for k, layer in enumerate(arch.layers):
+        program = arch.program(k)
+        cells.append(None if program is None else draw_cell_parameters(program, draw))
+        if program is not None:
+            ins.append(None)
+            hids.append(None)
+            merges.append(None)
+            inits.append(None)
+            continue
         r = layer.width
         ins.append(draw((r, sum(arch.source_dims(k)))))
         hids.append(np.eye(r, dtype=np.float64 if field is None else np.int64) if witness
@@ -350,4 +388,5 @@ def _draw(arch: Architecture, seed: int | np.random.Generator | None, prime: int
     outs = [draw((arch.layers[arch.index(n)].width,)) for n in arch.output]
     return Weights.from_arrays(
         arch, ins, hids, outs, merges, inits if arch.initial == "state" else None, prime=field,
+        cells=cells,
     )

@@ -101,6 +101,10 @@ class BlockPlan:
             raise TnrankError("unroll needs an Architecture (e.g. Architecture.rac(depth, width, M))")
         if isinstance(T, bool) or not isinstance(T, int) or T < 1:
             raise TnrankError(f"sequence length T must be a whole number >= 1, got {T!r}")
+        if arch.has_cells:
+            raise TnrankError("cell layers are not unrolled into tensor networks yet (no unrolled "
+                              "network, drawing or min-cut for them); their ranks and degree bounds "
+                              "are certified without one")
         if T * arch.depth > MAX_BLOCKS:
             raise TnrankError(
                 f"T × depth = {T:,} × {arch.depth:,} = {T * arch.depth:,} step-layer blocks, more "
