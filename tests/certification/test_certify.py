@@ -1,5 +1,6 @@
 import json
 import math
+import re
 
 import numpy as np
 import pytest
@@ -295,7 +296,11 @@ def test_report_and_json_state_the_bound_and_its_condition():
     assert data["failure_condition"] == ("Schwartz–Zippel, assuming the (r+1)-minor is not "
                                          "identically zero modulo the run's prime")
     assert [r["rank"] for r in data["runs"] if r["failure_bound"]] == [42]
-    assert {"prime", "field_degree", "seed", "samples", "rank", "failure_bound"} == set(data["runs"][0])
+    keys = {"prime", "field_degree", "seed", "samples", "rank", "failure_bound"}
+    # the sample over GF(q²) was stored in 32 bits (complex64), and says so
+    assert [set(run) for run in data["runs"]] == [keys | {"storage_bits"}]
+    assert data["runs"][0]["storage_bits"] == 32 and data["runs"][0]["field_degree"] == 2
+    assert certify(Architecture.rac(2, 3, 2), 8, storage=64).to_dict()["separation"]["runs"][0].keys() == keys
     text = rep.format()
     assert "assuming the (r+1)-minor is not identically zero modulo the run's prime" in text
     assert text.count("    run: ") == len(data["runs"])
@@ -320,17 +325,35 @@ def test_default_sample_cap_follows_the_available_memory(monkeypatch):
     small, large = max_samples_for_memory(2**28), max_samples_for_memory(2**34)
     assert 64 <= small < large
     monkeypatch.setenv("TNRANK_MEMORY", "2M")
-    cap = max_samples_for_memory()
     # depth 2, M = R = 4, T = 12: the target 336 does not fit 2 MiB with the rank's working memory
     lines: list[str] = []
     sep = certify(Architecture.rac(2, 4, 4), 12, grid="skip", float_check=False,
                   progress=lines.append).separation
+    cap = int(re.search(r"capped at ([\d,]+)", lines[0]).group(1).replace(",", ""))
     assert sep.samples == cap < 336 and sep.status == "lower-bound"
+    # with 64-bit storage the cap is the one of max_samples_for_memory
+    sep64 = certify(Architecture.rac(2, 4, 4), 12, grid="skip", float_check=False, storage=64).separation
+    assert sep64.samples == max_samples_for_memory() < 336
     # said before any work: the first progress line
     assert "target K = 336" in lines[0] and "NOT reachable" in lines[0] and f"{cap:,}" in lines[0]
     assert "sample budget reached" in sep.notes[-1]
     with pytest.raises(TnrankError, match="more than the .* available .* at most"):
         certify(Architecture.rac(2, 4, 4), 12, grid="skip", max_samples=336)
+
+
+def test_32_bit_storage_raises_the_memory_cap():
+    from tnrank.certification.large import Placement
+    from tnrank.certification.sampling import max_samples_for_memory
+    from tnrank.field import GAUSSIAN_FIELD
+
+    for memory in (2**33, 2**34, 24 * 2**30):  # 8, 16 and 24 GiB
+        today = max_samples_for_memory(memory)
+        tiled = max_samples_for_memory(memory, bytes_of=lambda k: Placement().memory_bytes(k, GAUSSIAN_FIELD))
+        assert 1.3 * today < tiled < 1.7 * today  # half the bytes per entry, plus the panel
+    # this machine's 24 GB: depth 4, T = 14 needs a sample of side 39,440
+    assert max_samples_for_memory(24 * 2**30) < 39_440
+    tiled = max_samples_for_memory(24 * 2**30, bytes_of=lambda k: Placement().memory_bytes(k, GAUSSIAN_FIELD))
+    assert tiled > 39_440
 
 
 def test_a_plan_is_printed_before_long_work(monkeypatch):
@@ -350,7 +373,7 @@ def test_the_memory_cap_is_raised_when_memory_is_freed(monkeypatch):
 
     cert = sys.modules["tnrank.certification.certify"]
     monkeypatch.setattr(cert, "max_samples_for_memory", lambda *a, **k: 128)
-    monkeypatch.setattr(cert, "memory_cap_holding", lambda k: 10**6)
+    monkeypatch.setattr(cert, "memory_cap_holding", lambda k, **_: 10**6)
     lines: list[str] = []
     sep = certify(Architecture.rac(2, 4, 4), 12, grid="skip", float_check=False,
                   progress=lines.append).separation

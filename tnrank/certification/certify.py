@@ -19,9 +19,11 @@ bound that applies (:mod:`tnrank.certification.bounds`). When they meet, the ran
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -31,6 +33,7 @@ from tnrank.certification.bounds import (
     total_degree,
     upper_bounds,
 )
+from tnrank.certification.large import STORAGE_CHOICES, Placement, placement
 from tnrank.certification.report import FAILURE_CONDITION, RankResult, Report, RunRecord, TheoremCheck
 from tnrank.certification.sampling import (
     FIRST_K,
@@ -44,11 +47,13 @@ from tnrank.certification.sampling import (
     random_draw,
     rank_bytes,
     sample_bytes,
+    sample_bytes_32,
     template_draw,
     ticker,
 )
 from tnrank.engine.grid import MAX_GRID_ENTRIES, grid_matrix, grid_size, sample_matrix
 from tnrank.engine.rank import MAX_FLOAT_SVD, rank_float, rank_mod_p
+from tnrank.engine.sample_tiles import SampleSource
 from tnrank.errors import TnrankError
 from tnrank.field import GAUSSIAN_FIELD, Field, as_field
 from tnrank.formatting import format_duration
@@ -132,6 +137,10 @@ def certify(
     failure_target: float = FAILURE_TARGET,
     extra_bounds: dict[str, dict[str, int]] | None = None,
     progress: MessageCallback | Display | bool | None = None,
+    storage: int | None = None,
+    spill: str | os.PathLike | None = None,
+    executor: Any = None,
+    tile: int | None = None,
 ) -> Report:
     """Certified grid and separation ranks of an architecture.
 
@@ -185,6 +194,26 @@ def certify(
         terminal, a tqdm bar in Jupyter when tqdm is installed, lines elsewhere); a
         :class:`~tnrank.runtime.progress.Display` shows them its way
         (:meth:`~tnrank.runtime.progress.Display.stage`).
+    storage : {None, 32, 64}
+        Bits per stored real number of the sample matrices. 32 (the default, None, wherever
+        the field allows): samples over GF(q²) are complex64 and, mod a prime below ``2**24``,
+        float32, eliminated in tiles widened for each product (half the memory; the same
+        ranks and failure bounds). 64: complex128 samples eliminated in place, and int64 /
+        float64 mod p. ``storage=32`` with a ``prime`` of ``2**24`` or more is refused.
+    spill : path-like, optional
+        A folder on a local disk: every sample over GF(q²) is built and eliminated in tiles in
+        a memmap file there, in a checkpoint folder of its own (its seed, field and side
+        recorded and checked), so a sample larger than memory fits, and an interrupted run
+        (Ctrl-C, SIGTERM, kill) called again with the same arguments resumes from its last
+        finished elimination step. The cap on ``K`` follows the free disk.
+    executor : distributed.Client, optional
+        A Dask cluster: every sample over GF(q²) is built and eliminated in tiles on its
+        workers (the cap on ``K`` follows their memory). A lost worker's tiles are
+        recomputed; if the cluster cannot recompute them the run stops with an error, never
+        with a wrong rank.
+    tile : int, optional
+        Rows and columns of a tile (default: an eighth of the side, from 256 to 2048;
+        :func:`~tnrank.engine.tiles.tile_for`).
 
     Returns
     -------
@@ -204,7 +233,8 @@ def certify(
             return certify(architecture, T, partition, seed=seed, prime=prime, confirm=confirm,
                            grid=grid, max_entries=max_entries, max_samples=max_samples,
                            float_check=float_check, failure_target=failure_target,
-                           extra_bounds=extra_bounds, progress=display)
+                           extra_bounds=extra_bounds, progress=display, storage=storage,
+                           spill=spill, executor=executor, tile=tile)
     if isinstance(progress, Display):
         progress = progress.stage
     elif progress is False:
@@ -218,6 +248,16 @@ def certify(
     if grid not in GRID_MODES:
         raise TnrankError(f"grid mode {grid!r} is unknown; use one of {', '.join(GRID_MODES)}")
     field = certification_field(prime)
+    if isinstance(storage, bool) or storage not in STORAGE_CHOICES:
+        raise TnrankError(f"`storage` {storage!r} is not a storage width; use 32 or 64 (bits), or "
+                          "None for 32 wherever the field allows")
+    if storage == 32 and not field.fits(32):
+        raise TnrankError(f"`storage` 32 keeps the stages mod p in 32-bit floats, which hold residues "
+                          f"only below 2**24, and `prime` {field.characteristic:,} is larger; give a "
+                          "prime below 2**24, or leave `storage` at its default (32 bits over GF(q²), "
+                          "64 mod p)")
+    place = placement(storage, spill, executor, tile, GAUSSIAN_FIELD)
+    gfp_bits = 32 if field.fits(32) and storage != 64 else 64
     if max_samples is not None and (isinstance(max_samples, bool) or not isinstance(max_samples, int)
                                     or max_samples < 1):
         raise TnrankError(f"max_samples must be a positive whole number, got {max_samples!r}")
@@ -249,14 +289,19 @@ def certify(
     for name, value in sep_bounds.items():
         grid_bounds[name] = min(grid_bounds.get(name, value), value)
 
-    memory_cap = max_samples_for_memory()
+    caps = _Caps.of(place, field, gfp_bits, confirm)
     explicit_cap = max_samples is not None
+    memory_cap, last_cap = caps.gfp, caps.last
     if max_samples is None:
         max_samples = memory_cap
     else:  # an explicit cap that cannot fit is refused before any work
         k = min(max_samples, _best(sep_bounds)[0])
-        check_memory(sample_bytes(k), f"a {k:,} × {k:,} sample matrix and its exact rank",
-                     f"use `max_samples` at most {memory_cap:,}")
+        fix = f"use `max_samples` at most {min(last_cap, memory_cap) if confirm else last_cap:,}"
+        if place.tiled:
+            place.check(k, GAUSSIAN_FIELD, fix)
+        if confirm or not place.tiled:
+            check_memory(caps.gfp_bytes(k), f"a {k:,} × {k:,} sample matrix and its exact rank", fix)
+        memory_cap = last_cap = max_samples
     full_grid = grid == "full" or (grid == "auto" and math.prod(grid_size(arch.M, part)) <= max_entries)
     if grid != "skip" and full_grid:
         rows, cols = grid_size(arch.M, part)
@@ -265,7 +310,8 @@ def certify(
                          f"the full {rows:,} × {cols:,} grid and its exact rank",
                          "use the sampled grid (`grid='sampled'`) or lower `max_entries`")
     opts = _Options(field, seed, confirm, failure_target, float_check, max_samples, say,
-                    None if explicit_cap else memory_cap_holding)
+                    None if explicit_cap else caps.recap, place=place, last_cap=last_cap,
+                    gfp_limit=None if explicit_cap or not place.tiled else caps.gfp, gfp_bits=gfp_bits)
     grid_result = None
     if grid != "skip":
         grid_result = _certify_grid(arch, part, opts, grid, grid_bounds, max_entries)
@@ -313,6 +359,47 @@ def _check_sound(lower: int, upper: int, source: str, notes: list[str]) -> None:
 
 
 @dataclass
+class _Caps:
+    """Caps on the side ``K`` from the memory (and the disk or workers of a placement):
+    ``gfp`` for a stage mod p at its full side (the sampled grid, confirmation runs),
+    ``last`` for the separation's sample, whose last stage is over GF(q²), ``recap`` to ask
+    again for ``last`` once it is reached (memory freed meanwhile)."""
+
+    gfp: int
+    last: int
+    gfp_bytes: Callable[[int], int]
+    recap: Callable[[int], int]
+
+    @classmethod
+    def of(cls, place: Placement, field: Field, gfp_bits: int, confirm: bool) -> _Caps:
+        if not place.tiled:  # 64-bit in memory: one budget for every stage
+            cap = max_samples_for_memory()
+            return cls(cap, cap, sample_bytes, memory_cap_holding)
+
+        def gfp_bytes(k: int) -> int:
+            return sample_bytes_32(k, field) if gfp_bits == 32 else 8 * k * k + rank_bytes(k)
+
+        def last_bytes(k: int) -> int:
+            return place.memory_bytes(k, GAUSSIAN_FIELD)
+
+        gfp = max_samples_for_memory(bytes_of=gfp_bytes)
+        beyond = place.beyond_memory(GAUSSIAN_FIELD)
+        bounds = [b for b in (beyond, gfp if confirm else None) if b is not None]
+
+        def last_cap(memory_cap: int) -> int:
+            return min([memory_cap, *bounds])
+
+        def recap(k: int) -> int:
+            if place.client is not None:  # the workers hold the sample: nothing here grows
+                return last_cap(2**31 - 1)
+            return last_cap(memory_cap_holding(k, bytes_of=last_bytes))
+
+        if place.client is not None:
+            return cls(gfp, last_cap(2**31 - 1), gfp_bytes, recap)
+        return cls(gfp, last_cap(max_samples_for_memory(bytes_of=last_bytes)), gfp_bytes, recap)
+
+
+@dataclass
 class _Options:
     field: Field
     seed: int
@@ -322,6 +409,10 @@ class _Options:
     max_samples: int
     say: MessageCallback
     recap: Callable[[int], int] | None = None
+    place: Placement = Placement(storage=64)
+    last_cap: int = 0
+    gfp_limit: int | None = None
+    gfp_bits: int = 64
 
     gaussian_field: Field = GAUSSIAN_FIELD
 
@@ -380,7 +471,8 @@ def _repeat_until_target(runs: list[RunRecord], r: int, degree: int, opts: _Opti
             f"{opts.failure_target:.0e}; {need} more independent run(s) of a {r + 1}×{r + 1} sample "
             f"over GF(q²), q = {q} (bound {each:.1e} each){eta}")
         got = one_run(seed, r + 1)
-        runs.append(RunRecord(gf, seed, r + 1, got, gf.failure_bound(got, degree) if got <= r else None))
+        runs.append(RunRecord(gf, seed, r + 1, got, gf.failure_bound(got, degree) if got <= r else None,
+                              storage_bits=opts.place.storage))
         say(f"{label}: run over GF(q²), seed {seed}: rank {got} on {r + 1}×{r + 1}")
         if got > r:
             notes.append(f"a repetition found rank {got} > {r}: the first sample had saturated by "
@@ -436,9 +528,9 @@ def _certify_grid(arch, part, opts: _Options, mode, bounds, max_entries):
             draw = template_draw(arch.M, part, rng, cap)
             build = builder(w, part)
             kmax = min(upper, cap) if i == 0 else k
-            growth = Growth(build, draw, field, kmax, say, "grid (sampled)", clock)
+            growth = Growth(build, draw, field, kmax, say, "grid (sampled)", clock, bits=opts.gfp_bits)
             r, k, _ = grow(growth, upper, kmax, FIRST_K if i == 0 else k, plan)
-            runs.append(RunRecord(field, s, k, r, None))
+            runs.append(RunRecord(field, s, k, r, None, storage_bits=growth.bits))
             if i == 0:
                 do, float_skip = _float_decision(k, opts.float_check)
                 if do:
@@ -485,16 +577,28 @@ def _certify_separation(arch, part, opts: _Options, bounds, grid_result):
     notes: list[str] = []
     float_est = compared = float_skip = None
     clock = Clock()
-    plan = planner(say, "separation", upper, clock, opts.max_samples, handoff=True)
     gf = opts.gaussian_field
+    place = opts.place
+    plan = planner(say, "separation", upper, clock, opts.last_cap, handoff=True, limit=opts.gfp_limit,
+                   describe=(lambda side: place.describe(side, gf)) if place.tiled else None)
 
     def gaussian_sample(s: int, side: int) -> int:
-        """Rank over GF(q²) of one fresh side × side sample (eliminated in place)."""
+        """Rank over GF(q²) of one fresh side × side sample (in tiles, or eliminated in place)."""
         w = random_weights(arch, seed=s, prime=gf)
         draw = random_draw(arch.M, part, np.random.default_rng([s, 1]), gf)
-        growth = Growth(builder(w, part), draw, gf, side, say, "separation", clock)
-        growth.extend(side)
-        r = growth.rank()
+        if place.tiled:  # the same matrix as the one built in place below, built tile by tile
+            rows, cols = draw(0, side)
+            identity = {"quantity": "separation", "architecture": arch.to_dict(), "T": part.T,
+                        "start": list(part.start), "seed": s, "field": gf.name, "side": side}
+            r, built, ranked = place.sample_rank(SampleSource(w, part, rows, cols), gf, identity, say,
+                                                 "separation", clock.rank_time(side, gf))
+            if built:
+                clock.built(side * side, built, gf)
+            clock.ranked(side, ranked, gf)
+        else:
+            growth = Growth(builder(w, part), draw, gf, side, say, "separation", clock)
+            growth.extend(side)
+            r = growth.rank()
         say(f"separation: {side}×{side} sample over GF(q²) has rank {r} (target {upper})")
         return r
 
@@ -502,20 +606,35 @@ def _certify_separation(arch, part, opts: _Options, bounds, grid_result):
                    field: Field = opts.field) -> tuple[list[RunRecord], int, int]:
         """Grow a GF(p) sample from side ``first``; with ``handoff`` its last stage is a fresh
         sample over GF(q²) (one run whose bound alone usually meets the target)."""
-        w = random_weights(arch, seed=s, prime=field)
-        draw = random_draw(arch.M, part, np.random.default_rng([s, 1]), field)
-        growth = Growth(builder(w, part), draw, field, min(upper, cap), say, "separation", clock)
-        recap = opts.recap if cap == opts.max_samples else None
-        r, k, last = grow(growth, upper, min(upper, cap), first, plan, recap, handoff=handoff)
-        del growth  # free the GF(p) buffer before the larger field's
-        out = [RunRecord(field, s, k, r, field.failure_bound(r, degree) if r < k else None)] if k else []
+        limit = opts.gfp_limit if handoff else None
+
+        def grown() -> list[int]:
+            w = random_weights(arch, seed=s, prime=field)
+            draw = random_draw(arch.M, part, np.random.default_rng([s, 1]), field)
+            held = min(upper, cap, limit or cap)
+            growth = Growth(builder(w, part), draw, field, held, say, "separation", clock,
+                            bits=opts.gfp_bits)
+            recap = opts.recap if cap == opts.last_cap else None
+            return list(grow(growth, upper, min(upper, cap), first, plan, recap, handoff=handoff,
+                             limit=limit))
+
+        # a spilled run keeps the outcome of its stages mod p beside the checkpoints: resumed,
+        # it goes straight to the sample over GF(q²) it was eliminating
+        r, k, last = place.remember(
+            {"quantity": "separation stages", "architecture": arch.to_dict(), "T": part.T,
+             "start": list(part.start), "seed": s, "field": field.name, "first": first,
+             "cap": min(cap, upper), "target": upper, "handoff": handoff, "bits": opts.gfp_bits,
+             "limit": None if limit is None else min(limit, upper)}, grown)
+        bound = field.failure_bound(r, degree) if r < k else None
+        out = [RunRecord(field, s, k, r, bound, storage_bits=opts.gfp_bits)] if k else []
         if last:
             r = gaussian_sample(s, last)
-            out.append(RunRecord(gf, s, last, r, gf.failure_bound(r, degree) if r < last else None))
+            out.append(RunRecord(gf, s, last, r, gf.failure_bound(r, degree) if r < last else None,
+                                 storage_bits=place.storage))
             k = last
         return out, r, k
 
-    runs, r, k = sample_run(opts.seed, FIRST_K, opts.max_samples)
+    runs, r, k = sample_run(opts.seed, FIRST_K, opts.last_cap)
     do, float_skip = _float_decision(k, opts.float_check)
     if do:
         frng = np.random.default_rng([opts.seed, 3])
@@ -536,7 +655,7 @@ def _certify_separation(arch, part, opts: _Options, bounds, grid_result):
             break
         # a repetition found more: grow a fresh sample from there
         s_new = max(run.seed for run in runs) + 1
-        new_runs, r, k = sample_run(s_new, min(2 * got, opts.max_samples), opts.max_samples)
+        new_runs, r, k = sample_run(s_new, min(2 * got, opts.last_cap), opts.last_cap)
         runs += new_runs
         r = max(r, got)
         saturated = any(run.rank == r and run.failure_bound is not None for run in runs)

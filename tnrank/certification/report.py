@@ -51,6 +51,9 @@ class RunRecord:
         Schwartz–Zippel bound ``(r+1)·D/|F|`` on the chance that this run shows rank
         ``r`` although the generic rank exceeds ``r`` (``|F|`` the field size); None when
         the run says nothing about saturation (its matrix had full rank).
+    storage_bits : int
+        Bits per stored real number of its matrix: 64, or 32 (float32 / complex64, widened
+        tile by tile for the products; the same rank). Written to JSON only when 32.
     """
 
     field: Field
@@ -58,6 +61,7 @@ class RunRecord:
     samples: int | None
     rank: int
     failure_bound: float | None = None
+    storage_bits: int = 64
 
     @property
     def prime(self) -> int:
@@ -71,15 +75,18 @@ class RunRecord:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form; inverse of :meth:`from_dict`."""
-        return {"prime": self.prime, "field_degree": self.field_degree, "seed": self.seed,
+        data = {"prime": self.prime, "field_degree": self.field_degree, "seed": self.seed,
                 "samples": self.samples, "rank": self.rank, "failure_bound": self.failure_bound}
+        if self.storage_bits != 64:
+            data["storage_bits"] = self.storage_bits
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunRecord:
         """The run written by :meth:`to_dict`."""
         field = Field(int(data["prime"]), int(data.get("field_degree", 1)))
         return cls(field, int(data["seed"]), data["samples"], int(data["rank"]),
-                   data.get("failure_bound"))
+                   data.get("failure_bound"), int(data.get("storage_bits", 64)))
 
 
 @dataclass

@@ -17,6 +17,7 @@ import numpy as np
 
 from tnrank.engine.grid import sample_matrix
 from tnrank.engine.rank import rank_memory, rank_mod_p
+from tnrank.engine.tiles import ArraySource, Layout, tiled_rank
 from tnrank.field import GAUSSIAN_FIELD, Field
 from tnrank.formatting import format_duration
 from tnrank.model.partition import Partition
@@ -68,12 +69,19 @@ def sample_bytes(k: int) -> int:
     return max(8 * k * k + rank_bytes(k), gaussian_sample_bytes(k))
 
 
+def sample_bytes_32(k: int, field: Field) -> int:
+    """Memory of a ``k × k`` sampled rank over GF(p) with 32-bit storage: the float32 matrix
+    kept while it grows and its tiled rank (a float32 copy and the working tiles)."""
+    return 4 * k * k + Layout(k, k, field, 32).memory_bytes
+
+
 def gaussian_sample_bytes(k: int) -> int:
     """Memory of a ``k × k`` sample over GF(q²): the complex128 matrix, eliminated in place."""
     return 16 * k * k + rank_memory(k, k, GAUSSIAN_FIELD, in_place=True)
 
 
-def max_samples_for_memory(memory: int | None = None, fraction: float = 0.8) -> int:
+def max_samples_for_memory(memory: int | None = None, fraction: float = 0.8,
+                           bytes_of: Callable[[int], int] = sample_bytes) -> int:
     """The largest side ``K`` whose sample matrix and exact rank fit in memory.
 
     Parameters
@@ -82,6 +90,9 @@ def max_samples_for_memory(memory: int | None = None, fraction: float = 0.8) -> 
         Bytes available; default ``tnrank.runtime.memory.available_memory()``.
     fraction : float
         Share of it that may be used.
+    bytes_of : callable(int) -> int
+        Memory of a sample of side ``K`` and its rank (default :func:`sample_bytes`; the
+        tiled GF(q²) samples of :mod:`tnrank.certification.large` pass theirs).
 
     Returns
     -------
@@ -94,20 +105,20 @@ def max_samples_for_memory(memory: int | None = None, fraction: float = 0.8) -> 
     """
     limit = int((available_memory() if memory is None else memory) * fraction)
     lo, hi = FIRST_K, FIRST_K
-    while sample_bytes(hi) <= limit:
+    while bytes_of(hi) <= limit:
         lo, hi = hi, 2 * hi
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        lo, hi = (mid, hi) if sample_bytes(mid) <= limit else (lo, mid)
+        lo, hi = (mid, hi) if bytes_of(mid) <= limit else (lo, mid)
     return lo
 
 
-def memory_cap_holding(k: int) -> int:
+def memory_cap_holding(k: int, bytes_of: Callable[[int], int] = sample_bytes) -> int:
     """The memory-derived cap while this process already holds a ``k × k`` int64 sample
     (``TNRANK_MEMORY``, when set, is a fixed budget that already includes it)."""
     if os.environ.get(MEMORY_ENV):
-        return max_samples_for_memory()
-    return max_samples_for_memory(available_memory() + 8 * k * k)
+        return max_samples_for_memory(bytes_of=bytes_of)
+    return max_samples_for_memory(available_memory() + 8 * k * k, bytes_of=bytes_of)
 
 
 class Clock:
@@ -198,7 +209,8 @@ def sizes(k: int, target: int, cap: int) -> list[int]:
 
 class Growth:
     """A ``K × K`` sample over ``field`` grown in place inside one preallocated buffer: int64
-    residues over GF(p), complex128 Gaussian residues over GF(q²) (``field.dtype``).
+    residues over GF(p), complex128 Gaussian residues over GF(q²) (``field.dtype``), or with
+    ``bits=32`` over GF(p) (``p < 2**24``) float32 residues, ranked by the tiled elimination.
 
     Only new entries are computed at each step; the rank of every stage is
     computed on a copy (the buffer keeps growing), except a Gaussian buffer filled to
@@ -206,9 +218,10 @@ class Growth:
     """
 
     def __init__(self, build: Callable, draw: Callable, field: Field, kmax: int,
-                 say: MessageCallback, label: str, clock: Clock) -> None:
+                 say: MessageCallback, label: str, clock: Clock, bits: int = 64) -> None:
         self.build, self.draw, self.field = build, draw, field
-        self.dtype = field.dtype
+        self.bits = 32 if bits == 32 and not field.gaussian else 64
+        self.dtype = field.dtype if self.bits == 64 else np.dtype(np.float32)
         self.Y = np.empty((kmax, kmax), dtype=self.dtype)
         self.k = 0
         self.rows = self.cols = None
@@ -225,13 +238,26 @@ class Growth:
         tick = ticker(self.say, f"{self.label}: building the {k_new}×{k_new} sample",
                        self.clock, k_new * k_new - k * k)
         if k:
-            self.build(self.rows, new_cols, Y[:k, k:k_new], tick.part(k * (k_new - k)))
+            self._build(self.rows, new_cols, Y[:k, k:k_new], tick.part(k * (k_new - k)))
             rows, cols = cat(self.rows, new_rows), cat(self.cols, new_cols)
         else:
             rows, cols = new_rows, new_cols
-        self.build(new_rows, cols, Y[k:k_new, :k_new], tick.part((k_new - k) * k_new))
+        self._build(new_rows, cols, Y[k:k_new, :k_new], tick.part((k_new - k) * k_new))
         self.rows, self.cols, self.k = rows, cols, k_new
         self.clock.built(k_new * k_new - k * k, time.perf_counter() - t0, self.field)
+
+    def _build(self, rows: np.ndarray, cols: np.ndarray, out: np.ndarray,
+               progress: Callable[[int, int], None]) -> None:
+        if out.dtype != np.float32:
+            self.build(rows, cols, out, progress)
+            return
+        step = max(1, (1 << 22) // max(1, out.shape[1]))  # int64 blocks of 32 MiB, stored in 32 bits
+        block = np.empty((min(step, out.shape[0]), out.shape[1]), dtype=np.int64)
+        for a in range(0, out.shape[0], step):
+            b = min(out.shape[0], a + step)
+            self.build(rows[a:b], cols, block[: b - a], None)
+            out[a:b] = block[: b - a]  # residues in [0, p), p < 2**24: exact in float32
+            progress(b, out.shape[0])
 
     def rank(self) -> int:
         eta = self.clock.rank_time(self.k, self.field)
@@ -241,7 +267,10 @@ class Growth:
         t0, k = time.perf_counter(), self.k
         # a Gaussian buffer holds its elimination's working dtype: its last stage runs in place
         in_place = self.field.gaussian and k == self.Y.shape[0]
-        r = rank_mod_p(self.Y[:k, :k], self.field, overwrite=in_place)
+        if self.bits == 32:
+            r = tiled_rank(ArraySource(self.Y[:k, :k]), self.field, bits=32)
+        else:
+            r = rank_mod_p(self.Y[:k, :k], self.field, overwrite=in_place)
         if in_place:  # the buffer now holds the elimination's work, not the sample
             self.Y, self.k = np.empty((0, 0), dtype=self.dtype), 0
         self.clock.ranked(k, time.perf_counter() - t0, self.field)
@@ -285,17 +314,19 @@ def ticker(say: MessageCallback, label: str, clock: Clock | None = None, total: 
 
 
 def grow(growth: Growth, target: int, max_k: int, first_k: int, plan: Callable[[int], None],
-          recap: Callable[[int], int] | None = None, handoff: bool = False) -> tuple[int, int, int]:
+          recap: Callable[[int], int] | None = None, handoff: bool = False,
+          limit: int | None = None) -> tuple[int, int, int]:
     """Grow a sample until its rank reaches ``target``, falls below K, or K reaches
     ``max_k``; ``plan(k)`` is called after each stage (it prints the plan once).
     ``recap(k)``, when given, is asked for a new cap once the old one is reached (the
     memory-derived default follows memory freed meanwhile; ``k`` is the side held now).
 
     With ``handoff``, growth stops before the last stage (side ``min(target, max_k)``)
-    once that stage is at most :data:`HANDOFF_RATIO` times the side reached, after one
-    probe stage (:func:`probe_side`) where that is cheap, so the caller can compute the last
-    stage in a larger field; the third value is then that stage's side (else 0), and
-    ``(r, k)`` is the last stage computed here (``(0, 0)`` when none was)."""
+    once that stage is at most :data:`HANDOFF_RATIO` times the side reached (or the next
+    doubling would pass ``limit``, the largest stage mod p that fits in memory), after one
+    probe stage (:func:`probe_side`, at most ``limit``) where that is cheap, so the caller can
+    compute the last stage in a larger field; the third value is then that stage's side (else
+    0), and ``(r, k)`` is the last stage computed here (``(0, 0)`` when none was)."""
     k = max(1, min(target, max_k, first_k))
     if handoff and k == min(target, max_k):
         return 0, 0, k
@@ -313,7 +344,7 @@ def grow(growth: Growth, target: int, max_k: int, first_k: int, plan: Callable[[
             max_k = new_cap
         plan(k)
         last = min(target, max_k)
-        if handoff and HANDOFF_RATIO * k >= last:
+        if handoff and (HANDOFF_RATIO * k >= last or (limit is not None and 2 * k > limit)):
             new_cap = recap(k) if last < target and recap is not None else max_k
             if new_cap > max_k:
                 max_k = new_cap
@@ -322,7 +353,7 @@ def grow(growth: Growth, target: int, max_k: int, first_k: int, plan: Callable[[
                 if HANDOFF_RATIO * k < last:
                     k = min(last, 2 * k)
                     continue
-            probe = probe_side(k, last)
+            probe = probe_side(k, last, limit)
             if probe:
                 k = probe
                 continue
@@ -330,29 +361,35 @@ def grow(growth: Growth, target: int, max_k: int, first_k: int, plan: Callable[[
         k = min(last, 2 * k)
 
 
-def probe_side(k: int, last: int) -> int:
+def probe_side(k: int, last: int, limit: int | None = None) -> int:
     """Side of the stage mod p that probes for a saturation before the last stage (side
     ``last``, over GF(q²)) once side ``k`` is reached, or 0 for none.
 
     Exact ranks cost about the cube of the side, so the probe is the largest side whose rank
-    mod p costs at most :data:`PROBE_SHARE` of the last one's over GF(q²); it is made only if
-    that is at least :data:`PROBE_STEP` times ``k``.
+    mod p costs at most :data:`PROBE_SHARE` of the last one's over GF(q²), and at most
+    ``limit`` (the largest stage mod p that fits in memory, when the last stage lives on disk
+    or on a cluster); it is made only if that is at least :data:`PROBE_STEP` times ``k``.
 
     >>> probe_side(8192, 21948), probe_side(8192, 14000), probe_side(64, 110)
     (12158, 0, 0)
+    >>> probe_side(8192, 21948, limit=11000), probe_side(8192, 21948, limit=9000)
+    (11000, 0)
     """
     side = int(last * (PROBE_SHARE * GAUSSIAN_RANK_COST) ** (1 / 3))
+    if limit is not None:
+        side = min(side, limit)
     return side if PROBE_STEP * k <= side < last else 0
 
 
-def stages(k: int, target: int, cap: int, handoff: bool = False) -> list[int]:
+def stages(k: int, target: int, cap: int, handoff: bool = False, limit: int | None = None) -> list[int]:
     """The sides a sample grows through after side ``k`` (see :func:`grow`); with
     ``handoff`` the last one is the stage computed in the larger field."""
     if not handoff:
         return sizes(k, target, cap)
     last, out = min(target, cap), []
     while k < last:
-        k = (probe_side(k, last) or last) if HANDOFF_RATIO * k >= last else 2 * k
+        near = HANDOFF_RATIO * k >= last or (limit is not None and 2 * k > limit)
+        k = (probe_side(k, last, limit) or last) if near else 2 * k
         out.append(k)
     return out
 
@@ -413,10 +450,13 @@ def builder(w, part) -> Callable:
 
 
 def planner(say: MessageCallback, label: str, target: int, clock: Clock, cap: int,
-            handoff: bool = False) -> Callable[[int], None]:
+            handoff: bool = False, limit: int | None = None,
+            describe: Callable[[int], str] | None = None) -> Callable[[int], None]:
     """After a stage of side ``k``: once the remaining work is estimated above
     :data:`PLAN_SECONDS`, print the plan (target, memory, time, reachability).
-    A target above the cap is announced at once, before any work."""
+    A target above the cap is announced at once, before any work. ``limit`` is the largest
+    stage mod p (see :func:`grow`); ``describe(side)``, when given, says where the last stage
+    lives (tiles, memory, disk)."""
     shown = [False]
     if target > cap:
         say(f"{label}: the target K = {target:,} (best upper bound) is NOT reachable: K is capped "
@@ -426,7 +466,7 @@ def planner(say: MessageCallback, label: str, target: int, clock: Clock, cap: in
     def plan(k: int) -> None:
         if shown[0]:
             return
-        todo = stages(k, target, cap, handoff)
+        todo = stages(k, target, cap, handoff, limit)
         if not todo:
             return
         if k < CALIBRATION_K and len(todo) > 1:
@@ -440,9 +480,12 @@ def planner(say: MessageCallback, label: str, target: int, clock: Clock, cap: in
                  f"NOT reachable: K is capped at {cap:,} (memory or `max_samples`), so the result "
                  "is a lower bound unless the sample saturates below the cap")
         field = ", the last one over GF(q²)" if handoff else ""
-        memory = gaussian_sample_bytes(last) if handoff else sample_bytes(last)
+        if describe is not None:
+            memory = describe(last)
+        else:
+            memory = format_bytes(gaussian_sample_bytes(last) if handoff else sample_bytes(last))
         say(f"{label}: plan: target K = {target:,} (best upper bound); matrices up to "
-            f"{last:,}×{last:,}{field}: {format_bytes(memory)} with the exact rank; about "
+            f"{last:,}×{last:,}{field}: {memory} with the exact rank; about "
             f"{format_duration(eta)} (calibrated on {k}×{k}: "
             f"{1e9 * (clock.per_entry or 0):.0f} ns per entry, rank {clock.rank_time(k):.2f} s); {reach}")
 

@@ -27,6 +27,10 @@ FLAGS = {
     "`predict`": "--predict",
     "`min_held_out`": "--min-held-out",
     "`architecture`": "--architecture",
+    "`storage`": "--storage",
+    "`spill`": "--spill",
+    "`executor`": "--scheduler",
+    "`tile`": "--tile",
 }
 _PATTERN = re.compile("|".join(re.escape(k) for k in sorted(FLAGS, key=len, reverse=True)))
 

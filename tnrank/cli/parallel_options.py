@@ -25,7 +25,7 @@ from tnrank.runtime.parallel import first_line, local_pool, threads_per_worker
 from tnrank.runtime.progress import Display, progress_display
 from tnrank.runtime.threads import ENV_VAR
 
-__all__ = ["add_parallel_options", "parallel_run", "Parallel", "EXTRA_HINT"]
+__all__ = ["add_parallel_options", "parallel_run", "Parallel", "EXTRA_HINT", "connect"]
 
 #: What to install for ``--scheduler``.
 EXTRA_HINT = 'pip install "tnrank[distributed]"'
@@ -103,7 +103,9 @@ def _probe(address: str) -> None:
                           "start one with `dask scheduler` or check the address") from None
 
 
-def _connect(address: str) -> Any:
+def connect(address: str) -> Any:
+    """A ``distributed.Client`` of the Dask scheduler at ``address``; every failure (Dask
+    missing, an address that is malformed or refuses connections) is one line."""
     try:
         from distributed import Client  # the optional extra
     except ImportError:
@@ -141,7 +143,7 @@ def parallel_run(args: argparse.Namespace, quiet: bool = False) -> Iterator[Para
     """
     threads = args.threads
     if args.scheduler:
-        client = _connect(args.scheduler)
+        client = connect(args.scheduler)
         display = None if quiet else progress_display()
         try:
             if display is not None:

@@ -1,0 +1,105 @@
+"""``tnrank rank --spill DIR``: a run killed in the middle of its elimination on disk resumes,
+run again, from its last finished step, to the rank of a run in memory; ``--scheduler`` runs
+the same sample on a Dask cluster; bad options are one line before any work."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tnrank.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+# depth 3, R = M = 3, T = 6: rank 759 (generic w.h.p.) from an 840 × 840 sample over GF(q²);
+# tiles of 32: 27 elimination steps, each a checkpoint
+RANK = ["rank", "-L", "3", "-R", "3", "-M", "3", "-T", "6", "--grid", "skip", "--no-float"]
+SEPARATION = re.compile(r"separation\s+759\s+840\s+generic-whp")
+
+
+def _start(argv: list[str]) -> subprocess.Popen:
+    env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1")
+    return subprocess.Popen([sys.executable, "-m", "tnrank", *argv], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+
+
+def _stop_after(proc: subprocess.Popen, marker: str, sig: int) -> str:
+    seen = []
+    for line in proc.stderr:
+        seen.append(line)
+        if marker in line:
+            proc.send_signal(sig)
+            break
+    out, err = proc.communicate(timeout=300)
+    return "".join(seen) + err
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+def test_a_killed_spilled_rank_resumes_from_its_last_finished_step(sig, tmp_path, capsys):
+    argv = [*RANK, "--spill", str(tmp_path / "spill"), "--tile", "32"]
+    proc = _start(argv)
+    err = _stop_after(proc, "elimination step 3/", sig)
+    assert "Traceback" not in err
+    if sig == signal.SIGKILL:
+        assert proc.returncode == -signal.SIGKILL
+    else:  # like Ctrl-C: one line says where it stopped, exit 130
+        assert proc.returncode == 130, err
+        assert re.search(r"interrupted; .* after elimination step \d+: the same call resumes", err)
+    # the same command again: straight to the sample over GF(q²), from its last finished step
+    assert main(argv) == 0
+    out, err = capsys.readouterr()
+    assert SEPARATION.search(out)
+    resumed = re.search(r"resuming the elimination in .* after step (\d+)", err)
+    assert resumed and int(resumed.group(1)) >= 3
+    assert "64×64 sample" not in err  # the stages mod p were not computed again
+    first = re.search(r"elimination step (\d+)/", err)
+    assert first and int(first.group(1)) == int(resumed.group(1)) + 1
+    # a third run finds the finished checkpoint and its rank
+    assert main(argv) == 0
+    out, err = capsys.readouterr()
+    assert SEPARATION.search(out) and "elimination step" not in err
+
+
+def test_a_spilled_rank_equals_the_rank_in_memory(tmp_path, capsys):
+    assert main([*RANK, "-q", "--storage", "64"]) == 0
+    in_memory = capsys.readouterr().out
+    assert main([*RANK, "-q", "--spill", str(tmp_path), "--tile", "100"]) == 0
+    spilled = capsys.readouterr().out
+    assert SEPARATION.search(in_memory) and SEPARATION.search(spilled)
+    assert re.sub(r"\d+(\.\d+)? s\b", "", in_memory) == re.sub(r"\d+(\.\d+)? s\b", "", spilled)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--storage", "32"], "--storage 32 keeps the stages mod p in 32-bit floats"),
+    (["--spill", "/dev/null"], "--spill /dev/null is not a folder"),
+    (["--storage", "16"], "invalid choice"),
+    (["--tile", "0"], "must be at least 1"),
+    (["--spill", "x", "--scheduler", "tcp://127.0.0.1:1"], "not allowed with argument"),
+    (["--scheduler", "tcp://127.0.0.1:1"], "cannot reach the Dask scheduler"),
+])
+def test_bad_large_sample_options_are_one_line_before_any_work(argv, message, capsys, tmp_path,
+                                                                 monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main([*RANK, *argv]) == 2
+    out, err = capsys.readouterr()
+    assert message in err and err.count("\n") == 1 and "separation:" not in err
+
+
+def test_rank_on_a_dask_cluster_gives_the_same_report(capsys):
+    distributed = pytest.importorskip("distributed")
+    argv = [*RANK, "-q", "--tile", "200"]
+    assert main(argv) == 0
+    local = capsys.readouterr().out
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       dashboard_address=None)
+    with cluster:
+        assert main([*argv, "--scheduler", cluster.scheduler_address]) == 0
+    remote = capsys.readouterr().out
+    assert SEPARATION.search(remote)
+    assert re.sub(r"\d+(\.\d+)? s\b", "", local) == re.sub(r"\d+(\.\d+)? s\b", "", remote)
