@@ -4,6 +4,7 @@ the same sample on a Dask cluster; bad options are one line before any work."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -89,6 +90,24 @@ def test_bad_large_sample_options_are_one_line_before_any_work(argv, message, ca
     assert main([*RANK, *argv]) == 2
     out, err = capsys.readouterr()
     assert message in err and err.count("\n") == 1 and "separation:" not in err
+
+
+def test_a_spilled_sweep_writes_the_rows_of_a_sweep_in_memory(tmp_path, capsys):
+    argv = ["sweep", "-L", "3", "-R", "2", "-M", "2", "-T", "6", "8", "-q", "--no-float"]
+    assert main([*argv, "--json-file", str(tmp_path / "memory.json")]) == 0
+    assert main([*argv, "--json-file", str(tmp_path / "disk.json"), "--spill", str(tmp_path / "s"),
+                 "--tile", "16"]) == 0
+    capsys.readouterr()
+    memory, disk = (json.loads((tmp_path / name).read_text()) for name in ("memory.json", "disk.json"))
+    assert memory["config"] == disk["config"] and "spill" not in disk["config"]  # where, not what
+    for a, b in zip(memory["rows"], disk["rows"], strict=True):
+        assert a["separation"]["lower"] == b["separation"]["lower"] and a["T"] == b["T"]
+    assert [r["separation"]["lower"] for r in disk["rows"]] == [52, 106]
+    assert any((tmp_path / "s").glob("separation-seed0-side*"))
+    # a bad folder is refused before any point is computed
+    assert main([*argv, "--json-file", str(tmp_path / "x.json"), "--spill", "/dev/null"]) == 2
+    assert "--spill /dev/null is not a folder" in capsys.readouterr().err
+    assert not (tmp_path / "x.json").exists()
 
 
 def test_rank_on_a_dask_cluster_gives_the_same_report(capsys):

@@ -12,11 +12,11 @@ from tnrank.cli.common import (
     add_rac_options,
     architecture_from_args,
     certify_kwargs,
-    positive_int,
     print_json,
     progress_printer,
 )
-from tnrank.cli.parallel_options import EXTRA_HINT, connect
+from tnrank.cli.large_options import add_large_sample_options, large_sample_kwargs
+from tnrank.cli.parallel_options import connect
 from tnrank.errors import TnrankError
 
 
@@ -39,27 +39,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def add_large_sample_options(parser: argparse.ArgumentParser) -> None:
-    """``--storage``, ``--spill DIR`` or ``--scheduler ADDRESS``, ``--tile``: where the largest
-    sample lives."""
-    group = parser.add_argument_group(
-        "large samples", "where the samples over GF(q²) are stored and eliminated (in tiles)")
-    group.add_argument("--storage", type=int, choices=(32, 64), default=None,
-                       help="bits per stored number: 32 (default wherever the field allows: "
-                       "complex64 over GF(q²), float32 mod a prime below 2**24; half the memory, "
-                       "the same ranks) or 64")
-    where = group.add_mutually_exclusive_group()
-    where.add_argument("--spill", metavar="DIR",
-                       help="build and eliminate the samples over GF(q²) in files in DIR (a local "
-                       "disk; beyond this machine's memory); an interrupted run resumes when the "
-                       "same command is run again")
-    where.add_argument("--scheduler", metavar="ADDRESS",
-                       help="build and eliminate the samples over GF(q²) on the workers of the Dask "
-                       f"scheduler at ADDRESS, such as tcp://host:8786 (needs {EXTRA_HINT})")
-    group.add_argument("--tile", type=positive_int, default=None, metavar="N",
-                       help="rows and columns of a tile (default: an eighth of the side, 256 to 2048)")
-
-
 def run(args: argparse.Namespace) -> int:
     arch = architecture_from_args(args, "rank")
     if args.T is None:
@@ -70,8 +49,7 @@ def run(args: argparse.Namespace) -> int:
             client = connect(args.scheduler)
             stack.callback(client.close)
         report = certify(arch, args.T, args.partition, progress=progress_printer(args.quiet),
-                         storage=args.storage, spill=args.spill, executor=client, tile=args.tile,
-                         **certify_kwargs(args))
+                         executor=client, **large_sample_kwargs(args), **certify_kwargs(args))
     if args.json:
         data = report.to_dict()
         if args.explain:

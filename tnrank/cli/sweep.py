@@ -26,6 +26,7 @@ from tnrank.cli.common import (
     progress_printer,
     warn_deprecated,
 )
+from tnrank.cli.large_options import add_large_sample_options, large_sample_kwargs
 from tnrank.cli.parallel_options import add_parallel_options, parallel_run
 from tnrank.errors import TnrankError
 from tnrank.files.results_file import RESULTS_FORMAT, load_results, ordered
@@ -72,6 +73,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--title", help="figure title")
     add_certify_options(p)
     add_parallel_options(p)
+    add_large_sample_options(p, scheduler=False)
     p.set_defaults(func=run)
 
 
@@ -167,7 +169,7 @@ def run(args: argparse.Namespace) -> int:
         with parallel_run(args, args.quiet) as where:
             data = sweep(depths, Ms, Rs, lengths, path=args.json_file, seed=seed, architecture=arch,
                          progress=where.progress(say), on_row=data["rows"].append,
-                         **where.kwargs(), **kwargs)
+                         **where.kwargs(), **kwargs, **large_sample_kwargs(args))
     except KeyboardInterrupt:
         if args.json_file:  # every finished point, those of earlier runs included
             data = load_results(args.json_file)

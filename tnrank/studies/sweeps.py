@@ -24,7 +24,11 @@ from tnrank.files.results_file import (
 from tnrank.model.architecture import Architecture
 from tnrank.studies.verification import sweep_configs, verify_configs, width_label
 
-__all__ = ["sweep", "sweep_config"]  # sweep_config: the config of a results file
+__all__ = ["sweep", "sweep_config", "PLACEMENT_OPTIONS"]  # sweep_config: the config of a results file
+
+#: certify options that say where the samples over GF(q²) live, not what is computed: passed
+#: on, never recorded in a results file (a file computed in memory is resumed on disk).
+PLACEMENT_OPTIONS = ("storage", "spill", "tile")
 
 
 def sweep(
@@ -71,7 +75,9 @@ def sweep(
         so a file is resumed only by a sweep of the same architecture.
     **certify_options
         ``prime``, ``confirm``, ``grid``, ``max_entries``, ``max_samples``,
-        ``float_check`` (see :func:`tnrank.certify`).
+        ``float_check`` (see :func:`tnrank.certify`); and where the samples over GF(q²) live,
+        ``storage``, ``spill`` and ``tile``, which change no result and are not recorded in the
+        results file.
 
     Returns
     -------
@@ -90,12 +96,13 @@ def sweep(
     if architecture is not None:
         depths, Ms, Rs = [architecture.depth], [architecture.M], [width_label(architecture)]
     sweep_configs(depths, Ms, Rs, Ts, partition, architecture)  # validate before any work
+    where = {key: certify_options.pop(key) for key in PLACEMENT_OPTIONS if key in certify_options}
     config = sweep_config(depths, Ms, Rs, Ts, partition=partition, seed=seed, **certify_options)
     if architecture is not None:
         config["architecture"] = architecture.to_dict()
     if path is None:
         data: dict[str, Any] = {"format": RESULTS_FORMAT, "config": config, "rows": [], "complete": False}
-        _run(data, data["rows"].append, progress, executor, threads, capacity, on_row)
+        _run(data, data["rows"].append, progress, executor, threads, capacity, on_row, where)
         return ordered(data)
     with ResultsFile(path, config) as results:
         done = len(results.data["rows"])
@@ -103,13 +110,14 @@ def sweep(
             total = len(depths) * len(Ms) * len(Rs) * len(Ts)
             rest = f"computing the other {total - done}" if done < total else "nothing to compute"
             progress(f"{path}: {done} of {total} points already done; {rest}")
-        _run(results.data, results.add, progress, executor, threads, capacity, on_row)
+        _run(results.data, results.add, progress, executor, threads, capacity, on_row, where)
         return ordered(results.data)
 
 
-def _run(data, store, progress, executor, threads, capacity, on_row) -> None:
+def _run(data, store, progress, executor, threads, capacity, on_row, where=None) -> None:
     config = data["config"]
     options = {k: config[k] for k in ("prime", "grid", "max_entries", "max_samples", "float_check")}
+    options.update(where or {})
     options["failure_target"] = config.get("failure_target", FAILURE_TARGET)
     todo = missing_points(data)
     arch = config.get("architecture")
