@@ -5,8 +5,10 @@ over GF(q²) in tiles of side b does, per step k (m = n - k·b rows and columns 
 
 * one panel elimination of m × b on one worker (its cores): time t_panel · (m / m0);
 * (m / b)² tile updates ``C - X U`` spread over the W workers: time t_tile each;
-* transfers: the panel to one worker and its multipliers back (2 · m · b stored numbers), and
-  the pivot rows of every trailing column to every worker (W · b · m): 8 bytes a number.
+* transfers, with the workers as a P × Q grid (``tnrank.engine.cluster.process_grid``): the
+  panel to one worker (m · b stored numbers), each row block's multipliers to the Q workers of
+  its grid row (Q · m · b) and each column's pivot rows to the P workers of its grid column
+  (P · b · m): 8 bytes a number (complex64).
 
 Before the steps, the sample's n² entries are built where they live: time t_entry each.
 Measured here, one thread each: t_tile (a b × b tile updated with b pivots), t_panel (an
@@ -35,6 +37,7 @@ from threadpoolctl import threadpool_limits
 from tnrank import Architecture, Partition, random_weights
 from tnrank.certification.bounds import upper_bounds
 from tnrank.certification.sampling import random_draw
+from tnrank.engine.cluster import process_grid
 from tnrank.engine.sample_tiles import SampleSource
 from tnrank.engine.tiles import Panel, update_tile
 from tnrank.field import GAUSSIAN_FIELD
@@ -83,7 +86,8 @@ def project(n: int, b: int, workers: int, cores: int, bandwidth: float, latency:
         tiles = (m / b) * max(0.0, (m - w) / b)
         panel = k["t_panel"] * (m / k["m0"]) * (w / b) ** 2 / cores
         compute = panel + tiles * k["t_tile"] / (workers * cores)
-        data = 8.0 * (2 * m * w + workers * w * max(0, m - w))
+        grid = process_grid(workers)
+        data = 8.0 * ((1 + grid.cols) * m * w + grid.rows * w * max(0, m - w))
         moved += data
         first = first or data
         seconds += compute + data / bandwidth + latency

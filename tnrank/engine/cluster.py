@@ -10,10 +10,12 @@ the same kernels as in memory:
   pivot block ``U`` of every column is assembled;
 * every trailing tile is updated where it lives, ``C - X U``, and becomes the next step's tile.
 
-Row block ``i`` is placed on worker ``i mod W``, so per step the data moved is the panel (to
-one worker), ``X`` (back to the row blocks' workers) and ``U`` (to every worker): about
-``rows × tile`` plus ``W × tile × cols`` stored numbers, while the products,
-``rows × cols × tile`` multiply-adds, stay where the tiles are.
+Tile ``(i, j)`` lives on worker ``(i mod P, j mod Q)`` of a ``P × Q`` grid of the ``W``
+workers (:func:`process_grid`, ScaLAPACK's block-cyclic layout), so per step the data moved is
+the panel (to one worker, ``rows × tile`` stored numbers), each row block's ``X`` to the ``Q``
+workers of its grid row (``Q × rows × tile``) and each column's ``U`` to the ``P`` workers of
+its grid column (``P × tile × cols``), while the products, ``rows × cols × tile``
+multiply-adds, stay where the tiles are.
 
 Faults: every task is a pure function of its inputs, so when a worker is lost Dask recomputes
 the tiles it held from their lineage (back to the sample's parts if need be), and the rank is
@@ -24,7 +26,9 @@ Dask: ``client`` is a ``distributed.Client`` made by the caller.
 
 from __future__ import annotations
 
+import math
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -39,7 +43,7 @@ from tnrank.engine.tiles import (
 )
 from tnrank.errors import TnrankError
 
-__all__ = ["cluster_rank", "cluster_workers", "check_client"]
+__all__ = ["cluster_rank", "cluster_workers", "check_client", "ProcessGrid", "process_grid"]
 
 # exception types (matched by name: Dask is never imported here) that mean the cluster lost work
 _LOST = ("KilledWorker", "CancelledError", "FutureCancelledError", "CommClosedError",
@@ -67,6 +71,30 @@ def cluster_workers(client: Any) -> dict[str, dict[str, Any]]:
     if not workers:
         raise TnrankError("the Dask cluster has no workers; start some (`dask worker ADDRESS`)")
     return dict(workers)
+
+
+@dataclass(frozen=True)
+class ProcessGrid:
+    """Workers as a ``rows × cols`` grid: tile ``(i, j)`` lives on worker ``(i mod rows, j mod
+    cols)``, so a column's pivot rows go to ``rows`` workers and a row block's multipliers to
+    ``cols`` (ScaLAPACK's two-dimensional block-cyclic layout).
+
+    >>> process_grid(16), process_grid(6), process_grid(6).worker(4, 5)
+    (ProcessGrid(rows=4, cols=4), ProcessGrid(rows=2, cols=3), 2)
+    """
+
+    rows: int
+    cols: int
+
+    def worker(self, i: int, j: int) -> int:
+        return (i % self.rows) * self.cols + (j % self.cols)
+
+
+def process_grid(workers: int) -> ProcessGrid:
+    """The squarest grid of at most ``workers`` workers (``rows <= cols``; with a prime number
+    of workers above 3 one of them holds no tiles)."""
+    rows = max(1, math.isqrt(max(1, workers)))
+    return ProcessGrid(rows, max(1, workers // rows))
 
 
 # -- the tasks (module level: workers import them by name) ---------------------------------------
@@ -157,19 +185,23 @@ def cluster_rank(source: MatrixSource, layout: Layout, client: Any, *,
     if layout.rows == 0 or layout.cols == 0:
         return 0
 
-    def submit(func: Any, *args: Any, name: str, block: int | None = None) -> Any:
-        where = {} if block is None else {"workers": [addresses[block % len(addresses)]],
-                                          "allow_other_workers": True}
+    grid = process_grid(len(addresses))
+
+    def submit(func: Any, *args: Any, name: str, at: tuple[int, int] | None = None) -> Any:
+        where = {} if at is None else {"workers": [addresses[grid.worker(*at)]],
+                                       "allow_other_workers": True}
         return client.submit(func, *args, key=f"tnrank-{token}-{name}", pure=False, **where)
 
-    # tiles[i][j]: row block i (its place i fixes its worker), column tile j of the trailing matrix
+    # tiles[i][j]: row block blocks[i] and column tile columns[j] of the first matrix (which fix
+    # the tile's worker) in the trailing matrix
     tiles: list[list[Any]] = []
     heights: list[int] = []
     blocks: list[int] = []
+    columns = list(range(nc))
     for i in range(nr):
         r0, r1 = i * b, min(layout.rows, (i + 1) * b)
         tiles.append([submit(_build, source.part(r0, r1, j * b, min(layout.cols, (j + 1) * b)), layout,
-                             name=f"build-{i}-{j}", block=i) for j in range(nc)])
+                             name=f"build-{i}-{j}", at=(i, j)) for j in range(nc)])
         heights.append(r1 - r0)
         blocks.append(i)
     rank, step = 0, 0
@@ -191,23 +223,25 @@ def cluster_rank(source: MatrixSource, layout: Layout, client: Any, *,
                 tiles = [row[1:] for row in tiles]
             elif r == sum(heights):
                 tiles = []
-            else:
-                shares = [submit(_share, panel, lo, hi, layout.storage_dtype, name=f"{s}-share-{i}",
-                                 block=blocks[i]) for i, (lo, hi) in enumerate(bounds)]
+            else:  # each block's share is cut where the panel is; tiles are updated where they live
+                shares = [submit(_share, panel, lo, hi, layout.storage_dtype, name=f"{s}-share-{i}")
+                          for i, (lo, hi) in enumerate(bounds)]
                 with_pivots = [i for i, (h, k) in enumerate(zip(heights, kept, strict=True)) if k < h]
                 new = [[] for _ in tiles]
                 for j in range(1, len(tiles[0])):
-                    picks = [submit(_pick, tiles[i][j], shares[i], name=f"{s}-pick-{i}-{j}",
-                                    block=blocks[i]) for i in with_pivots]
+                    at = [(blocks[i], columns[j]) for i in range(len(tiles))]
+                    picks = [submit(_pick, tiles[i][j], shares[i], name=f"{s}-pick-{i}-{j}", at=at[i])
+                             for i in with_pivots]
                     U = submit(_assemble, r, *picks, name=f"{s}-pivots-{j}")
                     for i, row in enumerate(tiles):
                         if kept[i]:
                             new[i].append(submit(_update, row[j], shares[i], U, layout,
-                                                 name=f"{s}-tile-{i}-{j}", block=blocks[i]))
+                                                 name=f"{s}-tile-{i}-{j}", at=at[i]))
                 keep = [i for i in range(len(tiles)) if kept[i]]
                 tiles = [new[i] for i in keep]
                 heights = [kept[i] for i in keep]
                 blocks = [blocks[i] for i in keep]
+            columns = columns[1:]
             clock.tick(step, rank, sum(heights) if tiles and tiles[0] else 0, cols)
         return rank
     finally:

@@ -156,7 +156,7 @@ class Layout:
 
     @property
     def work_dtype(self) -> np.dtype:
-        """float64 or complex128: the dtype of the products."""
+        """The dtype of the products: float64 over GF(p), complex128 over GF(q²)."""
         return np.dtype(self.field.float_dtype(64))
 
     @property
