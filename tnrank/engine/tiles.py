@@ -39,6 +39,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -49,6 +51,7 @@ from tnrank.errors import TnrankError
 from tnrank.field import FLOAT32_EXACT, Field, as_field
 from tnrank.formatting import format_duration
 from tnrank.runtime.memory import check_memory
+from tnrank.runtime.threads import blas_threads, get_threads
 
 __all__ = [
     "DEFAULT_TILE",
@@ -176,18 +179,25 @@ class Layout:
 
     @property
     def working_bytes(self) -> int:
-        """Peak bytes beside the stored matrix: the widened panel; right of it, a tile of
-        multipliers, of pivot rows and of updated entries (and the stored tile read); and the
-        buffers of one modular product (three real GEMM outputs, the real parts of an inner
-        block of its right operand and of its left operand)."""
+        """Peak bytes beside the stored matrix: the widened panel, and either the buffers of
+        its elimination's products or, right of it, for each thread (row blocks are updated in
+        parallel) a tile of multipliers, of pivot rows and of updated entries, the stored tile
+        read, and the buffers of one modular product (three real GEMM outputs, the real parts
+        of an inner block of its right operand and of its left operand)."""
         w = min(self.tile, self.cols)
         b = min(self.tile, self.rows)
         s = self.work_dtype.itemsize
-        tiles = 0 if self.cols <= w else 3 * b * w * s + b * w * self.storage_dtype.itemsize
-        largest = max(self.rows * w, b * w)
-        products = (3 * 8 * min(_PRODUCT_ENTRIES, largest) + 3 * 8 * min(_INNER_BLOCK, w) * w
-                    + 2 * 8 * max(self.rows * w // 2, b * w))  # GEMM outputs, B's and A's parts
-        return self.panel_bytes + tiles + products
+
+        def products(rows: int) -> int:
+            return (3 * 8 * min(_PRODUCT_ENTRIES, rows * w) + 3 * 8 * min(_INNER_BLOCK, w) * w
+                    + 2 * 8 * rows * w)
+
+        panel = products(self.rows // 2)
+        if self.cols <= w:
+            return self.panel_bytes + panel
+        threads = min(get_threads(), self.tiles[0])
+        per_thread = 3 * b * w * s + b * w * self.storage_dtype.itemsize + products(b)
+        return self.panel_bytes + max(panel, threads * per_thread)
 
     @property
     def memory_bytes(self) -> int:
@@ -405,15 +415,28 @@ def eliminate_step(src: np.ndarray, layout: Layout,
         if kept.size:
             blocks.append((lo, hi, kept - lo, row))
         row += kept.size
-    for c0 in range(w, n, b):  # column tiles outermost: in place, U is read before its rows move
-        c1 = min(n, c0 + b)
-        U = np.array(src[panel.pivots, c0:c1], dtype=layout.work_dtype, order="C")
-        for lo, hi, kept, row in blocks:
-            tile = src[lo:hi, c0:c1]
-            if kept.size < hi - lo:
-                tile = tile[kept]
-            T = update_tile(tile, panel.multipliers(lo, hi), U, layout.field)
-            dst[row : row + kept.size, c0 - w : c1 - w] = T
+    threads = min(get_threads(), len(blocks))
+    # row blocks in parallel, one BLAS thread each (small products gain nothing from more);
+    # each group of blocks is read and updated before any of it is written back, so an update
+    # in place never overwrites rows that a block of the group has still to read
+    with ThreadPoolExecutor(threads) if threads > 1 else nullcontext() as pool, \
+            blas_threads(1) if threads > 1 else nullcontext():
+        for c0 in range(w, n, b):  # column tiles outermost: U is read before its rows move
+            c1 = min(n, c0 + b)
+            U = np.array(src[panel.pivots, c0:c1], dtype=layout.work_dtype, order="C")
+
+            def update(block: tuple, c0: int = c0, c1: int = c1, U: np.ndarray = U) -> np.ndarray:
+                lo, hi, kept, _row = block
+                tile = src[lo:hi, c0:c1]
+                if kept.size < hi - lo:
+                    tile = tile[kept]
+                return update_tile(tile, panel.multipliers(lo, hi), U, layout.field)
+
+            for g in range(0, len(blocks), max(1, threads)):
+                group = blocks[g : g + max(1, threads)]
+                done = pool.map(update, group) if pool is not None else map(update, group)
+                for (_lo, _hi, kept, row), T in zip(group, list(done), strict=True):
+                    dst[row : row + kept.size, c0 - w : c1 - w] = T
     return r, dst
 
 
