@@ -48,6 +48,7 @@ from tnrank.certification.sampling import (
     rank_bytes,
     sample_bytes,
     sample_bytes_32,
+    stages,
     template_draw,
     ticker,
 )
@@ -619,12 +620,14 @@ def _certify_separation(arch, part, opts: _Options, bounds, grid_result):
                              limit=limit))
 
         # a spilled run keeps the outcome of its stages mod p beside the checkpoints: resumed,
-        # it goes straight to the sample over GF(q²) it was eliminating
+        # it goes straight to the sample over GF(q²) it was eliminating (the stages planned
+        # from the caps, not the caps, name the computation: memory that changed between the
+        # runs without changing the stages changes nothing)
         r, k, last = place.remember(
             {"quantity": "separation stages", "architecture": arch.to_dict(), "T": part.T,
              "start": list(part.start), "seed": s, "field": field.name, "first": first,
-             "cap": min(cap, upper), "target": upper, "handoff": handoff, "bits": opts.gfp_bits,
-             "limit": None if limit is None else min(limit, upper)}, grown)
+             "target": upper, "handoff": handoff, "bits": opts.gfp_bits,
+             "stages": stages(first, upper, min(upper, cap), handoff, limit)}, grown)
         bound = field.failure_bound(r, degree) if r < k else None
         out = [RunRecord(field, s, k, r, bound, storage_bits=opts.gfp_bits)] if k else []
         if last:
