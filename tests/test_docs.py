@@ -348,6 +348,14 @@ def test_findings_tables_are_the_results_files(site):
     assert not long_numbers, f"numbers printed to more digits than they carry: {long_numbers}"
 
 
+def test_examples_run_as_pasted():
+    """No example on a page or in a docstring leans on pytest: ``getfixture`` exists only
+    inside the test runner, so a reader pasting the example would get a NameError."""
+    sources = PAGES + sorted((ROOT / "tnrank").rglob("*.py"))
+    leaning = [str(p.relative_to(ROOT)) for p in sources if "getfixture(" in p.read_text(encoding="utf-8")]
+    assert not leaning, f"examples that need pytest to run: {leaning}"
+
+
 def test_landing_page_has_install_example_and_what_tnrank_proves(site):
     """The first page opens as networkx's and quimb's do: install, a first example, the claims."""
     text = (site / "index.html").read_text(encoding="utf-8")

@@ -138,7 +138,7 @@ class ModulesDirective(SphinxDirective):
         if "no-docstring" not in self.options:
             lines += ["```{eval-rst}", f".. automodule:: {package}", "   :no-members:", "```", ""]
         for module in package_modules(package, nested):
-            lines += [f"## `{module}`", "", "```{eval-rst}", f".. automodule:: {module}",
+            lines += [f"## {module}", "", "```{eval-rst}", f".. automodule:: {module}",
                       "   :members:", "```", ""]
         container = nodes.section()  # a temporary parent: its children are returned
         self.state.nested_parse(lines, self.content_offset, container, match_titles=True)
@@ -182,6 +182,28 @@ def _prose_is_not_a_type(app, what, name, obj, options, lines) -> None:
     types = [line[len(":type: "):] for line in lines if line.startswith(":type: ")]
     if original is not None and types and not _TYPE.match(types[-1].strip()):
         lines[:] = NumpyDocstring(original, app.config).lines()
+
+
+def _no_object_base(app, name, obj, options, bases: list) -> None:
+    """Leave ``object`` out of a class's bases: "Bases: object" says nothing."""
+    bases[:] = [base for base in bases if base is not object]
+
+
+def _drop_empty_bases(app, doctree) -> None:
+    """Remove the "Bases:" line of a class whose only base was ``object``."""
+    for paragraph in list(doctree.findall(nodes.paragraph)):
+        if paragraph.astext().strip() == "Bases:" and paragraph.parent is not None:
+            paragraph.parent.remove(paragraph)
+
+
+_DOTTED = re.compile(r">(tnrank(?:\.\w+)+)<")
+
+
+def _breakable_module_names(app, pagename, templatename, context, doctree) -> None:
+    """Let the on-this-page panel wrap a module name at its dots (``<wbr>``), not mid-word."""
+    if "toc" in context:
+        context["toc"] = _DOTTED.sub(lambda m: ">" + m.group(1).replace(".", ".<wbr>") + "<",
+                                     context["toc"])
 
 
 def drop_empty_entries(app, doctree) -> None:
@@ -298,6 +320,9 @@ def setup(app):
     # before the table-of-contents collector reads the page, so the panel lists no empty entry
     app.connect("doctree-read", drop_empty_entries, priority=400)
     app.connect("missing-reference", resolve_reference)
+    app.connect("autodoc-process-bases", _no_object_base)
+    app.connect("doctree-read", _drop_empty_bases)
+    app.connect("html-page-context", _breakable_module_names)
     # around napoleon's own handler (priority 500)
     app.connect("autodoc-process-docstring", _keep_original, priority=400)
     app.connect("autodoc-process-docstring", _prose_is_not_a_type, priority=600)
