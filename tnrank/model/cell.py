@@ -182,6 +182,8 @@ class Cell:
         What the layer passes on at each step (to layers that read it, and to the read-out
         after the last step); a vector. Default: the cell's only vector state.
 
+    Notes
+    -----
     The cell is data; it is checked when an :class:`~tnrank.model.architecture.Architecture`
     is built from it (which lists every problem at once).
 
