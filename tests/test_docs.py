@@ -1,4 +1,6 @@
-"""The documentation builds without warnings, and every shell example in it runs.
+"""The documentation builds without warnings, every shell example in it runs, and the built
+site holds up for a reader (links and anchors, option names, tables and code blocks within the
+column at 1280 and 800 px, the API pages; ``site_check.py`` holds the checks).
 
 Python examples (``>>>``) in README.md and docs/*.md run as doctests (pytest's
 ``--doctest-glob``). Shell examples are ```` ```console ```` blocks: lines starting with
