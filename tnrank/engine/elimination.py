@@ -576,7 +576,7 @@ def _working_field(work: np.ndarray, field: Field | int, what: str) -> Field:
 def eliminate_panel(work: np.ndarray, width: int, field: Field | int) -> int:
     """Eliminate the first ``width`` columns of ``work`` in place, keeping the multipliers.
 
-    The panel step of a blocked elimination (``tnrank.engine.tiles``). ``work`` is a
+    The panel step of a blocked elimination (:mod:`tnrank.engine.tiles`). ``work`` is a
     C-contiguous array of centred residues of ``field`` (``field.float_dtype()``: float64
     over GF(p), complex128 over GF(q²); a whole number ``p`` means GF(p)) with at least
     ``width`` columns. Afterwards, with ``r`` the returned rank of
