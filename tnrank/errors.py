@@ -30,19 +30,21 @@ def whole_number(value: object, what: str, limit: int, fix: str = "") -> int:
     """
     if isinstance(value, bool):
         raise TnrankError(f"{what} must be a whole number, got {value!r}{fix}")
-    if not isinstance(value, int):
+    if isinstance(value, int):
+        number = value
+    else:
         try:
-            as_int = int(value)  # type: ignore[call-overload]
+            as_int: int | None = int(value)  # type: ignore[call-overload]  # any object: tried
         except (TypeError, ValueError, OverflowError):
             as_int = None
         if as_int is None or as_int != value:
             raise TnrankError(f"{what} must be a whole number, got {value!r}{fix}")
-        value = as_int
-    if value < 1:
-        raise TnrankError(f"{what} must be at least 1, got {value}{fix}")
-    if value > limit:
+        number = as_int
+    if number < 1:
+        raise TnrankError(f"{what} must be at least 1, got {number}{fix}")
+    if number > limit:
         raise TnrankError(
-            f"{what} = {value:,} is larger than tnrank's limit of {limit:,}; ranks of such "
+            f"{what} = {number:,} is larger than tnrank's limit of {limit:,}; ranks of such "
             "circuits cannot be computed"
         )
-    return value
+    return number

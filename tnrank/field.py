@@ -39,6 +39,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -155,7 +156,7 @@ class Field:
 
     # -- storage ------------------------------------------------------------------------
     @property
-    def dtype(self) -> np.dtype[np.int64] | np.dtype[np.complex128]:
+    def dtype(self) -> np.dtype[Any]:
         """The dtype of the elements that :meth:`residues` and :meth:`random` return and the
         evaluation computes on, int64 residues in ``[0, p)`` or complex128 Gaussian residues
         with centred parts."""
@@ -175,7 +176,7 @@ class Field:
             return self.characteristic - 1 <= FLOAT32_EXACT
         raise TnrankError(f"storage width {bits!r} is not supported; use 64 or 32 bits")
 
-    def float_dtype(self, bits: int = 64) -> np.dtype[np.floating] | np.dtype[np.complexfloating]:
+    def float_dtype(self, bits: int = 64) -> np.dtype[Any]:
         """The dtype the elimination keeps centred residues in: float64 or complex128 for
         ``bits=64``; float32 or complex64 for ``bits=32`` where :meth:`fits` allows.
 
@@ -221,7 +222,7 @@ class Field:
                                   f"modulo {p} first")
         return np.mod(arr.astype(np.int64), p)
 
-    def _gaussian_residues(self, arr: NDArray[np.generic], what: str) -> NDArray[np.complex128]:
+    def _gaussian_residues(self, arr: NDArray[Any], what: str) -> NDArray[np.complex128]:
         q = self.characteristic
         parts = [arr.real, arr.imag] if np.iscomplexobj(arr) else [arr, np.zeros(arr.shape)]
         out = np.empty(arr.shape, dtype=np.complex128)
@@ -349,7 +350,7 @@ def GF(order: int | Field, degree: int | None = None) -> Field:
             raise TnrankError(f"GF({order!r}, {degree}): the field has degree {order.degree}")
         return order
     if degree is not None:
-        return Field(order, degree)  # type: ignore[arg-type]  # Field checks the value itself
+        return Field(order, degree)
     if isinstance(order, bool) or not isinstance(order, int | np.integer):
         raise TnrankError(f"GF({order!r}): the order must be a whole number, a prime p or a "
                           "square q² of a prime q ≡ 3 mod 4")
@@ -408,7 +409,7 @@ def as_field(value: int | Field, *, name: str = "`prime`", minimum: int = 2,
     return Field(p)
 
 
-def _numeric(value: object, what: str) -> NDArray[np.generic]:
+def _numeric(value: object, what: str) -> NDArray[Any]:
     """``value`` as a numeric numpy array, or a one-line error naming ``what``."""
     try:
         arr = np.asarray(value)

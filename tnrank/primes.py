@@ -26,6 +26,7 @@ The primality test is python-flint's deterministic one for word-size integers.
 from __future__ import annotations
 
 import operator
+from typing import SupportsIndex
 
 import numpy as np
 
@@ -104,10 +105,9 @@ def check_prime(p: object, *, minimum: int = SMALLEST_PRIME, maximum: int = LARG
         hint = f"use tnrank.PRIME ({PRIME}) or another prime in [{minimum}, {maximum}]"
     if isinstance(p, bool | np.bool_):
         raise TnrankError(f"{name} {p!r} is a boolean, not a prime; {hint}")
-    try:
-        value = operator.index(p)
-    except TypeError:
-        raise TnrankError(f"{name} {p!r} is not an integer; {hint}") from None
+    if not isinstance(p, SupportsIndex):
+        raise TnrankError(f"{name} {p!r} is not an integer; {hint}")
+    value = operator.index(p)
     if value > maximum:
         raise TnrankError(f"{name} {value} is too large for the exact arithmetic (it must be below "
                           f"{_power_text(maximum + 1)}); {hint}")

@@ -77,7 +77,7 @@ def theorem1_shallow_upper(R: int, M: int, T: int) -> int:
     >>> theorem1_shallow_upper(R=3, M=2, T=2)
     2
     """
-    return min(R, M ** _half(T))
+    return min(R, int(M ** _half(T)))
 
 
 def theorem1_deep_lower(R: int, M: int, T: int) -> int:
@@ -114,9 +114,12 @@ def conjecture_lower(depth: int, R: int, M: int, T: int) -> int:
 
 # ---------------------------------------------------------------- degree profiles
 _MAX_PROFILES = 4096
+# a degree profile: (degree in the state of each layer at the cut, depends on the end inputs)
+Profile = tuple[tuple[int, ...], bool]
 
 
-def _merge_profiles(kind: str, a: set, b: set | None, const: tuple) -> set:
+def _merge_profiles(kind: str, a: set[Profile], b: set[Profile] | None,
+                    const: Profile) -> set[Profile]:
     """Profiles of a layer's merge; a profile is (degree vector, depends-on-end flag)."""
     if b is None:
         b = {const}  # the all-ones initial hidden term: degree 0, no end dependence
@@ -161,16 +164,16 @@ def state_degree_bound(arch: Architecture, partition: Partition) -> int | None:
         return cell_state_bound(arch, k, partition.T)
     L = arch.depth
     zero = (0,) * L
-    const = (zero, False)
-    prof: list[set] = [{(tuple(int(g == l) for g in range(L)), False)} for l in range(L)]
+    const: Profile = (zero, False)
+    prof: list[set[Profile]] = [{(tuple(int(g == l) for g in range(L)), False)} for l in range(L)]
     if arch.initial == "ones" and k == 0:  # pragma: no cover - partitions are never empty
         prof = [set() for _ in range(L)]
     boxed = False
     for _ in range(k, partition.T):
-        new: list[set | None] = [None] * L
+        new: dict[int, set[Profile]] = {}  # layer -> its profiles after this step
         for l in arch.order:
             layer = arch.layers[l]
-            a: set = set()
+            a: set[Profile] = set()
             for src in layer.sources:
                 a |= {(zero, True)} if src == INPUT else new[arch.index(src)]
             new[l] = _merge_profiles(layer.integration, a, prof[l], const)
@@ -179,10 +182,10 @@ def state_degree_bound(arch: Architecture, partition: Partition) -> int | None:
                 break
         if boxed:
             break
-        prof = new  # type: ignore[assignment]
+        prof = [new[l] for l in range(L)]
     if boxed:
         return _boxed_state_bound(arch, partition)
-    out: set = set()
+    out: set[Profile] = set()
     for name in arch.output:
         out |= prof[arch.index(name)]
     return _count_terms(arch, out)
@@ -234,7 +237,7 @@ def _effective_widths(arch: Architecture) -> tuple[int, ...]:
     return tuple(1 if rank_one[l] else layer.width for l, layer in enumerate(arch.layers))
 
 
-def _count_terms(arch: Architecture, profiles: set) -> int:
+def _count_terms(arch: Architecture, profiles: set[Profile]) -> int:
     widths = _effective_widths(arch)
     with_end = {d for d, f in profiles if f and any(d)}
     pure_start = {d for d, f in profiles if not f and any(d)} - with_end
@@ -249,8 +252,8 @@ def _boxed_state_bound(arch: Architecture, partition: Partition) -> int:
     k = partition.prefix_length
     L = arch.depth
     top = [[int(g == l) for g in range(L)] for l in range(L)]
-    for _ in range(k, partition.T):  # type: ignore[arg-type]
-        new: list = [None] * L
+    for _ in range(k or 0, partition.T):  # called for prefix cuts (k is set)
+        new: dict[int, list[int]] = {}  # layer -> its maximal degrees after this step
         for l in arch.order:
             layer = arch.layers[l]
             a = [0] * L
@@ -262,7 +265,7 @@ def _boxed_state_bound(arch: Architecture, partition: Partition) -> int:
                 new[l] = [max(x, y) for x, y in zip(a, b, strict=False)]
             else:
                 new[l] = [x + y for x, y in zip(a, b, strict=False)]
-        top = new
+        top = [new[l] for l in range(L)]
     deg = [0] * L
     for name in arch.output:
         deg = [max(x, y) for x, y in zip(deg, top[arch.index(name)], strict=False)]
@@ -283,25 +286,23 @@ def _input_degree_ranges(arch: Architecture, T: int) -> list[tuple[int, int]]:
     """
     if arch.has_cells:
         return degrees.input_degree_ranges_of(arch, T)
-    L = arch.depth
     tracked = 2  # v^0 and v^1
     zero = [0] * tracked
-    lo: list[list[int] | None] = [None] * L
-    hi: list[list[int] | None] = [None] * L
+    lo: dict[int, list[int]] = {}  # layer -> least degrees after the last step (none before)
+    hi: dict[int, list[int]] = {}  # layer -> largest degrees
     out_at: list[tuple[tuple[int, int], tuple[int, int]]] = []  # y's degrees after step t
     for t in range(T):
         unit = [int(s == t) for s in range(tracked)]
-        nlo: list = [None] * L
-        nhi: list = [None] * L
+        nlo: dict[int, list[int]] = {}
+        nhi: dict[int, list[int]] = {}
         for l in arch.order:
             layer = arch.layers[l]
-            alo, ahi = None, None
-            for src in layer.sources:
-                slo, shi = (unit, unit) if src == INPUT else (nlo[arch.index(src)], nhi[arch.index(src)])
-                alo = slo if alo is None else [min(x, y) for x, y in zip(alo, slo, strict=True)]
-                ahi = shi if ahi is None else [max(x, y) for x, y in zip(ahi, shi, strict=True)]
-            blo, bhi = (lo[l], hi[l]) if lo[l] is not None else (zero, zero)
-            first_zero = lo[l] is None and arch.initial == "zeros"
+            ranges = [(unit, unit) if src == INPUT else (nlo[arch.index(src)], nhi[arch.index(src)])
+                      for src in layer.sources]
+            alo = [min(col) for col in zip(*(r[0] for r in ranges), strict=True)]
+            ahi = [max(col) for col in zip(*(r[1] for r in ranges), strict=True)]
+            blo, bhi = (lo[l], hi[l]) if l in lo else (zero, zero)
+            first_zero = l not in lo and arch.initial == "zeros"
             kind = layer.integration
             if kind == "multiplicative":
                 nlo[l] = [x + y for x, y in zip(alo, blo, strict=True)]
@@ -313,12 +314,10 @@ def _input_degree_ranges(arch: Architecture, T: int) -> list[tuple[int, int]]:
                 nlo[l] = zero
                 nhi[l] = [x + y for x, y in zip(ahi, bhi, strict=True)]
         lo, hi = nlo, nhi
-        ylo, yhi = None, None
-        for name in arch.output:
-            i = arch.index(name)
-            ylo = lo[i] if ylo is None else [min(x, y) for x, y in zip(ylo, lo[i], strict=True)]
-            yhi = hi[i] if yhi is None else [max(x, y) for x, y in zip(yhi, hi[i], strict=True)]
-        out_at.append(((ylo[0], yhi[0]), (ylo[1], yhi[1])))  # type: ignore[index]
+        outputs = [arch.index(name) for name in arch.output]
+        ylo = [min(col) for col in zip(*(lo[i] for i in outputs), strict=True)]
+        yhi = [max(col) for col in zip(*(hi[i] for i in outputs), strict=True)]
+        out_at.append(((ylo[0], yhi[0]), (ylo[1], yhi[1])))
     first = out_at[T - 1][0]
     return [first] + [out_at[T - s][1] for s in range(1, T)]
 
@@ -372,15 +371,14 @@ def total_degree(arch: Architecture, T: int, random_inputs: bool) -> int:
     degrees: :func:`tnrank.certification.degrees.total_degree_of`)."""
     if arch.has_cells:
         return degrees.total_degree_of(arch, T, random_inputs)
-    L = arch.depth
-    deg: list[int | None] = [None] * L
+    deg: dict[int, int] = {}  # layer -> degree after the last step (none before the first)
     d_in = 1 if random_inputs else 0
     for _ in range(T):
-        new: list = [None] * L
+        new: dict[int, int] = {}
         for l in arch.order:
             layer = arch.layers[l]
             a = 1 + max(d_in if s == INPUT else new[arch.index(s)] for s in layer.sources)
-            if deg[l] is None:
+            if l not in deg:
                 b = 2 if arch.initial == "state" else 0
             else:
                 b = 1 + deg[l]
@@ -391,7 +389,7 @@ def total_degree(arch: Architecture, T: int, random_inputs: bool) -> int:
             else:
                 new[l] = 1 + a + b
         deg = new
-    return 1 + max(deg[arch.index(o)] for o in arch.output)  # type: ignore[operator]
+    return 1 + max(deg[arch.index(o)] for o in arch.output)
 
 
 def upper_bounds(arch: Architecture, partition: Partition, quantity: str) -> dict[str, int]:

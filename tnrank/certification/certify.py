@@ -482,7 +482,8 @@ def _repeat_until_target(runs: list[RunRecord], r: int, degree: int, opts: _Opti
         seed += 1
 
 
-def _certify_grid(arch, part, opts: _Options, mode, bounds, max_entries):
+def _certify_grid(arch: Architecture, part: Partition, opts: _Options, mode: str,
+                  bounds: dict[str, int], max_entries: int) -> RankResult:
     t0 = time.perf_counter()
     say = opts.say
     upper, source = _best(bounds)
@@ -528,15 +529,16 @@ def _certify_grid(arch, part, opts: _Options, mode, bounds, max_entries):
             cap = min(opts.max_samples, rows, cols)
             draw = template_draw(arch.M, part, rng, cap)
             build = builder(w, part)
-            kmax = min(upper, cap) if i == 0 else k
+            kmax = min(upper, cap) if k is None else k  # a confirmation run: the first's side
             growth = Growth(build, draw, field, kmax, say, "grid (sampled)", clock, bits=opts.gfp_bits)
-            r, k, _ = grow(growth, upper, kmax, FIRST_K if i == 0 else k, plan)
+            r, k, _ = grow(growth, upper, kmax, FIRST_K if k is None else k, plan)
             runs.append(RunRecord(field, s, k, r, None, storage_bits=growth.bits))
             if i == 0:
                 do, float_skip = _float_decision(k, opts.float_check)
                 if do:
+                    starts, ends = growth.drawn()
                     Yf = sample_matrix(random_weights(arch, seed=s), part,
-                                       growth.rows.astype(float), growth.cols.astype(float))
+                                       starts.astype(float), ends.astype(float))
                     float_est, compared = rank_float(Yf), r
             del growth
     ranks = [run.rank for run in runs]
@@ -564,12 +566,13 @@ def _certify_grid(arch, part, opts: _Options, mode, bounds, max_entries):
                       time.perf_counter() - t0, notes, runs, float_skip)
 
 
-def _certify_separation(arch, part, opts: _Options, bounds, grid_result):
+def _certify_separation(arch: Architecture, part: Partition, opts: _Options, bounds: dict[str, int],
+                        grid_result: RankResult | None) -> RankResult:
     t0 = time.perf_counter()
     say = opts.say
     upper, source = _best(bounds)
     floor = grid_result.lower if grid_result is not None else 0
-    if floor >= upper:
+    if grid_result is not None and floor >= upper:
         return RankResult("separation", upper, upper, source, "exact",
                           "grid rank (separation rank ≥ grid rank)", None, bounds, None,
                           grid_result.primes, (), None, None, time.perf_counter() - t0,
@@ -676,7 +679,8 @@ def _certify_separation(arch, part, opts: _Options, bounds, grid_result):
         notes.append(f"sample budget reached (K = {k:,}); raise `max_samples` or "
                      "TNRANK_MEMORY to go further")
     best = next((run for run in reversed(runs) if run.rank == r), None)
-    side, field = k, "mod p"
+    side: int | None = k
+    field = "mod p"
     if best is not None:  # the matrix named is the one that run computed
         side, field = best.samples, "over GF(q²)" if best.field.gaussian else "mod p"
     src = f"sample {side}×{side} {field}" if r >= floor else "grid rank (separation rank ≥ grid rank)"

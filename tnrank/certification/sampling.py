@@ -18,14 +18,22 @@ import numpy as np
 from tnrank.engine.grid import sample_matrix
 from tnrank.engine.rank import rank_memory, rank_mod_p
 from tnrank.engine.tiles import ArraySource, Layout, tiled_rank
+from tnrank.errors import TnrankError
 from tnrank.field import GAUSSIAN_FIELD, Field
 from tnrank.formatting import format_duration
 from tnrank.model.partition import Partition
+from tnrank.model.weights import Weights
 from tnrank.runtime.memory import ENV_VAR as MEMORY_ENV
 from tnrank.runtime.memory import available_memory, format_bytes
 
 #: Receives one line of progress text.
 MessageCallback = Callable[[str], None]
+#: ``draw(k0, k1)``: the start halves and end halves of the sample's rows and columns ``k0:k1``.
+Draw = Callable[[int, int], tuple[np.ndarray, np.ndarray]]
+#: ``progress(done, total)``, called as blocks of a matrix are built.
+Progress = Callable[[int, int], None]
+#: ``build(starts, ends, out, progress)``: fill ``out`` with ``y(start_i, end_j)``.
+Build = Callable[[np.ndarray, np.ndarray, np.ndarray, Progress], None]
 #: Work estimated above this many seconds gets a plan on the progress channel first.
 PLAN_SECONDS = 30.0
 # the plan is estimated from the first stage at least this large
@@ -217,15 +225,22 @@ class Growth:
     its full side, which is eliminated in place (it holds the last stage).
     """
 
-    def __init__(self, build: Callable, draw: Callable, field: Field, kmax: int,
+    def __init__(self, build: Build, draw: Draw, field: Field, kmax: int,
                  say: MessageCallback, label: str, clock: Clock, bits: int = 64) -> None:
         self.build, self.draw, self.field = build, draw, field
         self.bits = 32 if bits == 32 and not field.gaussian else 64
         self.dtype = field.dtype if self.bits == 64 else np.dtype(np.float32)
         self.Y = np.empty((kmax, kmax), dtype=self.dtype)
         self.k = 0
-        self.rows = self.cols = None
+        self.rows: np.ndarray | None = None  # the start halves drawn so far
+        self.cols: np.ndarray | None = None  # the end halves
         self.say, self.label, self.clock = say, label, clock
+
+    def drawn(self) -> tuple[np.ndarray, np.ndarray]:
+        """The start and end halves of the sample's rows and columns so far."""
+        if self.rows is None or self.cols is None:
+            raise TnrankError("the sample has no rows yet (extend it first)")
+        return self.rows, self.cols
 
     def extend(self, k_new: int) -> None:
         if k_new > self.Y.shape[0]:  # the cap was raised: move into a larger buffer once
@@ -238,8 +253,9 @@ class Growth:
         tick = ticker(self.say, f"{self.label}: building the {k_new}×{k_new} sample",
                        self.clock, k_new * k_new - k * k)
         if k:
-            self._build(self.rows, new_cols, Y[:k, k:k_new], tick.part(k * (k_new - k)))
-            rows, cols = cat(self.rows, new_rows), cat(self.cols, new_cols)
+            old_rows, old_cols = self.drawn()
+            self._build(old_rows, new_cols, Y[:k, k:k_new], tick.part(k * (k_new - k)))
+            rows, cols = cat(old_rows, new_rows), cat(old_cols, new_cols)
         else:
             rows, cols = new_rows, new_cols
         self._build(new_rows, cols, Y[k:k_new, :k_new], tick.part((k_new - k) * k_new))
@@ -406,7 +422,7 @@ def distinct_sequences(rng: np.random.Generator, n: int, length: int, count: int
             idx //= n
         return out
     seen: set[bytes] = set()
-    rows = []
+    rows: list[np.ndarray] = []
     while len(rows) < count:
         cand = rng.integers(0, n, size=(count, length))
         for row in cand:
@@ -417,7 +433,7 @@ def distinct_sequences(rng: np.random.Generator, n: int, length: int, count: int
     return np.array(rows[:count], dtype=np.int64)
 
 
-def template_draw(n: int, partition: Partition, rng: np.random.Generator, cap: int) -> Callable:
+def template_draw(n: int, partition: Partition, rng: np.random.Generator, cap: int) -> Draw:
     """Draw distinct one-hot template sequences for rows (start) and columns (end)."""
     starts = distinct_sequences(rng, n, len(partition.start), cap)
     ends = distinct_sequences(rng, n, len(partition.end), cap)
@@ -430,7 +446,7 @@ def template_draw(n: int, partition: Partition, rng: np.random.Generator, cap: i
 
 
 def random_draw(M: int, partition: Partition, rng: np.random.Generator,
-                field: Field | None) -> Callable:
+                field: Field | None) -> Draw:
     """Random start and end halves: normal floats (``field=None``) or uniform elements of
     ``field``."""
     def draw(k0: int, k1: int) -> tuple[np.ndarray, np.ndarray]:
@@ -442,8 +458,9 @@ def random_draw(M: int, partition: Partition, rng: np.random.Generator,
     return draw
 
 
-def builder(w, part) -> Callable:
-    def build(a: np.ndarray, b: np.ndarray, out: np.ndarray, progress) -> None:
+def builder(w: Weights, part: Partition) -> Build:
+    """The build of sample matrices of the circuit with weights ``w`` across ``part``."""
+    def build(a: np.ndarray, b: np.ndarray, out: np.ndarray, progress: Progress) -> None:
         sample_matrix(w, part, a, b, progress, out=out)
 
     return build

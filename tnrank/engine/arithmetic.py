@@ -69,20 +69,22 @@ class FloatArithmetic:
 
     def combine(self, C: np.ndarray, x: np.ndarray) -> np.ndarray:
         """``out[r] = Σ_c C[r, c] ⊙ x[c]`` with broadcasting coefficient arrays ``C[r, c]``."""
-        out = None
-        for c in range(C.shape[1]):
-            term = C[:, c] * x[c]
-            out = term if out is None else out + term
+        out: np.ndarray = C[:, 0] * x[0]
+        for c in range(1, C.shape[1]):
+            out = out + C[:, c] * x[c]
         return out
 
     def mul(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return a * b
+        out: np.ndarray = a * b
+        return out
 
     def add(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return a + b
+        out: np.ndarray = a + b
+        return out
 
     def scale(self, c: np.ndarray, a: np.ndarray) -> np.ndarray:
-        return _bcast(c, a) * a
+        out: np.ndarray = _bcast(c, a) * a
+        return out
 
     def ones(self, n: int) -> np.ndarray:
         return np.ones(n, dtype=np.float64)
@@ -108,10 +110,10 @@ class _Residues(ABC):
         :attr:`group` columns, each reduced before it is added."""
         rows, cols = W.shape
         flat = x.reshape(cols, -1)
-        acc = None
-        for c0 in range(0, cols, self.group):
+        acc = self.reduce(np.matmul(W[:, :self.group], flat[:self.group]))
+        for c0 in range(self.group, cols, self.group):
             part = self.reduce(np.matmul(W[:, c0:c0 + self.group], flat[c0:c0 + self.group]))
-            acc = part if acc is None else self.reduce(np.add(acc, part, out=acc))
+            acc = self.reduce(np.add(acc, part, out=acc))
         return acc.reshape((rows,) + x.shape[1:])
 
     def combine(self, C: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -119,8 +121,8 @@ class _Residues(ABC):
         (the matrix-vector product whose matrix entries vary over the batch)."""
         rows, cols = C.shape[:2]
         shape = np.broadcast_shapes(C.shape[2:], x.shape[1:])
-        out = np.empty((rows,) + shape, dtype=self.dtype)
-        tmp = np.empty(shape, dtype=self.dtype)
+        out: np.ndarray = np.empty((rows,) + shape, dtype=self.dtype)
+        tmp: np.ndarray = np.empty(shape, dtype=self.dtype)
         for r in range(rows):
             acc = out[r, ...]
             for c in range(cols):
@@ -169,7 +171,8 @@ class ModularArithmetic(_Residues):
         multiplier, which is about twice as fast as its ``%``.
         """
         if not isinstance(x, np.ndarray) or not x.flags.writeable:
-            return np.remainder(x, self.prime)
+            reduced: np.ndarray = np.remainder(x, self.prime)
+            return reduced
         if x.ndim == 0:
             x[...] = x % self.prime
             return x

@@ -50,6 +50,9 @@ arithmetic, with ``(a + bi)⁻¹ = (a - bi) / (a² + b²)``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from tnrank.errors import TnrankError
@@ -198,7 +201,7 @@ class _Modulus:
         if self.gaussian:
             return self._submul_gaussian(C, A, B)
         limbs, chunks = self._plan(k)
-        parts = []
+        parts: list[tuple[int, int, np.ndarray, np.ndarray | None]] = []
         for a, b in chunks:
             Bc = np.ascontiguousarray(B[a:b])
             if limbs == 1:
@@ -209,7 +212,7 @@ class _Modulus:
                 parts.append((a, b, B1, Bc))
         rb = max(1, min(rows, _GEMM_BLOCK // cols))
         P = np.empty((rb, cols), dtype=self.dtype)
-        P0 = np.empty((rb, cols)) if limbs == 2 else None
+        P0 = np.empty((rb, cols) if limbs == 2 else (0, 0))  # the low limb's products
         for i in range(0, rows, rb):
             Ablk = A[i : i + rb]
             nb = Ablk.shape[0]
@@ -299,7 +302,10 @@ class _Modulus:
 # -- small exact helpers (a few dozen rows) ----------------------------------------
 # ``inv`` inverts one non-zero residue (the field's inverse) and ``red`` reduces an array of
 # residue products: int64 residues in [0, p) with %, or Gaussian residues with _Modulus.reduce.
-def _echelon(M: np.ndarray, inv, red) -> tuple[list[int], list[int]]:
+_Inverse = Callable[[Any], int | complex]
+_Reduce = Callable[[np.ndarray], np.ndarray]
+
+def _echelon(M: np.ndarray, inv: _Inverse, red: _Reduce) -> tuple[list[int], list[int]]:
     """Pivot rows and columns of a row echelon form of the residues ``M`` (modified)."""
     c, w = M.shape
     active = np.ones(c, dtype=bool)
@@ -322,7 +328,7 @@ def _echelon(M: np.ndarray, inv, red) -> tuple[list[int], list[int]]:
     return rows, cols
 
 
-def _inverse(M: np.ndarray, inv, red) -> np.ndarray:
+def _inverse(M: np.ndarray, inv: _Inverse, red: _Reduce) -> np.ndarray:
     """Inverse of an invertible square matrix of residues (Gauss–Jordan on ``[M | I]``)."""
     r = M.shape[0]
     A = np.concatenate([M, np.eye(r, dtype=M.dtype)], axis=1)
@@ -362,8 +368,9 @@ def _leaf(W: np.ndarray, r0: int, c0: int, c1: int, F: _Modulus, need_x: bool) -
         if not rest.size or (len(pc) == w and not need_x):
             X = None
             break
-        inv = F.inverse(T[np.ix_(R, pc)])
-        X = F.matmul(T[np.ix_(rest, pc)], inv)
+        pivot_cols = np.array(pc, dtype=np.intp)
+        inv = F.inverse(T[np.ix_(R, pivot_cols)])
+        X = F.matmul(T[np.ix_(rest, pivot_cols)], inv)
         if len(pc) == w:
             break
         S = np.ascontiguousarray(T[rest])
