@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from tnrank.cli.common import deprecated, positive_int, progress_printer, warn_deprecated
 from tnrank.errors import TnrankError
@@ -125,7 +126,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def spec_from_args(args: argparse.Namespace) -> ExperimentSpec:
     """Merge the preset with the options given on the command line."""
-    base = dict(_DEFAULTS) | preset(args.task, args.preset)
+    base: dict[str, Any] = dict(_DEFAULTS) | preset(args.task, args.preset)
     given = {k: getattr(args, k) for k in ("values", "depths", "macs", "tolerance", "m", "n", "steps",
                                            "seeds", "cell", "capacity", "representation", "batch", "lr",
                                            "eval_every", "patience", "schedule", "restore_best", "init",
@@ -215,6 +216,7 @@ def run(args: argparse.Namespace) -> int:
     check_distinct_outputs({"the results file (--json-file)": out, "the plot (-o)": figure})
     say = progress_printer(args.quiet)
     interrupted = False
+    data: dict[str, Any] | None
     try:
         data = run_experiment(spec, out, device=args.device, threads=args.threads, fresh=args.fresh,
                               progress=say, batched=args.batched)

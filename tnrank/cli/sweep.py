@@ -146,11 +146,11 @@ def _check_outputs(args: argparse.Namespace) -> None:
 def run(args: argparse.Namespace) -> int:
     _check_outputs(args)
     if args.source:
-        data = load_results(args.source)
-        _write(args, data)
+        _write(args, load_results(args.source))
         return 0
     arch = architecture_of_sweep(args, "sweep")
-    depths, Ms, Rs, lengths = grid_values(args)
+    depths, Ms, widths, lengths = grid_values(args)
+    Rs: list[int | str] = list(widths)  # or the architecture's width label
     lengths = sorted(lengths)
     if arch is not None:
         depths, Ms, Rs = [arch.depth], [arch.M], [width_label(arch)]

@@ -83,7 +83,8 @@ def _stderr_line(line: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     arch = architecture_of_sweep(args, "verify")
-    depths, Ms, Rs, Ts = grid_values(args)
+    depths, Ms, widths, Ts = grid_values(args)
+    Rs: list[int | str] = list(widths)  # or the architecture's width label
     if arch is not None:
         depths, Ms, Rs = [arch.depth], [arch.M], [width_label(arch)]
         if not args.json:

@@ -124,11 +124,10 @@ def batched_forward(template: StackedRNN, params: Params, symbols: torch.Tensor)
         symbols = symbols.unsqueeze(0).expand(S, -1, -1)
     N = template.width
     steps = symbols.shape[-1]
-    layer_in = None
+    # one-hot input, as a dense product (cheaper to differentiate than a gather)
+    layer_in = nn.functional.one_hot(symbols, template.spec.vocab).to(params["cells.0.input.weight"].dtype)
     for k in range(template.depth):
         w = params[f"cells.{k}.input.weight"]  # (S, 2N, D)
-        if k == 0:  # one-hot input, as a dense product (cheaper to differentiate than a gather)
-            layer_in = nn.functional.one_hot(symbols, template.spec.vocab).to(w.dtype)
         zin = torch.bmm(layer_in.reshape(S, -1, layer_in.shape[-1]), w.transpose(1, 2))
         zin = zin.view(S, symbols.shape[1], steps, 2 * N).transpose(1, 2).contiguous()  # (S, T, batch, 2N)
         mat = recurrent_matrices(template, params, k)
@@ -278,7 +277,7 @@ def train_batched(
             if not results[i].diverged:
                 results[i].steps_run = step
         if step % config.eval_every == 0 or step == config.steps:
-            v_loss, v_acc = _evaluate(template, task, params, *val, device=device)
+            v_loss, v_acc = _evaluate(template, task, params, val[0], val[1], device=device)
             for row, i in enumerate(alive):
                 if results[i].diverged:
                     continue
@@ -315,17 +314,18 @@ def train_batched(
             take(keep)
     for row, i in enumerate(alive):
         final_params[i] = {k: v.detach()[row].clone() for k, v in params.items()}
-    chosen = [best_params[i] if config.restore_best and best_params[i] is not None else final_params[i]
-              for i in range(len(nets))]
+    finals = [p for p in final_params if p is not None]  # every model stopped or ran to the end
+    chosen = [best if config.restore_best and best is not None else final
+              for best, final in zip(best_params, finals, strict=True)]
     scored = {k: torch.stack([c[k] for c in chosen]) for k in names}
-    t_loss, t_acc = _evaluate(template, task, scored, *test, device=device)
+    t_loss, t_acc = _evaluate(template, task, scored, test[0], test[1], device=device)
     elapsed = time.perf_counter() - start
     for i, res in enumerate(results):
         res.test_loss, res.test_accuracy = t_loss[i], t_acc[i]
         res.best_step, res.best_val_accuracy = best[i].step, best[i].accuracy
         res.restored = bool(config.restore_best and best_params[i] is not None)
         res.lr_drops = list(schedules[i].drops)
-        res.final_params = {k: v.cpu() for k, v in final_params[i].items()}
+        res.final_params = {k: v.cpu() for k, v in finals[i].items()}
         res.scored_params = {k: v.cpu() for k, v in chosen[i].items()}
         res.seconds = elapsed  # wall time of the whole batch (the models trained together)
     return results

@@ -86,7 +86,7 @@ def trained_rank(network, T: int, classes: list[int] | None = None, samples: int
     return {
         "T": T,
         "matrix": mode,
-        "shape": list(shape),
+        "shape": list(shape or ()),
         "per_class": per_class,
         "trained_rank": max(p["rank"] for p in per_class),
         "generic": generic,

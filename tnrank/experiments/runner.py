@@ -69,7 +69,7 @@ def prepare(spec: ExperimentSpec) -> tuple[dict[int, Any], CellSpec, dict[int, i
         if len(spec.macs_range) != 2:
             raise TnrankError("--sweep macs searches a MAC range: give --macs LOW HIGH, e.g. --macs 200 1300")
         for d in spec.depths:
-            if not width_ladder(cell, d, *spec.macs_range, spec.macs_ratio):
+            if not width_ladder(cell, d, spec.macs_range[0], spec.macs_range[1], spec.macs_ratio):
                 raise TnrankError(
                     f"no width at depth {d} ({spec.cell}) has {spec.macs_range[0]:,}-{spec.macs_range[1]:,} "
                     f"MACs per step (its narrowest needs {network_macs(cell, d, cell.min_width):,}); "
@@ -160,19 +160,21 @@ def run_experiment(
     # the models trained with this file's settings are described above; macs sweeps keep their ladders
     started = time.perf_counter()
     if spec.sweep == "macs":
-        data["ladders"] = {str(d): [list(wm) for wm in width_ladder(cell, d, *spec.macs_range,
-                                                                     spec.macs_ratio)]
+        low, high = spec.macs_range
+        data["ladders"] = {str(d): [list(wm) for wm in width_ladder(cell, d, low, high, spec.macs_ratio)]
                            for d in spec.depths}
         say(f"{spec.task} with {spec.cell}: fewest MACs per step that solve, per depth and "
             f"{VALUE_NAMES[spec.task]}, searched over {spec.macs_range[0]:,}-{spec.macs_range[1]:,} "
             f"MACs/step; seeds {spec.seeds} decide by the {spec.rule!r} rule")
         for v in spec.values:
             for d in spec.depths:
-                ladder = width_ladder(cell, d, *spec.macs_range, spec.macs_ratio)
+                ladder = width_ladder(cell, d, low, high, spec.macs_ratio)
                 say(f"  depth {d} {VALUE_NAMES[spec.task]}={v}: {len(ladder)} candidate widths "
                     f"({', '.join(f'{w}: {m:,}' for w, m in ladder)})")
-                found = smallest_solving(ladder, lambda wm, v=v, d=d: seeds_solve(
-                    [r["solved"] for r in ctx.cell_runs(v, d, wm[0])], spec.rule))
+                def solves(wm: tuple[int, int], v: int = v, d: int = d) -> bool:
+                    return seeds_solve([r["solved"] for r in ctx.cell_runs(v, d, wm[0])], spec.rule)
+
+                found = smallest_solving(ladder, solves)
                 say(f"  depth {d} {VALUE_NAMES[spec.task]}={v}: fewest MACs/step solving: "
                     + (f"{found[1]:,} (width {found[0]})" if found else "none in the range"))
     else:
@@ -253,8 +255,10 @@ class _Context:
             else:
                 results = []
                 for i, (net, s) in enumerate(zip(nets, missing, strict=True)):
-                    results.append(train(net, task, config, seed=s,
-                                         progress=lambda p, i=i: report(i, p)))
+                    def progress(p: dict[str, Any], i: int = i) -> None:
+                        report(i, p)
+
+                    results.append(train(net, task, config, seed=s, progress=progress))
                 share = None
             for net, s, res in zip(nets, missing, results, strict=True):
                 run = {"value": v, "depth": d, "seed": s, "width": width, "macs": macs, "params": params,

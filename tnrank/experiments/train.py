@@ -154,7 +154,7 @@ def train(
         n_running += 1
         result.steps_run = step
         if step % config.eval_every == 0 or step == config.steps:
-            v_loss, v_acc = loss_and_accuracy(net, task, *val, device=device)
+            v_loss, v_acc = loss_and_accuracy(net, task, val[0], val[1], device=device)
             if not np.isfinite(v_loss):
                 v_loss = float("inf")
             old_lr = opt.param_groups[0]["lr"]
@@ -181,6 +181,6 @@ def train(
         result.restored = True
     result.best_step, result.best_val_accuracy = best.step, best.accuracy
     result.lr_drops = list(sched.drops)
-    result.test_loss, result.test_accuracy = loss_and_accuracy(net, task, *test, device=device)
+    result.test_loss, result.test_accuracy = loss_and_accuracy(net, task, test[0], test[1], device=device)
     result.seconds = time.perf_counter() - start
     return result

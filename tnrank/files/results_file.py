@@ -70,7 +70,7 @@ def _stored(values: Iterable[Any]) -> Any:
 def sweep_config(
     depths: Iterable[int],
     M: int | Iterable[int],
-    R: int | Iterable[int],
+    R: int | str | Iterable[int | str],
     Ts: Iterable[int],
     *,
     partition: str = "start-end",
@@ -316,14 +316,14 @@ def merge_results(parts: Sequence[dict[str, Any]], names: Sequence[str] | None =
     origin: dict[Key, str] = {}
     for name, data in zip(names, parts, strict=True):
         for row in data["rows"]:
-            key = _key(row)
-            if key in rows:
-                if _without_timings(rows[key]) != _without_timings(row):
-                    raise TnrankError(f"{origin[key]} and {name} disagree on L={key[0]} M={key[1]} "
-                                      f"R={key[2]} T={key[3]}; "
+            row_key = _key(row)
+            if row_key in rows:
+                if _without_timings(rows[row_key]) != _without_timings(row):
+                    raise TnrankError(f"{origin[row_key]} and {name} disagree on L={row_key[0]} "
+                                      f"M={row_key[1]} R={row_key[2]} T={row_key[3]}; "
                                       "they cannot come from one sweep")
                 continue
-            rows[key], origin[key] = row, name
+            rows[row_key], origin[row_key] = row, name
     return ordered({"format": RESULTS_FORMAT, "config": config, "rows": list(rows.values()),
                      "complete": False})
 
@@ -365,7 +365,7 @@ class RowsFile(ABC):
             raise
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, *exc: Any) -> None:
         self._lock.__exit__(*exc)
 
     @abstractmethod

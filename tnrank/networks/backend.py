@@ -105,7 +105,7 @@ def contract_einsum(
         ops[i] = ops[i].sum(axis=ax)
         del subs[i][ax]
         places = _reindex(subs)
-    dtype = np.result_type(*ops) if ops else np.float64
+    dtype = np.result_type(*ops) if ops else np.dtype(np.float64)
     nodes = [tn.Node(op, name=f"op{i}", backend="numpy") for i, op in enumerate(ops)]
     dangling: dict[Hashable, Any] = {}
     for label, where in places.items():

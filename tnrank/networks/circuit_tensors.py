@@ -71,26 +71,31 @@ def rac_tensors(network: TensorNetwork, weights: Weights) -> dict[Hashable, np.n
             outs = [np.asarray(w, dtype=dtype) for w in weights.output]
             if not aug:
                 return outs[0]
-            dims = [len(w) + 1 for w in outs]
-            o = np.zeros(dims, dtype=dtype)
+            out_dims = [len(w) + 1 for w in outs]
+            o = np.zeros(out_dims, dtype=dtype)
             for j, w in enumerate(outs):
-                idx = [d - 1 for d in dims]
-                idx[j] = slice(0, len(w))
-                o[tuple(idx)] = w
+                corner: list[int | slice] = [d - 1 for d in out_dims]
+                corner[j] = slice(0, len(w))
+                o[tuple(corner)] = w
             return o
+        if k is None:
+            raise TnrankError(f"the {kind} tensor of a {role} node needs its layer")
         layer = arch.layers[k]
         r = layer.width
         if kind == "delta":
             n = r + aug
-            d = np.zeros((n, n, n), dtype=dtype)
-            d[np.arange(n), np.arange(n), np.arange(n)] = 1
-            return d
+            copy = np.zeros((n, n, n), dtype=dtype)
+            copy[np.arange(n), np.arange(n), np.arange(n)] = 1
+            return copy
         if kind == "merge":
             if layer.integration == "additive":
                 alpha, beta1, beta2, bias = (np.zeros(r, dtype), np.ones(r, dtype), np.ones(r, dtype),
                                              np.zeros(r, dtype))
             else:
-                alpha, beta1, beta2, bias = (np.asarray(x, dtype=dtype) for x in weights.merge[k])
+                merge = weights.merge[k]
+                if merge is None:
+                    raise TnrankError(f"layer {layer.name!r} has no merge weights")
+                alpha, beta1, beta2, bias = (np.asarray(x, dtype=dtype) for x in merge)
             g = np.zeros((r + 1,) * 3, dtype=dtype)
             i = np.arange(r)
             g[i, i, i] = alpha
@@ -112,7 +117,8 @@ def rac_tensors(network: TensorNetwork, weights: Weights) -> dict[Hashable, np.n
             a = np.zeros((r + 1,) + tuple(d + 1 for d in dims), dtype=dtype)
             col = 0
             for j, d in enumerate(dims):
-                idx: list = [slice(0, r)] + [dd for dd in dims]  # 'last' of each source is its dim
+                # 'last' of each source is its dim
+                idx: list[int | slice] = [slice(0, r)] + [dd for dd in dims]
                 idx[1 + j] = slice(0, d)
                 a[tuple(idx)] = w[:, col:col + d]
                 col += d
@@ -125,7 +131,10 @@ def rac_tensors(network: TensorNetwork, weights: Weights) -> dict[Hashable, np.n
             e = np.zeros(r + 1, dtype=dtype)
             e[-1] = 1
             return e
-        h0 = np.asarray(weights.initial[k], dtype=dtype)
+        initial = weights.initial[k]
+        if initial is None:
+            raise TnrankError(f"layer {layer.name!r} has no initial state")
+        h0 = np.asarray(initial, dtype=dtype)
         return np.append(h0, np.ones(1, dtype=dtype)) if aug else h0
 
     tensors = {}

@@ -238,7 +238,7 @@ def _contract_mod(contraction_list, operands: list[np.ndarray], prime: int) -> n
 
 
 def _einsum_mod(einsum_str: str, parts: Sequence[np.ndarray], p: int) -> np.ndarray:
-    letters = {}
+    letters: dict[str, str] = {}
     for ch in einsum_str:
         if ch not in ",->" and ch not in letters:
             if len(letters) == 52:
@@ -248,7 +248,7 @@ def _einsum_mod(einsum_str: str, parts: Sequence[np.ndarray], p: int) -> np.ndar
     eq = "".join(letters.get(ch, ch) for ch in einsum_str)
     inputs, output = eq.split("->")
     summed = {ch for ch in inputs if ch not in ",-" and ch not in output}
-    sizes = {}
+    sizes: dict[str, int] = {}
     for sub, arr in zip(inputs.split(","), parts, strict=True):
         sizes.update(zip(sub, arr.shape, strict=True))
     terms = math.prod(sizes[ch] for ch in summed)

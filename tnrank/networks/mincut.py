@@ -257,6 +257,7 @@ class _Reduced:
             if not nbrs:
                 self.log.append(("free", x))
                 continue
+            touched: tuple[Hashable, ...]
             if len(nbrs) == 1:
                 (u,) = nbrs
                 del adj[u][x]

@@ -58,7 +58,7 @@ __all__ = ["Drawing", "draw_network", "draw_cell", "draw_architecture", "network
 #: drawings name every dimension once, in the header's ``bond dimensions`` line.
 LABEL_ALL_BONDS = 400
 #: The colours of start and end legs (Okabe-Ito blue and orange), the cut, boxes and bands.
-COLORS = {
+COLORS: dict[str, Any] = {  # a colour, or a pair of them for alternating bands
     "start": "#0072B2",
     "end": "#D55E00",
     "cut": "#CC0022",
@@ -219,6 +219,7 @@ def _render(
     outer = 0
     for band in layout.bands:
         gid = canvas.gid("band", **{"class": f"band level{band.level}"})
+        style: dict[str, Any]
         if band.level == 1:  # the copies the top row reads: alternating tints
             style = {"facecolor": COLORS["band"][outer % 2], "edgecolor": "#c3cedb", "lw": 0.6}
             outer += 1
@@ -289,9 +290,9 @@ def _render(
         else:
             fill = {"weight": COLORS["input-weight"] if n.role == "input" else COLORS["hidden-weight"],
                     "initial": COLORS["initial"], "output": COLORS["output"]}.get(n.kind, "white")
-            style = "circle,pad=0.18" if n.kind in ("merge", "tensor") else "square,pad=0.28"
+            box = "circle,pad=0.18" if n.kind in ("merge", "tensor") else "square,pad=0.28"
             ax.text(n.x, n.y, n.label or " ", ha="center", va="center", fontsize=FONT - 0.5,
-                    zorder=7, gid=gid, bbox={"boxstyle": style, "facecolor": fill,
+                    zorder=7, gid=gid, bbox={"boxstyle": box, "facecolor": fill,
                                              "edgecolor": "#222222", "linewidth": 0.7})
 
 

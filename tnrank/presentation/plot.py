@@ -181,7 +181,7 @@ def plot_sweep(
     for name, depths in papers.items():  # upper or lower shows: above or below the ranks
         styles.append(Line2D([], [], color=gray, ls=":", lw=3.2, alpha=0.75,
                              label=f"{name} ($L$ = {', '.join(map(str, depths))})"))
-    dot = {"color": gray, "lw": 0, "marker": "o", "markeredgewidth": 1.4, "ms": 6}
+    dot: dict[str, Any] = {"color": gray, "lw": 0, "marker": "o", "markeredgewidth": 1.4, "ms": 6}
     marks = [
         Line2D([], [], **dot, markerfacecolor=gray, label="exact rank (proved)"),
         Line2D([], [], **dot, fillstyle="bottom", markerfacecolor=gray, markerfacecoloralt="white",
@@ -195,13 +195,13 @@ def plot_sweep(
     fig.legend(handles=handles, loc="outside lower center", ncol=len(columns), fontsize=_TEXT_PT,
                frameon=False, handlelength=2.2, columnspacing=1.0, handletextpad=0.5, labelspacing=0.3)
     ax.tick_params(labelsize=_TEXT_PT)
-    ax.xaxis.label.set_size(_TEXT_PT)
-    ax.yaxis.label.set_size(_TEXT_PT)
+    ax.xaxis.label.set_fontsize(_TEXT_PT)
+    ax.yaxis.label.set_fontsize(_TEXT_PT)
     if title is None:
         first = rows[0]
-        depths = ", ".join(str(d) for d in sorted(series))
+        depth_list = ", ".join(str(d) for d in sorted(series))
         uppers = " and ".join(w for w, k in (("degree", "degree"), ("min-cut", "min-cut")) if k in drawn)
-        title = (f"{label} of depth-$L$ RACs ($L$ = {depths}), $R$ = {first['R']}, $M$ = {first['M']}\n"
+        title = (f"{label} of depth-$L$ RACs ($L$ = {depth_list}), $R$ = {first['R']}, $M$ = {first['M']}\n"
                  "certified: exact ranks mod $p$ (lower)"
                  + (f", {uppers} bounds (upper)" if uppers else ""))
     ax.set_title(title, fontsize=_TEXT_PT)

@@ -113,7 +113,7 @@ def analysis_dict(report: Report, label: str = "") -> dict[str, Any]:
     label : str
         Where the architecture came from (a file name), or empty.
     """
-    out = {"file": label or None}
+    out: dict[str, Any] = {"file": label or None}
     out.update(report.to_dict())
     out["architecture"] = architecture_dict(report.architecture)
     out["bounds"] = [row.to_dict() for row in bound_rows(report)]

@@ -34,7 +34,7 @@ PLACEMENT_OPTIONS = ("storage", "spill", "tile")
 def sweep(
     depths: Iterable[int],
     M: int | Iterable[int],
-    R: int | Iterable[int],
+    R: int | str | Iterable[int | str],
     Ts: Iterable[int],
     *,
     path: str | os.PathLike | None = None,

@@ -97,7 +97,7 @@ def sweep_configs(
         raise TnrankError("the sweep is empty; give at least one value for each of -L, -M, -R, -T")
     for L, M, R, T in configs:
         if architecture is None:
-            Architecture.rac(L, R, M)  # raises on bad sizes
+            Architecture.rac(L, R, M)  # type: ignore[arg-type]  # a width label R raises here
         Partition.parse(partition, T)  # raises on odd or too small T
     return configs
 
@@ -112,7 +112,7 @@ def width_label(arch: Architecture) -> int | str:
     return widths[0] if len(set(widths)) == 1 else "-".join(map(str, widths))
 
 
-def config_label(config: tuple[int, int, int, int]) -> str:
+def config_label(config: tuple[int, int, int | str, int]) -> str:
     """``"L=2 M=3 R=3 T=8"``."""
     L, M, R, T = config
     return f"L={L} M={M} R={R} T={T}"
@@ -126,7 +126,7 @@ def _certify_config(job: tuple[Any, ...]) -> Report:
 
 
 def verify_configs(
-    configs: Sequence[tuple[int, int, int, int]],
+    configs: Sequence[tuple[int, int, int | str, int]],
     *,
     seed: int = 0,
     confirm: bool = False,

@@ -227,7 +227,7 @@ def node_label(attrs: dict, name: Hashable) -> str:
     if kind == "weight":
         return "$W^I$" if role == "input" else "$W^H$"
     if kind == "initial":
-        return {"ones": "$1$", "zeros": "$0$", "state": "$h^0$"}.get(role, "")
+        return {"ones": "$1$", "zeros": "$0$", "state": "$h^0$"}.get(str(role), "")
     if kind == "output":
         return "$w^O$"
     if kind == "merge":

@@ -77,7 +77,7 @@ def grid_positions(network: TensorNetwork) -> dict[Hashable, tuple[int, int]] | 
                     for t, (i, j) in match.items():
                         i, j = (j, i) if transpose else (i, j)
                         pos[t] = (R - 1 - i if flip_r else i, C - 1 - j if flip_c else j)
-                    key = tuple(pos[t][0] * C + pos[t][1] for t in sorted(pos, key=order.get))
+                    key = tuple(pos[t][0] * C + pos[t][1] for t in sorted(pos, key=order.__getitem__))
                     if best is None or key < best[0]:
                         best = (key, pos)
         assert best is not None

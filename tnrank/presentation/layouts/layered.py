@@ -33,7 +33,7 @@ def layered_layout(network: TensorNetwork) -> Layout:
     lay = Layout(style="layered")
     legs = sorted(network.legs.values(), key=lambda leg: (leg.step, leg.copy or 0, leg.name))
     step_x = 0.65
-    leg_x = {leg.name: LEFT + step_x * i for i, leg in enumerate(legs)}
+    leg_x: dict[Hashable, float] = {leg.name: LEFT + step_x * i for i, leg in enumerate(legs)}
     tensors = network.tensors
     # levels: distance from the nearest tensor with a leg
     level: dict[Hashable, int] = {}

@@ -98,7 +98,7 @@ class _Tree:
         g = network.graph
         self.g = g
         parent: dict[Hashable, Hashable | None] = {"out": None}
-        order = ["out"]
+        order: list[Hashable] = ["out"]
         for n in order:  # breadth-first from the output, neighbours in axis order
             for b in g.nodes[n]["axes"]:
                 other = _other_end(network, b, n)
@@ -421,15 +421,17 @@ def _route_wrapped(lay: Layout, edge: EdgePath, u: Hashable, v: Hashable) -> Non
     """A bond between two lines of a wrapped chain: a stub right of the line's last copy
     tensor and one left of the next line's first ``W^H``, both marked with the state."""
     a, b = lay.nodes[u], lay.nodes[v]
-    if a.step > b.step:
-        a, b = b, a
+    step_a, step_b = a.step, b.step
+    assert step_a is not None and step_b is not None  # wrapped bonds join two steps
+    if step_a > step_b:
+        a, b, step_a = b, a, step_b
     stub = 0.3
     pts = [(a.x, a.y), (a.x + stub, a.y), (b.x - stub, b.y), (b.x, b.y)]
     if edge.nodes[0] != a.name:
         pts.reverse()
     edge.points = pts
     edge.gap = 1
-    edge.marker = state_label(a.step, a.layer or 0)
+    edge.marker = state_label(step_a, a.layer or 0)
 
 
 def _layer_name(network: TensorNetwork, layer: int) -> str:
@@ -448,6 +450,7 @@ def _route(tree: _Tree, lay: Layout, u: Hashable, v: Hashable) -> list[tuple[flo
     kids = tree.children.get(a.name, [])
     child_block = tree.block_of(b.name) if b.kind not in ("input", "output") else None
     if a.kind == "output":
+        assert child_block is not None  # the output's children are blocks
         i = kids.index(child_block)
         x = a.x + SIDE * i
         pts = [(b.x, b.y), (x, b.y), (x, a.y)] + ([(a.x, a.y)] if i else [])
