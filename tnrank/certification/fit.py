@@ -256,7 +256,7 @@ def _fit(values: list[FitValue], setting: dict[str, Any], quantity: str, min_hel
     return replace(report, fits=tuple(fits))
 
 
-def _sort_key(point: Mapping[str, Any], along: str | None) -> tuple:
+def _sort_key(point: Mapping[str, Any], along: str | None) -> tuple[Any, ...]:
     def key(k: str) -> tuple[int, Any]:
         x = point.get(k)
         return (0, x) if isinstance(x, int) else (1, str(x))

@@ -12,7 +12,7 @@ those it predicts exactly), each form's value at the first point not computed â€
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
@@ -303,7 +303,7 @@ class FitReport:
         if not known:
             return []
         along = "T" if self.axis in (None, "n", "T") else self.axis
-        groups: dict[tuple, list[FitValue]] = {}
+        groups: dict[tuple[tuple[str, Any], ...], list[FitValue]] = {}
         for v in known:
             key = tuple((k, v.point[k]) for k in COORDS if k != along)
             groups.setdefault(key, []).append(v)
@@ -347,7 +347,7 @@ class FitReport:
         """The fit's form at a point: with the bounds of the value there, or computed from the
         architecture, and for a recurrence the values before it (known, else predicted)."""
         known = next((v for v in self.values if same_point(v.point, point)), None)
-        names = {fit.form.bound} - {None}
+        names = set() if fit.form.bound is None else {fit.form.bound}
         bounds = known.bounds if known is not None and names <= set(known.bounds) else \
             _bounds_at(self.setting, point, self.quantity, names)
         return fit.form.value(point_variables(point, self.length), bounds, self._earlier(fit, point))
@@ -358,11 +358,11 @@ class FitReport:
         return Prediction(dict(point), self.form_value(fit, point), known,
                           certify_command(self.setting, point))
 
-    def _earlier(self, fit: Fit, point: Mapping[str, Any]):
+    def _earlier(self, fit: Fit, point: Mapping[str, Any]) -> Callable[[int], Fraction | None] | None:
         """Values before a point along the axis: known, or predicted one step at a time."""
         if fit.form.family != "recurrence":
             return None
-        along = "T" if self.axis in ("n", "T") else self.axis
+        along = "T" if self.axis in (None, "n", "T") else self.axis  # a recurrence has an axis
         scale = 2 if self.axis == "n" else 1
         same_group = [v for v in self.values if v.known and all(
             v.point[k] == point[k] for k in ("L", "M", "R", "T") if k != along)]

@@ -39,7 +39,7 @@ chosen on a prefix and must predict held-out values, across binomials and bounds
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -142,7 +142,7 @@ class Template:
         if not all(isinstance(z, int) for z in (k, factor, x)):
             return None
         if self.atom == "power":
-            return factor * x**k
+            return int(factor * x**k)
         return factor * _comb(x + k - (self.atom != "monomials"), k)
 
 
@@ -337,23 +337,23 @@ class Form:
             if t is None:
                 return None
         if fam == "bound":
-            return Fraction(b)
+            return Fraction(_given(b))
         if fam == "template":
-            return Fraction(t)
+            return Fraction(_given(t))
         if fam == "bound minus template":
-            return Fraction(b - t)
+            return Fraction(_given(b) - _given(t))
         if fam == "scaled template":
-            return p[0] * t
+            return p[0] * _given(t)
         if fam == "bound times constant":
-            return p[0] * b
+            return p[0] * _given(b)
         if fam == "bound minus scaled template":
-            return b - p[0] * t
+            return _given(b) - p[0] * _given(t)
         if fam in ("polynomial", "bound minus polynomial"):
             x = variables.get(str(self.variable))
             if not isinstance(x, int):
                 return None
             poly = _poly_eval(p, x)
-            return poly if fam == "polynomial" else b - poly
+            return poly if fam == "polynomial" else _given(b) - poly
         if fam == "recurrence":
             x = variables.get(str(self.variable))
             if not isinstance(x, int) or earlier is None:
@@ -551,7 +551,15 @@ def fit_forms(
     return sorted(found, key=lambda f: (f.form.size, f.start, FAMILIES.index(f.form.family)))
 
 
-def _same_values(a: FormFit, b: FormFit, variables, bounds) -> bool:
+def _given(value: int | None) -> int:
+    """The bound or template value of a form that names one (its family needs it)."""
+    if value is None:
+        raise TnrankError("a form's bound or template has no value here")
+    return value
+
+
+def _same_values(a: FormFit, b: FormFit, variables: Sequence[Variables],
+                 bounds: Sequence[Mapping[str, int]]) -> bool:
     """Whether two fits give the same value at every position of ``a``."""
     return all(a.form.value(variables[i], bounds[i]) == b.form.value(variables[i], bounds[i])
                for i in range(a.start, len(variables)))
@@ -562,7 +570,9 @@ def _preference(fit: FormFit) -> tuple[int, int, int]:
     return (-len(fit.predicted), fit.form.size, fit.start)
 
 
-def _candidates(family, variables, bounds, vals, start, axis, length, count, min_held_out):
+def _candidates(family: str, variables: Sequence[Variables], bounds: Sequence[Mapping[str, int]],
+                vals: Sequence[Fraction], start: int, axis: str | None, length: str, count: int,
+                min_held_out: int) -> Iterator[Form]:
     """The members of ``family`` fitted on the values from ``start``, fewest values first."""
     room = count - start - min_held_out  # most values a form may be fitted on
     if room < 1:
@@ -608,32 +618,39 @@ def _candidates(family, variables, bounds, vals, start, axis, length, count, min
         top = min(room - 1, MAX_DEGREE) if axis is not None else 0
         for degree in range(top + 1):
             span = range(start, start + degree + 1)
-            xs = [variables[i].get(axis) if axis is not None else 0 for i in span]
-            if any(not isinstance(x, int) for x in xs) or len(set(xs)) < len(xs):
+            at = [variables[i].get(axis) if axis is not None else 0 for i in span]
+            xs = [x for x in at if isinstance(x, int)]
+            if len(xs) < len(at) or len(set(xs)) < len(xs):
                 continue
+            series: dict[str | None, list[Fraction]]
             if family == "polynomial":
                 series = {None: [vals[i] for i in span]}
             else:
                 series = {name: [bounds[i][name] - vals[i] for i in span] for name in names
                           if all(name in bounds[i] for i in span)}
-            for name, ys in series.items():
+            for bound, ys in series.items():
                 coeffs = _interpolate(xs, ys)
                 if len(coeffs) == degree + 1 or degree == 0:  # a lower degree was tried already
-                    yield Form(family, tuple(coeffs), bound=name, variable=axis)
+                    yield Form(family, tuple(coeffs), bound=bound, variable=axis)
     elif family == "recurrence":
-        xs = [variables[i].get(axis) for i in range(start, count)]
-        if any(not isinstance(x, int) for x in xs) or len(xs) < 2:
+        if axis is None:
+            return
+        at = [variables[i].get(axis) for i in range(start, count)]
+        xs = [x for x in at if isinstance(x, int)]
+        if len(xs) < len(at) or len(xs) < 2:
             return
         step = xs[1] - xs[0]
         if step <= 0 or any(b - a != step for a, b in zip(xs, xs[1:], strict=False)):
             return
         for order in range(1, min(MAX_ORDER, room // 2) + 1):
-            coeffs = _recurrence(vals[start:start + 2 * order], order)
-            if coeffs is not None and not _is_polynomial_recurrence(coeffs):
-                yield Form(family, tuple(coeffs), variable=axis, step=step)
+            rec = _recurrence(vals[start:start + 2 * order], order)
+            if rec is not None and not _is_polynomial_recurrence(rec):
+                yield Form(family, tuple(rec), variable=axis, step=step)
 
 
-def _check(form, variables, bounds, vals, start, axis, min_held_out) -> FormFit | None:
+def _check(form: Form, variables: Sequence[Variables], bounds: Sequence[Mapping[str, int]],
+           vals: Sequence[Fraction], start: int, axis: str | None,
+           min_held_out: int) -> FormFit | None:
     """The fit of ``form`` when it reproduces every value from ``start`` on."""
     size = form.size
     count = len(vals)

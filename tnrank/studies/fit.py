@@ -149,7 +149,7 @@ def fit(
     computing = path is None or path.suffix.lower() == ".toml"  # a Start-End sweep, run here
     if computing and predict is not None and predict % 2:
         raise TnrankError(f"`predict` must be an even length T >= 2 (n = T/2), got {predict}")
-    label = "a sweep computed now" if path is None else printable(os.fspath(source))
+    label = "a sweep computed now" if source is None else printable(os.fspath(source))
     if path is not None and path.suffix.lower() == ".toml":
         arch = load(path, kind="architecture")
         if not T:
