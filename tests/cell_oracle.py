@@ -131,7 +131,7 @@ class CellOracle:
         for layer in self.arch.layers:
             cell = layer.cell
             assert cell is not None, "the oracle reads cell layers only"
-            parse = lambda text: ast.parse(text, mode="eval").body  # noqa: E731
+            parse = lambda text: ast.parse(text, mode="eval").body
             self.trees.append({
                 "terms": {n: parse(t) for n, t in cell.terms.items()},
                 "update": {n: parse(t) for n, t in cell.update.items()},
@@ -300,9 +300,9 @@ def sample_rank(weights, T, prime, samples, seed=0):
     seq = []
     for t in range(T):
         if t < n_start:
-            column = lambda m, t=t: np.repeat(starts[:, t, m].astype(object), samples)  # noqa: E731
+            column = lambda m, t=t: np.repeat(starts[:, t, m].astype(object), samples)
         else:
-            column = lambda m, t=t: np.tile(ends[:, t - n_start, m].astype(object), samples)  # noqa: E731
+            column = lambda m, t=t: np.tile(ends[:, t - n_start, m].astype(object), samples)
         seq.append([Batch(column(m)) for m in range(M)])
     y = CellOracle(weights, prime).run(seq)
     values = y.v if isinstance(y, Batch) else np.full(samples * samples, y, dtype=object)

@@ -318,16 +318,17 @@ def bound_architecture(
     (560.0, True)
     """
     part = Partition.parse(partition, T)
-    closed_forms = {"grid": upper_bounds(architecture, part, "grid"),
-                    "separation": upper_bounds(architecture, part, "separation"),
-                    "theorems": theorem_bounds(architecture, part)}
+    grid_bounds = upper_bounds(architecture, part, "grid")
+    separation_bounds = upper_bounds(architecture, part, "separation")
+    theorems = theorem_bounds(architecture, part)
     try:
         plan = BlockPlan(architecture, T)
     except TnrankError as exc:
         if not architecture.has_cells:
             raise
         return BoundReport(part.start, part.end, math.inf, None, "", architecture=architecture,
-                           min_cut_note=str(exc), **closed_forms)
+                           min_cut_note=str(exc), grid=grid_bounds, separation=separation_bounds,
+                           theorems=theorems)
     nodes, bonds, legs = plan.size()
     listed = nodes <= min(LISTED_NODES, MAX_NODES) if cut_edges is None else cut_edges
     if listed and nodes > MAX_NODES:
@@ -346,7 +347,7 @@ def bound_architecture(
         part.start, part.end, log2, bound, FLOW_METHOD if listed else DP_METHOD, cut=cut,
         architecture=architecture, size=(nodes, bonds, legs),
         copies=None if copies is None else [copies[t] for t in range(T)],
-        **closed_forms,
+        grid=grid_bounds, separation=separation_bounds, theorems=theorems,
     )
 
 

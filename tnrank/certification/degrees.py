@@ -29,6 +29,7 @@ the counts they give are proved bounds for every weight setting.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -97,7 +98,7 @@ def state_monomial_bound(arch: Architecture, cut: int, T: int, per_entry: bool,
     layout, dims = cut_variables(arch, per_entry)
     zero_at_cut = _states_zero_at_cut(arch, cut)
     alg = Supports(len(dims), budget)
-    values: list = []
+    values: list[Any] = []
     for k in range(arch.depth):
         entry = {}
         for name, var in layout[k].items():
@@ -112,7 +113,7 @@ def state_monomial_bound(arch: Architecture, cut: int, T: int, per_entry: bool,
     return _count(alg.sets[int(y)], dims)
 
 
-def _count(monomials: frozenset, dims: list[int]) -> int:
+def _count(monomials: frozenset[Any], dims: list[int]) -> int:
     with_end = {e for e, f in monomials if f and any(e)}
     pure_start = {e for e, f in monomials if not f and any(e)} - with_end
     state_free = any(not any(e) for e, _ in monomials)
@@ -141,7 +142,7 @@ def boxed_state_bound(arch: Architecture, cut: int, T: int) -> int:
     layout, dims = cut_variables(arch, per_entry=False)
     G = len(dims)
     alg = MaxPlus(np.zeros(G), lambda t: np.zeros(G), (G,))
-    values: list = []
+    values: list[Any] = []
     for k in range(arch.depth):
         entry = {}
         for name, var in layout[k].items():

@@ -75,16 +75,13 @@ class FloatArithmetic:
         return out
 
     def mul(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        out: np.ndarray = a * b
-        return out
+        return a * b
 
     def add(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        out: np.ndarray = a + b
-        return out
+        return a + b
 
     def scale(self, c: np.ndarray, a: np.ndarray) -> np.ndarray:
-        out: np.ndarray = _bcast(c, a) * a
-        return out
+        return _bcast(c, a) * a
 
     def ones(self, n: int) -> np.ndarray:
         return np.ones(n, dtype=np.float64)
@@ -171,8 +168,7 @@ class ModularArithmetic(_Residues):
         multiplier, which is about twice as fast as its ``%``.
         """
         if not isinstance(x, np.ndarray) or not x.flags.writeable:
-            reduced: np.ndarray = np.remainder(x, self.prime)
-            return reduced
+            return np.remainder(x, self.prime)
         if x.ndim == 0:
             x[...] = x % self.prime
             return x

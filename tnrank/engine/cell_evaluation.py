@@ -23,7 +23,7 @@ of three.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -49,7 +49,7 @@ class CellValue:
 
     __slots__ = ("states", "_step", "_runner", "_output", "_done")
 
-    def __init__(self, states: dict[str, Value], step: tuple | None = None,
+    def __init__(self, states: dict[str, Value], step: tuple[Any, ...] | None = None,
                  runner: CellRunner | None = None) -> None:
         self.states = states
         self._step = step  # the step's values, their bounds, input and references, until the
@@ -61,7 +61,7 @@ class CellValue:
     def select(self, index: Any, shapes: dict[str, tuple[int, ...]]) -> CellValue:
         """The states with ``index`` applied to their batch axes (``shapes``: each state's
         component shape), as the start of later steps (the output of this step is dropped)."""
-        out = {}
+        out: dict[str, Value] = {}
         for name, value in self.states.items():
             if value is None:
                 out[name] = None
@@ -112,7 +112,6 @@ class CellRunner:
         self.program = program
         self.ar = arithmetic
         self.dtype = arithmetic.dtype
-        self._const = lambda c: field_array(np.asarray(c), field, "a constant of a cell")
         self.weights: dict[str, dict[str, np.ndarray]] = {}
         for name, w in program.weights:
             arrays = params.weights[name]
@@ -142,7 +141,8 @@ class CellRunner:
                 self.initial[name] = arithmetic.ones(st.size).reshape(st.shape)
             else:
                 self.initial[name] = params.initial[name]
-        self.consts = {op.value: self._const(op.value) for op in program.ops if op.kind == "const"}
+        self.consts = {op.value: field_array(np.asarray(op.value), field, "a constant of a cell")
+                       for op in program.ops if op.kind == "const"}
         self.step_ops = program.ops[:program.step_ops]
         # a reduced entry is at most `unit` in size; sums and products stay exact up to `limit`
         if field is None:
@@ -179,6 +179,12 @@ class CellRunner:
         return out
 
     # ------------------------------------------------------------------ reductions
+    @overload
+    def _reduced(self, value: np.ndarray, bound: int) -> np.ndarray: ...
+
+    @overload
+    def _reduced(self, value: None, bound: int) -> None: ...
+
     def _reduced(self, value: Value, bound: int) -> Value:
         """``value`` with entries reduced (a new array or the same one reduced in place: values
         are never changed otherwise, so its residues stay what they were)."""
@@ -218,22 +224,23 @@ class CellRunner:
                 a, b, ba, bb = self._reduced(a, ba), self._reduced(b, bb), unit, unit
             a, b = self._aligned(a, arg_ops[0], b, arg_ops[1], op)
             return (a + b if kind == "add" else a - b), ba + bb
-        if any(v is None for v in args):
+        given = [v for v in args if v is not None]
+        if len(given) < len(args):
             return None, unit  # a product with a zero factor
         if kind == "neg":
-            return self._negated(args[0]), arg_bounds[0]
+            return self._negated(given[0]), arg_bounds[0]
         if kind == "mul":
-            a, b = self._aligned(args[0], arg_ops[0], args[1], arg_ops[1], op)
+            a, b = self._aligned(given[0], arg_ops[0], given[1], arg_ops[1], op)
             return self._product(a, arg_bounds[0], b, arg_bounds[1])
         if kind == "pow":
-            return self._power(args[0], arg_bounds[0], op.value)
+            return self._power(given[0], arg_bounds[0], op.value)
         # every other operation sums products of its operands' entries: reduce them first
-        args = [self._reduced(v, bv) for v, bv in zip(args, arg_bounds, strict=True)]
+        given = [self._reduced(v, bv) for v, bv in zip(given, arg_bounds, strict=True)]
         if kind == "apply":
-            return self._apply(op.name, args[0], transpose=False), unit
+            return self._apply(op.name, given[0], transpose=False), unit
         if kind == "apply_t":
-            return self._apply(op.name, args[0], transpose=True), unit
-        a, b = args[0], args[1]
+            return self._apply(op.name, given[0], transpose=True), unit
+        a, b = given[0], given[1]
         batch = max(_batch_ndim(a, arg_ops[0]), _batch_ndim(b, arg_ops[1]))
         a = _pad(a, len(arg_ops[0].shape), batch)
         b = _pad(b, len(arg_ops[1].shape), batch)
@@ -293,7 +300,7 @@ class CellRunner:
             k >>= 1
             if k:
                 base = self._product(*base, *base)
-        return result  # type: ignore[return-value]
+        return result  # type: ignore[return-value]  # k >= 1, so result was set
 
     def _apply(self, name: str, v: np.ndarray, transpose: bool) -> np.ndarray:
         w = self.program.weight(name)

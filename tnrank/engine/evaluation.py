@@ -11,6 +11,7 @@ column axis. One code path serves all three.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeVar
 
 import numpy as np
 
@@ -22,9 +23,12 @@ from tnrank.model.weights import Weights, field_array
 
 __all__ = ["evaluate", "Circuit", "FoldedLayer"]
 
-# one component-major array per layer (None before step 1 under "ones"/"zeros"), or a
-# CellValue for a cell layer
-State = list
+#: One layer's value at a step: a component-major array (None before step 1 under
+#: "ones"/"zeros"), or a CellValue for a cell layer.
+LayerValue = np.ndarray | CellValue | None
+#: Every layer's value at a step.
+State = list[LayerValue]
+_T = TypeVar("_T")
 
 
 class Circuit:
@@ -60,14 +64,16 @@ class Circuit:
         for k, layer in enumerate(self.arch.layers):
             program = self.arch.program(k)
             self._cells.append(None if program is None else CellRunner(
-                program, weights.cell(k), self.ar, weights.field))
+                program, _present(weights.cell(k), "a cell layer's arrays"), self.ar, weights.field))
             if program is not None:
                 self._blocks.append([])
                 continue
-            blocks, col = [], 0
+            blocks: list[tuple[int | None, np.ndarray]] = []
+            col = 0
+            W_in = _present(weights.input[k], "input weights")
             for src, dim in zip(layer.sources, self.arch.source_dims(k), strict=False):
                 idx = None if src == INPUT else self.arch.index(src)
-                blocks.append((idx, np.ascontiguousarray(weights.input[k][:, col:col + dim])))
+                blocks.append((idx, np.ascontiguousarray(W_in[:, col:col + dim])))
                 col += dim
             self._blocks.append(blocks)
         self._out = [
@@ -79,6 +85,7 @@ class Circuit:
     def initial_state(self) -> State:
         """The state before step 0: ``None`` per layer for the ``ones``/``zeros``
         conventions, else the explicit ``h^{0,l}``."""
+        state: State
         if self.arch.initial == "state":
             state = list(self.weights.initial)
         else:
@@ -94,7 +101,8 @@ class Circuit:
         With ``folded``, that layer is advanced as a matrix on its start state
         (:class:`FoldedLayer`) and its slot in the state stays ``None``.
         """
-        ar, new = self.ar, [None] * self.arch.depth
+        ar = self.ar
+        new: State = [None] * self.arch.depth
         for k in self.arch.order:
             layer = self.arch.layers[k]
             if folded is not None and k == folded.layer:
@@ -102,17 +110,20 @@ class Circuit:
                 continue
             runner = self._cells[k]
             if runner is not None:
-                new[k] = self._cell_step(k, runner, state[k], v, new)
+                new[k] = self._cell_step(k, runner, _cell(state[k]), v, new)
                 continue
-            a = None
+            a: np.ndarray | None = None
             for idx, W in self._blocks[k]:
                 if folded is not None and idx == folded.layer:
                     term = folded.apply(W)
                 else:
-                    term = ar.matvec(W, v if idx is None else self._output_of(new, idx))
+                    source = v if idx is None else _present(self._output_of(new, idx), "a source")
+                    term = ar.matvec(W, source)
                 a = term if a is None else ar.add(*_aligned(a, term))
-            prev = state[k]
-            b = None if prev is None else ar.matvec(self.weights.hidden[k], prev)
+            a = _present(a, "a layer's input")  # every layer has a source
+            prev = _array(state[k])
+            b = (None if prev is None else
+                 ar.matvec(_present(self.weights.hidden[k], "hidden weights"), prev))
             if b is not None:
                 a, b = _aligned(a, b)
             new[k] = self._merge(k, layer.integration, a, b)
@@ -129,7 +140,7 @@ class Circuit:
         parts = [v if src == INPUT else self._output_of(new, self.arch.index(src))
                  for src in self.arch.layers[k].sources]
         x = parts[0] if len(parts) == 1 else _concatenated(parts, self.arch.source_dims(k))
-        refs = {}
+        refs: dict[str, np.ndarray | None] = {}
         for ref in runner.program.refs():
             name, st = ref.split(".", 1)
             value = new[self.arch.index(name)]
@@ -144,13 +155,14 @@ class Circuit:
             elif kind == "additive":
                 return a
             elif kind == "general":
-                alpha, beta1, beta2, bias = self.weights.merge[k]
+                alpha, beta1, beta2, bias = _present(self.weights.merge[k], "merge weights")
                 return ar.add(ar.scale(beta1, a), bias.reshape((-1,) + (1,) * (a.ndim - 1)))
         if kind == "multiplicative":
             return a if b is None else ar.mul(a, b)
+        b = _present(b, "a hidden term")  # the zeros convention returned above for the others
         if kind == "additive":
             return ar.add(a, b)
-        alpha, beta1, beta2, bias = self.weights.merge[k]
+        alpha, beta1, beta2, bias = _present(self.weights.merge[k], "merge weights")
         out = ar.add(ar.scale(alpha, ar.mul(a, b)), ar.scale(beta1, a))
         out = ar.add(out, ar.scale(beta2, b))
         return ar.add(out, bias.reshape((-1,) + (1,) * (out.ndim - 1)))
@@ -187,7 +199,8 @@ class Circuit:
     def state_entries(self, state: State) -> np.ndarray:
         """Every entry of every layer's state, stacked: shape ``(Z, *batch)`` (zeros for a state
         that is identically zero); the order of :meth:`basis_state`."""
-        parts, batch = [], ()
+        parts: list[tuple[int, np.ndarray | None]] = []
+        batch: tuple[int, ...] = ()
         for k, shapes in enumerate(self.state_shapes()):
             value = state[k]
             for name, shape in shapes.items():
@@ -201,12 +214,13 @@ class Circuit:
                 if flat.ndim - 1 > len(batch):
                     batch = flat.shape[1:]
         out = []
-        for size, flat in parts:
-            if flat is None:
+        for size, entries in parts:
+            if entries is None:
                 out.append(np.zeros((size,) + batch, dtype=self.ar.dtype))
             else:
-                flat = flat.reshape(flat.shape + (1,) * (len(batch) + 1 - flat.ndim))
-                out.append(np.broadcast_to(flat, (size,) + np.broadcast_shapes(flat.shape[1:], batch)))
+                entries = entries.reshape(entries.shape + (1,) * (len(batch) + 1 - entries.ndim))
+                out.append(np.broadcast_to(entries, (size,) + np.broadcast_shapes(entries.shape[1:],
+                                                                                   batch)))
         return np.concatenate(out, axis=0)
 
     def basis_state(self) -> tuple[State, int]:
@@ -220,7 +234,7 @@ class Circuit:
         state: State = []
         row = 0
         for k, layer in enumerate(shapes):
-            arrays = {}
+            arrays: dict[str, np.ndarray | None] = {}
             for name, shape in layer.items():
                 size = int(np.prod(shape))
                 arrays[name] = np.ascontiguousarray(basis[row:row + size]).reshape(shape + (Z + 1, 1))
@@ -235,7 +249,7 @@ class Circuit:
 
     def fold(self, state: State, k: int) -> FoldedLayer:
         """Start folding layer ``k`` (see :meth:`foldable_layer`) from ``state``."""
-        return FoldedLayer(self, k, state[k])
+        return FoldedLayer(self, k, _present(_array(state[k]), "the folded layer's state"))
 
     def readout(self, state: State, folded: FoldedLayer | None = None) -> np.ndarray:
         """``y = Σ <w^O, h^{T,l}>`` over the output layers."""
@@ -245,14 +259,15 @@ class Circuit:
                 term = folded.apply(w)[0]
                 y = term if y is None else ar.add(*_aligned(y, term))
                 continue
-            if isinstance(state[idx], CellValue):
-                value = state[idx].output()
+            h = state[idx]
+            if isinstance(h, CellValue):
+                value = h.output()
                 if value is None:  # the cell's output is identically zero
                     continue
-            elif state[idx] is None:
+            elif h is None:
                 raise TnrankError("readout before any step; sequences need T >= 1")
             else:
-                value = state[idx]
+                value = h
             term = ar.matvec(w, value)[0]
             y = term if y is None else ar.add(*_aligned(y, term))
         if y is None:
@@ -296,7 +311,7 @@ class FoldedLayer:
         self.h_cut = h_cut
         self.A: np.ndarray | None = None  # (R, R, *column_batch); None means the identity
         self._W_in = circuit._blocks[layer][0][1]
-        self._W_h = circuit.weights.hidden[layer]
+        self._W_h = _present(circuit.weights.hidden[layer], "hidden weights")
 
     def advance(self, v: np.ndarray) -> None:
         """One step on the column-side input ``v`` of shape ``(M, *column_batch)``."""
@@ -379,3 +394,25 @@ def evaluate(weights: Weights, inputs: np.ndarray) -> np.ndarray:
         )
     steps = [np.moveaxis(arr[..., t, :], -1, 0) for t in range(arr.shape[-2])]
     return np.broadcast_to(circuit.readout(circuit.run(steps)), arr.shape[:-2]).copy()
+
+
+def _present(value: _T | None, what: str) -> _T:
+    """``value``, which the architecture and the order of the computation guarantee (``what``
+    names it): a check of that."""
+    if value is None:
+        raise TnrankError(f"an evaluation found no {what} where one is needed; please report this")
+    return value
+
+
+def _array(value: LayerValue) -> np.ndarray | None:
+    """The state of a layer that is not a cell."""
+    if isinstance(value, CellValue):
+        raise TnrankError("a cell layer's value was read as an array; please report this")
+    return value
+
+
+def _cell(value: LayerValue) -> CellValue:
+    """The value of a cell layer."""
+    if not isinstance(value, CellValue):
+        raise TnrankError("a layer's array was read as a cell's value; please report this")
+    return value

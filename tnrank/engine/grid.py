@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 import numpy as np
 
 from tnrank.engine.cell_evaluation import CellValue
-from tnrank.engine.evaluation import Circuit
+from tnrank.engine.evaluation import Circuit, State
 from tnrank.engine.symbolic import cut_state_degree
 from tnrank.errors import TnrankError
 from tnrank.model.partition import Partition
@@ -299,7 +299,7 @@ def sample_matrix(
     return out
 
 
-def _affine_sample(circuit: Circuit, state: list, Kr: int, cols: np.ndarray, E: tuple[int, ...],
+def _affine_sample(circuit: Circuit, state: State, Kr: int, cols: np.ndarray, E: tuple[int, ...],
                    pos: dict[int, int], first_col: int, T: int, progress: CountCallback | None,
                    out: np.ndarray | None) -> np.ndarray:
     """The sample matrix of a circuit whose output is affine in the states ``h`` at the cut:

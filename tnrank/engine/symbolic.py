@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from tnrank.errors import TnrankError
 from tnrank.model.architecture import INPUT, Architecture
 from tnrank.model.cell_program import Op, Program
 
@@ -97,15 +98,15 @@ class Supports:
     def __init__(self, variables: int, budget: int) -> None:
         self.n = variables
         self.budget = budget
-        self.sets: list[frozenset] = [frozenset()]
-        self.ids: dict[frozenset, int] = {frozenset(): 0}
+        self.sets: list[frozenset[Any]] = [frozenset()]
+        self.ids: dict[frozenset[Any], int] = {frozenset(): 0}
         self.memo: dict[tuple[str, int, int], int] = {}
         zero = (0,) * variables
         self.CONST = self.intern(frozenset({(zero, False)}))
         self.END = self.intern(frozenset({(zero, True)}))
         self.tail = ()
 
-    def intern(self, s: frozenset) -> int:
+    def intern(self, s: frozenset[Any]) -> int:
         found = self.ids.get(s)
         if found is None:
             found = len(self.sets)
@@ -180,7 +181,7 @@ Algebra = Any  # MaxPlus or Supports
 # ---------------------------------------------------------------------------- one program
 def _run_program(program: Program, alg: Algebra, t: int, states: dict[str, np.ndarray],
                  x: np.ndarray, refs: dict[str, np.ndarray], upto: int | None = None,
-                 values: list | None = None) -> list:
+                 values: list[Any] | None = None) -> list[Any]:
     """Values of the program's operations (the first ``upto``, default all) on symbols."""
     ops = program.ops
     values = values if values is not None else [None] * len(ops)
@@ -198,8 +199,8 @@ def _apply_matrix(alg: Algebra, v: np.ndarray, rows: int, weights: int) -> np.nd
     return np.broadcast_to(mixed, (rows,) + mixed.shape).copy()
 
 
-def _run_op(program: Program, op: Op, alg: Algebra, args: list, states: dict, x: np.ndarray,
-            refs: dict) -> np.ndarray:
+def _run_op(program: Program, op: Op, alg: Algebra, args: list[Any], states: dict[str, np.ndarray],
+            x: np.ndarray, refs: dict[str, np.ndarray]) -> np.ndarray:
     kind = op.kind
     if kind == "input":
         return x
@@ -278,25 +279,26 @@ def _expand_union(alg: Algebra, a: np.ndarray, b: np.ndarray, op: Op) -> np.ndar
 class SymbolicCell:
     """A cell layer's symbolic value after a step: its states and its output."""
 
-    def __init__(self, states: dict[str, np.ndarray], output: Callable[[], np.ndarray]) -> None:
+    def __init__(self, states: dict[str, np.ndarray],
+                 output: Callable[[], np.ndarray | None]) -> None:
         self.states = states
-        self._output = output
+        self._output = output  # None before the first step, when nothing reads the output
         self._value: np.ndarray | None = None
 
-    def output(self) -> np.ndarray:
+    def output(self) -> np.ndarray | None:
         if self._value is None:
             self._value = self._output()
         return self._value
 
 
-def _emission(value: Any) -> np.ndarray:
+def _emission(value: Any) -> np.ndarray | None:
     return value.output() if isinstance(value, SymbolicCell) else value
 
 
-def initial_values(arch: Architecture, alg: Algebra) -> list:
+def initial_values(arch: Architecture, alg: Algebra) -> list[Any]:
     """Every layer's value before the first step: None for the three integrations (their
     first step applies the architecture's initial convention), a cell's initial states."""
-    out: list = []
+    out: list[Any] = []
     for k in range(arch.depth):
         program = arch.program(k)
         if program is None:
@@ -314,11 +316,11 @@ def initial_values(arch: Architecture, alg: Algebra) -> list:
     return out
 
 
-def simulate(arch: Architecture, alg: Algebra, steps: Sequence[int], values: list) -> list:
+def simulate(arch: Architecture, alg: Algebra, steps: Sequence[int], values: list[Any]) -> list[Any]:
     """Advance every layer over ``steps`` on symbols, from ``values`` (:func:`initial_values`,
     or the states at a cut); returns the values after the last step."""
     for t in steps:
-        new: list = [None] * arch.depth
+        new: list[Any] = [None] * arch.depth
         for k in arch.order:
             layer = arch.layers[k]
             program = arch.program(k)
@@ -329,6 +331,9 @@ def simulate(arch: Architecture, alg: Algebra, steps: Sequence[int], values: lis
                 continue
             a = None
             for part in parts:
+                if part is None:  # a source's output read before it has one
+                    raise TnrankError(f"layer {layer.name!r} read a source with no value; please "
+                                      "report this")
                 term = _apply_matrix(alg, part, layer.width, 1)
                 a = term if a is None else alg.union(a, term)
             prev = values[k]
@@ -355,7 +360,7 @@ def simulate(arch: Architecture, alg: Algebra, steps: Sequence[int], values: lis
 
 
 def _cell_step(arch: Architecture, program: Program, alg: Algebra, t: int, previous: SymbolicCell,
-               parts: list, new: list) -> SymbolicCell:
+               parts: list[Any], new: list[Any]) -> SymbolicCell:
     x = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=0)
     refs = {}
     for ref in program.refs():
@@ -373,7 +378,7 @@ def _cell_step(arch: Architecture, program: Program, alg: Algebra, t: int, previ
     return SymbolicCell(states, output)
 
 
-def output_value(arch: Architecture, alg: Algebra, values: list) -> np.ndarray:
+def output_value(arch: Architecture, alg: Algebra, values: list[Any]) -> np.ndarray:
     """``y = Σ <w^O, output>`` over the output layers, on symbols (one entry)."""
     y = None
     for name in arch.output:
@@ -383,13 +388,13 @@ def output_value(arch: Architecture, alg: Algebra, values: list) -> np.ndarray:
     return y  # type: ignore[return-value]
 
 
-def cut_variables(arch: Architecture, per_entry: bool) -> tuple[list, list[int]]:
+def cut_variables(arch: Architecture, per_entry: bool) -> tuple[list[Any], list[int]]:
     """The variables at a cut: for each layer, state name -> an array of variable indices per
     entry (one variable per entry, or one per state; a paper layer's state is ``h``), and each
     variable's number of entries."""
     import math
 
-    layout: list = []
+    layout: list[Any] = []
     dims: list[int] = []
     for k in range(arch.depth):
         program = arch.program(k)
@@ -417,7 +422,7 @@ def cut_state_degree(arch: Architecture, steps: int) -> int:
     (1, 5)
     """
     alg = MaxPlus(np.array(0.0), lambda t: np.array(0.0))
-    values: list = []
+    values: list[Any] = []
     for k in range(arch.depth):
         program = arch.program(k)
         if program is None:

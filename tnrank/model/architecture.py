@@ -182,7 +182,7 @@ class Architecture:
             if isinstance(layer, Cell):
                 layer = Layer(cell=layer)
             elif not isinstance(layer, Layer):
-                layer = Layer(width=layer)  # type: ignore[arg-type]
+                layer = Layer(width=layer)
             integration = layer.integration
             if layer.cell is not None:
                 if not isinstance(layer.cell, Cell):
@@ -222,8 +222,8 @@ class Architecture:
             problems.append(
                 f"initial state {initial!r} is unknown; use one of {', '.join(INITIAL_STATES)}"
             )
-        for k, text in wiring_problems(built, output, initial):
-            problems.append(text if k is None else f"layer {built[k].name!r}: {text}")
+        for at, text in wiring_problems(built, output, initial):
+            problems.append(text if at is None else f"layer {built[at].name!r}: {text}")
         order: tuple[int, ...] = ()
         programs: tuple[Program | None, ...] = ()
         if not problems:
@@ -415,8 +415,8 @@ class Architecture:
             ]
             default_output = (built[-1].name,) if built else ()
             wiring = wiring_problems(built, output or default_output, initial or "ones")
-            for k, text in wiring:
-                problems.add(text if k is None else f"{layers[k]['label']}: {text}")
+            for at, text in wiring:
+                problems.add(text if at is None else f"{layers[at]['label']}: {text}")
             cells_read = all(ly["cell"] is not None for ly in layers if ly["is_cell"])
             if not wiring and cells_read and M is not None and all(ly["width"] is not None
                                                                    for ly in layers):
@@ -429,6 +429,7 @@ class Architecture:
             for k, ly in enumerate(layers, start=1)
         ]
         problems.raise_if_any()
+        assert M is not None and initial is not None  # each would have been a problem
         try:
             return cls(M=M, layers=built, output=output or (), initial=initial, **texts)
         except TnrankError as exc:  # defensive: checks above should leave nothing for this

@@ -3,7 +3,7 @@ the paper's witness, or the user's own arrays."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,13 +76,13 @@ class Weights:
     def from_arrays(
         cls,
         architecture: Architecture,
-        input: Sequence[np.ndarray],
-        hidden: Sequence[np.ndarray],
+        input: Sequence[np.ndarray | None],
+        hidden: Sequence[np.ndarray | None],
         output: Sequence[np.ndarray] | np.ndarray,
         merge: Sequence[np.ndarray | None] | None = None,
         initial: Sequence[np.ndarray | None] | None = None,
         prime: int | Field | None = None,
-        cells: Sequence[object | None] | None = None,
+        cells: Sequence[Mapping[str, object] | None] | None = None,
     ) -> Weights:
         """Validate user arrays and wrap them.
 
@@ -147,7 +147,11 @@ class Weights:
                     f"per {'output layer' if what == 'output' else 'layer'}"
                 )
         conv = _converter(field)
-        ins, hids, merges, inits, params = [], [], [], [], []
+        ins: list[np.ndarray | None] = []
+        hids: list[np.ndarray | None] = []
+        merges: list[np.ndarray | None] = []
+        inits: list[np.ndarray | None] = []
+        params: list[CellParameters | None] = []
         for k, layer in enumerate(arch.layers):
             program = arch.program(k)
             if program is not None:
@@ -200,16 +204,21 @@ class Weights:
         """The same weights as float64 (residues taken as integers in ``[0, p)``)."""
         if self.field is not None and self.field.gaussian:
             raise TnrankError("Gaussian weights (elements of GF(q²)) have no float form")
-        f = lambda a: None if a is None else np.asarray(a, dtype=np.float64)
+        def real(a: np.ndarray) -> np.ndarray:
+            return np.asarray(a, dtype=np.float64)
+
+        def maybe(a: np.ndarray | None) -> np.ndarray | None:
+            return None if a is None else real(a)
+
         return Weights(
             self.architecture,
-            tuple(map(f, self.input)),
-            tuple(map(f, self.hidden)),
-            tuple(map(f, self.output)),
-            tuple(map(f, self.merge)),
-            tuple(map(f, self.initial)),
+            tuple(map(maybe, self.input)),
+            tuple(map(maybe, self.hidden)),
+            tuple(map(real, self.output)),
+            tuple(map(maybe, self.merge)),
+            tuple(map(maybe, self.initial)),
             None,
-            tuple(None if c is None else c.mapped(f) for c in self.cells),
+            tuple(None if c is None else c.mapped(real) for c in self.cells),
         )
 
     def reduced(self, prime: int | Field) -> Weights:
@@ -369,7 +378,11 @@ def _draw(arch: Architecture, seed: int | np.random.Generator | None, prime: int
             return rng.standard_normal(shape)
         return field.random(rng, shape)
 
-    ins, hids, merges, inits, cells = [], [], [], [], []
+    ins: list[np.ndarray | None] = []
+    hids: list[np.ndarray | None] = []
+    merges: list[np.ndarray | None] = []
+    inits: list[np.ndarray | None] = []
+    cells: list[Mapping[str, object] | None] = []
     for k, layer in enumerate(arch.layers):
         program = arch.program(k)
         cells.append(None if program is None else draw_cell_parameters(program, draw))
