@@ -139,7 +139,7 @@ def certify(
     extra_bounds: dict[str, dict[str, int]] | None = None,
     progress: MessageCallback | Display | bool | None = None,
     storage: int | None = None,
-    spill: str | os.PathLike | None = None,
+    spill: str | os.PathLike[str] | None = None,
     executor: Any = None,
     tile: int | None = None,
 ) -> Report:

@@ -273,7 +273,7 @@ def _rows_done(say: MessageCallback, label: str, side: int) -> Callable[[int], N
     return done
 
 
-def placement(storage: int | None, spill: str | os.PathLike | None, executor: Any,
+def placement(storage: int | None, spill: str | os.PathLike[str] | None, executor: Any,
               tile: int | None, field: Field) -> Placement:
     """The :class:`Placement` of certify's ``storage``, ``spill``, ``executor`` and ``tile``,
     each checked (one-line errors naming the parameter), before any work."""

@@ -33,7 +33,7 @@ Draw = Callable[[int, int], tuple[np.ndarray, np.ndarray]]
 #: ``progress(done, total)``, called as blocks of a matrix are built.
 Progress = Callable[[int, int], None]
 #: ``build(starts, ends, out, progress)``: fill ``out`` with ``y(start_i, end_j)``.
-Build = Callable[[np.ndarray, np.ndarray, np.ndarray, Progress], None]
+Build = Callable[[np.ndarray, np.ndarray, np.ndarray, Progress | None], None]
 #: Work estimated above this many seconds gets a plan on the progress channel first.
 PLAN_SECONDS = 30.0
 # the plan is estimated from the first stage at least this large
@@ -460,7 +460,7 @@ def random_draw(M: int, partition: Partition, rng: np.random.Generator,
 
 def builder(w: Weights, part: Partition) -> Build:
     """The build of sample matrices of the circuit with weights ``w`` across ``part``."""
-    def build(a: np.ndarray, b: np.ndarray, out: np.ndarray, progress: Progress) -> None:
+    def build(a: np.ndarray, b: np.ndarray, out: np.ndarray, progress: Progress | None) -> None:
         sample_matrix(w, part, a, b, progress, out=out)
 
     return build

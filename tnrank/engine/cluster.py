@@ -227,7 +227,7 @@ def cluster_rank(source: MatrixSource, layout: Layout, client: Any, *,
                 shares = [submit(_share, panel, lo, hi, layout.storage_dtype, name=f"{s}-share-{i}")
                           for i, (lo, hi) in enumerate(bounds)]
                 with_pivots = [i for i, (h, k) in enumerate(zip(heights, kept, strict=True)) if k < h]
-                new = [[] for _ in tiles]
+                new: list[list[Any]] = [[] for _ in tiles]
                 for j in range(1, len(tiles[0])):
                     at = [(blocks[i], columns[j]) for i in range(len(tiles))]
                     picks = [submit(_pick, tiles[i][j], shares[i], name=f"{s}-pick-{i}-{j}", at=at[i])

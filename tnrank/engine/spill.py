@@ -52,7 +52,7 @@ def spill_bytes(layout: Layout) -> int:
     return layout.storage_bytes + nxt
 
 
-def check_disk(folder: str | os.PathLike, need: int, what: str) -> None:
+def check_disk(folder: str | os.PathLike[str], need: int, what: str) -> None:
     """Refuse ``what`` when ``folder``'s file system has less than ``need`` bytes free."""
     free = shutil.disk_usage(folder).free
     if need > free:
@@ -60,7 +60,7 @@ def check_disk(folder: str | os.PathLike, need: int, what: str) -> None:
                           f"{format_bytes(free)} free; free space there or give another `spill` folder")
 
 
-def read_checkpoint(folder: str | os.PathLike) -> dict[str, Any] | None:
+def read_checkpoint(folder: str | os.PathLike[str]) -> dict[str, Any] | None:
     """The state of the checkpoint in ``folder`` (None when there is none), checked."""
     path = Path(folder) / CHECKPOINT
     if not path.exists():
@@ -154,7 +154,7 @@ def _remove_strays(folder: Path, keep: set[str]) -> None:
             path.unlink(missing_ok=True)
 
 
-def spilled_rank(source: MatrixSource, layout: Layout, folder: str | os.PathLike,
+def spilled_rank(source: MatrixSource, layout: Layout, folder: str | os.PathLike[str],
                  identity: dict[str, Any], *, progress: StepCallback | None = None,
                  say: Callable[[str], None] | None = None) -> int:
     """Exact rank of ``source`` eliminated in tiles in a memmap file in ``folder``, resumable.
@@ -274,7 +274,8 @@ def _run(source: MatrixSource, layout: Layout, folder: Path, state: dict[str, An
             _remove_strays(folder, set())
             return None
         if created:  # a new file holds the next matrix
-            nxt.flush()
+            if isinstance(nxt, np.memmap):
+                nxt.flush()
             state.update(file=created[-1].name, shape=list(nxt.shape), col0=0)
             created.clear()
             _write_state(folder, state)

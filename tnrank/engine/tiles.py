@@ -218,7 +218,8 @@ class MatrixSource(Protocol):
     receives to build one tile where it will be eliminated).
     """
 
-    shape: tuple[int, int]
+    @property
+    def shape(self) -> tuple[int, int]: ...
 
     def block(self, r0: int, r1: int, c0: int, c1: int) -> np.ndarray: ...
 
@@ -296,7 +297,8 @@ class StepClock:
     """Elapsed time and time left of an elimination, from the work done so far: :meth:`tick`
     after each step sends a :class:`StepStatus` to ``say``."""
 
-    def __init__(self, rows: int, cols: int, tile: int, step: int, rank: int, say: StepCallback | None):
+    def __init__(self, rows: int, cols: int, tile: int, step: int, rank: int,
+                 say: StepCallback | None) -> None:
         self.tile, self.say = tile, say
         self.steps = step + (-(-cols // tile) if rows else 0)  # at most: one per column panel
         self.total = step_work(rows, cols, tile)
@@ -466,16 +468,13 @@ def eliminate(store: np.ndarray, layout: Layout, *, rank: int = 0, step: int = 0
     return the array to continue from (the spilled elimination commits a checkpoint there).
     """
     src: np.ndarray | None = store
-    clock = StepClock(*store.shape, layout.tile, step, rank, progress)
+    rows0, cols0 = store.shape
+    clock = StepClock(rows0, cols0, layout.tile, step, rank, progress)
     while src is not None and src.size:
-        if destination is None:
-            here = src
-
-            def place(rows: int, cols: int) -> np.ndarray:
+        def place(rows: int, cols: int, here: np.ndarray = src) -> np.ndarray:
+            if destination is None:
                 return here[:rows, here.shape[1] - cols :]
-        else:
-            def place(rows: int, cols: int, here: np.ndarray = src) -> np.ndarray:
-                return destination(here, rows, cols)
+            return destination(here, rows, cols)
         r, nxt = eliminate_step(src, layout, place)
         rank, step = rank + r, step + 1
         if on_step is not None:
@@ -523,7 +522,11 @@ def tiled_rank(matrix: np.ndarray | MatrixSource, field: Field | int, *, bits: i
     >>> tiled_rank(A, 7, tile=1), tiled_rank(1j * A, GF(7**2), tile=2)
     (2, 2)
     """
-    source = matrix if hasattr(matrix, "block") else ArraySource(np.asarray(matrix))
+    source: MatrixSource
+    if isinstance(matrix, np.ndarray) or not hasattr(matrix, "block"):
+        source = ArraySource(np.asarray(matrix))
+    else:
+        source = matrix
     field = as_field(field, name="modulus")
     rows, cols = source.shape
     layout = Layout(rows, cols, field, bits, tile)
