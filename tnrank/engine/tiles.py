@@ -409,7 +409,8 @@ def eliminate_step(src: np.ndarray, layout: Layout,
         return r, None
     dst = destination(m - r, n - w)
     b = layout.tile
-    blocks = []  # (rows in src, kept rows' positions among them, first row in dst)
+    # (rows in src, kept rows' positions among them, first row in dst)
+    blocks: list[tuple[int, int, np.ndarray, int]] = []
     row = 0
     for lo in range(0, m, b):
         hi = min(m, lo + b)
@@ -427,7 +428,8 @@ def eliminate_step(src: np.ndarray, layout: Layout,
             c1 = min(n, c0 + b)
             U = np.array(src[panel.pivots, c0:c1], dtype=layout.work_dtype, order="C")
 
-            def update(block: tuple, c0: int = c0, c1: int = c1, U: np.ndarray = U) -> np.ndarray:
+            def update(block: tuple[int, int, np.ndarray, int], c0: int = c0, c1: int = c1,
+                       U: np.ndarray = U) -> np.ndarray:
                 lo, hi, kept, _row = block
                 tile = src[lo:hi, c0:c1]
                 if kept.size < hi - lo:
