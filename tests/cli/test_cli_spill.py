@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -108,6 +109,19 @@ def test_a_spilled_sweep_writes_the_rows_of_a_sweep_in_memory(tmp_path, capsys):
     assert main([*argv, "--json-file", str(tmp_path / "x.json"), "--spill", "/dev/null"]) == 2
     assert "--spill /dev/null is not a folder" in capsys.readouterr().err
     assert not (tmp_path / "x.json").exists()
+
+
+def test_a_disk_too_small_is_refused_or_caps_the_sample_before_any_work(tmp_path, capsys, monkeypatch):
+    usage = shutil.disk_usage(tmp_path)
+    monkeypatch.setattr(shutil, "disk_usage", lambda _path: usage._replace(free=2**20))
+    argv = [*RANK, "--spill", str(tmp_path)]
+    assert main([*argv, "--max-samples", "840"]) == 2  # an explicit side that cannot fit
+    err = capsys.readouterr().err
+    assert re.search(r"needs .* on disk in .*, which has 1\.0 MiB free; free space there or give "
+                     r"another --spill folder", err) and err.count("\n") == 1
+    assert main([*argv, "-q"]) == 0  # the default side follows the free disk
+    out = capsys.readouterr().out
+    assert re.search(r"separation\s+\d+\s+840\s+lower-bound", out)
 
 
 def test_rank_on_a_dask_cluster_gives_the_same_report(capsys):

@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -223,8 +224,6 @@ class Placement:
 def _free_disk(folder: Path) -> int:
     """Free bytes for a spill folder, counting the checkpoints it already holds as free (a
     resumed run reuses them)."""
-    import shutil
-
     probe = folder
     while not probe.exists() and probe.parent != probe:
         probe = probe.parent
