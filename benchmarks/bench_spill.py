@@ -7,11 +7,12 @@ For one side n (8192 by default), in one run, each in a child process of its own
   (``--folder``, default the system's), one file per elimination step, with the checkpoint
   written after every step (``tnrank.engine.spill``).
 
-Printed: seconds to store and to eliminate, the rank (the same), the child's peak resident
-memory, the bytes on disk at the peak (the matrix and the first step's output), and the ratios
-disk / memory. The page cache holds what fits, so on a machine with memory to spare the disk
-run measures the cost of the files and checkpoints, not of the disk itself; ``TNRANK_MEMORY``
-does not limit the page cache.
+Printed: seconds to store and to eliminate, the rank (the same), the child's peak anonymous
+memory (its own arrays; the resident pages of a memmap belong to the file and are counted by
+the peak resident memory instead), the bytes on disk at the peak (the matrix and the first
+step's output), and the ratios disk / memory. The page cache holds what fits, so on a machine
+with memory to spare the disk run measures the cost of the files and checkpoints, not of the
+disk itself; ``TNRANK_MEMORY`` does not limit the page cache.
 
 Run: ``python benchmarks/bench_spill.py`` (``--size 4096`` for a quick check).
 """
@@ -74,11 +75,13 @@ def main() -> None:
     assert mem["rank"] == disk["rank"], (mem, disk)
     lay = Layout(n, n, GAUSSIAN_FIELD, 32, tile_for(n))
     mem_total = mem["store_s"] + mem["rank_s"]
-    rows = [[n, "memory", round(mem_total, 2), mem["rank"], mem["peak_mib"], "-", "", ""],
-            [n, "disk", disk["rank_s"], disk["rank"], disk["peak_mib"], format_bytes(spill_bytes(lay)),
-             f"{disk['rank_s'] / mem_total:.2f}", f"{disk['peak_mib'] / mem['peak_mib']:.2f}"]]
-    print(table(["n", "where", "store + rank s", "rank", "peak MiB", "disk", "time ratio",
-                 "memory ratio"], rows))
+    rows = [[n, "memory", round(mem_total, 2), mem["rank"], mem["anon_mib"], mem["peak_mib"], "-",
+             "", ""],
+            [n, "disk", disk["rank_s"], disk["rank"], disk["anon_mib"], disk["peak_mib"],
+             format_bytes(spill_bytes(lay)), f"{disk['rank_s'] / mem_total:.2f}",
+             f"{disk['anon_mib'] / mem['anon_mib']:.2f}"]]
+    print(table(["n", "where", "store + rank s", "rank", "anon MiB", "resident MiB", "disk",
+                 "time ratio", "memory ratio"], rows))
 
 
 if __name__ == "__main__":

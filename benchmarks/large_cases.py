@@ -12,6 +12,8 @@ import json
 import resource
 import subprocess
 import sys
+import threading
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -73,13 +75,44 @@ class _Part:
 
 
 def peak_mib() -> float:
-    """This process's peak resident memory in MiB."""
+    """This process's peak resident memory in MiB (pages of mapped files included)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _anon_mib() -> float:
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("RssAnon:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+class _AnonPeak:
+    """The peak of this process's anonymous resident memory (its own arrays, not the pages of
+    files it maps), sampled every 0.1 s by a thread started at import."""
+
+    def __init__(self) -> None:
+        self.peak = _anon_mib()
+        threading.Thread(target=self._watch, daemon=True).start()
+
+    def _watch(self) -> None:
+        while True:
+            self.peak = max(self.peak, _anon_mib())
+            time.sleep(0.1)
+
+
+_ANON = _AnonPeak() if "--child" in sys.argv else None
+
+
 def report(**values: object) -> None:
-    """The child's one line of results."""
-    print(json.dumps({**values, "peak_mib": round(peak_mib(), 1)}), flush=True)
+    """The child's one line of results: with its peak resident memory and, sampled, the peak
+    of its anonymous memory (a memmap's pages are resident but belong to the file)."""
+    anon = _ANON.peak if _ANON is not None else float("nan")
+    print(json.dumps({**values, "peak_mib": round(peak_mib(), 1), "anon_mib": round(anon, 1)}),
+          flush=True)
 
 
 def measure(script: str, *args: object, timeout: float | None = None) -> dict:
