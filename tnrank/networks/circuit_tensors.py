@@ -17,6 +17,7 @@ from tnrank.engine.evaluation import Circuit
 from tnrank.errors import TnrankError
 from tnrank.model.architecture import Architecture
 from tnrank.model.weights import Weights
+from tnrank.networks.cell_tensors import initial_tensor, operation_tensor
 from tnrank.networks.contraction import Optimize, contract
 from tnrank.networks.graph import TensorNetwork
 
@@ -35,7 +36,8 @@ def rac_tensors(network: TensorNetwork, weights: Weights) -> dict[Hashable, np.n
     """The tensor of every node of an unrolled circuit, from its weights.
 
     Copies share arrays (no memory per copy). Augmented networks get the
-    tensors described in :mod:`tnrank.networks.unrolling`.
+    tensors described in :mod:`tnrank.networks.unrolling`; the operations of a cell, those of
+    :mod:`tnrank.networks.cell_tensors`.
 
     Parameters
     ----------
@@ -137,10 +139,26 @@ def rac_tensors(network: TensorNetwork, weights: Weights) -> dict[Hashable, np.n
         h0 = np.asarray(initial, dtype=dtype)
         return np.append(h0, np.ones(1, dtype=dtype)) if aug else h0
 
+    def build_cell(k: int, what: int | str, part: str) -> np.ndarray:
+        program, params = arch.program(k), weights.cell(k)
+        if program is None or params is None:
+            raise TnrankError(f"layer {arch.layers[k].name!r} is not a cell")
+        cell_dtype = np.dtype(dtype)
+        if isinstance(what, str):  # a state's value before the first step
+            return initial_tensor(program, what, params.initial, int(aug), cell_dtype, weights.prime)
+        return operation_tensor(program, what, part, params.weights, int(aug), cell_dtype,
+                                weights.prime, arch.source_dims(k))
+
     tensors = {}
     for node, attrs in network.graph.nodes(data=True):
         kind = attrs["kind"]
         if kind == "input":
+            continue
+        if "op" in attrs or "state" in attrs:  # a node of a cell
+            cell_key = (attrs["layer"], attrs.get("op", attrs.get("state")), attrs.get("part", ""))
+            if cell_key not in made:
+                made[cell_key] = build_cell(*cell_key)
+            tensors[node] = made[cell_key]
             continue
         key = (kind, attrs["role"], attrs["layer"])
         if key not in made:
@@ -205,6 +223,9 @@ def evaluate_network(
     flat = arr.reshape((-1, T, arr.shape[-1]))
     vecs = {t: _leg_inputs(network, flat[:, t, :]) for t in range(T)}
     tensors = rac_tensors(network, weights)
+    if not network.legs:  # a cell whose output reads no input: one number for every sequence
+        y = contract(network, tensors, optimize=optimize, backend=backend, prime=weights.prime)
+        return np.broadcast_to(y, batch_shape).copy()
     y = contract(network, tensors, vecs, batch=True, optimize=optimize, backend=backend,
                  prime=weights.prime)
     return y.reshape(batch_shape)
@@ -256,8 +277,12 @@ def contract_grid(
     rows = _leg_inputs(network, np.ascontiguousarray(F.T))
     T = network.info["T"]
     tensors = rac_tensors(network, weights)
-    return contract(network, tensors, dict.fromkeys(range(T), rows), optimize=optimize,
-                    backend=backend, prime=weights.prime)
+    steps = network.steps
+    grid = contract(network, tensors, dict.fromkeys(steps, rows) if steps else None,
+                    optimize=optimize, backend=backend, prime=weights.prime)
+    # steps without a leg (a cell whose output ignores them): the grid is constant along them
+    shape = tuple(len(rows) if t in set(steps) else 1 for t in range(T))
+    return np.broadcast_to(grid.reshape(shape), (len(rows),) * T).copy()
 
 
 # ---------------------------------------------------------------- any network

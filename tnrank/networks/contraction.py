@@ -37,6 +37,7 @@ __all__ = [
     "BACKENDS",
     "MAX_INTERMEDIATE",
     "DP_LIMIT",
+    "TREE_PATH_FROM",
 ]
 
 #: Path finders accepted by name (opt_einsum names); path optimizer objects are accepted too.
@@ -51,6 +52,9 @@ MAX_INTERMEDIATE = 2**26
 #: Most operands (tensors and plugged vectors) the ``"dp"`` path search accepts: its
 #: search over connected sub-networks grows exponentially (33 operands take seconds).
 DP_LIMIT = 20
+#: With ``optimize="auto"``, a network that is a tree (an unrolled circuit) with more operands
+#: than this is contracted leaves first, along the tree, without a path search.
+TREE_PATH_FROM = 64
 _LOW = 15  # residues < 2**30 are split into two 15-bit halves
 
 
@@ -80,7 +84,8 @@ def contract(
         ``(n_0, n_1, …)``); True pairs the rows (all ``n`` equal), shape ``(n,)``.
     optimize : {"auto", "dp", "greedy"}, PathOptimizer or list of tuple
         opt_einsum path finder; ``"auto"`` searches small contractions
-        thoroughly and uses ``"greedy"`` beyond 14 operands, ``"dp"`` is
+        thoroughly and uses ``"greedy"`` beyond 14 operands, or contracts a tree (an unrolled
+        circuit) leaves first beyond :data:`TREE_PATH_FROM`; ``"dp"`` is
         refused beyond :data:`DP_LIMIT` operands. Any opt_einsum path
         optimizer object (``opt_einsum.RandomGreedy()``,
         ``opt_einsum.DynamicProgramming()``, ``cotengra.HyperOptimizer()``),
@@ -130,6 +135,11 @@ def contract(
             f"operands (limit {DP_LIMIT}); use optimize='auto' or 'greedy'"
         )
     shapes = [op.shape for op in operands]
+    if (isinstance(optimize, str) and optimize == "auto" and backend == "opt_einsum"
+            and len(operands) > TREE_PATH_FROM):
+        pairs = _tree_pairs(network, inputs is not None)
+        if pairs is not None:
+            return _contract_pairs(pairs, operands, subs, out, prime)
     path, info = oe.contract_path(eq, *shapes, shapes=True, optimize=optimize)
     if info.largest_intermediate > MAX_INTERMEDIATE:
         raise TnrankError(
@@ -146,6 +156,73 @@ def contract(
     if prime is None:
         return np.asarray(oe.contract(eq, *operands, optimize=path))
     return _contract_mod(info.contraction_list, operands, prime)
+
+
+def _tree_pairs(network: TensorNetwork, legs: bool) -> list[tuple[int, int]] | None:
+    """For a network that is a tree (every unrolled circuit), the pairs of operands to contract
+    one after the other, folding each node into its parent, leaves first: no intermediate is
+    larger than a node with its bonds (and the batch), and the order costs linear time where a
+    path search over thousands of operands costs seconds. Operands are numbered as
+    :func:`_equation` lists them (the tensors, then one vector per leg when ``legs``), and each
+    result takes the next number (opt_einsum's "SSA" form). None when the network is not a
+    tree."""
+    import networkx as nx
+
+    g = network.graph
+    if not nx.is_tree(g):
+        return None
+    position = {node: i for i, node in enumerate(network.tensors)}
+    if legs:
+        for t in network.steps:
+            for leg in network.legs_of(t):
+                position[leg.name] = len(position)
+    root = network.tensors[0]
+    order = [root]
+    parent: dict[Hashable, Hashable] = {root: root}
+    for node in order:  # breadth first: every node after its parent
+        for other in g.neighbors(node):
+            if other not in parent and other in position:
+                parent[other] = node
+                order.append(other)
+    current = dict(position)  # the number of the result a node has gathered so far
+    pairs: list[tuple[int, int]] = []
+    for node in reversed(order[1:]):
+        up = parent[node]
+        pairs.append((current[node], current[up]))
+        current[up] = len(position) + len(pairs) - 1
+    return pairs
+
+
+def _contract_pairs(pairs: list[tuple[int, int]], operands: list[np.ndarray], subs: list[tuple],
+                    out: tuple, prime: int | None) -> np.ndarray:
+    """Contract operands pair by pair (``pairs`` in the form of :func:`_tree_pairs`): the
+    labels two operands share and the output lacks are summed (each bond joins exactly two)."""
+    arrays: dict[int, np.ndarray] = dict(enumerate(operands))  # the operands not contracted yet
+    labels: list[tuple] = [tuple(s) for s in subs]
+    keep = set(out)
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    for a, b in pairs:
+        la, lb = labels[a], labels[b]
+        summed = (set(la) & set(lb)) - keep
+        result = tuple(dict.fromkeys(x for x in la + lb if x not in summed))
+        sizes = dict(zip(la, arrays[a].shape, strict=True)) | dict(zip(lb, arrays[b].shape, strict=True))
+        if math.prod(sizes[x] for x in result) > MAX_INTERMEDIATE:
+            raise TnrankError(
+                f"contracting this network needs an intermediate tensor of "
+                f"{math.prod(sizes[x] for x in result):,} entries, more than the limit of "
+                f"{MAX_INTERMEDIATE:,}; use a smaller network or fewer inputs")
+        distinct = tuple(dict.fromkeys(la + lb))
+        if len(distinct) > len(letters):
+            raise TnrankError("a pairwise contraction has more than 52 indices; the network is "
+                              "too densely connected to contract this way")
+        symbol = {x: letters[i] for i, x in enumerate(distinct)}
+        eq = ("".join(symbol[x] for x in la) + "," + "".join(symbol[x] for x in lb) + "->"
+              + "".join(symbol[x] for x in result))
+        A, B = arrays.pop(a), arrays.pop(b)
+        arrays[len(labels)] = np.einsum(eq, A, B) if prime is None else _einsum_mod(eq, [A, B], prime)
+        labels.append(result)
+    ((last, final),) = arrays.items()
+    return np.transpose(final, [labels[last].index(x) for x in out])
 
 
 class _FunctionOptimizer(oe.paths.PathOptimizer):

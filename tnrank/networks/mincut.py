@@ -43,6 +43,7 @@ from tnrank.errors import TnrankError
 from tnrank.formatting import format_bound, format_steps, json_int
 from tnrank.model.architecture import Architecture
 from tnrank.model.partition import Partition
+from tnrank.networks.blocks import BlockNode
 from tnrank.networks.graph import TensorNetwork
 from tnrank.networks.unrolling import BlockPlan, unroll
 from tnrank.primes import factorize
@@ -489,50 +490,64 @@ def _arch_part(architecture: Architecture, partition: Partition | str, T: int | 
 
 
 class _Product:
-    """A product of prime powers: exponents over a list of primes, and its log2."""
+    """A product of prime powers: exponents over a list of primes; its log2 and value."""
 
-    __slots__ = ("exps", "log", "primes")
+    __slots__ = ("exps", "primes")
 
-    def __init__(self, exps: tuple[int, ...], log: float, primes: tuple[int, ...]) -> None:
-        self.exps, self.log, self.primes = exps, log, primes
+    def __init__(self, exps: tuple[int, ...], primes: tuple[int, ...]) -> None:
+        self.exps, self.primes = exps, primes
 
     def log2(self) -> float:
-        return self.log
+        return math.fsum(e * math.log2(p) for p, e in zip(self.primes, self.exps, strict=True))
 
     def exact(self) -> int:
         return math.prod(p**e for p, e in zip(self.primes, self.exps, strict=True))
 
 
+#: Largest unrolled network (log2 of its number of bonds) whose min-cut is computed: beyond it
+#: the logarithms of products of its dimensions would pass the range of a float.
+MAX_NETWORK_BITS = 900
+
+
 class _Arith:
-    """Exact products of bond dimensions with fast comparisons."""
+    """Exact products of bond dimensions with fast comparisons.
 
-    def __init__(self, dims: set[int]) -> None:
+    A product is a pair ``(log2, packed)``: its logarithm, accumulated as products are formed
+    (for ordering), and its exponents over the primes of the dimensions packed into one
+    integer, ``width`` bits each, so that a product of products is a sum of integers. No
+    exponent reaches ``2**width``: ``width`` is chosen from the number of bonds a product can
+    span. Logarithms that differ by less than a part in 10⁹ are compared exactly, by the
+    exponents.
+    """
+
+    def __init__(self, dims: set[int], bonds: int) -> None:
+        if bonds.bit_length() > MAX_NETWORK_BITS:
+            raise TnrankError(f"the unrolled network has about 2^{bonds.bit_length() - 1:,} bonds; "
+                              "its min-cut is too large to compute (copies of duplicated "
+                              "sub-networks grow exponentially with T here): use a smaller T")
         self.primes = tuple(sorted({p for d in dims for p in factorize(d)}))
-        self.logs = tuple(math.log2(p) for p in self.primes)
-        self.one = self.make((0,) * len(self.primes))
-        self.of = {d: self.make(tuple(factorize(d).get(p, 0) for p in self.primes)) for d in dims}
+        self.width = (32 * bonds).bit_length() + 1  # a dimension below 2^31 has < 32 prime factors
+        self.mask = (1 << self.width) - 1
+        self.of = {d: (math.log2(d), sum(factorize(d).get(p, 0) << (self.width * j)
+                                         for j, p in enumerate(self.primes))) for d in dims}
 
-    def make(self, exps: tuple[int, ...]) -> _Product:
-        return _Product(exps, math.fsum(e * w for e, w in zip(exps, self.logs, strict=True)), self.primes)
+    def exps(self, a: tuple[float, int]) -> tuple[int, ...]:
+        return tuple((a[1] >> (self.width * j)) & self.mask for j in range(len(self.primes)))
 
-    def mul(self, a: _Product, b: _Product) -> _Product:
-        return self.make(tuple(x + y for x, y in zip(a.exps, b.exps, strict=True)))
+    def result(self, a: tuple[float, int]) -> _Product:
+        return _Product(self.exps(a), self.primes)
 
-    def prod(self, items) -> _Product:
-        out = self.one
-        for x in items:
-            out = self.mul(out, x)
-        return out
-
-    def min(self, a: _Product, b: _Product) -> _Product:
-        if a.exps == b.exps:
+    def min(self, a: tuple[float, int], b: tuple[float, int]) -> tuple[float, int]:
+        if a[1] == b[1]:
             return a
-        gap = a.log2() - b.log2()
-        if abs(gap) > 1e-9 * max(1.0, a.log2(), b.log2()):
+        gap = a[0] - b[0]
+        if abs(gap) > 1e-9 * max(1.0, a[0], b[0]):
             return a if gap < 0 else b
         # a near-tie between different products: decide with integers
-        num = math.prod(p ** (x - y) for p, x, y in zip(self.primes, a.exps, b.exps, strict=True) if x > y)
-        den = math.prod(p ** (y - x) for p, x, y in zip(self.primes, a.exps, b.exps, strict=True) if y > x)
+        num = math.prod(p ** (x - y) for p, x, y in zip(self.primes, self.exps(a), self.exps(b),
+                                                        strict=True) if x > y)
+        den = math.prod(p ** (y - x) for p, x, y in zip(self.primes, self.exps(a), self.exps(b),
+                                                        strict=True) if y > x)
         return a if num <= den else b
 
 
@@ -543,32 +558,44 @@ def _min_cut_dp(arch: Architecture, part: Partition) -> _Product:
 
 
 def _dynamic_programme(arch: Architecture, part: Partition) -> _Product:
+    """The minimum over all cuts of the unrolled tree, block by block: ``best[block]`` is the
+    cheapest cut of one copy of the block's subtree with its root on the start side (0) or the
+    end side (1); a bond to a child block is either kept (the child's root on the same side)
+    or cut (its dimension paid, the child's root on the other side)."""
     layout = BlockPlan(arch, part.T)
     side = [part.side_of(t) for t in range(part.T)]
-    ar = _Arith(set(layout.hdim) | {layout.leg_dim})
-    leg_cut = ar.of[layout.leg_dim]
-    hcut = [ar.of[d] for d in layout.hdim]
-    best: dict[tuple[int, int], tuple[_Product, _Product]] = {}
+    _nodes, bonds, _legs = layout.size()
+    ar = _Arith({layout.leg_dim, *layout.dims.values(), *layout.local_dims()}, bonds)
+    of, smaller = ar.of, ar.min
+    dim_of = {key: of[d] for key, d in layout.dims.items()}  # (layer, value) -> its product
+    leg = of[layout.leg_dim]
+    best: dict[tuple, tuple[tuple[float, int], tuple[float, int]]] = {}
 
-    def through(axis: tuple, s: int, k: int, children: dict) -> _Product:
-        """Cheapest cost of the subtree behind ``axis`` seen from a node on side ``s``."""
-        tag = axis[0]
-        if tag == "x":
-            return ar.one if side[axis[1]] == s else leg_cut
-        if tag == "h":
-            c = best[(axis[1], axis[2])]
-            return ar.min(c[s], ar.mul(c[1 - s], hcut[axis[2]]))
-        child = children[axis[1]]
-        return ar.min(cost(child, s, k, children), ar.mul(cost(child, 1 - s, k, children), hcut[k]))
+    def costs(node, children: dict) -> tuple[tuple[float, int], tuple[float, int]]:
+        """The cheapest cut of the subtree of ``node`` with ``node`` on side 0 and on side 1."""
+        l0, p0, l1, p1 = 0.0, 0, 0.0, 0
+        for axis in node.axes[1:]:
+            tag = axis[0]
+            if tag == "x":
+                if side[axis[1]]:
+                    l0, p0 = l0 + leg[0], p0 + leg[1]
+                else:
+                    l1, p1 = l1 + leg[0], p1 + leg[1]
+                continue
+            if tag == "h":
+                c0, c1 = best[axis[1:]]
+                d = dim_of[axis[2:]]
+            else:
+                c0, c1 = costs(children[axis[1]], children)
+                d = of[axis[2]]
+            a = smaller(c0, (c1[0] + d[0], c1[1] + d[1]))  # this node on side 0
+            b = smaller(c1, (c0[0] + d[0], c0[1] + d[1]))  # on side 1
+            l0, p0, l1, p1 = l0 + a[0], p0 + a[1], l1 + b[0], p1 + b[1]
+        return (l0, p0), (l1, p1)
 
-    def cost(spec, s: int, k: int, children: dict) -> _Product:
-        return ar.prod(through(a, s, k, children) for a in spec.axes[1:])
-
-    for t in range(part.T):
-        for k in arch.order:
-            specs = layout.block(t, k)
-            children = {sp.axes[0][1]: sp for sp in specs[1:]}
-            root = specs[0]
-            best[(t, k)] = (cost(root, 0, k, children), cost(root, 1, k, children))
-    ends = [ar.prod(through(a, s, -1, {}) for a in layout.output_axes()) for s in (0, 1)]
-    return ar.min(ends[0], ends[1])
+    block = layout.block
+    for key in layout.order():
+        nodes = block(*key)
+        best[key] = costs(nodes[0], {n.axes[0][1]: n for n in nodes[1:]} if len(nodes) > 1 else {})
+    ends = costs(BlockNode("out", "output", "output", (("up",), *layout.output_axes())), {})
+    return ar.result(smaller(*ends))

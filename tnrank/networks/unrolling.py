@@ -36,18 +36,25 @@ the index of the constant component,
 * several outputs read :math:`\sum_l \langle w^l, h^l \rangle` through one tensor
   :math:`O_{i_1 \dots i_n} = \sum_l w^l_{i_l} \prod_{l' \ne l} [i_{l'} = \ell]`.
 
+**Cells.** A polynomial cell (:class:`~tnrank.model.cell.Cell`) is unrolled operation by
+operation: each operation of its compiled program at each step is a block of one node (two for
+a diagonal or low-rank weight), every value one bond, and a value used twice — a state read by
+two formulas, a term in two updates — is read through two bonds from two copies of the
+sub-network computing it (:mod:`tnrank.networks.blocks`). The network is augmented when a
+formula has a sum; a cell of products and linear maps alone is multilinear in its legs.
+
 Contracting the network with :math:`(v_t, 1)` at every copy of leg :math:`t`
 reproduces :func:`tnrank.engine.evaluation.evaluate` exactly (tested for every kind of
-architecture in ``tests/test_contract.py``).
+architecture, and for cells of every operation, in ``tests/networks``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from tnrank.errors import TnrankError
-from tnrank.model.architecture import INPUT, Architecture
+from tnrank.model.architecture import Architecture
+from tnrank.networks.blocks import BlockNode, CellReader, at_step, cell_template, initial_block, rac_block
 from tnrank.networks.graph import Leg, TensorNetwork
 from tnrank.runtime.memory import paused_gc
 
@@ -55,8 +62,11 @@ __all__ = ["unroll", "unrolled_size", "needs_augmentation", "BlockPlan", "MAX_NO
 
 #: Largest unrolled network built (nodes); about 1 GiB of networkx graph.
 MAX_NODES = 2_000_000
-#: Largest number of step-layer blocks (T × depth) described or cut (seconds of work).
+#: Largest number of blocks (T × the blocks of one step: one per layer of the paper's kind, one
+#: per operation of a cell) described or cut (seconds of work).
 MAX_BLOCKS = 50_000
+#: Operations of a cell that need vectors augmented by a constant 1 (a sum is affine).
+AFFINE_OPERATIONS = ("add", "sub")
 
 
 def needs_augmentation(arch: Architecture) -> bool:
@@ -64,36 +74,36 @@ def needs_augmentation(arch: Architecture) -> bool:
 
     The paper's RAC (multiplicative layers, one source each, one output
     layer, ``initial`` ``"ones"`` or ``"state"``) is multilinear in its legs
-    and is unrolled without augmentation.
+    and is unrolled without augmentation; so is a cell whose formulas have no sum.
 
     >>> from tnrank import Architecture
     >>> needs_augmentation(Architecture.rac(2, 3, 3))
     False
     """
-    if arch.initial == "zeros" or len(arch.output) > 1:
+    if len(arch.output) > 1:
         return True
-    return any(ly.integration != "multiplicative" or len(ly.sources) > 1 for ly in arch.layers)
+    for k, layer in enumerate(arch.layers):
+        if len(layer.sources) > 1:
+            return True
+        program = arch.program(k)
+        if program is not None:
+            if any(op.kind in AFFINE_OPERATIONS for op in program.ops):
+                return True
+        elif layer.integration != "multiplicative" or arch.initial == "zeros":
+            return True
+    return False
 
 
-@dataclass(frozen=True)
-class _Spec:
-    """One node of a step-layer block. ``axes`` entries: ``("up",)`` the bond to
-    the block's consumer, ``("loc", name)`` a bond inside the block, ``("h", t, k)``
-    a bond to a fresh copy of block ``(t, k)``, ``("x", t)`` an open leg of step ``t``.
-    The first axis of every node but the root links it to its parent."""
-
-    key: str
-    kind: str
-    role: str
-    axes: tuple[tuple, ...]
+Block = tuple  # (t, k, v): step, layer, value (see tnrank.networks.blocks)
 
 
 class BlockPlan:
     """The unrolled network described block by block, without building it.
 
-    Block ``(t, k)`` is the sub-network computing ``h^{t,k}`` from the blocks it
-    reads; :func:`unroll` instantiates one copy per use, and the min-cut
-    dynamic programme of :mod:`tnrank.networks.mincut` visits each block once.
+    Block ``(t, k, v)`` is the sub-network computing value ``v`` of layer ``k`` at step ``t``
+    (:mod:`tnrank.networks.blocks`): the state :math:`h^{t,k}` of one of the paper's layers
+    (``v = 0``), or an operation of a cell. :func:`unroll` instantiates one copy per use, and
+    the min-cut dynamic programme of :mod:`tnrank.networks.mincut` visits each block once.
     """
 
     def __init__(self, arch: Architecture, T: int) -> None:
@@ -101,107 +111,137 @@ class BlockPlan:
             raise TnrankError("unroll needs an Architecture (e.g. Architecture.rac(depth, width, M))")
         if isinstance(T, bool) or not isinstance(T, int) or T < 1:
             raise TnrankError(f"sequence length T must be a whole number >= 1, got {T!r}")
-        if arch.has_cells:
-            raise TnrankError("cell layers are not unrolled into tensor networks yet (no unrolled "
-                              "network, drawing or min-cut for them); their ranks and degree bounds "
-                              "are certified without one")
-        if T * arch.depth > MAX_BLOCKS:
+        self.reader = CellReader(arch)
+        self._ops = {k: tuple(i for i in range(len(p.ops)) if not self.reader.is_alias(k, i))
+                     for k, p in self.reader.programs.items()}
+        per_step = sum(len(self._ops[k]) if k in self._ops else 1 for k in range(arch.depth))
+        if T * per_step > MAX_BLOCKS:
+            what = ("depth", "step-layer blocks") if not self._ops else \
+                ("blocks of one step (a cell's operations)", "blocks")
             raise TnrankError(
-                f"T × depth = {T:,} × {arch.depth:,} = {T * arch.depth:,} step-layer blocks, more "
-                f"than tnrank's limit of {MAX_BLOCKS:,} for unrolled networks and their min-cut; "
-                "use a smaller T"
+                f"T × {what[0]} = {T:,} × {per_step:,} = {T * per_step:,} {what[1]}, more than "
+                f"tnrank's limit of {MAX_BLOCKS:,} for unrolled networks and their min-cut; use a "
+                "smaller T"
             )
         self.arch, self.T = arch, T
         self.aug = needs_augmentation(arch)
-        extra = int(self.aug)
+        self.extra = extra = int(self.aug)
         self.leg_dim = arch.M + extra
         self.hdim = tuple(w + extra for w in arch.widths)
         self.names = tuple(ly.name for ly in arch.layers)
         self.outputs = tuple(arch.index(o) for o in arch.output)
-        self._cache: dict[tuple[int, int], tuple[_Spec, ...]] = {}
+        self._cache: dict[tuple[int, int, object], tuple[BlockNode, ...]] = {}
+        self._templates: dict[tuple[int, object], tuple[BlockNode, ...]] = {
+            (k, i): cell_template(self.reader, k, i, extra) for k, ops in self._ops.items() for i in ops}
+        #: Dimension of the bond carrying each value ``(k, v)`` (:meth:`value_dim`).
+        self.dims: dict[tuple[int, object], int] = {(k, 0): self.hdim[k] for k in range(arch.depth)
+                                                    if k not in self._ops}
+        for k, program in self.reader.programs.items():
+            self.dims.update({(k, i): op.size + extra for i, op in enumerate(program.ops)})
+            self.dims.update({(k, ("init", name)): st.size + extra for name, st in program.states})
+        self._order: list[Block] | None = None
+        self._uses: dict[Block, int] | None = None
 
-    def block(self, t: int, k: int) -> tuple[_Spec, ...]:
-        """The nodes of block ``(t, k)`` (root first)."""
-        if (t, k) not in self._cache:
-            self._cache[(t, k)] = tuple(
-                _Spec(s.key, s.kind, s.role, tuple(_at(a, t) for a in s.axes))
-                for s in self._make(k, first=t == 0)
-            )
-        return self._cache[(t, k)]
+    def order(self) -> list[Block]:
+        """Every block, each after the blocks it reads: step by step, layers in
+        ``architecture.order``, a cell's initial values first and its operations in the
+        program's order."""
+        if self._order is None:
+            out: list[Block] = []
+            for t in range(self.T):
+                for k in self.arch.order:
+                    if k not in self._ops:
+                        out.append((t, k, 0))
+                        continue
+                    if t == 0:
+                        out += [(0, k, ("init", name)) for name, _ in self.reader.programs[k].states]
+                    out += [(t, k, i) for i in self._ops[k]]
+            self._order = out
+        return self._order
 
-    def _make(self, k: int, first: bool) -> tuple[_Spec, ...]:
-        layer = self.arch.layers[k]
-        kind = "delta" if layer.integration == "multiplicative" else "merge"
-        specs = [_Spec(kind, kind, layer.integration, (("up",), ("loc", "a"), ("loc", "b")))]
-        sources = tuple(("x", 0) if s == INPUT else ("h", 0, self.arch.index(s)) for s in layer.sources)
-        specs.append(_Spec("WI", "weight", "input", (("loc", "a"),) + sources))
-        init = self.arch.initial
-        if not first:
-            specs.append(_Spec("WH", "weight", "hidden", (("loc", "b"), ("h", -1, k))))
-        elif init == "state":
-            specs.append(_Spec("WH", "weight", "hidden", (("loc", "b"), ("loc", "s"))))
-            specs.append(_Spec("h0", "initial", "state", (("loc", "s"),)))
-        else:
-            specs.append(_Spec(init, "initial", init, (("loc", "b"),)))
-        return tuple(specs)
+    def local_dims(self) -> set[int]:
+        """Dimensions of the bonds inside blocks (a diagonal's vector, a low rank)."""
+        out = {self.hdim[k] for k in range(self.arch.depth) if k not in self._ops}
+        out |= {a[2] for nodes in self._templates.values() for node in nodes for a in node.axes
+                if a[0] == "loc"}
+        return out
+
+    def block(self, t: int, k: int, v: object = 0) -> tuple[BlockNode, ...]:
+        """The nodes of block ``(t, k, v)`` (root first)."""
+        key = (t, k, v)
+        found = self._cache.get(key)
+        if found is None:
+            if k not in self._ops:
+                found = rac_block(self.arch, k, t, self.hdim[k], self.reader.output)
+            elif isinstance(v, tuple):
+                found = initial_block(self.reader, k, v[1])
+            else:
+                found = at_step(self.reader, k, self._templates[(k, v)], t)
+            self._cache[key] = found
+        return found
 
     def output_axes(self) -> tuple[tuple, ...]:
-        """Axes of the output node: one bond to the last block of each output layer."""
-        return tuple(("h", self.T - 1, k) for k in self.outputs)
+        """Axes of the output node: one bond to what each output layer passes on at the last
+        step."""
+        return tuple(self.reader.output(k, self.T - 1) for k in self.outputs)
 
-    def dim_of(self, axis: tuple, k: int) -> int:
-        """Dimension of an axis of a node of layer ``k``'s block."""
+    def value_dim(self, k: int, v: object) -> int:
+        """Dimension of the bond carrying value ``v`` of layer ``k``."""
+        return self.dims[(k, v)]
+
+    def dim_of(self, axis: tuple, k: int, v: object = 0) -> int:
+        """Dimension of an axis of a node of block ``(·, k, v)``."""
         tag = axis[0]
         if tag == "x":
             return self.leg_dim
         if tag == "h":
-            return self.hdim[axis[2]]
-        return self.hdim[k]
+            return self.value_dim(axis[2], axis[3])
+        if tag == "loc":
+            return axis[2]
+        return self.value_dim(k, v)
 
-    def uses(self) -> list[list[int]]:
-        """``uses[t][k]``: how many copies of block ``(t, k)`` the network holds."""
-        T, L = self.T, self.arch.depth
-        uses = [[0] * L for _ in range(T)]
-        for k in self.outputs:
-            uses[T - 1][k] += 1
-        for t in range(T - 1, -1, -1):
-            for k in reversed(self.arch.order):  # consumers before their sources
-                if t + 1 < T:
-                    uses[t][k] += uses[t + 1][k]
-                for src in self.arch.layers[k].sources:
-                    if src != INPUT:
-                        uses[t][self.arch.index(src)] += uses[t][k]
+    def uses(self) -> dict[Block, int]:
+        """How many copies of each block the network holds (blocks nothing reads left out)."""
+        if self._uses is not None:
+            return self._uses
+        uses: dict[Block, int] = {}
+        for axis in self.output_axes():
+            if axis[0] == "h":
+                uses[axis[1:]] = uses.get(axis[1:], 0) + 1
+        for key in reversed(self.order()):  # consumers before the blocks they read
+            n = uses.get(key)
+            if not n:
+                continue
+            for node in self.block(*key):
+                for axis in node.axes:
+                    if axis[0] == "h":
+                        uses[axis[1:]] = uses.get(axis[1:], 0) + n
+        self._uses = uses
         return uses
 
     def copies(self) -> dict[int, int]:
         """Copies of each step's input leg in the unrolled network (what
         :meth:`TensorNetwork.copies` counts), from the blocks without building it."""
-        uses = self.uses()
-        return {t: sum(uses[t][k] * sum(a[0] == "x" for spec in self.block(t, k) for a in spec.axes)
-                       for k in range(self.arch.depth))
-                for t in range(self.T)}
+        out = dict.fromkeys(range(self.T), 0)
+        for axis in self.output_axes():
+            if axis[0] == "x":
+                out[axis[1]] += 1
+        for key, n in self.uses().items():
+            for node in self.block(*key):
+                for axis in node.axes:
+                    if axis[0] == "x":
+                        out[axis[1]] += n
+        return out
 
     def size(self) -> tuple[int, int, int]:
         """``(nodes, bonds, legs)`` of the unrolled network (legs included in nodes)."""
-        uses = self.uses()
-        nodes, legs = 1, 0
-        for t in range(self.T):
-            for k in range(self.arch.depth):
-                n = uses[t][k]
-                specs = self.block(t, k)
-                nodes += n * len(specs)
-                legs += n * sum(1 for s in specs for a in s.axes if a[0] == "x")
+        nodes, legs = 1, sum(axis[0] == "x" for axis in self.output_axes())
+        for key, n in self.uses().items():
+            block = self.block(*key)
+            nodes += n * len(block)
+            legs += n * sum(axis[0] == "x" for node in block for axis in node.axes)
         nodes += legs
         return nodes, nodes - 1, legs
-
-
-def _at(axis: tuple, t: int) -> tuple:
-    """Resolve a block-relative axis (``("h", 0 or -1, k)``, ``("x", 0)``) at step ``t``."""
-    if axis[0] == "h":
-        return ("h", t + axis[1], axis[2])
-    if axis[0] == "x":
-        return ("x", t)
-    return axis
 
 
 def unrolled_size(architecture: Architecture, T: int) -> tuple[int, int, int]:
@@ -229,8 +269,9 @@ def unroll(architecture: Architecture, T: int) -> TensorNetwork:
     -------
     TensorNetwork
         Nodes are named ``<what>[<t>,<layer>]#<copy>`` (``delta``, ``merge``,
-        ``WI``, ``WH``, ``ones``, ``zeros``, ``h0``), the output ``out``, and
-        the legs ``x<t>#<copy>``; steps are 0-based. ``network.info`` holds the
+        ``WI``, ``WH``, ``ones``, ``zeros``, ``h0``; for a cell, the operation and its index
+        in the program, such as ``mul3`` or ``apply1:A``, and ``init:<state>``), the output
+        ``out``, and the legs ``x<t>#<copy>``; steps are 0-based. ``network.info`` holds the
         ``architecture``, ``T`` and ``augmented`` (legs take ``(v, 1)``).
 
     Examples
@@ -251,7 +292,8 @@ def unroll(architecture: Architecture, T: int) -> TensorNetwork:
     if nodes > MAX_NODES:
         raise TnrankError(
             f"the unrolled network has {nodes:,} nodes, more than tnrank's limit of {MAX_NODES:,} "
-            f"(it grows like C(T + L, L)); use a smaller T, or tnrank.networks.mincut.min_cut_bound, which "
+            f"(copies of sub-networks grow quickly with T: like C(T + L, L) for a depth-L RAC); use a "
+            "smaller T, or tnrank.networks.mincut.min_cut_bound, which "
             "computes the min-cut without building the network"
         )
     arch = layout.arch
@@ -268,14 +310,14 @@ def unroll(architecture: Architecture, T: int) -> TensorNetwork:
 
 def _build(layout: BlockPlan) -> tuple[list, list, list[Leg]]:
     """Instantiate every block copy depth-first from the output."""
-    names, hdim, m = layout.names, layout.hdim, layout.leg_dim
+    names, m = layout.names, layout.leg_dim
     node_rows: list = []
     bond_rows: list = []
     leg_rows: list[Leg] = []
-    copies: dict[tuple[int, int], int] = {}
+    copies: dict[Block, int] = {}
     leg_copies = [0] * layout.T
     counter = iter(range(10**15))
-    stack: list[tuple[int, int, str, str]] = []  # (t, k, parent node, bond name)
+    stack: list[tuple[int, int, object, str, str]] = []  # (t, k, v, parent node, bond name)
 
     def attach(axis: tuple, node: str, local: dict[str, str]) -> str:
         tag = axis[0]
@@ -291,34 +333,34 @@ def _build(layout: BlockPlan) -> tuple[list, list, list[Leg]]:
             leg_rows.append(leg)
             return leg.name
         bond = f"b{next(counter)}"
-        stack.append((axis[1], axis[2], node, bond))
+        stack.append((axis[1], axis[2], axis[3], node, bond))
         return bond
 
     out_axes = [attach(a, "out", {}) for a in layout.output_axes()]
     node_rows.append(("out", {"kind": "output", "step": layout.T - 1, "layer": None, "copy": None,
                               "role": "output", "axes": out_axes}))
-    for t, k, parent, bond in _drain(stack):
-        c = copies.get((t, k), 0)
-        copies[(t, k)] = c + 1
+    for t, k, v, parent, bond in _drain(stack):
+        c = copies.get((t, k, v), 0)
+        copies[(t, k, v)] = c + 1
         local: dict[str, str] = {}
         local_ends: dict[str, str] = {}
-        for spec in layout.block(t, k):
+        for spec in layout.block(t, k, v):
             nid = f"{spec.key}[{t},{names[k]}]#{c}"
             axes = []
             for axis in spec.axes:
                 if axis[0] == "up":
                     axes.append(bond)
-                    bond_rows.append((bond, parent, nid, hdim[k]))
+                    bond_rows.append((bond, parent, nid, layout.value_dim(k, v)))
                     continue
                 name = attach(axis, nid, local)
                 axes.append(name)
                 if axis[0] == "loc":
                     if name in local_ends:
-                        bond_rows.append((name, local_ends[name], nid, hdim[k]))
+                        bond_rows.append((name, local_ends[name], nid, axis[2]))
                     else:
                         local_ends[name] = nid
             node_rows.append((nid, {"kind": spec.kind, "step": t, "layer": k, "copy": c,
-                                    "role": spec.role, "axes": axes}))
+                                    "role": spec.role, "axes": axes, **dict(spec.attrs)}))
     return node_rows, bond_rows, leg_rows
 
 
