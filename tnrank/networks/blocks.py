@@ -72,8 +72,9 @@ class BlockNode(NamedTuple):
         Its axes (see the module notes).
     attrs : tuple of (str, object)
         Further node attributes: for a cell, ``op`` (the operation's index) and ``part`` (which
-        array of a structured weight: ``"U"``, ``"V"``, ``"d"``; empty otherwise), or ``state``
-        for an initial value.
+        array of a structured weight: ``"U"``, ``"V"``, ``"d"``; empty otherwise), ``weight``
+        and ``structure`` for a weight, ``value`` for a constant or a power, ``state`` for an
+        initial value. The role of a cell's node is its operation (``apply``, ``mul``, ...).
     """
 
     key: str
@@ -205,24 +206,30 @@ def cell_template(reader: CellReader, k: int, i: int, extra: int) -> tuple[Block
                       for s in reader.arch.layers[k].sources)
         return (BlockNode(f"concat{i}", "tensor", "concat", (up, *parts), (("op", i), ("part", ""))),)
     operands = tuple(("arg", j) for j in op.args)
-    attrs = (("op", i), ("part", ""))
+    attrs: tuple[tuple[str, Any], ...] = (("op", i), ("part", ""))
     if op.kind in ("apply", "apply_t"):
         w = program.weight(op.name)
         key = f"{op.kind}{i}:{op.name}"
+
+        def part(name: str) -> tuple[tuple[str, Any], ...]:
+            return (("op", i), ("part", name), ("weight", op.name), ("structure", w.structure))
+
         if w.structure == "dense":
-            return (BlockNode(key, "weight", op.kind, (up, *operands), attrs),)
+            return (BlockNode(key, "weight", op.kind, (up, *operands), part("")),)
         columns = op.size // op.shape[0]  # > 1 when the weight is applied to a matrix
         if w.structure == "diagonal":
             d = ("loc", "d", w.shape[0] + extra)
-            return (BlockNode(key, "delta", "diagonal", (up, *operands, d), attrs),
-                    BlockNode(f"{key}.d", "weight", "diagonal", (d,), (("op", i), ("part", "d"))))
+            return (BlockNode(key, "delta", op.kind, (up, *operands, d), part("")),
+                    BlockNode(f"{key}.d", "weight", op.kind, (d,), part("d")))
         inner = ("loc", "r", w.rank * columns + extra)  # low rank U V: the bond is its rank
         first, second = ("U", "V") if op.kind == "apply" else ("V", "U")
-        return (BlockNode(f"{key}.{first}", "weight", "low rank", (up, inner), (("op", i), ("part", first))),
-                BlockNode(f"{key}.{second}", "weight", "low rank", (inner, *operands),
-                          (("op", i), ("part", second))))
+        return (BlockNode(f"{key}.{first}", "weight", op.kind, (up, inner), part(first)),
+                BlockNode(f"{key}.{second}", "weight", op.kind, (inner, *operands), part(second)))
     if op.kind in ("bilinear", "weight"):
-        return (BlockNode(f"{op.kind}{i}:{op.name}", "weight", op.kind, (up, *operands), attrs),)
+        return (BlockNode(f"{op.kind}{i}:{op.name}", "weight", op.kind, (up, *operands),
+                          (*attrs, ("weight", op.name))),)
+    if op.kind in ("pow", "const"):
+        attrs = (*attrs, ("value", op.value))
     if op.kind == "pow":
         return (BlockNode(f"pow{i}", "delta", "pow", (up,) + operands * op.value, attrs),)
     kind = {"mul": "delta", "add": "merge", "sub": "merge"}.get(op.kind, "tensor")

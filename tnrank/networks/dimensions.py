@@ -5,8 +5,10 @@ of dimension ``R`` (``R_l`` for layer ``l`` when the layers' widths differ) and 
 inputs of dimension ``M``; when the network's vectors carry a constant 1 (``augmented``) these are
 ``R + 1`` and ``M + 1``. A cut's bound is the product of the dimensions of the bonds it severs
 (:class:`tnrank.networks.mincut.MinCut`), so it reads as a product of powers of these names:
-``R^4 = 81`` for a depth-2 RAC of width 3 at ``T = 6``. A network that names no dimensions (one
-built by hand or read from a network file) writes each dimension as its number: ``2^3 = 8``.
+``R^4 = 81`` for a depth-2 RAC of width 3 at ``T = 6``. The states of a polynomial cell are named
+by their number of entries, ``|h|`` (``|S| + 1 = 7`` for a 3 × 2 matrix state carrying the
+constant); its other bonds by their numbers. A network that names no dimensions (one built by
+hand or read from a network file) writes each dimension as its number: ``2^3 = 8``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from tnrank.formatting import format_bound, format_names
 from tnrank.networks.graph import TensorNetwork
 from tnrank.networks.mincut import MinCut
 
-__all__ = ["NamedDimension", "CutFormula", "bond_layer", "dimension_names", "cut_formula"]
+__all__ = ["NamedDimension", "CutFormula", "bond_layer", "bond_state", "dimension_names", "cut_formula"]
 
 
 @dataclass(frozen=True, order=True)
@@ -52,7 +54,7 @@ class NamedDimension:
     def math(self) -> str:
         """The name in TeX math (the layer as a subscript)."""
         sub = "" if self.layer is None else f"_{{{self.layer}}}"
-        return self.symbol + sub + "+1" * self.plus_one
+        return self.symbol.replace("_", r"\_") + sub + "+1" * self.plus_one
 
 
 @dataclass(frozen=True)
@@ -117,10 +119,31 @@ def bond_layer(network: TensorNetwork, u: Hashable, v: Hashable) -> int | None:
     return min(lu, lv)
 
 
+def bond_state(network: TensorNetwork, u: Hashable, v: Hashable) -> str | None:
+    """``"layer.state"`` when the bond between ``u`` and ``v`` of an unrolled cell carries a
+    state of the cell (its value after an update, or before the first step); else None. The
+    second node of a bond of an unrolled network is the one further from the output."""
+    arch = network.info.get("architecture")
+    child, parent = network.graph.nodes[v], network.graph.nodes[u]
+    k = child.get("layer")
+    if arch is None or k is None or not ("op" in child or "state" in child):
+        return None
+    name = arch.layers[k].name
+    if "state" in child:
+        return f"{name}.{child['state']}"
+    inside = all(parent.get(a) == child.get(a) for a in ("layer", "step", "copy", "op"))
+    program = arch.program(k)
+    for state, i in program.updates if program is not None and not inside else ():
+        if i == child["op"]:
+            return f"{name}.{state}"
+    return None
+
+
 def dimension_names(network: TensorNetwork) -> dict[str | int, NamedDimension]:
     """The names of an unrolled circuit's dimensions: the open legs' under the key ``"input"``,
-    each layer's hidden state under its layer (0-based). Empty for a network without an
-    architecture.
+    each layer's hidden state under its layer (0-based), and each state of a cell under
+    ``"layer.state"`` as its number of entries, ``|h|`` (``|layer.h|`` when the architecture
+    has several layers). Empty for a network without an architecture.
 
     Examples
     --------
@@ -137,6 +160,10 @@ def dimension_names(network: TensorNetwork) -> dict[str | int, NamedDimension]:
     names: dict[str | int, NamedDimension] = {"input": NamedDimension("M", plus_one=aug)}
     for k in range(arch.depth):
         names[k] = NamedDimension("R", None if same else k + 1, aug)
+        program = arch.program(k)
+        for state, _ in program.states if program is not None else ():
+            label = f"{arch.layers[k].name}.{state}" if arch.depth > 1 else state
+            names[f"{arch.layers[k].name}.{state}"] = NamedDimension(f"|{label}|", None, aug)
     return names
 
 
@@ -168,7 +195,11 @@ def cut_formula(cut: MinCut, network: TensorNetwork) -> CutFormula:
     for e in cut.cut_edges:
         if e.dim == 1:
             continue
-        key = "input" if e.leg else bond_layer(network, *network.bonds[e.bond].nodes)
+        key: str | int | None = "input" if e.leg else None
+        if not e.leg:
+            ends = network.bonds[e.bond].nodes
+            state = bond_state(network, *ends)
+            key = state if state is not None else bond_layer(network, *ends)
         name = names.get(key) if key is not None else None
         counts[name or NamedDimension(str(e.dim))] += 1
     factors = tuple(sorted(counts.items(), key=lambda item: (str(item[0]), item[0].math())))

@@ -45,6 +45,7 @@ from tnrank.networks.unrolling import unroll
 from tnrank.presentation.layouts.base import MIN_WIDTH, Layout
 from tnrank.presentation.layouts.cell import cell_layout
 from tnrank.presentation.layouts.network import check_drawable, network_layout
+from tnrank.presentation.layouts.program import program_layout
 from tnrank.presentation.plot import check_figure_path, save_figure
 from tnrank.safe_files import atomic_write
 
@@ -67,6 +68,7 @@ COLORS: dict[str, Any] = {  # a colour, or a pair of them for alternating bands
     "hidden-weight": "#FCE9D9",
     "initial": "#EEEEEE",
     "output": "#E4F2E4",
+    "cell-weight": "#E9E3F5",
     "band": ("#EEF3FA", "#F7F1E8"),
     "band-nested": ("#DCE6F2", "#EDE3D2"),
 }
@@ -256,9 +258,13 @@ def _render(
         xs, ys = zip(*pts, strict=True)
         ax.plot(xs, ys, "-", color=COLORS["cut"] if is_cut else color, lw=2.6 if is_cut else 0.9,
                 solid_capstyle="round", solid_joinstyle="round", zorder=4 if is_cut else 2, gid=gid)
-        if e.bond.startswith("loop:"):
+        if e.bond.startswith("loop:"):  # an arrow into the box the loop returns to
             (xa, ya), (xb, yb) = e.points[-2], e.points[-1]
-            ax.annotate("", xy=(xb + 0.13, yb), xytext=(xa, ya + 0.0001),
+            if abs(xb - xa) >= abs(yb - ya):
+                xb += 0.13 if xa > xb else -0.13
+            else:
+                yb += 0.11 if ya > yb else -0.11
+            ax.annotate("", xy=(xb, yb), xytext=(xa, ya + 0.0001),
                         arrowprops={"arrowstyle": "-|>", "color": color, "lw": 0.9,
                                     "shrinkA": 0, "shrinkB": 0, "mutation_scale": 7}, zorder=2)
             top = e.points[2]
@@ -288,7 +294,8 @@ def _render(
                 ax.text(n.x, n.y - 0.02, n.label, ha="center", va="top", fontsize=FONT, color=color,
                         zorder=7, gid=gid)
         else:
-            fill = {"weight": COLORS["input-weight"] if n.role == "input" else COLORS["hidden-weight"],
+            weight = {"input": "input-weight", "hidden": "hidden-weight"}.get(str(n.role), "cell-weight")
+            fill = {"weight": COLORS[weight],
                     "initial": COLORS["initial"], "output": COLORS["output"]}.get(n.kind, "white")
             box = "circle,pad=0.18" if n.kind in ("merge", "tensor") else "square,pad=0.28"
             ax.text(n.x, n.y, n.label or " ", ha="center", va="center", fontsize=FONT - 0.5,
@@ -368,7 +375,54 @@ def _header(canvas: _Canvas, title: str, lines: Iterable[tuple[str, str]], key: 
     canvas.fit_width(artists)
 
 
+def _cell_key_rows(layout: Layout) -> list[tuple]:
+    """The symbols of a network with cells: a copy tensor, a sum, a weight, the operations."""
+    roles = {n.role for n in layout.nodes.values()}
+    kinds = {n.kind for n in layout.nodes.values()}
+    key: list[tuple] = []
+    if "delta" in kinds:
+        key.append(("copy tensor δ (⊙, a diagonal weight)", {"marker": "o", "color": "black", "lw": 0,
+                                                              "markersize": 5}))
+    if "merge" in kinds:
+        text = "sum (+, −)" if roles.isdisjoint({"additive", "general"}) else "sum or merge (+, −, MI)"
+        key.append((text, {"marker": "o", "color": "#222222", "lw": 0, "markerfacecolor": "white",
+                           "markersize": 7}))
+    if "weight" in kinds:
+        box = {"marker": "s", "color": "#222222", "lw": 0, "markersize": 8, "markeredgewidth": 0.7}
+        key.append(("weight (a linear map; $A^T$: v @ A)", box | {"markerfacecolor": COLORS["cell-weight"]}))
+        if "input" in roles:
+            key.append(("$W^I$, $W^H$ of a RAC layer", box | {"markerfacecolor": COLORS["input-weight"]}))
+    named = {"outer": "⊗ outer", "matvec": "@ matrix times vector", "vecmat": "@ matrix times vector",
+             "dot": "· dot", "rows": "rows gating", "cols": "cols gating", "neg": "−1 negation",
+             "concat": "[ ; ] sources", "const": "a constant"}
+    shown = list(dict.fromkeys(text for role, text in named.items() if role in roles))
+    if shown:
+        key.append(("operation: " + ", ".join(shown), {"marker": "o", "color": "#222222", "lw": 0,
+                                                        "markerfacecolor": "white", "markersize": 9}))
+    initial = {n.role for n in layout.nodes.values() if n.kind == "initial"}
+    if initial:
+        values = {"ones": "1", "zeros": "0", "state": "learned"}
+        listed = ", ".join(values[r] for r in ("ones", "zeros", "state") if r in initial)
+        key.append((f"initial state ({listed})", {"marker": "s", "color": "#222222", "lw": 0,
+                                                  "markersize": 8, "markeredgewidth": 0.7,
+                                                  "markerfacecolor": COLORS["initial"]}))
+    return key
+
+
 def _key_rows(layout: Layout, partition: Partition | None, mark: str, kinds: set[str]) -> list[tuple]:
+    if layout.style == "unrolled cells":
+        rows = _cell_key_rows(layout)
+        if partition is not None:
+            rows.append(("start inputs", {"color": COLORS["start"], "lw": 1.5}))
+            rows.append(("end inputs", {"color": COLORS["end"], "lw": 1.5}))
+        if mark:
+            rows.append(("min-cut bond" if mark == "cut" else "highlighted bond",
+                         {"color": COLORS["cut"], "lw": 2.6}))
+        if layout.bands:
+            rows.append(("copy of a sub-network (the value it computes)",
+                         {"marker": "s", "lw": 0, "markersize": 9, "markerfacecolor": COLORS["band"][0],
+                          "markeredgecolor": "#c9d3df"}))
+        return rows
     key: list[tuple] = []
     if "delta" in kinds:
         key.append(("copy tensor δ (⊙)", {"marker": "o", "color": "black", "lw": 0, "markersize": 5}))
@@ -402,6 +456,8 @@ def _key_rows(layout: Layout, partition: Partition | None, mark: str, kinds: set
 def _dims_line(network: TensorNetwork, layout: Layout) -> str:
     """``bond dimensions: R = 3 (hidden), M = 3 (inputs)``, or the distinct dimensions."""
     arch = network.info.get("architecture")
+    if arch is not None and arch.has_cells:
+        return _cell_dims_line(arch, bool(network.info.get("augmented")))
     if arch is not None:
         aug = network.info.get("augmented")
         plus = " + 1" if aug else ""
@@ -418,6 +474,26 @@ def _dims_line(network: TensorNetwork, layout: Layout) -> str:
     legs = sorted({e.dim for e in layout.edges if e.leg})
     return (f"bond dimensions: {', '.join(map(str, dims)) or '-'}; "
             f"leg dimensions: {', '.join(map(str, legs)) or '-'}")
+
+
+def _cell_dims_line(arch: Architecture, aug: bool) -> str:
+    """``bond dimensions: |h| + 1 = 3 (state), M + 1 = 3 (inputs); ...``: a cell's states by
+    their entries, the paper's layers by their widths."""
+    plus, one = (" + 1", 1) if aug else ("", 0)
+    parts = []
+    for k, layer in enumerate(arch.layers):
+        program = arch.program(k)
+        if program is None:
+            parts.append(f"R{k + 1}{plus} = {layer.width + one} ({layer.name})")
+            continue
+        for state, st in program.states:
+            label = f"{layer.name}.{state}" if arch.depth > 1 else state
+            parts.append(f"|{label}|{plus} = {st.size + one}")
+    text = (f"bond dimensions: {', '.join(parts)} (states), M{plus} = {arch.M + one} (inputs); "
+            f"any other value: its entries{plus}")
+    if aug:
+        text += "\n(the + 1: every value carries a constant 1)"
+    return text
 
 
 # ---------------------------------------------------------------- public
@@ -564,7 +640,9 @@ def draw_cell(
     title: str | None = None,
 ) -> Drawing:
     """Draw the folded recurrent cell of an architecture: one step, with the
-    hidden state fed back through ``W^H`` (a loop marked ``t-1``).
+    hidden state fed back through ``W^H`` (a loop marked ``t-1``); for an architecture with
+    polynomial cells, the graph of each cell's operations with a loop from each state's update
+    back to the state (:mod:`tnrank.presentation.layouts.program`).
 
     Small enough to sit inline in a text; every bond carries its dimension.
 
@@ -575,7 +653,8 @@ def draw_cell(
     >>> sorted(n.name for n in d.layout.nodes.values() if n.kind == "delta")
     ['delta[layer1]', 'delta[layer2]', 'delta[layer3]']
     """
-    layout = cell_layout(architecture)
+    layout = program_layout(architecture) if getattr(architecture, "has_cells", False) \
+        else cell_layout(architecture)
     if path is not None:
         check_figure_path(path)
     canvas = _Canvas(max(layout.width, 2.6), layout.height, 0.42)

@@ -18,6 +18,7 @@ __all__ = [
     "Band",
     "Layout",
     "node_label",
+    "cell_node_label",
     "state_label",
     "SCALE",
     "CELL_SCALE",
@@ -221,8 +222,39 @@ def state_label(t: int, layer: int) -> str:
     return f"$h^{_sup(f'{t + 1},{layer + 1}')}$"
 
 
+def _math_name(name: str) -> str:
+    return name.replace("_", r"\_")
+
+
+#: What the node of a cell's operation shows (copy tensors are dots and show nothing).
+OPERATION_LABELS = {"add": "+", "sub": "−", "neg": "−1", "outer": r"$\otimes$", "matvec": "@",
+                    "vecmat": "@", "dot": r"$\cdot$", "rows": "rows", "cols": "cols",
+                    "concat": "[ ; ]"}
+
+
+def cell_node_label(attrs: dict) -> str:
+    """The text drawn on a node of a cell's operation: its weight (``A``, ``Aᵀ`` for ``v @ A``,
+    ``A_U``/``A_V`` for the factors of a low-rank weight), the sign of a sum, the symbol of an
+    operation, a constant's value, ``h⁰`` for a learned initial state."""
+    kind, role = attrs.get("kind"), attrs.get("role")
+    if kind == "initial":
+        state = _math_name(str(attrs.get("state", "h")))
+        return {"ones": "$1$", "zeros": "$0$"}.get(str(role), f"${state}^0$")
+    if kind == "weight":
+        name = _math_name(str(attrs.get("weight", "")))
+        part = attrs.get("part", "")
+        if part in ("U", "V"):
+            name += f"_{part}"
+        return f"${name}^T$" if role == "apply_t" and part != "d" else f"${name}$"
+    if role == "const":
+        return str(attrs.get("value", ""))
+    return OPERATION_LABELS.get(str(role), "")
+
+
 def node_label(attrs: dict, name: Hashable) -> str:
     """The text drawn on a node of an unrolled network."""
+    if "op" in attrs or "state" in attrs:
+        return cell_node_label(attrs)
     kind, role = attrs.get("kind"), attrs.get("role")
     if kind == "weight":
         return "$W^I$" if role == "input" else "$W^H$"

@@ -18,6 +18,7 @@ from tnrank.presentation.layouts.base import Layout
 from tnrank.presentation.layouts.lattice import grid_positions, lattice_layout
 from tnrank.presentation.layouts.layered import layered_layout
 from tnrank.presentation.layouts.unrolled import is_unrolled, unrolled_layout
+from tnrank.presentation.layouts.unrolled_cells import has_cells, unrolled_cells_layout
 
 if TYPE_CHECKING:
     from tnrank.model.architecture import Architecture
@@ -60,7 +61,9 @@ def network_layout(network: TensorNetwork) -> Layout:
     True
     """
     check_drawable(network)
-    if is_unrolled(network):
+    if has_cells(network):
+        lay = unrolled_cells_layout(network)
+    elif is_unrolled(network):
         lay = unrolled_layout(network)
     elif (grid := grid_positions(network)) is not None:
         lay = lattice_layout(network, grid)

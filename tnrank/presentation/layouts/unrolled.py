@@ -44,7 +44,7 @@ from tnrank.presentation.layouts.base import (
 if TYPE_CHECKING:
     from tnrank.networks.graph import TensorNetwork
 
-__all__ = ["is_unrolled", "unrolled_layout", "MAX_ASPECT", "HEADER"]
+__all__ = ["is_unrolled", "unrolled_layout", "fold_copies", "MAX_ASPECT", "HEADER"]
 
 # geometry of unrolled networks (inches, before SCALE)
 COLUMN = 0.86  # one time step
@@ -222,7 +222,7 @@ def unrolled_layout(network: TensorNetwork) -> Layout:
     moved: dict[Hashable, tuple[float, float]] = {}  # root of a moved copy -> (track y, old x)
     per_line = None
     if len(tops) == 1 and bands:
-        moved = _fold_copies(lay, X)
+        moved = fold_copies(lay)
     elif len(tops) == 1:
         per_line = _wrap_chain(lay, T, X)
     # the output, right of the end of its row
@@ -301,12 +301,12 @@ def _groups(heights: list[float], k: int) -> list[list[int]]:
     return pack(hi)
 
 
-def _fold_copies(lay: Layout, X: list[float]) -> dict[Hashable, tuple[float, float]]:
-    """Set the stack of copies the top row reads in columns side by side when the drawing is
-    too tall for its width. The bond to a copy in the 2nd, 3rd ... column runs down from its
-    ``W^I`` to a track above the copies, along it, and down to the copy's root; later copies
-    take higher tracks, so no two bonds cross. Returns the moved roots with the height of
-    their track and their x before the move."""
+def fold_copies(lay: Layout) -> dict[Hashable, tuple[float, float]]:
+    """Set the stack of copies the top row reads (the bands of level 1) in columns side by side
+    when the drawing is too tall for its width. The bond to a copy in the 2nd, 3rd ... column
+    runs down from its reader to a track above the copies, along it, and down to the copy's
+    root; later copies take higher tracks, so no two bonds cross. Returns the moved roots with
+    the height of their track and their x before the move."""
     outer = sorted((b for b in lay.bands if b.level == 1), key=lambda b: -b.y1)
     if len(outer) < 2:
         return {}
