@@ -21,8 +21,14 @@ command a fresh ``python -m tnrank`` process, median of ``--repeat`` runs:
   default before;
 * ``--version`` — the interpreter and ``import tnrank`` alone, the floor of any command.
 
+Then polynomial cells (goal, issue 21: the dynamic programme on long cells, T = 64..256, in the
+tens of milliseconds like the RAC's): a selective (S6) layer, linear attention and a two-layer S6
+stack, each against a RAC of the same depth and state size in the same run, best of
+``--repeat`` runs with the cache cleared; at a small T the value is checked against max-flow on
+the unrolled network.
+
 Run: ``python benchmarks/bench_mincut.py`` (``--quick`` for small cases, ``--no-baseline``,
-``--no-cli``).
+``--no-cli``, ``--no-cells``).
 """
 
 from __future__ import annotations
@@ -37,7 +43,7 @@ import time
 import networkx as nx
 
 from tnrank import Architecture, Partition
-from tnrank.networks.mincut import _min_cut_dp, min_cut, min_cut_bound
+from tnrank.networks.mincut import _min_cut_dp, min_cut, min_cut_bound, min_cut_log2
 from tnrank.networks.unrolling import unroll
 
 CASES = [(3, 2, 2, 64), (2, 2, 2, 256), (3, 3, 3, 64), (2, 3, 3, 256)]
@@ -129,14 +135,63 @@ def run_cli_case(L: int, R: int, M: int, T: int, repeat: int) -> bool:
     return met and same
 
 
+def _cell_cases() -> list[tuple[str, Architecture, Architecture]]:
+    """(name, cell architecture, RAC of the same depth and state size)."""
+    from tnrank import Cell, Layer
+
+    def s6(n: int) -> Cell:
+        return Cell(state={"h": n}, weights={w: ("h", "x") for w in "ABUC"},
+                    update={"h": "(A @ x) * h + (B @ x) * (U @ x)"}, output="(C @ x) * h")
+
+    attention = Cell(state={"S": (3, 2)}, weights={"Q": (3, "x"), "K": (3, "x"), "V": (2, "x")},
+                     update={"S": "S + outer(K @ x, V @ x)"}, output="(Q @ x) @ S")
+    stack = Architecture(M=2, layers=[Layer(cell=s6(3), name="a"), Layer(cell=s6(3), name="b")])
+    return [("S6, state 3", Architecture(M=2, layers=[Layer(cell=s6(3))]), Architecture.rac(1, 3, 2)),
+            ("linear attention, state 3x2", Architecture(M=2, layers=[Layer(cell=attention)]),
+             Architecture.rac(1, 6, 2)),
+            ("two-layer S6 stack, state 3+3", stack, Architecture.rac(2, 3, 2))]
+
+
+def _dp_ms(arch: Architecture, part: Partition, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        _min_cut_dp.cache_clear()
+        t0 = time.perf_counter()
+        min_cut_log2(arch, part)
+        times.append(time.perf_counter() - t0)
+    return 1e3 * min(times)
+
+
+def run_cells(Ts: list[int], repeat: int) -> bool:
+    min_cut_log2(Architecture.rac(1, 2, 2), Partition.parse("start-end", 4))  # imports, once
+    ok = True
+    for name, cell, rac in _cell_cases():
+        part = Partition.parse("start-end", 6)
+        agree = min_cut_bound(cell, part) == min_cut(unroll(cell, 6), part).bound
+        ok &= agree
+        print(f"{name}: min-cut at T=6 {min_cut_bound(cell, part):,} "
+              f"({'agrees' if agree else 'DISAGREES'} with max-flow on the network)")
+        for T in Ts:
+            part = Partition.parse("start-end", T)
+            t_cell, t_rac = _dp_ms(cell, part, repeat), _dp_ms(rac, part, repeat)
+            ok &= t_cell < 100
+            print(f"  T={T:3d}: dp {t_cell:6.1f} ms (log2 {min_cut_log2(cell, part):.2f}); RAC L={rac.depth} "
+                  f"R={rac.widths[0]} {t_rac:6.1f} ms; ratio cell / RAC {t_cell / t_rac:4.1f}")
+    sys.stdout.flush()
+    return ok
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small cases only")
     parser.add_argument("--no-baseline", action="store_true", help="skip the networkx baseline")
     parser.add_argument("--no-cli", action="store_true", help="skip the end-to-end `tnrank bound` timings")
+    parser.add_argument("--no-cells", action="store_true", help="skip the polynomial cells")
     parser.add_argument("--repeat", type=int, default=7, help="runs per command line (default 7)")
     args = parser.parse_args()
     ok = True
+    if not args.no_cells:
+        ok &= run_cells([64, 128] if args.quick else [64, 128, 256], args.repeat)
     for case in QUICK if args.quick else CASES:
         ok &= run_case(*case, with_baseline=not args.no_baseline)
     if not args.no_cli:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import opt_einsum as oe
 import pytest
+from cell_archs import ARCHITECTURES as CELL_ARCHITECTURES
 
 from tnrank import PRIME, Architecture, TnrankError, evaluate, random_weights
 from tnrank.networks.circuit_tensors import evaluate_network, rac_tensors
@@ -18,12 +19,16 @@ NETWORKS = {
     "tree": lambda: binary_tree(2, bond=3, phys=2),
     "peps": lambda: lattice_2d(2, 3, bond=2, phys=2),
     "rac": lambda: unroll(Architecture.rac(2, 2, 2), 2),
+    "cell": lambda: unroll(CELL_ARCHITECTURES["gated matrix"], 2),
+    "cell stack": lambda: unroll(CELL_ARCHITECTURES["several sources"], 1),
 }
 
 
 def _python_int_contraction(eq: str, arrays: list[np.ndarray], prime: int) -> np.ndarray:
-    """Exact oracle: numpy einsum on Python integers, reduced once at the end."""
-    return (np.einsum(eq, *(a.astype(object) for a in arrays)) % prime).astype(np.int64)
+    """Exact oracle: pairwise contractions (opt_einsum's greedy order) on Python integers,
+    reduced once at the end."""
+    full = np.asarray(oe.contract(eq, *(a.astype(object) for a in arrays), optimize="greedy"))
+    return np.asarray(full % prime).astype(np.int64)
 
 
 @pytest.mark.parametrize("name", sorted(NETWORKS))
@@ -96,6 +101,31 @@ def test_to_einsum_contracts_to_the_same_tensor(name):
     eq, _shapes, arrays = net.to_einsum(residues)
     assert np.array_equal(contract(net, residues, prime=PRIME),
                           _python_int_contraction(eq, arrays, PRIME))
+
+
+@pytest.mark.parametrize("name", ["selective", "gated matrix", "two states", "stack"])
+def test_exported_cells_evaluate_the_cell(name):
+    """An unrolled cell exported with its weights' tensors, the inputs (v, 1) plugged into the
+    legs by the einsum itself: the engine's y for each sequence (float; exactly mod p against
+    Python integers)."""
+    arch = CELL_ARCHITECTURES[name]
+    T = 3
+    net = unroll(arch, T)
+    x = np.random.default_rng(4).integers(0, 50, size=(2, T, arch.M))
+    for prime in (None, PRIME):
+        w = random_weights(arch, seed=5, prime=prime)
+        eq, _shapes, arrays = net.to_einsum(rac_tensors(net, w))
+        inputs, output = eq.split("->")
+        legs = list(net.legs.values())
+        for b in range(len(x)):
+            vectors = [np.append(x[b, leg.step], 1) for leg in legs]
+            full = inputs + "," + ",".join(output) + "->"
+            if prime is None:
+                y = oe.contract(full, *arrays, *vectors)
+                assert np.isclose(y, evaluate(w, x[b:b + 1])[0], rtol=1e-9)
+            else:
+                y = _python_int_contraction(full, [*arrays, *(v.astype(np.int64) for v in vectors)], prime)
+                assert int(y) == int(evaluate(w, x[b:b + 1])[0])
 
 
 def test_to_einsum_beyond_52_indices_and_bad_input():

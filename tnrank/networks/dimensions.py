@@ -198,8 +198,11 @@ def cut_formula(cut: MinCut, network: TensorNetwork) -> CutFormula:
         key: str | int | None = "input" if e.leg else None
         if not e.leg:
             ends = network.bonds[e.bond].nodes
-            state = bond_state(network, *ends)
-            key = state if state is not None else bond_layer(network, *ends)
+            child = network.graph.nodes[ends[1]]
+            if "op" in child or "state" in child:  # a cell's value: named when it is a state
+                key = bond_state(network, *ends)
+            else:
+                key = bond_layer(network, *ends)
         name = names.get(key) if key is not None else None
         counts[name or NamedDimension(str(e.dim))] += 1
     factors = tuple(sorted(counts.items(), key=lambda item: (str(item[0]), item[0].math())))

@@ -11,16 +11,19 @@ bipartitions of a network split its steps.
 Node attributes (``network.graph.nodes[n]``):
 
 ``kind``
-    ``"input"`` (open leg), ``"weight"`` (:math:`W^I` or :math:`W^H`), ``"delta"``
-    (copy tensor of :math:`\odot`), ``"merge"`` (additive / general integration),
-    ``"initial"`` (initial vector), ``"output"`` (:math:`w^O`) or ``"tensor"`` (a
-    user's tensor).
+    ``"input"`` (open leg), ``"weight"`` (:math:`W^I` or :math:`W^H`, or a cell's weight),
+    ``"delta"`` (copy tensor of :math:`\odot`), ``"merge"`` (additive / general integration,
+    a cell's sum), ``"initial"`` (initial vector), ``"output"`` (:math:`w^O`) or
+    ``"tensor"`` (a user's tensor, or another operation of a cell: an outer product, a matrix
+    times a vector, a gating).
 ``step``, ``layer``, ``copy``
     Time step (0-based), layer index (0-based) and which copy of a duplicated
     sub-network the node belongs to; None where they do not apply.
 ``role``
     Finer kind: ``"input"`` / ``"hidden"`` for weights, the integration for
-    merges, ``"ones"`` / ``"zeros"`` / ``"state"`` for initial vectors.
+    merges, ``"ones"`` / ``"zeros"`` / ``"state"`` for initial vectors; for a cell, the
+    operation (``"apply"``, ``"mul"``, ``"add"``, ``"outer"``, ...; see
+    :mod:`tnrank.networks.blocks`).
 ``axes``
     The node's bonds in the order of its tensor's axes.
 

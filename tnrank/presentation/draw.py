@@ -489,8 +489,8 @@ def _cell_dims_line(arch: Architecture, aug: bool) -> str:
         for state, st in program.states:
             label = f"{layer.name}.{state}" if arch.depth > 1 else state
             parts.append(f"|{label}|{plus} = {st.size + one}")
-    text = (f"bond dimensions: {', '.join(parts)} (states), M{plus} = {arch.M + one} (inputs); "
-            f"any other value: its entries{plus}")
+    text = (f"bond dimensions: {', '.join(parts)} (states), M{plus} = {arch.M + one} (inputs), "
+            f"other values: entries{plus}")
     if aug:
         text += "\n(the + 1: every value carries a constant 1)"
     return text

@@ -54,6 +54,32 @@ def _peps(rows: int, cols: int, cut: bool) -> Callable[[], Any]:
     return draw
 
 
+def _attention() -> Architecture:
+    from tnrank.model.cell import Cell
+
+    cell = Cell(state={"S": (3, 2)}, weights={"Q": (3, "x"), "K": (3, "x"), "V": (2, "x")},
+                update={"S": "S + outer(K @ x, V @ x)"}, output="(Q @ x) @ S")
+    return Architecture(M=2, layers=[Layer(cell=cell, name="attention")], name="linear attention")
+
+
+def _selective() -> Architecture:
+    from tnrank.model.cell import Cell
+
+    cell = Cell(state={"h": 2}, weights={"A": ("h", "x"), "B": ("h", "x"), "U": ("h", "x"), "C": ("h", "x")},
+                update={"h": "(A @ x) * h + (B @ x) * (U @ x)"}, output="(C @ x) * h")
+    return Architecture(M=2, layers=[Layer(cell=cell, name="s6")], name="Mamba S6 (selective state space)")
+
+
+def _cell_network(build: Callable[[], Architecture], T: int) -> Callable[[], Any]:
+    def draw() -> Any:
+        from tnrank.presentation.draw import draw_architecture
+
+        arch = build()
+        return draw_architecture(arch, T, highlight=min_cut(arch, "start-end", T=T))
+
+    return draw
+
+
 def _cell(build: Callable[[], Architecture]) -> Callable[[], Any]:
     def draw() -> Any:
         from tnrank.presentation.draw import draw_cell
@@ -76,6 +102,8 @@ NETWORK_FIGURES: dict[str, Callable[[], Any]] = {
     "network-peps-3x3-cut.svg": _peps(3, 3, cut=True),
     "cell-depth3.svg": _cell(lambda: Architecture.rac(3, 2, 2)),
     "cell-skip.svg": _cell(_skip_connected),
+    "network-attention-cut.svg": _cell_network(_attention, 4),
+    "cell-s6.svg": _cell(_selective),
 }
 #: Figures wider than the docs' column, folded to about 2:1 for a full page: the column shows
 #: them shrunk, so their labels read at body-text size only when opened at full size.

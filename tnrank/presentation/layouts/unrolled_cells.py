@@ -37,13 +37,12 @@ if TYPE_CHECKING:
 
 __all__ = ["has_cells", "unrolled_cells_layout"]
 
-SLOT = 0.52  # one leaf of a step's tree (inches, before SCALE)
+SLOT = 0.48  # one leaf of a step's tree (inches, before SCALE)
 LEVEL = 0.46  # one level of a step's tree
 LEG = 0.36  # an open leg below its node
-GAP = 0.3  # between two steps' columns
+GAP = 0.14  # between two steps' columns
 ROW_GAP = 0.28  # between a row and the band below it
 SIDE = 0.09  # spacing of several bonds running down from one node to bands
-LEFT_MARGIN = 1.2
 
 
 def has_cells(network: TensorNetwork) -> bool:
@@ -215,7 +214,9 @@ def unrolled_cells_layout(network: TensorNetwork) -> Layout:
                         or g.nodes[plan.parent[n]]["step"] != step)
             shapes[(row.index, step)] = _group_shape(plan, root)
             width[step] = max(width[step], shapes[(row.index, step)][1])
-    x0 = [LEFT_MARGIN]
+    names = [arch.layers[g.nodes[plan.rows[i].root]["layer"]].name for i in plan.tops]
+    margin = 0.3 + 0.068 * max(map(len, names), default=4)  # room for the row's name
+    x0 = [margin]
     for t in range(1, T):
         x0.append(x0[-1] + SLOT * width[t - 1] + GAP)
     has_legs = {row.index: any(n2 in network.legs for nodes in row.groups.values() for n in nodes
@@ -256,7 +257,7 @@ def unrolled_cells_layout(network: TensorNetwork) -> Layout:
     # the output, above and right of its rows' roots
     roots = [lay.nodes[plan.rows[i].root] for i in plan.tops]
     out_attrs = g.nodes["out"]
-    x_out = max([r.x for r in roots] + [x0[-1] + SLOT * width[-1] - SLOT / 2]) + 0.45
+    x_out = max([r.x for r in roots] + [x0[-1] + SLOT * width[-1] - SLOT / 2]) + 0.38
     y_out = max(r.y for r in roots) + 0.42 if roots else 0.4
     lay.nodes["out"] = NodeBox("out", "output", x_out, y_out, node_label(out_attrs, "out"),
                                out_attrs["role"], out_attrs["step"])
@@ -326,7 +327,7 @@ def unrolled_cells_layout(network: TensorNetwork) -> Layout:
         a, b = lay.nodes[leg.name], lay.nodes[leg.tensor]
         lay.edges.append(EdgePath(leg.name, (leg.name, leg.tensor), leg.dim, [(a.x, a.y), (b.x, b.y)],
                                   leg=True))
-    lay.row_labels = [(LEFT_MARGIN - 0.25, plan.rows[i].y,
+    lay.row_labels = [(margin - 0.2, plan.rows[i].y,
                        arch.layers[g.nodes[plan.rows[i].root]["layer"]].name) for i in plan.tops]
     xs = [n.x for n in lay.nodes.values()] + [b.x1 for b in bands]
     ys = [n.y for n in lay.nodes.values()] + [b.y0 for b in bands]
