@@ -12,21 +12,28 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from strategies import architectures, partitions
+from strategies import architectures, cell_architectures, partitions
 
 import tnrank
 from tnrank import Architecture, TnrankError, unroll
 from tnrank.networks.dimensions import CutFormula, NamedDimension, cut_formula, dimension_names
 from tnrank.networks.examples import lattice_2d, mps
 from tnrank.networks.mincut import CutEdge, MinCut, min_cut, min_cut_bound
+from tnrank.networks.unrolling import unrolled_size
 
 GRAPHS = Path(__file__).resolve().parents[2] / "graphs"
 
 
 def value(name: NamedDimension, arch: Architecture | None) -> int:
-    """What a name stands for, by the architecture's numbers."""
+    """What a name stands for, by the architecture's numbers: M, R or R_l, a cell's state by
+    its entries (|h|, or |layer.h| when there are several layers), or a number."""
+    if arch is not None and name.symbol.startswith("|"):
+        label = name.symbol.strip("|")
+        layer, state = label.split(".", 1) if "." in label else (arch.layers[0].name, label)
+        program = arch.program(arch.index(layer))
+        return dict(program.states)[state].size + name.plus_one
     if arch is None or name.symbol not in ("M", "R"):
         assert name.layer is None and not name.plus_one
         return int(name.symbol)
@@ -60,6 +67,20 @@ def test_names_stand_for_the_dimensions_they_count(arch, T, data):
     check(formula, cut, arch)
     assert formula.bound == min_cut_bound(arch, part)  # a second algorithm, without the network
     assert formula.text().endswith(f"= {tnrank.formatting.format_bound(cut.bound)}")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.filter_too_much])
+@given(arch=cell_architectures(), T=st.integers(2, 4), data=st.data())
+def test_names_of_cells_stand_for_the_dimensions_they_count(arch, T, data):
+    assume(unrolled_size(arch, T)[0] <= 1500)
+    net = unroll(arch, T)
+    assume(len(net.steps) == T)
+    part = data.draw(partitions(T))
+    cut = min_cut(net, part)
+    formula = cut_formula(cut, net)
+    check(formula, cut, arch)
+    assert formula.bound == min_cut_bound(arch, part)
 
 
 @pytest.mark.parametrize("path", sorted(GRAPHS.glob("*.toml")), ids=lambda p: p.stem)
