@@ -37,6 +37,7 @@ from tnrank.studies.comparison import (
     compare,
     comparison_dict,
     format_comparison,
+    format_statuses,
     markdown_comparison,
 )
 
@@ -62,13 +63,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                      help="print the comparison as a Markdown document (as graphs/README.md)")
     p.add_argument("-o", "--output", metavar="FIGURE",
                    help="one file and one T: also draw the unrolled network with the min-cut of "
-                   "the partition (.svg, .png or .pdf; see tnrank draw)")
+                   "the partition (.svg, .png or .pdf; see tnrank draw); several files or T: plot "
+                   "the certified separation ranks against T, one line per file")
     p.add_argument("--draw", dest="output", action=deprecated("-o"), help=argparse.SUPPRESS)
     p.add_argument("--json-file", metavar="FILE",
                    help="results file, saved after every report; the same command resumes an "
                    "interrupted run from it")
     p.add_argument("--explain", action="store_true",
                    help="after the report, how each number was proved (runs, bounds, theorems)")
+    p.add_argument("--status", action="store_true",
+                   help="several files or T: the separation ranks labelled proved, generic w.h.p. "
+                   "(with the failure bound) or bounds only, beside each file's state size, weights "
+                   "and the closed form state + 1 where the output is affine in the states")
     add_certify_options(p)
     add_parallel_options(p)
     p.set_defaults(func=run)
@@ -170,8 +176,9 @@ def run(args: argparse.Namespace) -> int:
     say = progress_printer(args.quiet)
     single = len(entries) == 1 and len(args.T) == 1 and not args.markdown
     if args.output is not None and not single:
-        raise TnrankError("-o draws one network: give one architecture file and one T "
-                          "(use tnrank draw for more)")
+        from tnrank.presentation.plot import check_figure_path  # with the figure, on demand
+
+        check_figure_path(args.output)
     if args.json_file:
         check_output_path(args.json_file, "the results file (--json-file)", [".json"])
         check_distinct_outputs({"the figure (-o)": args.output,
@@ -201,12 +208,18 @@ def run(args: argparse.Namespace) -> int:
     elif args.markdown:
         print(markdown_comparison(entries, args.T, rows, args.partition, _command(args),
                                   _title(args.files, len(entries))), end="")
+    elif args.status:
+        print(format_statuses(entries, args.T, rows, args.partition))
     else:
         print(format_comparison(entries, args.T, rows, args.partition))
         if args.explain:
             for row in rows:
                 print(f"\n{row.label}, T={row.T}")
                 print(row.report.explain())
+    if args.output is not None and rows:
+        from tnrank.presentation.plot import plot_comparison  # matplotlib on demand
+
+        plot_comparison(rows, args.output).clear()
     if interrupted:
         total = len(entries) * len(args.T)
         saved = f"; what is done was saved in {args.json_file}" if args.json_file else ""

@@ -15,7 +15,7 @@ from typing import Any
 from tnrank.errors import TnrankError
 from tnrank.safe_files import atomic_path, check_output_path
 
-__all__ = ["plot_sweep", "FIGURE_SUFFIXES", "check_figure_path", "save_figure"]
+__all__ = ["plot_sweep", "plot_comparison", "FIGURE_SUFFIXES", "check_figure_path", "save_figure"]
 
 #: File suffixes figures can be written to.
 FIGURE_SUFFIXES = (".svg", ".png", ".pdf")
@@ -205,6 +205,107 @@ def plot_sweep(
                  "certified: exact ranks mod $p$ (lower)"
                  + (f", {uppers} bounds (upper)" if uppers else ""))
     ax.set_title(title, fontsize=_TEXT_PT)
+    if path is not None:
+        save_figure(fig, path)
+    return fig
+
+
+def plot_comparison(
+    rows: Sequence[Any],
+    path: str | os.PathLike | None = None,
+    quantity: str = "separation",
+    title: str | None = None,
+) -> Any:
+    """Plot certified ranks against ``T``, one line per architecture (``tnrank analyze`` with
+    several files and ``-o``).
+
+    Parameters
+    ----------
+    rows : sequence of CompareRow
+        Reports of architectures at several ``T`` (:func:`tnrank.studies.comparison.compare`);
+        an architecture's line is labelled with its name (or file).
+    path : path, optional
+        Write the figure there (``.svg``, ``.png`` or ``.pdf``).
+    quantity : {"separation", "grid"}
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Notes
+    -----
+    Colours are architectures. Filled markers are exact ranks, half-filled ones generic
+    values with high probability, hollow ones certified lower bounds with a thin bar up to
+    the best upper bound. Lines are drawn widest first, so lines that coincide show as a
+    line inside a wider one.
+    """
+    if quantity not in ("separation", "grid"):
+        raise TnrankError(f"quantity {quantity!r} is unknown; use separation or grid")
+    if path is not None:
+        check_figure_path(path)
+    series: dict[str, list[Any]] = {}
+    for row in rows:
+        series.setdefault(row.label, []).append(row)
+    if not series:
+        raise TnrankError("nothing to plot: no report is done")
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    fig = Figure(figsize=(7.6, 6.4 + 0.25 * max(0, len(series) - 4)), layout="constrained")
+    ax = fig.add_subplot()
+    ax.set_yscale("log")
+    palette = matplotlib.colormaps["tab10" if len(series) <= 10 else "tab20"].colors
+    all_T: set[int] = set()
+    top = 1.0
+    handles = []
+    widest = 1.2 + 0.9 * len(series)
+    for i, (label, pts) in enumerate(series.items()):
+        pts = sorted(pts, key=lambda r: r.T)
+        color = palette[i % len(palette)]
+        results = [getattr(r.report, quantity) for r in pts]
+        Ts = [r.T for r in pts]
+        all_T.update(Ts)
+        lows = [max(res.lower, 1) for res in results]
+        top = max(top, *lows)
+        ax.plot(Ts, lows, "-", color=color, lw=widest - 0.9 * i, alpha=0.8, zorder=3 + i,
+                solid_capstyle="round")
+        for T, res in zip(Ts, results, strict=True):
+            fill = "full" if res.exact else ("bottom" if res.status == "generic-whp" else "none")
+            ax.plot([T], [max(res.lower, 1)], "o", ms=6, zorder=20 + i, color=color,
+                    fillstyle=fill, markerfacecolor=color if fill != "none" else "white",
+                    markerfacecoloralt="white", markeredgewidth=1.2)
+            if not res.exact and res.status != "generic-whp":
+                ax.plot([T, T], [max(res.lower, 1), min(res.upper, res.lower * 50)], "-",
+                        color=color, lw=0.8, alpha=0.7, zorder=2)
+        handles.append(Line2D([], [], color=color, lw=2.5, label=pts[0].architecture.name or label))
+    ax.set_ylim(0.7, top * 3)
+    ax.yaxis.set_major_locator(LogLocator(base=10))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+    ax.set_xticks(sorted(all_T))
+    ax.set_xlabel("sequence length $T$")
+    label = "Start-End separation rank" if quantity == "separation" else "grid rank (Start-End)"
+    ax.set_ylabel(label)
+    ax.grid(True, which="major", alpha=0.3)
+    gray = "#555555"
+    dot = {"color": gray, "lw": 0, "marker": "o", "markeredgewidth": 1.2, "ms": 6}
+    handles += [
+        Line2D([], [], **dot, markerfacecolor=gray, label="exact rank (proved)"),
+        Line2D([], [], **dot, fillstyle="bottom", markerfacecolor=gray, markerfacecoloralt="white",
+               label="generic w.h.p."),
+        Line2D([], [], **dot, markerfacecolor="white", label="lower bound (bar: to upper)"),
+    ]
+    fig.legend(handles=handles, loc="outside lower center", ncol=2, fontsize=_TEXT_PT - 1,
+               frameon=False, handlelength=2.2, columnspacing=1.0, labelspacing=0.3)
+    ax.tick_params(labelsize=_TEXT_PT)
+    ax.xaxis.label.set_size(_TEXT_PT)
+    ax.yaxis.label.set_size(_TEXT_PT)
+    ax.set_title(title or f"{label}, certified", fontsize=_TEXT_PT)
     if path is not None:
         save_figure(fig, path)
     return fig

@@ -18,6 +18,7 @@ from typing import Any
 
 from tnrank.certification.certify import certify
 from tnrank.certification.report import RankResult, Report
+from tnrank.engine.symbolic import cut_state_degree
 from tnrank.errors import TnrankError
 from tnrank.formatting import format_table
 from tnrank.model.architecture import Architecture
@@ -30,6 +31,8 @@ __all__ = [
     "CompareRow",
     "compare",
     "rank_cell",
+    "status_cell",
+    "format_statuses",
     "format_comparison",
     "markdown_comparison",
     "comparison_dict",
@@ -148,6 +151,80 @@ def rank_cell(res: RankResult | None) -> str:
     if res is None:
         return "-"
     return f"{res.rank}" if res.exact else f"{res.lower}..{res.upper}"
+
+
+def status_cell(res: RankResult | None) -> str:
+    """The rank and what kind of statement it is: ``"56"`` proved exact, ``"501*"`` the
+    generic value with high probability (its failure bound is shown beside the row), ``"≥28,675"``
+    a certified lower bound only.
+
+    >>> from tnrank import Architecture, certify
+    >>> status_cell(certify(Architecture.rac(3, 2, 2), T=6).separation)
+    '52*'
+    """
+    if res is None:
+        return "-"
+    if res.exact:
+        return f"{res.rank:,}"
+    if res.status == "generic-whp" and res.failure_bound is not None:
+        return f"{res.lower:,}*"
+    return f"≥{res.lower:,}"
+
+
+def _affine_closed_form(arch: Architecture, Ts: Sequence[int], done: dict, label: str) -> str:
+    """``state + 1`` where ``y`` is affine in the states at the cut (then the rank is at most
+    that), marked ``✓`` when a certified rank reaches it."""
+    if any(cut_state_degree(arch, T - T // 2) > 1 for T in Ts):
+        return "-"
+    bound = arch.state_size + 1
+    reached = any((label, T) in done and done[(label, T)].report.separation.lower == bound
+                  for T in Ts)
+    return f"{bound} ✓" if reached else f"{bound}"
+
+
+def format_statuses(entries: Entries, Ts: Sequence[int], rows: Sequence[CompareRow],
+                    partition: str = "start-end") -> str:
+    """One row per architecture (its file's stem): state size, weights, the certified
+    separation rank at each ``T`` labelled by what proves it (:func:`status_cell`), the
+    largest failure bound of the row's generic values, and the closed form ``state + 1``
+    where the output is affine in the states at the cut.
+
+    Examples
+    --------
+    >>> from tnrank import Architecture
+    >>> shallow = Architecture.rac(1, 3, 2)
+    >>> rows = list(compare([("shallow", shallow)], [2, 4]))
+    >>> print(format_statuses([("shallow", shallow)], [2, 4], rows))
+    certified separation rank, partition start-end:
+    file     state  weights  T=2  T=4  failure  state+1
+    -------  -----  -------  ---  ---  -------  -------
+    shallow  3      18       2    3    -        4
+    n: proved exact; n*: generic w.h.p. (failure: the row's largest failure bound);
+    ≥n: lower bound only; state+1: proved upper bound where y is affine in the states at
+    the cut, ✓ attained
+    """
+    done = _by_key(rows)
+    stems = [os.path.splitext(os.path.basename(label))[0] for label, _arch in entries]
+    names = stems if len(set(stems)) == len(stems) else [label for label, _arch in entries]
+    table = []
+    for name, (label, arch) in zip(names, entries, strict=True):
+        cells = [name, str(arch.state_size), f"{arch.parameter_count():,}"]
+        failures = []
+        for T in Ts:
+            row = done.get((label, T))
+            res = None if row is None else row.report.separation
+            cells.append("…" if res is None else status_cell(res))
+            if res is not None and not res.exact and res.failure_bound is not None:
+                failures.append(res.failure_bound)
+        cells.append(f"{max(failures):.1e}" if failures else "-")
+        cells.append(_affine_closed_form(arch, Ts, done, label))
+        table.append(cells)
+    head = f"certified separation rank, partition {_partition_name(partition, Ts)}:"
+    legend = ("n: proved exact; n*: generic w.h.p. (failure: the row's largest failure bound);\n"
+              "≥n: lower bound only; state+1: proved upper bound where y is affine in the states at"
+              "\nthe cut, ✓ attained")
+    return "\n".join([head, format_table(["file", "state", "weights"] + [f"T={T}" for T in Ts]
+                                         + ["failure", "state+1"], table), legend])
 
 
 def _by_key(rows: Sequence[CompareRow]) -> dict[tuple[str, int], CompareRow]:
