@@ -1,6 +1,7 @@
 """Certification: proved bounds, certified ranks, and the reports that state them.
 
 - :mod:`~tnrank.certification.bounds`: closed-form upper bounds and the paper's theorems;
+- :mod:`~tnrank.certification.degrees`: the degrees and state monomials of polynomial cells;
 - :mod:`~tnrank.certification.certify`: :func:`certify` (sampling, exact ranks, repetitions);
 - :mod:`~tnrank.certification.sampling`: sizing, growing and timing the sampled matrices;
 - :mod:`~tnrank.certification.report`: :class:`Report` and :class:`RankResult`;
@@ -11,5 +12,5 @@
 - :mod:`~tnrank.certification.glossary`: the words of the reports, each explained in one line.
 """
 
-__all__ = ["bounds", "certify", "sampling", "report", "bound_report", "forms", "fit", "fit_report",
+__all__ = ["bounds", "degrees", "certify", "sampling", "report", "bound_report", "forms", "fit", "fit_report",
            "glossary"]
