@@ -259,7 +259,8 @@ def plot_comparison(
     fig = Figure(figsize=(7.6, 6.4 + 0.25 * max(0, len(series) - 4)), layout="constrained")
     ax = fig.add_subplot()
     ax.set_yscale("log")
-    palette = matplotlib.colormaps["tab10" if len(series) <= 10 else "tab20"].colors
+    cmap = matplotlib.colormaps["tab10" if len(series) <= 10 else "tab20"]
+    palette = [cmap(k) for k in range(cmap.N)]
     all_T: set[int] = set()
     top = 1.0
     handles = []
@@ -293,7 +294,7 @@ def plot_comparison(
     ax.set_ylabel(label)
     ax.grid(True, which="major", alpha=0.3)
     gray = "#555555"
-    dot = {"color": gray, "lw": 0, "marker": "o", "markeredgewidth": 1.2, "ms": 6}
+    dot: dict[str, Any] = {"color": gray, "lw": 0, "marker": "o", "markeredgewidth": 1.2, "ms": 6}
     handles += [
         Line2D([], [], **dot, markerfacecolor=gray, label="exact rank (proved)"),
         Line2D([], [], **dot, fillstyle="bottom", markerfacecolor=gray, markerfacecoloralt="white",
@@ -303,8 +304,8 @@ def plot_comparison(
     fig.legend(handles=handles, loc="outside lower center", ncol=2, fontsize=_TEXT_PT - 1,
                frameon=False, handlelength=2.2, columnspacing=1.0, labelspacing=0.3)
     ax.tick_params(labelsize=_TEXT_PT)
-    ax.xaxis.label.set_size(_TEXT_PT)
-    ax.yaxis.label.set_size(_TEXT_PT)
+    ax.xaxis.label.set_fontsize(_TEXT_PT)
+    ax.yaxis.label.set_fontsize(_TEXT_PT)
     ax.set_title(title or f"{label}, certified", fontsize=_TEXT_PT)
     if path is not None:
         save_figure(fig, path)
