@@ -3,8 +3,6 @@
 import json
 from pathlib import Path
 
-import pytest
-
 import tnrank
 from tnrank.cli import main
 
@@ -23,20 +21,19 @@ def test_rank_bound_verify_sweep_and_analyze_work_on_a_cell_file(capsys, tmp_pat
     code, out, _ = run(capsys, "rank", S6, "-T", "6", "--json", "-q")
     rep = json.loads(out)
     assert code == 0 and rep["separation"]["rank"] == 3 and rep["separation"]["status"] == "exact"
-    assert any("min-cut bound not applied" in n for n in rep["separation"]["notes"])
+    assert rep["separation"]["bounds"]["min-cut"] == 3  # the cut at the state: N + 1
     code, out, _ = run(capsys, "bound", S6, "-T", "6", "--json")
     bound = json.loads(out)
     assert code == 0 and bound["bounds"]["separation"]["state degree"] == 3
-    assert bound["min_cut"] is None and "not unrolled" in bound["min_cut_note"]
     loaded = tnrank.certification.bound_report.BoundReport.from_dict(bound)
-    assert "min-cut: not applied" in loaded.format()
+    assert loaded.bound == 3 and "min-cut" in loaded.format()
     code, out, _ = run(capsys, "verify", S6, "-T", "2", "4", "-q")
     assert code == 0 and "2 of 2 configurations" in out
     code, _, _ = run(capsys, "sweep", S6, "-T", "2..6", "--csv", tmp_path / "s6.csv", "-q")
     lines = (tmp_path / "s6.csv").read_text().splitlines()
     assert code == 0 and len(lines) == 4
     code, out, _ = run(capsys, "analyze", S6, "-T", "4", "-q")
-    assert code == 0 and "separation rank = 3, proved by the state degree bound" in out
+    assert code == 0 and "separation rank = 3, proved by the state degree and min-cut bound" in out
     code, out, _ = run(capsys, "analyze", S6, STACK, "-T", "2", "4", "--status", "-q",
                        "-o", tmp_path / "ranks.png")
     s6_row = next(line for line in out.splitlines() if line.startswith("mamba_s6 "))
@@ -54,7 +51,6 @@ def test_a_broken_cell_file_is_refused_with_every_problem_before_any_work(capsys
         assert "Traceback" not in err
 
 
-@pytest.mark.parametrize("command", ["draw"])
-def test_commands_that_need_the_tensor_network_say_so(capsys, tmp_path, command):
-    code, _, err = run(capsys, command, S6, "-T", "4", "-o", tmp_path / "net.svg")
-    assert code == 2 and "cell layers are not unrolled into tensor networks yet" in err
+def test_draw_and_unroll_a_cell_file(capsys, tmp_path):
+    code, out, _ = run(capsys, "draw", S6, "-T", "4", "-o", tmp_path / "net.svg")
+    assert code == 0 and "<svg" in (tmp_path / "net.svg").read_text()

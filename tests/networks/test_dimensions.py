@@ -86,8 +86,6 @@ def test_names_of_cells_stand_for_the_dimensions_they_count(arch, T, data):
 @pytest.mark.parametrize("path", sorted(GRAPHS.glob("*.toml")), ids=lambda p: p.stem)
 def test_gallery_files(path):
     arch = tnrank.load(path)
-    if arch.has_cells:
-        pytest.skip("cell layers are not unrolled into tensor networks yet")
     for T in (4, 6):
         net = unroll(arch, T)
         cut = min_cut(net, "start-end")

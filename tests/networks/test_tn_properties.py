@@ -38,8 +38,6 @@ def test_random_architectures(arch, T, data):
 @pytest.mark.parametrize("path", GALLERY, ids=[p.stem for p in GALLERY])
 def test_gallery_files(path):
     arch = tnrank.load(path)
-    if arch.has_cells:
-        pytest.skip("cell layers are not unrolled into tensor networks yet")
     T = 4
     net = unroll(arch, T)
     w = random_weights(arch, seed=0, prime=PRIME)
