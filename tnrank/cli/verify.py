@@ -12,6 +12,8 @@ import argparse
 import sys
 from typing import Any
 
+from tnrank.certification.report import RankResult
+from tnrank.certification.report_text import rank_cell
 from tnrank.cli.common import (
     SWEEP_DEFAULTS,
     add_architecture_file,
@@ -57,12 +59,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _cell(res: dict[str, Any] | None) -> str:
-    if res is None:
-        return "-"
-    if res["exact"]:
-        return f"{res['rank']} exact"
-    return f"{res['lower']}..{res['upper']}"
+def _cell(res: dict[str, Any] | None, quantity: str) -> str:
+    return rank_cell(None if res is None else RankResult.from_dict(res, quantity))
 
 
 def row_cells(row: dict[str, Any]) -> list[str]:
@@ -72,9 +70,9 @@ def row_cells(row: dict[str, Any]) -> list[str]:
         sign = "≤" if c["kind"] == "upper" else "≥"
         parts.append(f"{c['name'].replace('Theorem', 'Thm')} {sign} {c['value']:,}")
     cut = row["separation"]["bounds"].get("min-cut")
-    return [str(row["L"]), str(row["M"]), str(row["R"]), str(row["T"]), _cell(row["grid"]),
-            _cell(row["separation"]), "-" if cut is None else f"{cut:,}", "; ".join(parts) or "-",
-            row["verdict"]]
+    return [str(row["L"]), str(row["M"]), str(row["R"]), str(row["T"]), _cell(row["grid"], "grid"),
+            _cell(row["separation"], "separation"), "-" if cut is None else f"{cut:,}",
+            "; ".join(parts) or "-", row["verdict"]]
 
 
 def _stderr_line(line: str) -> None:

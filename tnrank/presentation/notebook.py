@@ -194,15 +194,11 @@ def bound_report_html(report: Any) -> str:
             + _table(header, rows, "bounds") + f"<p>{paragraphs[1]}</p></div>")
 
 
-def _rank_cell(res: dict[str, Any] | None) -> str:
-    if res is None:
-        return "-"
-    if res["lower"] == res["upper"]:
-        return f"{res['lower']:,} exact"
-    text = f"{res['lower']:,}..{res['upper']:,}"
-    if res.get("status") == "generic-whp" and res.get("failure_bound") is not None:
-        text += f" (= {res['lower']:,} w.p. ≥ 1 − {res['failure_bound']:.1e})"
-    return text
+def _rank_cell(res: dict[str, Any] | None, quantity: str) -> str:
+    from tnrank.certification.report import RankResult
+    from tnrank.certification.report_text import rank_cell
+
+    return rank_cell(None if res is None else RankResult.from_dict(res, quantity), probability=True)
 
 
 def sweep_html(results: Any) -> str:
@@ -212,8 +208,8 @@ def sweep_html(results: Any) -> str:
     for r in results.rows:
         paper = "; ".join(f"{t['name']} {'≤' if t['kind'] == 'upper' else '≥'} {t['value']:,}"
                           for t in r.get("theorems", []))
-        rows.append([r["L"], r["M"], r["R"], r["T"], _rank_cell(r.get("grid")),
-                     _rank_cell(r.get("separation")), paper or "-", r.get("verdict", "-")])
+        rows.append([r["L"], r["M"], r["R"], r["T"], _rank_cell(r.get("grid"), "grid"),
+                     _rank_cell(r.get("separation"), "separation"), paper or "-", r.get("verdict", "-")])
     settings = ", ".join(f"{k} {v}" for k, v in results.config.items()
                          if k not in ("depths", "M", "R", "T", "architecture"))
     return (f'<div class="tnrank tnrank-sweep">{_STYLE}<p><b>{_e(repr(results))}</b><br/>'
