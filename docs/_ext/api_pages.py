@@ -198,13 +198,19 @@ def _drop_empty_bases(app, doctree) -> None:
 
 
 _DOTTED = re.compile(r">(tnrank(?:\.\w+)+)<")
+_DOTTED_HEADING = re.compile(r"(<h[1-6][^>]*>)(tnrank(?:\.\w+)+)(?=<)")
 
 
 def _breakable_module_names(app, pagename, templatename, context, doctree) -> None:
-    """Let the on-this-page panel wrap a module name at its dots (``<wbr>``), not mid-word."""
+    """Let a module name wrap at its dots (``<wbr>``), not mid-word, where it stands alone:
+    in the on-this-page panel and as a section heading, which would otherwise widen its
+    section past the column (``tnrank.presentation.layouts.unrolled_cells`` at 800 px)."""
     if "toc" in context:
         context["toc"] = _DOTTED.sub(lambda m: ">" + m.group(1).replace(".", ".<wbr>") + "<",
                                      context["toc"])
+    if "body" in context:
+        context["body"] = _DOTTED_HEADING.sub(
+            lambda m: m.group(1) + m.group(2).replace(".", ".<wbr>"), context["body"])
 
 
 def drop_empty_entries(app, doctree) -> None:
