@@ -109,6 +109,27 @@ def test_cells_are_sized_in_pairs_with_the_racs():
     assert arch["linear_attention"].state_size == arch["wide_shallow_rac"].state_size  # 6
 
 
+def test_stacks_have_exact_rac_partners_in_parameters_and_in_state():
+    """Each two-layer stack has a depth-2 RAC file of exactly its parameter count and one of
+    exactly its state size; the counts are checked against hand counts (a dense r × c map has
+    r·c weights, a rank-1 one r + c; a RAC layer of width R on D inputs has R·D + R²)."""
+    arch = {p.stem: load_architecture(p) for p in GALLERY}
+    M = 2
+    s6_first, s6_second = 4 * 3 * M, 3 * 3 * 3 + (3 + 3)  # A, B, U, C; the second A of rank 1
+    attention = 3 * 2 * 2  # Q, K, V of shape 2 × (input of 2 entries)
+    hand = {"mamba_s6_stack": s6_first + s6_second + 3, "linear_attention_stack": 2 * attention + 2,
+            "deep_rac_2": (3 * M + 9) + (9 + 9) + 3, "deep_rac_2_wide": (4 * M + 16) + (16 + 16) + 4,
+            "deep_rac_2_narrow": (2 * M + 4) + (3 * 2 + 9) + 3}
+    assert {n: arch[n].parameter_count() for n in hand} == hand
+    racs = [n for n in arch if not arch[n].has_cells and arch[n].depth == 2]
+    for stack in ("mamba_s6_stack", "linear_attention_stack"):
+        a = arch[stack]
+        assert [n for n in racs if arch[n].parameter_count() == a.parameter_count()], stack
+        assert [n for n in racs if arch[n].state_size == a.state_size], stack
+    assert hand["mamba_s6_stack"] == hand["deep_rac_2_wide"] == 60
+    assert hand["linear_attention_stack"] == hand["deep_rac_2_narrow"] == 26
+
+
 @pytest.mark.parametrize("path", CELL_FILES, ids=sorted(CELLS))
 def test_certified_ranks_of_cells_equal_an_independent_evaluation(path):
     """For T <= 6 the certified separation rank is the rank of [y(s_i, e_j)] with every entry
