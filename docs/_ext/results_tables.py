@@ -52,8 +52,8 @@ def format_value(value: object) -> str:
 
 def results_rows(path: str | Path, columns: list[str]) -> list[list[str]]:
     """The formatted ``columns`` of each separation-rank row of a sweep results file."""
-    from tnrank.cli.sweep import csv_rows
     from tnrank.files.results_file import load_results
+    from tnrank.studies.sweeps import csv_rows
 
     rows = csv_rows(load_results(path)["rows"], "separation")
     return [[format_value(row[name]) for name in columns] for row in rows]

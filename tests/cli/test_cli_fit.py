@@ -107,7 +107,7 @@ BAD = [
     (["fit", str(ROOT / "graphs" / "bottleneck.toml"), "-L", "3", "-T", "2..6"], "fixes the architecture"),
     (["fit", DEPTH3, "--predict", "7"], "even length"),
     (["fit", DEPTH3, "--min-held-out", "0"], "must be at least 1"),
-    (["fit", "-L", "2", "-R", "2", "3", "-M", "2", "-T", "8"], "these settings give 2 points"),
+    (["fit", "-L", "2", "-R", "2,3", "-M", "2", "-T", "8"], "these settings give 2 points"),
     (["fit", "-L", "2", "-R", "2", "-M", "2", "-T", "2..8", "--predict", "9"], "even length"),
 ]
 

@@ -48,7 +48,7 @@ def test_plot_data_equals_certified_results(results):
 def test_what_the_subtitle_names_is_drawn_and_the_key_is_compact():
     """The subtitle names the bounds drawn; the key lists each line style once (colours name
     the depths) and takes at most a fifth of the figure's height, inside its width."""
-    from tnrank.cli.sweep import load_results
+    from tnrank.files.results_file import load_results
 
     data = load_results(str(ROOT / "docs" / "figures" / "sweep-R2-M2.json"))
     fig = plot_sweep(data["rows"])
@@ -149,7 +149,7 @@ def test_bad_sweep_input(extra, fragment, capsys):
 def test_markers_tell_exact_generic_and_bounded_points_apart():
     from pathlib import Path
 
-    from tnrank.cli.sweep import load_results
+    from tnrank.files.results_file import load_results
 
     data = load_results(str(Path(__file__).resolve().parents[2] / "docs" / "figures" / "sweep-R2-M2.json"))
     fig = plot_sweep(data["rows"])

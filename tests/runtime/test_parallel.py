@@ -22,7 +22,7 @@ from tnrank.runtime.progress import Status, progress_display
 from tnrank.runtime.threads import get_threads
 
 CORES = len(os.sched_getaffinity(0))
-VERIFY = ["verify", "-L", "1", "2", "-M", "2", "-R", "2", "3", "-T", "2", "4", "6", "-q"]
+VERIFY = ["verify", "-L", "1", "2", "-M", "2", "-R", "2,3", "-T", "2", "4", "6", "-q"]
 
 
 def run(capsys, *argv):

@@ -130,7 +130,7 @@ def dask_cli_cluster(tmp_path_factory):
 
 
 def test_cli_scheduler_option_sends_the_sweep_to_dask_workers(dask_cli_cluster, capsys):
-    argv = ["verify", "-L", "1", "2", "-M", "2", "-R", "2", "3", "-T", "2", "4", "6", "--json"]
+    argv = ["verify", "-L", "1", "2", "-M", "2", "-R", "2,3", "-T", "2", "4", "6", "--json"]
     assert main(argv + ["-q"]) == 0
     seq = json.loads(capsys.readouterr().out)
     assert main(argv + ["--scheduler", dask_cli_cluster]) == 0

@@ -170,14 +170,14 @@ def test_a_merged_part_is_completed_by_the_whole_command(whole, tmp_path, capsys
 
 
 def test_another_width_extends_the_file_and_computes_only_the_new_points(whole, tmp_path, monkeypatch):
-    # -R and -M list points like -L and -T: a file of R = 2 is extended by -R 2 3, never mixed
+    # -R and -M list points like -L and -T: a file of R = 2 is extended by -R 2,3, never mixed
     path = tmp_path / "r.json"
     path.write_text(json.dumps(whole))
     calls = []
     real = tnrank.studies.verification.certify
     monkeypatch.setattr(tnrank.studies.verification, "certify",
                         lambda *a, **k: calls.append(1) or real(*a, **k))
-    wider = ["sweep", "-L", "1", "2", "3", "-R", "2", "3", "-M", "2", "-T", "2..8"]
+    wider = ["sweep", "-L", "1", "2", "3", "-R", "2,3", "-M", "2", "-T", "2..8"]
     assert main(wider + ["--json-file", str(path), "-q"]) == 0
     data = load_results(path)
     assert len(calls) == 12 and data["config"]["R"] == [2, 3] and data["complete"]

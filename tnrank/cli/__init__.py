@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import os
 import signal
@@ -25,6 +26,52 @@ COMMANDS = ("rank", "verify", "sweep", "merge", "analyze", "bound", "fit", "draw
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # argparse's own errors: one line, exit 2
         self.exit(2, f"{self.prog}: error: {message}\n")
+
+    def parse_known_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
+                         namespace: argparse.Namespace | None = None,
+                         ) -> tuple[argparse.Namespace, list[str]]:
+        """As argparse's, but unknown arguments are refused by the subcommand that was given
+        them (``tnrank rank: error: ...``), each mistyped flag with its nearest flag."""
+        parsed, extras = super().parse_known_args(args, namespace)
+        if extras and self.prog == "tnrank":
+            _innermost(self, parsed).error(unrecognized(_innermost(self, parsed), extras))
+        return parsed, extras
+
+
+def _innermost(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:
+    """The subcommand parser (``tnrank experiment copying``) the arguments were parsed by."""
+    while True:
+        chosen = None
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                chosen = action.choices.get(getattr(args, action.dest or "", None) or "")
+        if chosen is None:
+            return parser
+        parser = chosen
+
+
+def unrecognized(parser: argparse.ArgumentParser, extras: Sequence[str]) -> str:
+    """argparse's "unrecognized arguments" line, with "did you mean" for each mistyped flag.
+
+    >>> p = argparse.ArgumentParser(prog="tnrank rank")
+    >>> _ = p.add_argument("--explain", action="store_true")
+    >>> unrecognized(p, ["--explian", "7"])
+    'unrecognized arguments: --explian 7 (did you mean --explain?)'
+    """
+    flags = [f for action in parser._actions for f in action.option_strings
+             if action.help != argparse.SUPPRESS]
+    hints: list[Any] = []
+    for word in extras:
+        if word.startswith("-") and len(word) > 1:
+            near = difflib.get_close_matches(word.split("=", 1)[0], flags, n=1, cutoff=0.6)
+            if near:
+                hints.append((word, near[0]))
+    if len(hints) == 1:
+        hints = [f"did you mean {hints[0][1]}?"]
+    else:
+        hints = [f"{word}: did you mean {near}?" for word, near in hints]
+    line = f"unrecognized arguments: {' '.join(extras)}"
+    return f"{line} ({'; '.join(hints)})" if hints else line
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -31,7 +31,6 @@ __all__ = [
     "rac_from_args",
     "add_certify_options",
     "certify_kwargs",
-    "int_list",
     "positive_int",
     "progress_printer",
     "print_json",
@@ -41,6 +40,7 @@ __all__ = [
     "SWEEP_DEFAULTS",
     "add_grid_options",
     "grid_values",
+    "sweep_widths",
     "architecture_of_sweep",
     "add_architecture_file",
     "load_architecture",
@@ -58,22 +58,6 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"{value} must be at least 1")
     return value
-
-
-def int_list(text: str) -> list[int]:
-    """argparse type: ``6``, ``2..24`` (even steps kept by callers that need them) or ``2,4,8``."""
-    text = text.strip()
-    try:
-        if ".." in text:
-            lo, hi = (int(x) for x in text.split("..", 1))
-            if hi < lo:
-                raise argparse.ArgumentTypeError(f"range {text!r} is empty; write low..high")
-            return list(range(lo, hi + 1))
-        return [int(x) for x in text.split(",") if x]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a number, a list such as 2,4,6 or a range such as 2..24"
-        ) from None
 
 
 def add_rac_options(parser: argparse.ArgumentParser, required: bool = True,
@@ -210,10 +194,11 @@ def expand_values(tokens: Sequence[str | int], flag: str, *, even: bool = False,
     """
     out: list[int] = []
     for token in tokens:
-        for part in str(token).split(","):
-            part = part.strip()
-            if not part:
-                continue
+        parts = [part.strip() for part in str(token).split(",")]
+        if "" in parts:
+            raise TnrankError(f"{flag} {str(token)!r} has an empty entry; write a list such as 2,4 "
+                              "(no empty place between commas)")
+        for part in parts:
             try:
                 lo, hi = (int(x) for x in part.split("..", 1)) if ".." in part else (int(part), int(part))
             except ValueError:
@@ -244,10 +229,30 @@ def add_grid_options(parser: argparse.ArgumentParser, defaults: dict[str, list[i
     parser.add_argument("-M", nargs="+", metavar="M",
                         help=f"numbers of representation functions (default {show('M')})")
     parser.add_argument("-R", "--width", nargs="+", metavar="R",
-                        help=f"widths, hidden channels (default {show('R')})")
+                        help="widths of uniform RACs (hidden channels), one value, a list such as "
+                        f"2,3 or a range such as 2..4 (default {show('R')})")
     parser.add_argument("-T", nargs="+", metavar="T",
                         help=f"even sequence lengths; a range such as 2..24 keeps the even ones "
                         f"(default {show('T')})")
+
+
+def sweep_widths(tokens: Sequence[str | int], command: str) -> list[int]:
+    """The widths of a sweep's ``-R``: one token, a value, a list (``2,3``) or a range (``2..4``).
+
+    ``-R 4 2`` means per-layer widths in rank, bound and draw; a sweep lists uniform widths
+    with commas instead, and refuses the spelling with spaces rather than guess.
+
+    >>> sweep_widths(["2,3"], "verify")
+    [2, 3]
+    """
+    if len(tokens) > 1:
+        given = " ".join(map(str, tokens))
+        raise TnrankError(f"-R {given} is ambiguous: {command} sweeps RACs of uniform width, so "
+                          f"write -R {','.join(map(str, tokens))} for one RAC of each width; for "
+                          f"one RAC with per-layer widths {', '.join(map(str, tokens))}, "
+                          "give an architecture file "
+                          f"(tnrank {command} FILE.toml, see docs/architecture-files.md)")
+    return expand_values(tokens, "-R")
 
 
 def grid_values(args: argparse.Namespace, defaults: dict[str, list[int]] = SWEEP_DEFAULTS,
@@ -260,7 +265,7 @@ def grid_values(args: argparse.Namespace, defaults: dict[str, list[int]] = SWEEP
         return defaults[key] if value is None else value
 
     return (expand_values(given("depth", "depth"), "-L"), expand_values(given("M", "M"), "-M"),
-            expand_values(given("width", "R"), "-R"),
+            defaults["R"] if args.width is None else sweep_widths(args.width, args.command),
             expand_values(given("T", "T"), "-T", even=True, maximum=MAX_T))
 
 

@@ -11,6 +11,7 @@ from tnrank.cli.common import (
     positive_int,
     print_json,
     progress_printer,
+    sweep_widths,
 )
 from tnrank.model.partition import MAX_T
 from tnrank.studies.fit import fit
@@ -35,7 +36,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    "rows -L -M -R -T select; or an architecture file (TOML) to sweep over -T first")
     p.add_argument("-L", "--depth", nargs="+", metavar="L", help="depth (one architecture a fit)")
     p.add_argument("-M", nargs="+", metavar="M", help="numbers of representation functions")
-    p.add_argument("-R", "--width", nargs="+", metavar="R", help="widths (hidden channels)")
+    p.add_argument("-R", "--width", nargs="+", metavar="R",
+                   help="widths of uniform RACs (hidden channels): a value, a list such as 2,3 or "
+                   "a range such as 2..4")
     p.add_argument("-T", nargs="+", metavar="T",
                    help="even sequence lengths; a range such as 4..20 keeps the even ones")
     p.add_argument("--architecture", metavar="NAME",
@@ -60,8 +63,8 @@ def run(args: argparse.Namespace) -> int:
     lists = {name: None if getattr(args, attr) is None else
              expand_values(getattr(args, attr), flag, even=flag == "-T",
                            maximum=MAX_T if flag == "-T" else None)
-             for name, attr, flag in (("depths", "depth", "-L"), ("M", "M", "-M"), ("R", "width", "-R"),
-                                      ("T", "T", "-T"))}
+             for name, attr, flag in (("depths", "depth", "-L"), ("M", "M", "-M"), ("T", "T", "-T"))}
+    lists["R"] = None if args.width is None else sweep_widths(args.width, "fit")
     report = fit(args.file, **lists, architecture=args.architecture, quantity=args.quantity,
                  min_held_out=args.min_held_out, predict=args.predict, check=args.check,
                  progress=progress_printer(args.quiet), **certify_kwargs(args))

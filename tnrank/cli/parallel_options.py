@@ -105,7 +105,10 @@ def _probe(address: str) -> None:
 
 def connect(address: str) -> Any:
     """A ``distributed.Client`` of the Dask scheduler at ``address``; every failure (Dask
-    missing, an address that is malformed or refuses connections) is one line."""
+    missing, an address that is empty, malformed or refuses connections) is one line."""
+    if not address.strip():
+        raise TnrankError("--scheduler needs the address of a running Dask scheduler, such as "
+                          "tcp://host:8786; leave it out to run here")
     try:
         from distributed import Client  # the optional extra
     except ImportError:
@@ -142,7 +145,7 @@ def parallel_run(args: argparse.Namespace, quiet: bool = False) -> Iterator[Para
     Parallel
     """
     threads = args.threads
-    if args.scheduler:
+    if args.scheduler is not None:
         client = connect(args.scheduler)
         display = None if quiet else progress_display()
         try:

@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
         raise TnrankError("missing -T; give the sequence length, e.g. -T 8")
     with ExitStack() as stack:
         client = None
-        if args.scheduler:
+        if args.scheduler is not None:
             client = connect(args.scheduler)
             stack.callback(client.close)
         report = certify(arch, args.T, args.partition, progress=progress_printer(args.quiet),

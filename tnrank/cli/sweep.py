@@ -7,8 +7,6 @@ point, resumed by running the same command again, joined by ``tnrank merge``.
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import sys
 from typing import Any
 
@@ -33,13 +31,10 @@ from tnrank.files.results_file import RESULTS_FORMAT, load_results, ordered
 from tnrank.model.partition import MAX_T
 from tnrank.presentation.plot import check_figure_path, plot_sweep
 from tnrank.safe_files import atomic_write, check_distinct_outputs, check_output_path, write_json
-from tnrank.studies.sweeps import sweep, sweep_config
+from tnrank.studies.sweeps import csv_text, results_dict, sweep, sweep_config
 from tnrank.studies.verification import sweep_configs, width_label
 
-__all__ = ["add_parser", "run", "expand_lengths", "csv_rows", "load_results", "RESULTS_FORMAT",
-           "CSV_FIELDS", "MAX_LENGTHS"]
-CSV_FIELDS = ["L", "M", "R", "T", "quantity", "lower", "upper", "upper_source", "exact", "status",
-              "failure_bound", "theorem", "theorem_value", "verdict"]
+__all__ = ["add_parser", "run", "expand_lengths", "MAX_LENGTHS"]
 
 #: Most lengths one sweep takes.
 MAX_LENGTHS = MAX_VALUES
@@ -74,7 +69,25 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_certify_options(p)
     add_parallel_options(p)
     add_large_sample_options(p, scheduler=False)
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, computing=[(a.option_strings[0] if a.option_strings else a.metavar,
+                                         a.dest, a.default) for a in p._actions
+                                        if a.dest not in _REPLOT_OPTIONS])
+
+
+#: What ``--from`` uses; every other option says what to compute, and is refused with it.
+_REPLOT_OPTIONS = ("help", "output", "csv", "json_file", "json", "source", "quantity", "title",
+                   "quiet")
+
+
+def _check_replot(args: argparse.Namespace) -> None:
+    """``--from FILE`` draws what the file holds: options that choose what to compute are
+    refused rather than ignored."""
+    given = [str(flag) for flag, dest, default in args.computing if getattr(args, dest) != default]
+    if given:
+        them = "it" if len(given) == 1 else "them"
+        raise TnrankError(f"--from replots {args.source} as it is, so {', '.join(given)} would be "
+                          f"ignored; leave {them} out, or run the sweep without --from (with "
+                          f"--json-file {args.source} it resumes the file)")
 
 
 def expand_lengths(tokens: list[str]) -> list[int]:
@@ -82,38 +95,17 @@ def expand_lengths(tokens: list[str]) -> list[int]:
     return sorted(expand_values(tokens, "-T", even=True, maximum=MAX_T))
 
 
-def csv_rows(rows: list[dict[str, Any]], quantity: str) -> list[dict[str, Any]]:
-    out = []
-    for row in rows:
-        res = row[quantity]
-        if res is None:
-            continue
-        th = row["theorems"][0] if row["theorems"] else None
-        out.append({
-            "L": row["L"], "M": row["M"], "R": row["R"], "T": row["T"], "quantity": quantity,
-            "lower": res["lower"], "upper": res["upper"], "upper_source": res["upper_source"],
-            "exact": res["exact"], "status": res["status"], "failure_bound": res["failure_bound"],
-            "theorem": th["name"] if th else "", "theorem_value": th["value"] if th else "",
-            "verdict": row["verdict"],
-        })
-    return out
-
-
 def _write(args: argparse.Namespace, data: dict[str, Any], json_too: bool = True) -> None:
     rows = data["rows"]
     if args.json_file and json_too:
         write_json(args.json_file, data)
     if args.csv:
-        buffer = io.StringIO(newline="")
-        writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS)
-        writer.writeheader()
-        writer.writerows(csv_rows(rows, args.quantity))
-        atomic_write(args.csv, buffer.getvalue())
+        atomic_write(args.csv, csv_text(rows, args.quantity))
     if args.output and rows:
         _check_one_curve_set(rows)
         plot_sweep(rows, args.output, args.quantity, args.title)
     if args.json:
-        print_json(data)
+        print_json(results_dict(data))
 
 
 def _check_one_curve_set(rows: list[dict[str, Any]]) -> None:
@@ -146,7 +138,9 @@ def _check_outputs(args: argparse.Namespace) -> None:
 def run(args: argparse.Namespace) -> int:
     _check_outputs(args)
     if args.source:
-        _write(args, load_results(args.source))
+        source = load_results(args.source)
+        _check_replot(args)
+        _write(args, source)
         return 0
     arch = architecture_of_sweep(args, "sweep")
     depths, Ms, widths, lengths = grid_values(args)

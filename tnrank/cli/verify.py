@@ -12,8 +12,6 @@ import argparse
 import sys
 from typing import Any
 
-from tnrank.certification.report import RankResult
-from tnrank.certification.report_text import rank_cell
 from tnrank.cli.common import (
     SWEEP_DEFAULTS,
     add_architecture_file,
@@ -27,16 +25,17 @@ from tnrank.cli.common import (
 )
 from tnrank.cli.parallel_options import add_parallel_options, parallel_run
 from tnrank.files.results_file import load_results, ordered
-from tnrank.formatting import format_table
 from tnrank.safe_files import check_output_path
 from tnrank.studies.sweeps import sweep
-from tnrank.studies.verification import sweep_configs, width_label
+from tnrank.studies.verification import (
+    format_verification,
+    row_cells,
+    sweep_configs,
+    verification_dict,
+    width_label,
+)
 
-__all__ = ["add_parser", "run", "row_cells", "HEADER", "DEFAULTS"]
-
-#: The default sweep (shared with ``tnrank sweep``).
-DEFAULTS = SWEEP_DEFAULTS
-HEADER = ["L", "M", "R", "T", "grid rank", "separation rank", "min-cut", "paper bound", "verdict"]
+__all__ = ["add_parser", "run"]
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -49,7 +48,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "saved at once and the same command resumes an interrupted run.",
     )
     add_architecture_file(p)
-    add_grid_options(p, DEFAULTS)
+    add_grid_options(p, SWEEP_DEFAULTS)
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--json-file", metavar="FILE",
                    help="results file, saved after every configuration; an existing one of the "
@@ -57,22 +56,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_certify_options(p)
     add_parallel_options(p)
     p.set_defaults(func=run)
-
-
-def _cell(res: dict[str, Any] | None, quantity: str) -> str:
-    return rank_cell(None if res is None else RankResult.from_dict(res, quantity))
-
-
-def row_cells(row: dict[str, Any]) -> list[str]:
-    """The table cells of one results row (``VerifyRow.to_dict()``)."""
-    parts = []
-    for c in row["theorems"]:
-        sign = "≤" if c["kind"] == "upper" else "≥"
-        parts.append(f"{c['name'].replace('Theorem', 'Thm')} {sign} {c['value']:,}")
-    cut = row["separation"]["bounds"].get("min-cut")
-    return [str(row["L"]), str(row["M"]), str(row["R"]), str(row["T"]), _cell(row["grid"], "grid"),
-            _cell(row["separation"], "separation"), "-" if cut is None else f"{cut:,}",
-            "; ".join(parts) or "-", row["verdict"]]
 
 
 def _stderr_line(line: str) -> None:
@@ -114,19 +97,9 @@ def run(args: argparse.Namespace) -> int:
     rows = data["rows"]
     violated = any(r["verdict"] == "violated" for r in rows)
     if args.json:
-        print_json({
-            "rows": rows,
-            "configurations": len(configs),
-            "completed": len(rows),
-            "interrupted": interrupted,
-            "violated": violated,
-        })
+        print_json(verification_dict(rows, len(configs), interrupted))
     else:
-        print(format_table(HEADER, [row_cells(r) for r in rows]))
-        counts = {v: sum(r["verdict"] == v for r in rows)
-                  for v in ("holds", "tight", "undecided", "violated", "n/a")}
-        print(f"{len(rows)} of {len(configs)} configurations: "
-              + ", ".join(f"{n} {v}" for v, n in counts.items() if n))
+        print(format_verification(rows, len(configs)))
     if interrupted:
         saved = f"; what is done was saved in {args.json_file}" if args.json_file else ""
         print(f"tnrank verify: interrupted after {len(rows)} of {len(configs)} configurations{saved}",

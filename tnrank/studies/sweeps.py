@@ -7,8 +7,10 @@ finished, and running the same sweep again computes only the rows missing.
 
 from __future__ import annotations
 
+import csv
+import io
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor
 from typing import Any
 
@@ -23,8 +25,15 @@ from tnrank.files.results_file import (
 )
 from tnrank.model.architecture import Architecture
 from tnrank.studies.verification import sweep_configs, verify_configs, width_label
+from tnrank.version import __version__
 
-__all__ = ["sweep", "sweep_config", "PLACEMENT_OPTIONS"]  # sweep_config: the config of a results file
+# sweep_config: the config of a results file
+__all__ = ["sweep", "sweep_config", "PLACEMENT_OPTIONS", "CSV_FIELDS", "csv_rows", "csv_text",
+           "results_dict"]
+
+#: The columns of a sweep's CSV table (``tnrank sweep --csv``), one row per point.
+CSV_FIELDS = ["L", "M", "R", "T", "quantity", "lower", "upper", "upper_source", "exact", "status",
+              "failure_bound", "theorem", "theorem_value", "verdict"]
 
 #: certify options that say where the samples over GF(q²) live, not what is computed: passed
 #: on, never recorded in a results file (a file computed in memory is resumed on disk).
@@ -130,3 +139,48 @@ def _run(data, store, progress, executor, threads, capacity, on_row, where=None)
         store(record)
         if on_row is not None:
             on_row(record)
+
+
+def csv_rows(rows: Iterable[dict[str, Any]], quantity: str) -> list[dict[str, Any]]:
+    """The :data:`CSV_FIELDS` of each results row that has ``quantity`` (``"separation"`` or
+    ``"grid"``); the theorem is the row's first (the paper's Theorem 1 at Start-End).
+
+    >>> data = sweep([1], 2, 2, [4])
+    >>> row = csv_rows(data["rows"], "separation")[0]
+    >>> row["upper"], row["theorem"], row["verdict"]
+    (2, 'Theorem 1 (depth 1)', 'tight')
+    """
+    out = []
+    for row in rows:
+        res = row[quantity]
+        if res is None:
+            continue
+        th = row["theorems"][0] if row["theorems"] else None
+        out.append({
+            "L": row["L"], "M": row["M"], "R": row["R"], "T": row["T"], "quantity": quantity,
+            "lower": res["lower"], "upper": res["upper"], "upper_source": res["upper_source"],
+            "exact": res["exact"], "status": res["status"], "failure_bound": res["failure_bound"],
+            "theorem": th["name"] if th else "", "theorem_value": th["value"] if th else "",
+            "verdict": row["verdict"],
+        })
+    return out
+
+
+def csv_text(rows: Sequence[dict[str, Any]], quantity: str) -> str:
+    """The CSV table of a sweep's rows: a header of :data:`CSV_FIELDS`, then :func:`csv_rows`."""
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS)
+    writer.writeheader()
+    writer.writerows(csv_rows(rows, quantity))
+    return buffer.getvalue()
+
+
+def results_dict(data: dict[str, Any]) -> dict[str, Any]:
+    """A results file's content as ``tnrank sweep --json`` prints it: ``format`` and
+    ``tnrank_version`` first.
+
+    >>> list(results_dict({"format": "tnrank-sweep", "rows": []}))
+    ['format', 'tnrank_version', 'rows']
+    """
+    return {"format": data.get("format", RESULTS_FORMAT), "tnrank_version": __version__,
+            **{k: v for k, v in data.items() if k not in ("format", "tnrank_version")}}

@@ -10,14 +10,26 @@ from typing import Any
 
 from tnrank.certification.certify import certify
 from tnrank.certification.report import RankResult, Report, TheoremCheck
+from tnrank.certification.report_text import rank_cell
 from tnrank.errors import TnrankError
+from tnrank.formatting import format_table
 from tnrank.model.architecture import Architecture
-from tnrank.model.partition import Partition
+from tnrank.model.partition import NAMES, Partition
 from tnrank.primes import PRIME
 from tnrank.runtime.parallel import map_unordered
 from tnrank.runtime.threads import limited_threads
+from tnrank.version import __version__
 
-__all__ = ["verify", "verify_configs", "sweep_configs", "config_label", "width_label", "VerifyRow"]
+__all__ = ["verify", "verify_configs", "sweep_configs", "config_label", "width_label", "VerifyRow",
+           "VERIFY_FORMAT", "VERDICTS", "HEADER", "row_cells", "verdict_counts", "format_verification",
+           "verification_dict"]
+
+#: Value of the ``format`` key of the JSON of a verification (``tnrank verify --json``).
+VERIFY_FORMAT = "tnrank-verify/1"
+#: The verdicts of a row, in the order the summary counts them.
+VERDICTS = ("holds", "tight", "undecided", "violated", "n/a")
+#: The columns of a verification table.
+HEADER = ["L", "M", "R", "T", "grid rank", "separation rank", "min-cut", "paper bound", "verdict"]
 
 
 @dataclass
@@ -95,10 +107,15 @@ def sweep_configs(
     configs = list(itertools.product(depths, Ms, Rs, Ts))
     if not configs:
         raise TnrankError("the sweep is empty; give at least one value for each of -L, -M, -R, -T")
+    start_end = isinstance(partition, str) and partition.strip().lower() in NAMES["start-end"]
     for L, M, R, T in configs:
         if architecture is None:
             Architecture.rac(L, R, M)  # type: ignore[arg-type]  # a width label R raises here
-        Partition.parse(partition, T)  # raises on odd or too small T
+        if start_end and isinstance(T, int) and not isinstance(T, bool) and T % 2 and T > 1:
+            raise TnrankError(f"the start-end partition needs an even T, got T={T}; sweep even "
+                              f"lengths `T` such as {T - 1} or {T + 1} (a range such as 2..8 "
+                              "keeps the even ones)")
+        Partition.parse(partition, T)  # raises on too small or too large T
     return configs
 
 
@@ -234,3 +251,64 @@ def verify(
     yield from verify_configs(configs, seed=seed, confirm=confirm, partition=partition,
                               progress=progress, executor=executor, threads=threads,
                               capacity=capacity, **certify_options)
+
+
+def _cell(res: dict[str, Any] | None, quantity: str) -> str:
+    return rank_cell(None if res is None else RankResult.from_dict(res, quantity))
+
+
+def row_cells(row: dict[str, Any]) -> list[str]:
+    """The table cells of one results row (``VerifyRow.to_dict()``), in the order of :data:`HEADER`."""
+    parts = []
+    for c in row["theorems"]:
+        sign = "≤" if c["kind"] == "upper" else "≥"
+        parts.append(f"{c['name'].replace('Theorem', 'Thm')} {sign} {c['value']:,}")
+    cut = row["separation"]["bounds"].get("min-cut")
+    return [str(row["L"]), str(row["M"]), str(row["R"]), str(row["T"]), _cell(row["grid"], "grid"),
+            _cell(row["separation"], "separation"), "-" if cut is None else f"{cut:,}",
+            "; ".join(parts) or "-", row["verdict"]]
+
+
+def verdict_counts(rows: Iterable[dict[str, Any]]) -> dict[str, int]:
+    """How many rows have each verdict of :data:`VERDICTS` (those with none left out).
+
+    >>> verdict_counts([{"verdict": "tight"}, {"verdict": "holds"}, {"verdict": "tight"}])
+    {'holds': 1, 'tight': 2}
+    """
+    verdicts = [row["verdict"] for row in rows]
+    return {v: n for v in VERDICTS if (n := verdicts.count(v))}
+
+
+def format_verification(rows: Sequence[dict[str, Any]], configurations: int) -> str:
+    """The table of ``tnrank verify`` and its last line, ``2 of 4 configurations: 2 tight``.
+
+    Parameters
+    ----------
+    rows : sequence of dict
+        Results rows (``VerifyRow.to_dict()``), in the order to show.
+    configurations : int
+        How many configurations the sweep has (finished or not).
+    """
+    counts = verdict_counts(rows)
+    summary = (f"{len(rows)} of {configurations} configurations: "
+               + ", ".join(f"{n} {v}" for v, n in counts.items()))
+    return format_table(HEADER, [row_cells(r) for r in rows]) + "\n" + summary
+
+
+def verification_dict(rows: Sequence[dict[str, Any]], configurations: int,
+                      interrupted: bool = False) -> dict[str, Any]:
+    """The JSON of ``tnrank verify --json``: format, version, rows and their counts.
+
+    >>> data = verification_dict([], 4, interrupted=True)
+    >>> data["format"], data["completed"], data["violated"]
+    ('tnrank-verify/1', 0, False)
+    """
+    return {
+        "format": VERIFY_FORMAT,
+        "tnrank_version": __version__,
+        "rows": list(rows),
+        "configurations": configurations,
+        "completed": len(rows),
+        "interrupted": interrupted,
+        "violated": any(r["verdict"] == "violated" for r in rows),
+    }
