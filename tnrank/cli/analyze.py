@@ -23,7 +23,7 @@ from tnrank.cli.common import (
 from tnrank.cli.parallel_options import add_parallel_options, parallel_run
 from tnrank.engine.grid import MAX_GRID_ENTRIES
 from tnrank.errors import TnrankError
-from tnrank.files.architecture_file import load
+from tnrank.files.formats import load_architecture
 from tnrank.files.results_file import AnalysisFile
 from tnrank.model.architecture import Architecture
 from tnrank.model.partition import Partition
@@ -100,7 +100,7 @@ def load_all(paths: list[str]) -> list[tuple[str, Architecture]]:
     entries, problems = [], []
     for path in paths:
         try:
-            entries.append((path, load(path)))
+            entries.append((path, load_architecture(path, "analyze")))
         except TnrankError as exc:
             problems.append(str(exc))
     if len(problems) == 1:

@@ -10,9 +10,9 @@ from tnrank.cli.common import (
     add_rac_options,
     architecture_from_args,
     print_json,
-    refuse_architecture_as_network,
 )
 from tnrank.errors import TnrankError
+from tnrank.files.formats import check_network_file
 from tnrank.files.network_file import load_or_example
 from tnrank.primes import PRIME
 
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     rac_opts = [o for o, v in (("FILE", args.file), ("-L", args.depth), ("-R", args.width),
                                ("-M", args.M), ("-T", args.T)) if v is not None]
     if args.network is not None:
-        refuse_architecture_as_network(args.network)
+        check_network_file(args.network)
         if rac_opts:
             raise TnrankError(f"give either --network or an architecture (FILE or -L/-R/-M) with -T, "
                               f"not both ({', '.join(rac_opts)} given with --network)")

@@ -19,6 +19,7 @@ from tnrank.certification.certify import (
 from tnrank.engine.grid import MAX_GRID_ENTRIES
 from tnrank.engine.rank import MAX_FLOAT_SVD
 from tnrank.errors import TnrankError
+from tnrank.files.formats import load_architecture
 from tnrank.model.architecture import Architecture
 from tnrank.primes import GAUSSIAN_PRIME, PRIME
 
@@ -43,8 +44,6 @@ __all__ = [
     "sweep_widths",
     "architecture_of_sweep",
     "add_architecture_file",
-    "load_architecture",
-    "refuse_architecture_as_network",
     "architecture_from_args",
 ]
 
@@ -285,43 +284,6 @@ def add_architecture_file(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", nargs="?", metavar="FILE",
                         help="an architecture file (TOML; docs/architecture-files.md) in place of "
                         "-L -R -M")
-
-
-def load_architecture(path: str, command: str) -> Architecture:
-    """The architecture in ``path``; a file of another kind is refused with the command it
-    belongs to (a network file goes to ``--network``)."""
-    from tnrank.files.formats import load
-
-    obj = load(path)
-    if isinstance(obj, Architecture):
-        return obj
-    from tnrank.files.formats import KINDS
-    from tnrank.networks.graph import TensorNetwork
-
-    if isinstance(obj, TensorNetwork):
-        where = (f"`tnrank {command} --network {path}`" if command in ("bound", "draw")
-                 else f"`tnrank bound --network {path}` or `tnrank draw --network {path} -o net.svg`")
-        raise TnrankError(f"{path} is a tensor-network file, not an architecture file; give it as {where}")
-    kind = "report" if type(obj).__name__ == "Report" else "sweep"
-    raise TnrankError(f"{path} is {KINDS[kind]}, not an architecture file")
-
-
-def refuse_architecture_as_network(path: str) -> None:
-    """``--network FILE`` given an architecture file: name the command that takes it."""
-    from pathlib import Path
-
-    if Path(path).suffix.lower() != ".toml" or not Path(path).is_file():
-        return
-    from tnrank.files.formats import file_kind
-    from tnrank.safe_files import parse_toml, read_text
-
-    try:
-        kind = file_kind(parse_toml(read_text(path, "a network file (.toml)"), source=path))
-    except TnrankError:
-        return  # the network reader reports the problem
-    if kind == "architecture":
-        raise TnrankError(f"{path} is an architecture file, not a network file; give it without "
-                          f"--network: `tnrank bound {path} -T 8` or `tnrank draw {path} -T 8 -o net.svg`")
 
 
 def architecture_from_args(args: argparse.Namespace, command: str) -> Architecture:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from tnrank.cli.common import add_rac_options, architecture_from_args, refuse_architecture_as_network
+from tnrank.cli.common import add_rac_options, architecture_from_args
 from tnrank.errors import TnrankError
+from tnrank.files.formats import check_network_file
 from tnrank.files.network_file import load_or_example
 from tnrank.networks.mincut import min_cut
 from tnrank.presentation.plot import check_figure_path
@@ -50,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         if others or args.compact:
             given = ", ".join(others + (["--compact"] if args.compact else []))
             raise TnrankError(f"--network draws a network file as it is; leave out {given}")
-        refuse_architecture_as_network(args.network)
+        check_network_file(args.network)
         net = load_or_example(args.network)
         if args.cut:
             check_drawable(net)  # refuse an illegible drawing before the cut is searched for

@@ -35,7 +35,7 @@ from tnrank.model.architecture import Architecture
 from tnrank.networks.graph import TensorNetwork
 from tnrank.safe_files import MAX_READ_BYTES, atomic_write, parse_json, parse_toml, printable, read_text
 
-__all__ = ["load", "save", "file_kind", "KINDS", "SUFFIXES"]
+__all__ = ["load", "save", "file_kind", "load_architecture", "check_network_file", "KINDS", "SUFFIXES"]
 
 #: The kinds of file :func:`load` reads, and how the command line uses each.
 KINDS = {
@@ -125,6 +125,81 @@ def load(path: str | os.PathLike, kind: str | None = None) -> Any:
     if found == "fit":
         return FitReport.from_dict(data, source=label)
     return results_file.SweepResults(results_file.check_results(data, source=label))
+
+
+def load_architecture(path: str | os.PathLike, command: str = "analyze") -> Architecture:
+    """The architecture in ``path``; a file of another kind is refused in one line naming what
+    it holds and the command that takes it (a network file goes to ``--network``).
+
+    A TOML file without a ``format`` key of another kind is read as an architecture file, so
+    a mistyped key gets the architecture file's own message ("did you mean ...").
+
+    Parameters
+    ----------
+    path : str or path-like
+    command : str
+        The ``tnrank`` command the file was given to, for the message.
+
+    Raises
+    ------
+    TnrankError
+        For a report, network, bound, fit or results file, and every problem of an
+        architecture file.
+
+    Examples
+    --------
+    >>> from tnrank.networks.examples import example_path
+    >>> load_architecture(example_path("mps-8"), "rank")
+    Traceback (most recent call last):
+    ...
+    tnrank.errors.TnrankError: ...mps-8.json is a tensor-network file, not an architecture file; give ...
+    """
+    label = printable(os.fspath(path))
+    if Path(os.fspath(path)).suffix.lower() == ".json":
+        data = parse_json(read_text(path, "a tnrank file (.json)", max_bytes=MAX_READ_BYTES), source=label)
+    else:
+        text = read_text(path, "an architecture file (.toml)", max_bytes=architecture_file.MAX_FILE_BYTES)
+        try:
+            data = parse_toml(text, source=label)
+        except TnrankError:
+            if not text.lstrip().startswith("{"):
+                raise
+            data = parse_json(text, source=label)  # JSON under another name: say what it holds
+        if file_kind(data) in (None, "architecture"):
+            return Architecture.from_dict(data, source=label)
+    kind = file_kind(data)
+    if kind is None:
+        raise TnrankError(f"{label} is not a tnrank file: an architecture file is TOML "
+                          "(docs/architecture-files.md)")
+    if kind == "architecture":
+        raise TnrankError(f"{label} holds an architecture in JSON; an architecture file is TOML: "
+                          "save it as *.toml")
+    if kind == "network":
+        where = (f"`tnrank {command} --network {label}`" if command in ("bound", "draw")
+                 else f"`tnrank bound --network {label}` or `tnrank draw --network {label} -o net.svg`")
+        raise TnrankError(f"{label} is a tensor-network file, not an architecture file; give it as {where}")
+    raise TnrankError(f"{label} is {KINDS[kind]}, not an architecture file")
+
+
+def check_network_file(path: str | os.PathLike) -> None:
+    """Refuse an architecture file given as a network (``--network FILE``), naming the commands
+    that take it; other problems are left to the network reader.
+
+    Raises
+    ------
+    TnrankError
+        When ``path`` is an architecture file.
+    """
+    if Path(os.fspath(path)).suffix.lower() != ".toml" or not Path(os.fspath(path)).is_file():
+        return
+    label = printable(os.fspath(path))
+    try:
+        kind = file_kind(parse_toml(read_text(path, "a network file (.toml)"), source=label))
+    except TnrankError:
+        return  # the network reader reports the problem
+    if kind == "architecture":
+        raise TnrankError(f"{label} is an architecture file, not a network file; give it without "
+                          f"--network: `tnrank bound {label} -T 8` or `tnrank draw {label} -T 8 -o net.svg`")
 
 
 #: The suffixes each kind of file is written under (the first is the one to suggest).
