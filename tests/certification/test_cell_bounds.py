@@ -1,15 +1,19 @@
 """Degree bounds of cells: the symbolic run against the closed recurrences of the paper's
 layers, against expansions of the polynomial, and structure lowering the state-degree bound."""
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
-from cell_oracle import CellOracle
+from cell_oracle import CellOracle, sample_rank
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import architectures
 
 from tnrank import PRIME, Architecture, Cell, Layer, Partition, certify, random_weights
 from tnrank.certification import bounds, degrees
+from tnrank.files.architecture_file import load as load_architecture
 from tnrank.model.cell import CellState, CellWeight
 from tnrank.networks.mincut import min_cut_bound
 
@@ -129,3 +133,64 @@ def test_learned_initial_states_count_as_weights():
     cell = Cell(state={"h": CellState((2,), "state")}, weights={"A": ("h", "x")},
                 update={"h": "(A @ x) * h"})
     assert degrees.total_degree_of(arch_of(cell), 1, True) == 1 + 2 + 1  # w·((A x) ⊙ h0)
+
+
+ROOT = Path(__file__).resolve().parents[2]
+GALLERY_CELLS = sorted(p for p in (ROOT / "graphs").glob("*.toml") if load_architecture(p).has_cells)
+#: The gallery cells whose certified ranks reach state + 1 in the findings ("Memory of modern
+#: recurrences": the selective and gated vector layers and the second-order RNN).
+ATTAINED = {"mamba_s6", "rg_lru", "second_order_rnn"}
+
+
+@pytest.mark.parametrize("path", GALLERY_CELLS, ids=[p.stem for p in GALLERY_CELLS])
+def test_the_affine_state_bound_holds_on_the_gallery_and_is_attained_where_the_findings_say(path):
+    """Where it applies, N + 1 bounds the rank read off samples evaluated by the independent
+    oracle, and equals it exactly for the cells the findings mark attained; where it does not
+    apply, the oracle's rank exceeds N + 1 (so y cannot be affine in the states)."""
+    arch = load_architecture(path)
+    w = random_weights(arch, seed=5, prime=PRIME)
+    N = arch.state_size
+    for T in (2, 4, 6):
+        part = Partition.parse("start-end", T)
+        bound = bounds.affine_state_bound(arch, part)
+        rank = sample_rank(w, T, PRIME, samples=N + 3)
+        if bound is None:
+            assert rank > N + 1, (path.stem, T)
+            assert "affine state" not in bounds.upper_bounds(arch, part, "separation")
+            continue
+        assert bound == N + 1 and bounds.upper_bounds(arch, part, "separation")["affine state"] == bound
+        assert rank <= bound and (rank == bound) == (path.stem in ATTAINED), (path.stem, T, rank)
+
+
+def test_the_findings_table_marks_the_affine_state_bound_from_its_results_file():
+    """The single layers' results file: the bound holds at every computed T, and a certified
+    rank reaches it exactly for the cells marked attained."""
+    data = json.loads((ROOT / "docs" / "results" / "modern-single.json").read_text())
+    lowers: dict[str, list[int]] = {}
+    for row in data["rows"]:
+        lowers.setdefault(Path(row["file"]).stem, []).append(row["report"]["separation"]["lower"])
+    for path in GALLERY_CELLS:
+        if path.stem not in lowers:
+            continue
+        arch = load_architecture(path)
+        bound = bounds.affine_state_bound(arch, Partition.parse("start-end", 8))
+        if bound is None:
+            continue
+        assert max(lowers[path.stem]) <= bound
+        assert (bound in lowers[path.stem]) == (path.stem in ATTAINED), path.stem
+
+
+def test_the_affine_state_bound_is_a_closed_form_in_the_state_shape():
+    """N + 1 for a selective vector state of N entries, d_k d_v + 1 for a linear-attention
+    state; a second layer reading the first's output makes y quadratic and the form lapses."""
+    part = Partition.parse("start-end", 6)
+    for n in (1, 2, 4):
+        s6 = Cell(state={"h": n}, weights={"A": ("h", "x"), "B": ("h", "x"), "C": ("h", "x")},
+                  update={"h": "(A @ x) * h + B @ x"}, output="(C @ x) * h")
+        assert bounds.affine_state_bound(arch_of(s6), part) == n + 1
+        assert bounds.affine_state_bound(arch_of(s6), Partition.parse("interleaved", 6)) is None
+    for dk, dv in ((1, 3), (3, 2), (2, 4)):
+        attention = Cell(state={"S": (dk, dv)}, weights={"Q": (dk, "x"), "K": (dk, "x"), "V": (dv, "x")},
+                         update={"S": "S + outer(K @ x, V @ x)"}, output="(Q @ x) @ S")
+        assert bounds.affine_state_bound(arch_of(attention), part) == dk * dv + 1
+    assert bounds.affine_state_bound(arch_of(TWO_STATES), part) is None

@@ -50,6 +50,7 @@ DP_METHOD = "dynamic programme over the step-layer blocks (no network built)"
 FLOW_METHOD = "max-flow on the unrolled network"
 _SHOWN_EDGES = 12
 _NOTES = {"state degree": "degree of y in the hidden states at the cut",
+          "affine state": "y affine in the states at the cut: state entries + 1",
           "input degree": "degree of y in the inputs of the smaller side",
           "grid size": "M^|S| rows, one per template sequence on the start"}
 

@@ -29,6 +29,15 @@ symbols (:mod:`tnrank.certification.degrees`): the state-degree bound counts the
 diagonal or gated update, which keeps the entries of a state apart, lowers the count), else
 state by state, else from the largest degrees alone. A layer whose update is linear in its own
 state gets ``N + 1`` this way (``N`` the state's entries).
+
+* **affine state** — the closed form behind that count: when ``y`` is affine in the states at
+  a prefix cut (each layer's update affine in its own previous state and its output read
+  from that state alone, as a diagonal, selective or gated state-space layer or a
+  linear-attention state), ``y = d(end) + Σ_z h_z(start) c_z(end)`` over the ``N`` state
+  entries, so the rank is at most ``N + 1``: ``N + 1`` for a vector state of ``N`` entries,
+  ``d_k d_v + 1`` for a ``d_k × d_v`` matrix state. Whether ``y`` is affine is read off the
+  symbolic run's degree of ``y`` in the states (:func:`tnrank.engine.symbolic.cut_state_degree`).
+  It is listed for architectures with cells; for the paper's layers Theorem 1 gives ``R``.
 """
 
 from __future__ import annotations
@@ -37,6 +46,7 @@ import math
 from dataclasses import dataclass
 
 from tnrank.certification import degrees
+from tnrank.engine.symbolic import cut_state_degree
 from tnrank.model.architecture import INPUT, Architecture
 from tnrank.model.partition import Partition
 
@@ -50,6 +60,7 @@ __all__ = [
     "grid_size_bound",
     "total_degree",
     "cell_state_bound",
+    "affine_state_bound",
     "upper_bounds",
     "TheoremBound",
     "theorem_bounds",
@@ -213,6 +224,33 @@ def cell_state_bound(arch: Architecture, cut: int, T: int) -> int:
         if value is not None:
             found.append(value)
     return min(found)
+
+
+def affine_state_bound(arch: Architecture, partition: Partition) -> int | None:
+    """``N + 1`` when ``y`` is affine in the states at the partition's prefix cut, ``N`` the
+    number of state entries of every layer together; None when the partition is not a prefix
+    cut or ``y`` has degree 2 or more in those states.
+
+    After the cut ``y = d(end) + Σ_z h_z(start) c_z(end)``, a sum of ``N + 1`` products of a
+    function of the start and one of the end, for every weight setting.
+
+    Examples
+    --------
+    >>> from tnrank import Architecture, Cell, Partition
+    >>> s6 = Cell(state={"h": 3}, weights={"A": ("h", "x"), "B": ("h", "x"), "C": ("h", "x")},
+    ...           update={"h": "(A @ x) * h + B @ x"}, output="(C @ x) * h")
+    >>> attention = Cell(state={"S": (3, 2)}, weights={"Q": (3, 2), "K": (3, 2), "V": (2, 2)},
+    ...                  update={"S": "S + outer(K @ x, V @ x)"}, output="(Q @ x) @ S")
+    >>> part = Partition.parse("start-end", 8)
+    >>> [affine_state_bound(Architecture(M=2, layers=[c]), part) for c in (s6, attention)]
+    [4, 7]
+    >>> print(affine_state_bound(Architecture(M=2, layers=[s6, s6]), part))  # two layers: degree 2
+    None
+    """
+    k = partition.prefix_length
+    if k is None or cut_state_degree(arch, partition.T - k) > 1:
+        return None
+    return arch.state_size + 1
 
 
 def _effective_widths(arch: Architecture) -> tuple[int, ...]:
@@ -406,13 +444,16 @@ def upper_bounds(arch: Architecture, partition: Partition, quantity: str) -> dic
     Returns
     -------
     dict
-        ``{"state degree": ..., "input degree": ..., "grid size": ...}``
+        ``{"state degree": ..., "affine state": ..., "input degree": ..., "grid size": ...}``
         (keys present only when the bound applies).
     """
     bounds: dict[str, int] = {}
     sd = state_degree_bound(arch, partition)
     if sd is not None:
         bounds["state degree"] = sd
+    affine = affine_state_bound(arch, partition) if arch.has_cells else None
+    if affine is not None:
+        bounds["affine state"] = affine
     bounds["input degree"] = input_degree_bound(arch, partition)
     if quantity == "grid":
         bounds["grid size"] = grid_size_bound(arch, partition)

@@ -26,6 +26,9 @@ GLOSSARY: dict[str, str] = {
     "state degree": "upper bound: across the cut y depends on the start only through the hidden "
                     "states at the cut, as a polynomial of known degree in them; its number of "
                     "monomials bounds the rank",
+    "affine state": "upper bound: y is affine in the states at the cut (each layer's update "
+                    "affine in its own state and read from it alone), a sum of N + 1 products "
+                    "over the N state entries, so the rank is at most N + 1",
     "input degree": "upper bound: y has bounded degree in each input vector; the dimension of "
                     "the polynomials of the smaller side bounds the rank",
     "grid size": "upper bound on the grid rank: the grid matricization has M^|S| rows, one per "

@@ -74,7 +74,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--status", action="store_true",
                    help="several files or T: the separation ranks labelled proved, generic w.h.p. "
                    "(with the failure bound) or bounds only, beside each file's state size, weights "
-                   "and the closed form state + 1 where the output is affine in the states")
+                   "and the proved bound state + 1 where the output is affine in the states, "
+                   "attained or not")
     add_certify_options(p)
     add_parallel_options(p)
     p.set_defaults(func=run)

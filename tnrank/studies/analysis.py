@@ -31,6 +31,7 @@ __all__ = [
 BOUND_SOURCES = {
     "min-cut": "min-cut of the unrolled tensor network (tnrank.networks.mincut)",
     "state degree": "degree of y in the hidden states at the cut (bounds.state_degree_bound)",
+    "affine state": "y affine in the states at the cut: state entries + 1 (bounds.affine_state_bound)",
     "input degree": "degree of y in each input v^t, smaller side (bounds.input_degree_bound)",
     "grid size": "M one-hot templates per step: at most M^|S| rows (bounds.grid_size_bound)",
 }

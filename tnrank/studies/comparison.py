@@ -16,10 +16,10 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
+from tnrank.certification.bounds import affine_state_bound
 from tnrank.certification.certify import certify
 from tnrank.certification.report import Report
 from tnrank.certification.report_text import RANK_CELL_LEGEND, rank_cell, status_cell
-from tnrank.engine.symbolic import cut_state_degree
 from tnrank.errors import TnrankError
 from tnrank.formatting import format_table
 from tnrank.model.architecture import Architecture
@@ -145,15 +145,19 @@ def compare(
         yield CompareRow(label, arch, T, rep)
 
 
-def _affine_closed_form(arch: Architecture, Ts: Sequence[int], done: dict, label: str) -> str:
-    """``state + 1`` where ``y`` is affine in the states at the cut (then the rank is at most
-    that), marked ``✓`` when a certified rank reaches it."""
-    if any(cut_state_degree(arch, T - T // 2) > 1 for T in Ts):
+def _affine_closed_form(arch: Architecture, Ts: Sequence[int], done: dict, label: str,
+                        partition: str) -> str:
+    """The proved bound ``state + 1`` where ``y`` is affine in the states at the cut
+    (:func:`~tnrank.certification.bounds.affine_state_bound`), with whether a certified rank
+    reaches it (``attained``) or every computed one stays below (``not attained``)."""
+    values = {affine_state_bound(arch, Partition.parse(partition, T)) for T in Ts}
+    if None in values:
         return "-"
     bound = arch.state_size + 1
-    reached = any((label, T) in done and done[(label, T)].report.separation.lower == bound
-                  for T in Ts)
-    return f"{bound} ✓" if reached else f"{bound}"
+    computed = [done[(label, T)].report.separation.lower for T in Ts if (label, T) in done]
+    if not computed:
+        return str(bound)
+    return f"{bound} attained" if bound in computed else f"{bound} not attained"
 
 
 def format_statuses(entries: Entries, Ts: Sequence[int], rows: Sequence[CompareRow],
@@ -171,11 +175,11 @@ def format_statuses(entries: Entries, Ts: Sequence[int], rows: Sequence[CompareR
     >>> print(format_statuses([("shallow", shallow)], [2, 4], rows))
     certified separation rank, partition start-end:
     file     state  weights  T=2  T=4  failure  state+1
-    -------  -----  -------  ---  ---  -------  -------
-    shallow  3      18       2    3    -        4
+    -------  -----  -------  ---  ---  -------  --------------
+    shallow  3      18       2    3    -        4 not attained
     n: proved exact; n*: generic w.h.p. (failure: the row's largest failure bound);
     ≥n: lower bound only; state+1: proved upper bound where y is affine in the states at
-    the cut, ✓ attained
+    the cut, attained by a certified rank or not
     """
     done = _by_key(rows)
     stems = [os.path.splitext(os.path.basename(label))[0] for label, _arch in entries]
@@ -191,12 +195,12 @@ def format_statuses(entries: Entries, Ts: Sequence[int], rows: Sequence[CompareR
             if res is not None and not res.exact and res.failure_bound is not None:
                 failures.append(res.failure_bound)
         cells.append(f"{max(failures):.1e}" if failures else "-")
-        cells.append(_affine_closed_form(arch, Ts, done, label))
+        cells.append(_affine_closed_form(arch, Ts, done, label, partition))
         table.append(cells)
     head = f"certified separation rank, partition {_partition_name(partition, Ts)}:"
     legend = ("n: proved exact; n*: generic w.h.p. (failure: the row's largest failure bound);\n"
               "≥n: lower bound only; state+1: proved upper bound where y is affine in the states at"
-              "\nthe cut, ✓ attained")
+              "\nthe cut, attained by a certified rank or not")
     return "\n".join([head, format_table(["file", "state", "weights"] + [f"T={T}" for T in Ts]
                                          + ["failure", "state+1"], table), legend])
 
