@@ -7,6 +7,7 @@ them (``os.mknod`` as root); no test opens, reads or writes a real device.
 
 from __future__ import annotations
 
+import copy
 import os
 import signal
 import stat
@@ -78,3 +79,75 @@ def kind(path) -> str:
         if test(mode):
             return name
     return "other"
+
+
+# ----------------------------------------------------------------- tampered results files
+def _row(data: dict, **changes) -> dict:
+    """A copy of ``data`` whose first row has ``changes`` (``separation__lower=7`` sets a key of
+    the row's separation result)."""
+    data = copy.deepcopy(data)
+    row = data["rows"][0]
+    for key, value in changes.items():
+        target, _, sub = key.partition("__")
+        if sub:
+            row[target][sub] = value
+        else:
+            row[target] = value
+    return data
+
+
+def _config(data: dict, **changes) -> dict:
+    data = copy.deepcopy(data)
+    data["config"].update(changes)
+    return data
+
+
+def _claim(data: dict, rank: int) -> dict:
+    """Both ranks of the first row claimed exactly ``rank``, every field made to agree."""
+    data = copy.deepcopy(data)
+    row = data["rows"][0]
+    for quantity in ("grid", "separation"):
+        res = row[quantity]
+        res.update(lower=rank, upper=rank, rank=rank, exact=True, status="exact",
+                   bounds={name: rank for name in res["bounds"]})
+    return data
+
+
+def tampered_results(data: dict) -> dict[str, dict]:
+    """Forged or damaged variants of a genuine results file of ``verify -L 1 -R 2 -M 2 -T 2``
+    (one row, L=1, M=R=2, T=2: separation rank 2), by name; tnrank must refuse every one."""
+    huge = 10**400
+    return {
+        "rank 7 against Theorem 1": _claim(data, 7),
+        "lower > upper": _row(data, separation__lower=99),
+        "status unknown": _row(data, separation__status="maybe"),
+        "rank key disagrees": _row(data, separation__rank=7),
+        "negative rank": _claim(data, -1),
+        "rank 10^400": _row(data, separation__upper=huge),
+        "rank NaN": _row(data, separation__lower=float("nan")),
+        "rank text": _row(data, separation__lower="2"),
+        "seconds NaN": _row(data, separation__seconds=float("nan")),
+        "bounds not a table": _row(data, separation__bounds=[2]),
+        "upper source unknown": _row(data, separation__upper_source="oracle"),
+        "failure bound 3": _row(data, separation__failure_bound=3.0),
+        "run rank text": _row(data, separation__runs=[{"prime": 5, "seed": 0, "samples": None,
+                                                       "rank": "x"}]),
+        "verdict forged": _row(data, verdict="holds"),
+        "verdict unknown": _row(data, verdict="proved"),
+        "L true": _row(data, L=True),
+        "T text": _row(data, T="2"),
+        "T 0": _config(_row(data, T=0), T=[0]),
+        "T odd": _config(_row(data, T=3), T=[3]),
+        "R label without architecture": _config(_row(data, R="2-2"), R="2-2"),
+        "depth 10^400": _config(_row(data, L=huge), depths=[huge]),
+        "row outside the configuration": _row(data, L=2),
+        "row twice": {**copy.deepcopy(data), "rows": copy.deepcopy(data["rows"]) * 2},
+        "row not an object": {**copy.deepcopy(data), "rows": [None]},
+        "separation missing": _row(data, separation=None),
+        "grid above separation": _row(data, grid__lower=3, grid__upper=3, grid__rank=3),
+        "config depths 1..100000": _config(data, depths=list(range(1, 100_001))),
+        "config M huge list": _config(data, M=list(range(1, 2_000))),
+        "config seed text": _config(data, seed="0"),
+        "config grid unknown": _config(data, grid="everything"),
+        "config failure target 2": _config(data, failure_target=2.0),
+    }

@@ -64,6 +64,63 @@ def test_reports_round_trip_through_json(reports, name, tmp_path):
     path = tmp_path / "report.json"
     tnrank.save(rep, path)
     assert tnrank.load(path, kind="report").to_dict() == rep.to_dict()
+    # equality survives the round trip (the timings, rounded in JSON, are not compared)
+    assert tnrank.load(path, kind="report") == rep and back == rep
+
+
+def _tampered(data: dict, **changes) -> dict:
+    data = json.loads(json.dumps(data))
+    for key, value in changes.items():
+        quantity, _, field = key.partition("__")
+        if field:
+            data[quantity][field] = value
+        else:
+            data[quantity] = value
+    return data
+
+
+def test_tampered_reports_and_rank_results_are_refused(reports):
+    data = reports["exact"].to_dict()  # depth 2, R = M = 3, T = 10: separation rank 63 exact
+    sep = data["separation"]
+    cases = {
+        "separation lower 64 > upper 63": _tampered(data, separation__lower=64),
+        "T must be a whole number, got '10'": _tampered(data, T="10"),
+        "status must be one of": _tampered(data, separation__status="proved"),
+        "status 'generic-whp' does not match": _tampered(data, separation__status="generic-whp"),
+        "too large": _tampered(data, separation__lower=int("9" * 4000), separation__upper=10**4001),
+        "a rank result is a JSON object, got NoneType": _tampered(data, separation=None),
+        "finite number": _tampered(data, separation__seconds=float("nan")),
+        "not the smallest of its bounds": _tampered(data, separation__upper_source="grid size"),
+        "grid lower 63 > separation upper 62": _tampered(
+            data, separation=sep | {"lower": 62, "upper": 62, "rank": 62,
+                                    "bounds": {k: 62 for k in sep["bounds"]}}),
+        "theorem verdict must be one of": _tampered(
+            data, theorems=[data["theorems"][0] | {"verdict": "proved"}]),
+    }
+    for message, bad in cases.items():
+        with pytest.raises(TnrankError, match=re.escape(message)):
+            Report.from_dict(bad)
+    for bad in (None, [], "separation", sep | {"lower": -1}, sep | {"lower": True},
+                sep | {"runs": [{"prime": 5, "seed": 0, "samples": None, "rank": "7"}]},
+                sep | {"primes": [1.5]}, sep | {"bounds": {"min-cut": "63"}}):
+        with pytest.raises(TnrankError):
+            RankResult.from_dict(bad, "separation")
+    with pytest.raises(TnrankError, match="quantity must be one of grid, separation"):
+        RankResult.from_dict(sep, "rank")
+
+
+def test_theorem_verdicts_are_recomputed_not_read():
+    # depth 1, R = M = 2, T = 2: Theorem 1 says sep <= min(R, M^(T/2)) = 2
+    rep = certify(Architecture.rac(1, 2, 2), 2)
+    assert rep.theorems[0].bound.value == min(2, 2 ** (2 // 2)) and rep.verdict == "tight"
+    data = rep.to_dict()
+    seven = {"lower": 7, "upper": 7, "rank": 7, "bounds": {"min-cut": 7}, "upper_source": "min-cut"}
+    forged = data | {"separation": data["separation"] | seven, "grid": None}
+    forged["theorems"][0]["verdict"] = "tight"
+    back = Report.from_dict(forged)
+    assert back.verdict == "violated" and back.theorems[0].verdict == "violated"
+    forged["theorems"][0]["value"] = 99  # the bound itself is recomputed too
+    assert Report.from_dict(forged).theorems[0].bound.value == 2
 
 
 def test_rank_results_and_float_estimates_load_on_their_own(reports):

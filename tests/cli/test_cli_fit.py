@@ -67,19 +67,27 @@ def test_compute_first_and_check_confirms(capsys):
 
 
 def test_check_refutes_a_wrong_pattern(capsys, tmp_path):
-    """A results file whose ranks were shifted by one: its pattern 2n + 3 predicts 15 at T = 12,
-    where the certified rank is 14; the check says refuted and the exit status is 1."""
+    """A results file whose ranks past T = 2 were lowered by one (left generic w.h.p., still
+    within their bounds): its pattern state degree - 1 predicts 13 at T = 12, where the
+    certified rank is 14; the check says refuted and the exit status is 1. Ranks raised above
+    their proved upper bounds are refused on reading."""
     path = tmp_path / "shifted.json"
     run(capsys, "sweep", "-L", "2", "-R", "2", "-M", "2", "-T", "2..10", "--json-file", str(path), "-q")
     data = json.loads(path.read_text())
-    for row in data["rows"]:
-        sep = row["separation"]
-        sep.update(lower=sep["lower"] + 1, upper=sep["upper"] + 1, status="generic-whp",
-                   failure_bound=1e-9, bounds={})
+    raised = json.loads(path.read_text())
+    for row, high in zip(data["rows"], raised["rows"], strict=True):
+        if row["T"] >= 4:
+            row["separation"].update(lower=row["separation"]["lower"] - 1, rank=None, exact=False,
+                                     status="generic-whp", failure_bound=1e-9)
+        high["separation"].update(lower=high["separation"]["lower"] + 1, status="lower-bound",
+                                  rank=None, exact=False)
+    path.write_text(json.dumps(raised))
+    code, _, err = run(capsys, "fit", str(path), "--check", "-q")
+    assert code == 2 and "row 1 (L=2, M=2, R=2, T=2): separation lower 3 > upper 2" in err
     path.write_text(json.dumps(data))
     code, out, _ = run(capsys, "fit", str(path), "--check", "-q")
-    assert "1. 2n + 3" in out and "pattern at T = 12: 15\n" in out
-    assert out.rstrip().endswith("12  14     proved  refuted (proved)") and code == 1
+    assert "1. state degree - 1" in out and "pattern at T = 12: 13\n" in out
+    assert out.rstrip().endswith("12  14     proved  refuted (proved)  refuted (proved)") and code == 1
 
 
 def test_architecture_file_and_analysis_results(capsys, tmp_path):
@@ -151,7 +159,7 @@ def test_tampered_and_mixed_files(capsys, tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(data))
     code, _, err = run(capsys, "fit", str(bad))
-    assert code == 2 and "T=10: separation lower bound is 187.5, not a whole number" in err
+    assert code == 2 and "T=10): separation lower must be a whole number, got 187.5" in err
     mixed = tmp_path / "mixed.json"
     run(capsys, "sweep", "-L", "1", "2", "-R", "2", "-M", "2", "-T", "2..8", "--json-file", str(mixed), "-q")
     code, _, err = run(capsys, "fit", str(mixed))

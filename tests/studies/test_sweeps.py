@@ -141,7 +141,12 @@ def test_merge_refuses_other_settings_and_disagreeing_rows(whole, tmp_path, caps
     err = capsys.readouterr().err
     assert "made with other settings (prime" in err and not (tmp_path / "c.json").exists()
     tampered = json.loads(json.dumps(whole))
-    tampered["rows"][3]["separation"]["lower"] += 1
+    tampered["rows"][3]["separation"]["lower"] += 1  # above its upper bound: refused on reading
+    b.write_text(json.dumps(tampered))
+    assert main(["merge", str(a), str(b), "-o", str(tmp_path / "c.json")]) == 2
+    assert "row 4 (L=1, M=2, R=2, T=8): separation lower 3 > upper 2" in capsys.readouterr().err
+    tampered["rows"][3]["separation"]["lower"] -= 1
+    tampered["rows"][3]["separation"]["notes"].append("computed elsewhere")  # valid, but other
     b.write_text(json.dumps(tampered))
     assert main(["merge", str(a), str(b), "-o", str(tmp_path / "c.json")]) == 2
     row = whole["rows"][3]

@@ -5,6 +5,8 @@
 - :mod:`~tnrank.certification.certify`: :func:`certify` (sampling, exact ranks, repetitions);
 - :mod:`~tnrank.certification.sampling`: sizing, growing and timing the sampled matrices;
 - :mod:`~tnrank.certification.report`: :class:`Report` and :class:`RankResult`;
+- :mod:`~tnrank.certification.report_fields`: the fields of their JSON forms, read with types
+  and ranges checked;
 - :mod:`~tnrank.certification.report_text`: the words of the reports (a rank in a table cell);
 - :mod:`~tnrank.certification.bound_report`: min-cut beside the closed-form bounds;
 - :mod:`~tnrank.certification.forms`: the family of closed forms, fitted exactly to integers;
@@ -13,5 +15,5 @@
 - :mod:`~tnrank.certification.glossary`: the words of the reports, each explained in one line.
 """
 
-__all__ = ["bounds", "degrees", "certify", "sampling", "report", "report_text", "bound_report", "forms",
-           "fit", "fit_report", "glossary"]
+__all__ = ["bounds", "degrees", "certify", "sampling", "report", "report_fields", "report_text",
+           "bound_report", "forms", "fit", "fit_report", "glossary"]

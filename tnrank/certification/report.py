@@ -5,10 +5,12 @@ and the report of one architecture at one length and partition, with their JSON 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tnrank.certification.bounds import TheoremBound, total_degree
+from tnrank.certification import report_fields as fields
+from tnrank.certification.bounds import TheoremBound, theorem_bounds, total_degree
 from tnrank.certification.glossary import GLOSSARY, glossary_lines, terms_used
 from tnrank.engine.rank import FloatRank
 from tnrank.errors import TnrankError
@@ -19,7 +21,8 @@ from tnrank.model.partition import Partition
 from tnrank.safe_files import parse_json
 from tnrank.version import __version__
 
-__all__ = ["RunRecord", "RankResult", "TheoremCheck", "Report", "FAILURE_CONDITION", "REPORT_FORMAT",
+__all__ = ["RunRecord", "RankResult", "TheoremCheck", "overall_verdict", "Report", "FAILURE_CONDITION",
+           "REPORT_FORMAT",
            "check_format", "ReportParts", "report_parts",
            "REPORT_TERMS", "architecture_summary", "format_report", "explain_report", "explain_result",
            "float_says_something"]
@@ -82,11 +85,27 @@ class RunRecord:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> RunRecord:
-        """The run written by :meth:`to_dict`."""
-        field = Field(int(data["prime"]), int(data.get("field_degree", 1)))
-        return cls(field, int(data["seed"]), data["samples"], int(data["rank"]),
-                   data.get("failure_bound"), int(data.get("storage_bits", 64)))
+    def from_dict(cls, data: Any, what: str = "run") -> RunRecord:
+        """The run written by :meth:`to_dict`.
+
+        Raises
+        ------
+        TnrankError
+            When a field is missing or of the wrong type or range (named with ``what``).
+        """
+        data = fields.mapping(data, what)
+        try:
+            field = Field(fields.whole(data["prime"], f"{what} prime", 2),
+                          fields.whole(data.get("field_degree", 1), f"{what} field_degree", 1))
+            bits = fields.whole(data.get("storage_bits", 64), f"{what} storage_bits")
+            if bits not in (32, 64):
+                raise TnrankError(f"{what} storage_bits must be 32 or 64, got {bits}")
+            return cls(field, fields.whole(data["seed"], f"{what} seed"),
+                       fields.optional_whole(data["samples"], f"{what} samples", 1),
+                       fields.whole(data["rank"], f"{what} rank"),
+                       fields.probability(data.get("failure_bound"), f"{what} failure_bound"), bits)
+        except KeyError as exc:
+            raise TnrankError(f"{what} has no {exc}") from None
 
 
 @dataclass
@@ -123,15 +142,18 @@ class RankResult:
     samples : int or None
         Side ``K`` of the final sampled matrix (None for the full grid).
     primes : tuple of int
-        Moduli used (the second confirms when ``confirm=True``).
+        The characteristic of each run's field, in the order of :attr:`runs`: ``p`` for a
+        run mod p, ``q`` for a run over GF(q²) (so a second entry is a confirmation's prime
+        with ``confirm=True``, and otherwise the ``q`` of a run over GF(q²)).
     confirmations : tuple of int
-        Ranks found by the confirmation runs.
+        Ranks found by the runs after the first.
     float_estimate : FloatRank or None
         Float64 SVD rank of a same-shape matrix built with float weights.
     float_compared_to : int or None
         The exact rank it is compared with; ``float_agrees`` says whether
         they match.
     seconds : float
+        Time taken; left out of ``==`` (the same result computed twice is equal).
     notes : list of str
     runs : list of RunRecord
         Every computation behind ``lower`` and ``failure_bound``: prime, seed,
@@ -154,7 +176,7 @@ class RankResult:
     confirmations: tuple[int, ...] = ()
     float_estimate: FloatRank | None = None
     float_compared_to: int | None = None
-    seconds: float = 0.0
+    seconds: float = field(default=0.0, compare=False)
     notes: list[str] = field(default_factory=list)
     runs: list[RunRecord] = field(default_factory=list)
     float_skipped: str | None = None
@@ -205,8 +227,10 @@ class RankResult:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], quantity: str | None = None) -> RankResult:
-        """The result written by :meth:`to_dict`.
+    def from_dict(cls, data: Any, quantity: str | None = None) -> RankResult:
+        """The result written by :meth:`to_dict`, checked: every field of its type and range,
+        ``lower <= upper`` (unless the status says ``inconsistent``), the status the one the
+        numbers give, ``upper`` the smallest of ``bounds`` and named by ``upper_source``.
 
         Parameters
         ----------
@@ -214,25 +238,84 @@ class RankResult:
         quantity : str, optional
             ``"grid"`` or ``"separation"``; default the ``quantity`` key of ``data``
             (results written by tnrank 0.2.0 lack it: give the key they were stored under).
+
+        Raises
+        ------
+        TnrankError
+            Naming the first field that is missing, malformed or inconsistent.
+
+        Examples
+        --------
+        >>> r = RankResult("separation", 2, 2, "min-cut", "exact", "sample 4×4 mod p",
+        ...                bounds={"min-cut": 2, "state degree": 2})
+        >>> RankResult.from_dict(r.to_dict()) == r
+        True
+        >>> RankResult.from_dict(r.to_dict() | {"lower": 99})
+        Traceback (most recent call last):
+        ...
+        tnrank.errors.TnrankError: separation lower 99 > upper 2: a proved lower bound above ...
         """
+        if not isinstance(data, dict):
+            raise TnrankError(f"a rank result is a JSON object, got {type(data).__name__}")
         if quantity is None:
             quantity = data.get("quantity")
             if quantity is None:
                 raise TnrankError("this rank result has no 'quantity' (written by tnrank 0.2.0); "
                                   "give `quantity` ('grid' or 'separation')")
+        q = fields.choice(quantity, "quantity", fields.QUANTITIES)
+        try:
+            result = cls._checked(data, q)
+        except KeyError as exc:
+            raise TnrankError(f"{q} has no {exc}") from None
+        except (TypeError, ValueError, AttributeError, OverflowError) as exc:
+            if isinstance(exc, TnrankError):
+                raise
+            raise TnrankError(f"{q}: malformed ({type(exc).__name__}: {exc})") from None
+        return result
+
+    @classmethod
+    def _checked(cls, data: dict[str, Any], q: str) -> RankResult:
+        lower = fields.whole(data["lower"], f"{q} lower")
+        upper = fields.whole(data["upper"], f"{q} upper")
+        status = fields.choice(data["status"], f"{q} status", fields.STATUSES)
+        if lower > upper and status != "inconsistent":
+            raise TnrankError(f"{q} lower {lower:,} > upper {upper:,}: a proved lower bound above a "
+                              "proved upper bound")
+        numbers = f"lower {fields.shown(lower)} and upper {fields.shown(upper)}"
+        expected = "exact" if lower == upper else "inconsistent" if lower > upper else None
+        if (expected or status) != status or (expected is None and status in ("exact", "inconsistent")):
+            raise TnrankError(f"{q} status {status!r} does not match {numbers}")
+        rank = lower if lower == upper else None
+        if data.get("exact", lower == upper) != (lower == upper) or data.get("rank", rank) != rank:
+            raise TnrankError(f"{q} rank {fields.shown(data.get('rank'))} and exact "
+                              f"{data.get('exact')!r} do not match {numbers}")
+        upper_source = fields.text(data["upper_source"], f"{q} upper_source")
+        bounds = {fields.text(k, f"{q} bound name"): fields.whole(v, f"{q} bound {k!r}")
+                  for k, v in fields.mapping(data.get("bounds", {}), f"{q} bounds").items()}
+        if bounds and (bounds.get(upper_source) != upper or upper != min(bounds.values())):
+            raise TnrankError(f"{q} upper {fields.shown(upper)} from {upper_source!r} is not the "
+                              "smallest of its bounds ("
+                              + ", ".join(f"{k} {fields.shown(v)}" for k, v in bounds.items()) + ")")
         fl = data.get("float")
-        estimate = None if fl is None else FloatRank.from_dict(fl)
+        estimate = None if fl is None else FloatRank.from_dict(fields.mapping(fl, f"{q} float"))
+        skipped = data.get("float_skipped")
         return cls(
-            quantity=quantity, lower=int(data["lower"]), upper=int(data["upper"]),
-            upper_source=data["upper_source"], status=data["status"],
-            lower_source=data["lower_source"], failure_bound=data.get("failure_bound"),
-            bounds={k: int(v) for k, v in data.get("bounds", {}).items()},
-            samples=data.get("samples"), primes=tuple(data.get("primes", ())),
-            confirmations=tuple(data.get("confirmations", ())), float_estimate=estimate,
-            float_compared_to=None if fl is None else fl.get("compared_to"),
-            seconds=float(data.get("seconds", 0.0)), notes=list(data.get("notes", [])),
-            runs=[RunRecord.from_dict(r) for r in data.get("runs", [])],
-            float_skipped=data.get("float_skipped"),
+            quantity=q, lower=lower, upper=upper, upper_source=upper_source, status=status,
+            lower_source=fields.text(data["lower_source"], f"{q} lower_source"),
+            failure_bound=fields.probability(data.get("failure_bound"), f"{q} failure_bound"),
+            bounds=bounds, samples=fields.optional_whole(data.get("samples"), f"{q} samples", 1),
+            primes=tuple(fields.whole(p, f"{q} prime", 2)
+                         for p in fields.items(data.get("primes", ()), f"{q} primes")),
+            confirmations=tuple(fields.whole(r, f"{q} confirmation")
+                                for r in fields.items(data.get("confirmations", ()), f"{q} confirmations")),
+            float_estimate=estimate,
+            float_compared_to=None if fl is None else fields.optional_whole(
+                fl.get("compared_to"), f"{q} float compared_to"),
+            seconds=fields.number(data.get("seconds", 0.0), f"{q} seconds"),
+            notes=fields.texts(data.get("notes", []), f"{q} notes"),
+            runs=[RunRecord.from_dict(r, f"{q} run {i}")
+                  for i, r in enumerate(fields.items(data.get("runs", []), f"{q} runs"), 1)],
+            float_skipped=None if skipped is None else fields.text(skipped, f"{q} float_skipped"),
         )
 
     def statement(self) -> str:
@@ -295,11 +378,43 @@ class TheoremCheck:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> TheoremCheck:
-        """The check written by :meth:`to_dict`."""
-        bound = TheoremBound(data["name"], data["kind"], int(data["value"]), data["statement"],
-                             data["citation"])
-        return cls(bound, data["verdict"])
+    def from_dict(cls, data: Any) -> TheoremCheck:
+        """The check written by :meth:`to_dict`, its fields checked (the verdict as written: a
+        reader that has the certified rank recomputes it, see :meth:`recheck`).
+
+        Raises
+        ------
+        TnrankError
+            When a field is missing or of the wrong type, kind or verdict.
+        """
+        data = fields.mapping(data, "theorem check")
+        try:
+            bound = TheoremBound(fields.text(data["name"], "theorem name"),
+                                 fields.choice(data["kind"], "theorem kind", fields.BOUND_KINDS),
+                                 fields.whole(data["value"], "theorem value"),
+                                 fields.text(data["statement"], "theorem statement"),
+                                 fields.text(data["citation"], "theorem citation"))
+            return cls(bound, fields.choice(data["verdict"], "theorem verdict", fields.THEOREM_VERDICTS))
+        except KeyError as exc:
+            raise TnrankError(f"theorem check has no {exc}") from None
+
+    def recheck(self, separation: RankResult) -> TheoremCheck:
+        """This bound's verdict recomputed from certified bounds on the separation rank.
+
+        >>> from tnrank.certification.bounds import TheoremBound
+        >>> bound = TheoremBound("Theorem 1 (depth 1)", "upper", 2, "sep ≤ min{R, M^(T/2)}")
+        >>> lie = TheoremCheck(bound, "tight")
+        >>> lie.recheck(RankResult("separation", 7, 7, "min-cut", "exact", "sample")).verdict
+        'violated'
+        """
+        return TheoremCheck(self.bound, self.bound.verdict(separation.lower, separation.upper))
+
+
+def overall_verdict(checks: Iterable[TheoremCheck]) -> str:
+    """The worst verdict of ``checks`` (``violated`` > ``undecided`` > ``tight`` > ``holds``),
+    or ``n/a`` when there is none."""
+    verdicts = {c.verdict for c in checks}
+    return next((v for v in ("violated", "undecided", "tight", "holds") if v in verdicts), "n/a")
 
 
 @dataclass
@@ -314,7 +429,7 @@ class Report:
     applicability: str | None
     seed: int
     prime: int
-    seconds: float
+    seconds: float = field(compare=False)
     settings: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -326,11 +441,7 @@ class Report:
     def verdict(self) -> str:
         """The worst theorem verdict (``violated`` > ``undecided`` > ``tight`` >
         ``holds``), or ``n/a`` when no theorem applies."""
-        verdicts = {c.verdict for c in self.theorems}
-        for v in ("violated", "undecided", "tight", "holds"):
-            if v in verdicts:
-                return v
-        return "n/a"
+        return overall_verdict(self.theorems)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form with top-level ``grid`` and ``separation``; inverse of :meth:`from_dict`.
@@ -360,29 +471,53 @@ class Report:
 
     @classmethod
     def from_dict(cls, data: Any, source: str = "report") -> Report:
-        """The report written by :meth:`to_dict` (and by ``tnrank rank --json``).
+        """The report written by :meth:`to_dict` (and by ``tnrank rank --json``), checked:
+        every field of its type and range (:meth:`RankResult.from_dict`), the grid rank's
+        lower bound not above the separation rank's upper bound, and the paper's bounds and
+        their verdicts recomputed from the architecture and the certified numbers, never
+        read from the file.
 
         Raises
         ------
         TnrankError
-            When ``data`` is not a report, or one of another format version.
+            When ``data`` is not a report, one of another format version, or a field is
+            missing, malformed or inconsistent.
         """
         check_format(data, REPORT_FORMAT, "report", source)
         try:
-            arch_data = {k: v for k, v in data["architecture"].items() if k in TOP_KEYS}
+            arch_data = {k: v for k, v in fields.mapping(data["architecture"], "architecture").items()
+                         if k in TOP_KEYS}
             arch = Architecture.from_dict(arch_data, source=f"{source}: architecture")
-            part = Partition(int(data["T"]), tuple(data["partition"]["start"]))
-            grid = data.get("grid")
+            part_data = fields.mapping(data["partition"], "partition")
+            part = Partition(fields.whole(data["T"], "T", 2),
+                             tuple(fields.whole(s, "partition step")
+                                   for s in fields.items(part_data["start"], "partition start")))
+            grid_data = data.get("grid")
+            grid = None if grid_data is None else RankResult.from_dict(grid_data, "grid")
+            separation = RankResult.from_dict(data["separation"], "separation")
+            if grid is not None and grid.lower > separation.upper:
+                raise TnrankError(f"grid lower {grid.lower:,} > separation upper {separation.upper:,}"
+                                  ": the grid rank never exceeds the separation rank")
+            for t in fields.items(data.get("theorems", []), "theorems"):
+                TheoremCheck.from_dict(t)  # checked; the bounds themselves are recomputed
+            theorems = [TheoremCheck(b, b.verdict(separation.lower, separation.upper))
+                        for b in theorem_bounds(arch, part)]
+            note = data.get("theorems_note")
             return cls(
-                architecture=arch, partition=part,
-                grid=None if grid is None else RankResult.from_dict(grid, "grid"),
-                separation=RankResult.from_dict(data["separation"], "separation"),
-                theorems=[TheoremCheck.from_dict(t) for t in data.get("theorems", [])],
-                applicability=data.get("theorems_note"), seed=int(data["seed"]),
-                prime=int(data["prime"]), seconds=float(data.get("seconds", 0.0)),
-                settings=dict(data.get("settings") or {}),
+                architecture=arch, partition=part, grid=grid, separation=separation,
+                theorems=theorems,
+                applicability=None if note is None else fields.text(note, "theorems_note"),
+                seed=fields.whole(data["seed"], "seed"), prime=fields.whole(data["prime"], "prime", 2),
+                seconds=fields.number(data.get("seconds", 0.0), "seconds"),
+                settings=dict(fields.mapping(data.get("settings") or {}, "settings")),
             )
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        except TnrankError as exc:
+            if str(exc).startswith(source):
+                raise
+            raise TnrankError(f"{source}: {exc}") from None
+        except KeyError as exc:
+            raise TnrankError(f"{source}: not a complete report (no {exc})") from None
+        except (TypeError, ValueError, AttributeError, OverflowError) as exc:
             raise TnrankError(f"{source}: not a complete report ({type(exc).__name__}: {exc})") from None
 
     @classmethod

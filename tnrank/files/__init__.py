@@ -5,7 +5,9 @@ reader and atomic writer of :mod:`tnrank.safe_files`).
 - :mod:`~tnrank.files.architecture_file`: architecture files (TOML);
 - :mod:`~tnrank.files.network_file`: tensor-network files (JSON or TOML);
 - :mod:`~tnrank.files.results_file`: sweep results files (resumed, merged);
+- :mod:`~tnrank.files.results_rows`: a results file's configuration and rows checked, verdicts
+  recomputed;
 - :mod:`~tnrank.files.toml_writer`: the one TOML writer.
 """
 
-__all__ = ["formats", "architecture_file", "network_file", "results_file", "toml_writer"]
+__all__ = ["formats", "architecture_file", "network_file", "results_file", "results_rows", "toml_writer"]

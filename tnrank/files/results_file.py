@@ -37,6 +37,7 @@ from tnrank.certification.fit import fit_results
 from tnrank.certification.fit_report import FitReport
 from tnrank.engine.grid import MAX_GRID_ENTRIES
 from tnrank.errors import TnrankError
+from tnrank.files.results_rows import check_sweep
 from tnrank.primes import PRIME
 from tnrank.safe_files import exclusive, parse_json, printable, read_text, write_json
 
@@ -201,12 +202,14 @@ def load_results(path: str | os.PathLike) -> SweepResults:
 
 
 def check_results(data: Any, source: str = "results") -> dict[str, Any]:
-    """``data`` when it is a sweep results object (format, settings and a list of rows).
+    """``data`` when it is a sweep results object (format, settings and a list of rows), its
+    configuration and every row checked and the rows' paper's bounds and verdicts recomputed
+    (:func:`~tnrank.files.results_rows.check_sweep`).
 
     Raises
     ------
     TnrankError
-        Naming ``source`` and what is missing.
+        Naming ``source`` and what is missing, or the first row refused and why.
     """
     if (not isinstance(data, dict) or data.get("format") != RESULTS_FORMAT
             or not isinstance(data.get("rows"), list)):
@@ -215,6 +218,7 @@ def check_results(data: Any, source: str = "results") -> dict[str, Any]:
         raise TnrankError(f"{source!r} has no sweep settings (\"config\" with {', '.join(GRID_KEYS)})")
     if not all(isinstance(r, dict) and all(k in r for k in ("L", "M", "R", "T")) for r in data["rows"]):
         raise TnrankError(f"{source!r}: every row must be an object with L, M, R and T")
+    check_sweep(data, source)
     return data
 
 
