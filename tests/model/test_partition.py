@@ -35,3 +35,10 @@ def test_explicit_steps_and_prefix_detection():
 def test_bad_partitions(spec, T, fragment):
     with pytest.raises(TnrankError, match=fragment):
         Partition.parse(spec, T)
+
+
+@pytest.mark.parametrize("spelling", ["start-end", "startend", "start_end", "Start_End", "se"])
+def test_start_end_spellings(spelling):
+    # "start_end" is the spelling of Python identifiers; it is the same partition
+    assert Partition.parse(spelling, 6).start == (0, 1, 2)
+    assert Partition.parse(spelling, 6) == Partition(6, (0, 1, 2))

@@ -523,6 +523,8 @@ class Report:
     @classmethod
     def from_json(cls, text: str, source: str = "report") -> Report:
         """The report in the text of :meth:`to_json`."""
+        if not isinstance(text, (str, bytes, bytearray)):
+            raise TnrankError(f"{source}: a report's JSON is text, got {type(text).__name__}")
         return cls.from_dict(parse_json(text, source=source), source=source)
 
     def to_json(self, indent: int | None = 2) -> str:

@@ -77,6 +77,21 @@ def _check_size(value: object, what: str, fix: str = "") -> int:
     return whole_number(value, what, MAX_WIDTH, fix)
 
 
+def _layer_names(value: Any, what: str, problems: list[str]) -> tuple[str, ...]:
+    """Layer names given as one name or a list of names; a problem recorded for anything else."""
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, Iterable) and not isinstance(value, bytes):
+        names = tuple(value)
+        if all(isinstance(n, str) for n in names):
+            return names
+        wrong = next(n for n in names if not isinstance(n, str))
+        problems.append(f"{what} must be layer names (text) or 'input', got {wrong!r}")
+    else:
+        problems.append(f"{what} must be a list of layer names, got {type(value).__name__}")
+    return ()
+
+
 @dataclass(frozen=True)
 class Layer:
     """One recurrent layer.
@@ -170,6 +185,10 @@ class Architecture:
             problems.append(str(exc))
         if isinstance(layers, (int, Layer)):
             layers = [layers]
+        if isinstance(layers, (str, bytes)) or not isinstance(layers, Iterable):
+            raise TnrankError(f"layers must be a list of widths or Layer objects, got "
+                              f"{type(layers).__name__}")
+        layers = list(layers)
         if not layers:
             problems.append("an architecture needs at least one layer (depth >= 1)")
         elif len(layers) > MAX_DEPTH:
@@ -184,6 +203,9 @@ class Architecture:
             elif not isinstance(layer, Layer):
                 layer = Layer(width=layer)
             integration = layer.integration
+            if not isinstance(integration, str):
+                problems.append(f"integration of layer {k} must be text, got {integration!r}")
+                integration = "multiplicative"
             if layer.cell is not None:
                 if not isinstance(layer.cell, Cell):
                     problems.append(f"cell of layer {k} must be a Cell, got {type(layer.cell).__name__}")
@@ -203,16 +225,17 @@ class Architecture:
                     width = 1
             name_k = layer.name or f"layer{k}"
             default_src = (INPUT,) if k == 1 else (built[-1].name if built else INPUT,)
+            sources = _layer_names(layer.sources, f"sources of layer {k}", problems)
             built.append(
                 Layer(
                     width=width,
-                    sources=tuple(layer.sources) or default_src,
+                    sources=sources or default_src,
                     integration=integration,
                     name=name_k,
                     cell=layer.cell if isinstance(layer.cell, Cell) else None,
                 )
             )
-        output = tuple(output) or ((built[-1].name,) if built else ())
+        output = _layer_names(output, "output", problems) or ((built[-1].name,) if built else ())
         texts = {"name": name, "description": description, "reference": reference}
         texts.update({f"name of layer {k}": ly.name for k, ly in enumerate(built, start=1)})
         for what, text in texts.items():

@@ -15,8 +15,8 @@ __all__ = ["Partition", "PARTITION_NAMES", "MAX_T"]
 #: Named partitions accepted by :meth:`Partition.parse`.
 PARTITION_NAMES = ("start-end", "interleaved")
 #: Every spelling of each named partition.
-NAMES = {"start-end": ("start-end", "startend", "se"),
-         "interleaved": ("interleaved", "odd-even", "even-odd")}
+NAMES = {"start-end": ("start-end", "startend", "start_end", "se"),
+         "interleaved": ("interleaved", "odd-even", "even-odd", "odd_even", "even_odd")}
 #: Longest sequence length accepted anywhere in tnrank.
 MAX_T = 1_000_000
 
@@ -50,6 +50,9 @@ class Partition:
 
     def __post_init__(self) -> None:
         T, start = self.T, self.start
+        if isinstance(start, (str, bytes)) or not isinstance(start, Iterable):
+            raise TnrankError(f"the start side of a partition is a list of step indices, got "
+                              f"{type(start).__name__}")
         if isinstance(T, bool) or not isinstance(T, int) or T < 2:
             raise TnrankError(
                 f"sequence length T must be a whole number >= 2, got {T!r}; a partition needs "
@@ -94,8 +97,9 @@ class Partition:
         Parameters
         ----------
         spec : str, iterable or Partition
-            ``"start-end"`` (first ``T/2`` steps; needs even ``T``),
-            ``"interleaved"`` (even steps ``0, 2, 4, ...``), ``"0,2,5"`` or
+            ``"start-end"`` (first ``T/2`` steps; needs even ``T``; also spelt ``startend``,
+            ``start_end`` or ``se``, in any case), ``"interleaved"`` (even steps
+            ``0, 2, 4, ...``; also ``odd-even``, ``even-odd``), ``"0,2,5"`` or
             an iterable of step indices forming the start side.
         T : int
             Sequence length.
@@ -112,6 +116,8 @@ class Partition:
         >>> Partition.parse("x0, 2", 4, legs={"x0": 0, "x1": 1}).start
         (0, 2)
         """
+        if legs is not None and not isinstance(legs, Mapping):
+            raise TnrankError(f"`legs` maps leg names to steps, got {type(legs).__name__}")
         if isinstance(spec, Partition):
             if spec.T != T:
                 raise TnrankError(f"partition is for T={spec.T}, but T={T} was asked for")
@@ -137,8 +143,11 @@ class Partition:
                     "commas, such as 0,2,5"
                 )
             items: Iterable[int | str] = [tok for tok in tokens if tok != ""]
-        else:
+        elif isinstance(spec, Iterable) and not isinstance(spec, bytes):
             items = spec
+        else:
+            raise TnrankError(f"cannot read partition {spec!r}; use {' or '.join(PARTITION_NAMES)}, "
+                              "a comma-separated list of start steps such as 0,2,5, or a list of steps")
         return cls(T, tuple(_step(item, spec, legs) for item in items))
 
     @property
