@@ -151,3 +151,26 @@ def tampered_results(data: dict) -> dict[str, dict]:
         "config grid unknown": _config(data, grid="everything"),
         "config failure target 2": _config(data, failure_target=2.0),
     }
+
+
+def tampered_analysis(data: dict) -> dict[str, dict]:
+    """Forged or damaged variants of a genuine analysis results file (``tnrank analyze
+    --json-file``, at least one row), by name; tnrank must refuse every one."""
+    def row(**changes) -> dict:
+        out = copy.deepcopy(data)
+        out["rows"][0].update(changes)
+        return out
+
+    lie = copy.deepcopy(data)
+    sep = lie["rows"][0]["report"]["separation"]
+    sep["lower"] = sep["upper"] + 1
+    return {
+        "file label unknown": row(file="elsewhere.toml"),
+        "T true": row(T=True),
+        "T outside": row(T=10**6),
+        "report lower > upper": lie,
+        "report missing": row(report=None),
+        "row twice": {**copy.deepcopy(data), "rows": copy.deepcopy(data["rows"]) * 2},
+        "config T 1..100000": {**copy.deepcopy(data),
+                               "config": {**data["config"], "T": list(range(1, 100_001))}},
+    }

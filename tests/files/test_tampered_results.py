@@ -11,6 +11,7 @@ import copy
 import json
 import math
 import time
+from pathlib import Path
 
 import pytest
 from hostile import refused, run, tampered_results
@@ -20,6 +21,7 @@ from tnrank.cli import main
 from tnrank.errors import TnrankError
 from tnrank.files.results_file import load_results, merge_results
 
+ROOT = Path(__file__).resolve().parents[2]
 VERIFY = ["verify", "-L", "1", "-R", "2", "-M", "2", "-T", "2", "-q"]
 FAMILIES = sorted(tampered_results({"config": {},
                                     "rows": [{q: {"bounds": {}} for q in ("grid", "separation")}]}))
@@ -144,3 +146,22 @@ def test_a_big_integer_in_a_row_is_refused_before_it_is_printed(tmp_path, genuin
     with pytest.raises(TnrankError, match="too large"):
         tnrank.load(path)
     assert math.log2(bound) > 13_000
+
+
+def test_tampered_analysis_files_are_refused_and_kept(tmp_path, capsys):
+    from hostile import tampered_analysis
+    arch = str(ROOT / "graphs" / "bottleneck.toml")
+    command = ["analyze", arch, "-T", "2", "4", "-q", "--no-float", "--json-file"]
+    path = tmp_path / "a.json"
+    code, _out, _err = run(capsys, *command, path)
+    assert code == 0
+    genuine = json.loads(path.read_text())
+    code, _out, _err = run(capsys, *command, path)  # the genuine file resumes
+    assert code == 0
+    for family, data in tampered_analysis(genuine).items():
+        _write(path, data)
+        before = path.read_bytes()
+        line = refused(capsys, *command, path)
+        assert path.read_bytes() == before, family
+        if family == "file label unknown":
+            assert "row 1 (elsewhere.toml, T=2): outside the file's configuration" in line

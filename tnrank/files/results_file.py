@@ -37,7 +37,7 @@ from tnrank.certification.fit import fit_results
 from tnrank.certification.fit_report import FitReport
 from tnrank.engine.grid import MAX_GRID_ENTRIES
 from tnrank.errors import TnrankError
-from tnrank.files.results_rows import check_sweep
+from tnrank.files.results_rows import check_analysis, check_sweep
 from tnrank.primes import PRIME
 from tnrank.safe_files import exclusive, parse_json, printable, read_text, write_json
 
@@ -448,7 +448,8 @@ class AnalysisFile(RowsFile):
     "rows": [{"file": label, "T": T, "report": {...}}, ...], "complete": bool}``,
     rewritten atomically after every report and locked while a run writes it. An
     existing file is resumed only when its ``config`` (the architectures, lengths
-    and every setting that changes a number) is this run's.
+    and every setting that changes a number) is this run's, and every row checked
+    (:func:`~tnrank.files.results_rows.check_analysis`).
 
     Parameters
     ----------
@@ -464,10 +465,12 @@ class AnalysisFile(RowsFile):
     Examples
     --------
     >>> import os, tempfile
+    >>> from tnrank import Architecture, certify
     >>> path = os.path.join(tempfile.mkdtemp(), "a.json")
     >>> config = {"entries": [["a.toml", {"M": 2}]], "T": [4, 6], "seed": 0}
+    >>> report = certify(Architecture.rac(1, 2, 2), 4).to_dict()
     >>> with AnalysisFile(path, config) as results:
-    ...     results.add({"file": "a.toml", "T": 4, "report": {}})
+    ...     results.add({"file": "a.toml", "T": 4, "report": report})
     >>> with AnalysisFile(path, config) as results:
     ...     results.done, results.data["complete"]
     ({('a.toml', 4)}, False)
@@ -490,6 +493,7 @@ class AnalysisFile(RowsFile):
                 or not all(isinstance(r, dict) and {"file", "T", "report"} <= set(r) for r in data["rows"])):
             raise TnrankError(f"{label!r} is not a tnrank analysis results file (write one with "
                               "tnrank analyze --json-file); choose another path")
+        check_analysis(data, label)
         return data
 
     def resumable(self, old: dict[str, Any]) -> list[dict[str, Any]]:

@@ -23,13 +23,13 @@ from typing import Any
 from tnrank.certification import report_fields as fields
 from tnrank.certification.bounds import theorem_bounds, upper_bounds
 from tnrank.certification.certify import GRID_MODES
-from tnrank.certification.report import RankResult, TheoremCheck, overall_verdict
+from tnrank.certification.report import RankResult, Report, TheoremCheck, overall_verdict
 from tnrank.errors import TnrankError
 from tnrank.model.architecture import MAX_DEPTH, MAX_WIDTH, Architecture
 from tnrank.model.partition import MAX_T, NAMES, Partition
 
 __all__ = ["MAX_AXIS_VALUES", "MAX_POINTS", "BOUND_BUDGET", "check_config",
-           "check_sweep"]
+           "check_sweep", "check_analysis"]
 
 #: Most values one axis of a results file's configuration (depths, M, R, T) may list.
 MAX_AXIS_VALUES = 1_000
@@ -240,3 +240,41 @@ def check_sweep(data: dict[str, Any], source: str) -> None:
             checker.check(index, row)
         except TnrankError as exc:
             raise TnrankError(f"{source!r}: {exc}") from None
+
+
+def check_analysis(data: dict[str, Any], source: str) -> None:
+    """Check the rows of an analysis results file (``tnrank analyze --json-file``): each row one
+    of the configuration's files at one of its lengths, once, with a report that loads
+    (:meth:`~tnrank.certification.report.Report.from_dict`: checked, its verdicts recomputed).
+
+    Raises
+    ------
+    TnrankError
+        Naming ``source`` and the row refused.
+    """
+    config = fields.mapping(data["config"], f"{source!r}: config")
+    entries = fields.items(config.get("entries"), f"{source!r}: config entries")
+    if len(entries) > MAX_AXIS_VALUES:
+        raise TnrankError(f"{source!r}: config lists {len(entries):,} files; an analysis results file "
+                          f"lists at most {MAX_AXIS_VALUES:,}")
+    labels = {entry[0] for entry in entries if isinstance(entry, (list, tuple)) and entry
+              and isinstance(entry[0], str)}
+    lengths = set(_axis(config, "T", source))
+    seen: set[tuple[str, int]] = set()
+    for index, row in enumerate(fields.items(data["rows"], f"{source!r}: rows"), 1):
+        where = f"{source!r}: row {index}"
+        row = fields.mapping(row, where)
+        try:
+            label = fields.text(row["file"], "file")
+            T = fields.whole(row["T"], "T", 2)
+        except KeyError as exc:
+            raise TnrankError(f"{where}: has no {exc}") from None
+        except TnrankError as exc:
+            raise TnrankError(f"{where}: {exc}") from None
+        where = f"{where} ({label}, T={T})"
+        if label not in labels or T not in lengths:
+            raise TnrankError(f"{where}: outside the file's configuration")
+        if (label, T) in seen:
+            raise TnrankError(f"{where}: a second row for this file and length")
+        seen.add((label, T))
+        Report.from_dict(row["report"], source=where)
