@@ -64,3 +64,37 @@ def test_verify_analyze_and_notebook_write_the_same_cells(report, tmp_path, caps
     row = ["".join(td.itertext()) for td in page.iter("td")]
     assert row[4] == _expected(report.grid)
     assert row[5].startswith(_expected(report.separation))  # and, in HTML, its probability
+
+
+def test_rank_with_explain_prints_the_terms_once_covering_both_texts(capsys):
+    from tnrank.certification.glossary import terms_used
+    from tnrank.certification.report import REPORT_TERMS
+    from tnrank.cli import main
+
+    # depth 3, R = M = 2, T = 8: a generic-whp separation rank, whose status is a term the
+    # report's table uses and the explanation's prose does not
+    assert main(["rank", "-L", "3", "-R", "2", "-M", "2", "-T", "8", "--explain", "-q"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("\nterms:\n") == 1
+    body, _, glossary = out.partition("\nterms:\n")
+    listed = [line.strip().split("  ")[0] for line in glossary.splitlines() if line.strip()]
+    used = terms_used(body, REPORT_TERMS)
+    assert "generic-whp" in used and set(used) <= set(listed)
+    # without --explain the report still ends with its terms
+    assert main(["rank", "-L", "3", "-R", "2", "-M", "2", "-T", "8", "-q"]) == 0
+    assert capsys.readouterr().out.count("\nterms:\n") == 1
+
+
+def test_several_reports_share_one_list_of_terms():
+    from tnrank import Architecture, certify
+    from tnrank.certification.report import terms_text
+
+    reports = [certify(Architecture.rac(1, 2, 2), 4), certify(Architecture.rac(3, 2, 2), 8)]
+    texts = [r.format(terms=False) for r in reports]
+    assert all("terms:" not in t for t in texts)
+    together = terms_text(*texts)
+    alone = [r.format().partition("\n\nterms:\n")[2].splitlines() for r in reports]
+    # every term either report lists alone is listed once together
+    names = [line.strip().split("  ")[0] for line in together.splitlines()[1:]]
+    assert len(names) == len(set(names))
+    assert {line.strip().split("  ")[0] for lines in alone for line in lines} <= set(names)

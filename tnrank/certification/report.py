@@ -25,7 +25,7 @@ __all__ = ["RunRecord", "RankResult", "TheoremCheck", "overall_verdict", "Report
            "REPORT_FORMAT",
            "check_format", "ReportParts", "report_parts",
            "REPORT_TERMS", "architecture_summary", "format_report", "explain_report", "explain_result",
-           "float_says_something"]
+           "terms_text", "float_says_something"]
 
 #: Value of the ``format`` key of a report's JSON form.
 REPORT_FORMAT = "tnrank-report/1"
@@ -531,22 +531,30 @@ class Report:
         """The report as one JSON object."""
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
 
-    def format(self) -> str:
+    def format(self, terms: bool = True) -> str:
         """The report as readable text (:func:`format_report`): a table, one sentence per
-        rank, the runs behind every probability, and the meaning of each term used."""
-        return format_report(self)
+        rank, the runs behind every probability, and (unless ``terms`` is False) the meaning
+        of each term used."""
+        return format_report(self, terms)
 
-    def explain(self) -> str:
+    def explain(self, terms: bool = True) -> str:
         """How each number was proved: the matrix, prime, seed and rank of every run behind
         ``lower``, the bound behind ``upper``, and for ``generic-whp`` ranks the
         Schwartz–Zippel computation with its degree and condition.
+
+        Parameters
+        ----------
+        terms : bool
+            End with the meaning of each technical term used (default); False leaves them
+            out, for a caller that prints several texts and their terms once
+            (:func:`terms_text`).
 
         Returns
         -------
         str
             Several paragraphs of text (:func:`explain_report`).
         """
-        return explain_report(self)
+        return explain_report(self, terms)
 
     def __str__(self) -> str:
         return self.format()
@@ -735,10 +743,10 @@ def _render_text(parts: ReportParts) -> str:
     return "\n".join(lines)
 
 
-def format_report(report: Report) -> str:
+def format_report(report: Report, terms: bool = True) -> str:
     """The report as readable text: the ranks, one sentence per rank saying what is proved
     and how likely the rest is, the runs behind every probability, the paper's bounds, and
-    the meaning of every technical term used.
+    (unless ``terms`` is False) the meaning of every technical term used.
 
     Examples
     --------
@@ -754,7 +762,7 @@ def format_report(report: Report) -> str:
     """
     parts = report_parts(report)
     body = _render_text(parts)
-    if not parts.terms:
+    if not parts.terms or not terms:
         return body
     width = max(len(t) for t, _ in parts.terms)
     return body + "\n\nterms:\n" + "\n".join(f"  {t.ljust(width)}  {m}" for t, m in parts.terms)
@@ -851,8 +859,23 @@ def explain_result(report: Report, res: RankResult) -> str:
     return "\n".join(lines)
 
 
-def explain_report(report: Report) -> str:
-    """How every number of a report was proved (what :meth:`Report.explain` returns)."""
+def terms_text(*texts: str) -> str:
+    """``terms:`` and the meaning of each glossary term the ``texts`` use, once, in the order
+    of first use: the ending of several reports printed together with ``terms=False``.
+
+    >>> print(terms_text("rank 3 w.p. ≥ 0.99", "3 w.p. ≥ 0.9 (state degree bound)"))
+    terms:
+      w.p.          with probability
+      state degree  upper bound: ...
+    """
+    lines = glossary_lines("\n\n".join(texts), REPORT_TERMS)
+    return "terms:\n" + "\n".join(lines) if lines else ""
+
+
+def explain_report(report: Report, terms: bool = True) -> str:
+    """How every number of a report was proved (what :meth:`Report.explain` returns), ending
+    with the meaning of the terms it and the report's text use (with ``terms`` False,
+    without them)."""
     head = (f"{report.architecture.describe()}\nT={report.T}, partition {report.partition.name}: "
             f"how each number was proved (prime p = {report.prime}, seed {report.seed})")
     parts = [head]
@@ -870,8 +893,10 @@ def explain_report(report: Report) -> str:
         parts.append("\n".join(checks))
     elif report.applicability:
         parts.append(f"paper's bounds: {report.applicability}")
-    terms = glossary_lines("\n\n".join(parts), REPORT_TERMS)
+    # the terms of the report's text too, so that text and explanation printed together need
+    # one list of terms (tnrank rank --explain)
+    glossary = glossary_lines("\n\n".join([*parts, _render_text(report_parts(report))]), REPORT_TERMS)
     if report.settings:
         parts.append("settings: " + ", ".join(f"{k}={v}" for k, v in report.settings.items()))
     body = "\n\n".join(parts)
-    return body + ("\n\nterms:\n" + "\n".join(terms) if terms else "")
+    return body + ("\n\nterms:\n" + "\n".join(glossary) if glossary and terms else "")

@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
             data["explanation"] = report.explain()
         print_json(data)
     else:
-        print(report.format())
+        print(report.format(terms=not args.explain))  # with --explain, the terms end the explanation
         if args.explain:
             print()
             print(report.explain())
