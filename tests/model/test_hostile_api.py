@@ -66,3 +66,15 @@ def test_one_name_stands_for_a_list_of_one():
     listed = Architecture(M=2, layers=[Layer(2, name="a"), Layer(3, sources=["a"], name="b")],
                           output=["b"])
     assert one == listed and one.layers[1].sources == ("a",) and one.output == ("b",)
+
+
+@pytest.mark.parametrize("depth", [1001, 10**6])
+def test_a_depth_beyond_the_limit_names_the_limit_that_applies(depth):
+    # the depth limit is MAX_DEPTH = 1,000 layers (the width limit is 100,000)
+    from tnrank.model.architecture import MAX_DEPTH, MAX_WIDTH
+
+    assert MAX_DEPTH == 1_000 < MAX_WIDTH
+    with pytest.raises(TnrankError, match="limit of 1,000") as info:
+        Architecture.rac(depth, 2, 2)
+    assert "100,000" not in str(info.value)
+    Architecture.rac(MAX_DEPTH, 2, 2)  # the limit itself is accepted

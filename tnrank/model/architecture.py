@@ -291,7 +291,7 @@ class Architecture:
         -------
         Architecture
         """
-        depth = _check_size(depth, "depth L", "; a RAC has at least one layer")
+        depth = whole_number(depth, "depth L", MAX_DEPTH, "; a RAC has at least one layer")
         if isinstance(width, (list, tuple)):
             if len(width) != depth:
                 raise TnrankError(
