@@ -127,6 +127,8 @@ def tampered_results(data: dict) -> dict[str, dict]:
         "rank NaN": _row(data, separation__lower=float("nan")),
         "rank text": _row(data, separation__lower="2"),
         "seconds NaN": _row(data, separation__seconds=float("nan")),
+        "float estimate NaN": _row(data, grid__float={"rank": 2, "tol": 1e-16, "sigma_max": float("nan"),
+                                                      "sigma_min": 0.1, "compared_to": 2, "agrees": True}),
         "bounds not a table": _row(data, separation__bounds=[2]),
         "upper source unknown": _row(data, separation__upper_source="oracle"),
         "failure bound 3": _row(data, separation__failure_bound=3.0),

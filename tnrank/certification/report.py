@@ -297,7 +297,12 @@ class RankResult:
                               "smallest of its bounds ("
                               + ", ".join(f"{k} {fields.shown(v)}" for k, v in bounds.items()) + ")")
         fl = data.get("float")
-        estimate = None if fl is None else FloatRank.from_dict(fields.mapping(fl, f"{q} float"))
+        if fl is not None:
+            fl = fields.mapping(fl, f"{q} float")
+            fields.whole(fl.get("rank"), f"{q} float rank")
+            for key in ("tol", "sigma_max", "sigma_min"):
+                fields.number(fl.get(key), f"{q} float {key}")
+        estimate = None if fl is None else FloatRank.from_dict(fl)
         skipped = data.get("float_skipped")
         return cls(
             quantity=q, lower=lower, upper=upper, upper_source=upper_source, status=status,
