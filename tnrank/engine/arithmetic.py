@@ -14,6 +14,7 @@ complex products are then exact, and a reduction is the field's centred reductio
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from typing import Protocol
 
@@ -49,6 +50,32 @@ class Arithmetic(Protocol):
 
 # float64 elements per cache-sized pass of the Gaussian reduction
 _BLOCK = 1 << 14
+
+_scratch = threading.local()
+
+
+#: Largest work array (elements) kept between calls; larger ones are allocated each time.
+SCRATCH_LIMIT = 1 << 20
+
+
+def scratch(slot: str, shape: tuple[int, ...], dtype: type) -> np.ndarray:
+    """A work array of ``shape`` kept per thread and per ``slot`` between calls: the quotients
+    of a reduction and the products of a matrix-vector product need one each, and a fresh
+    array per call costs the kernel's page faults, often more than the arithmetic. Its
+    contents are undefined; a slot must not be in use twice at once. Arrays beyond
+    :data:`SCRATCH_LIMIT` entries are not kept (a sample matrix's reduction would hold its
+    size in memory)."""
+    size = 1
+    for n in shape:
+        size *= n
+    if size > SCRATCH_LIMIT:
+        return np.empty(shape, dtype=dtype)
+    arrays = _scratch.__dict__.setdefault("arrays", {})
+    buf = arrays.get(slot)
+    if buf is None or buf.size < size or buf.dtype != dtype:
+        buf = np.empty(max(size, 1), dtype=dtype)
+        arrays[slot] = buf
+    return buf[:size].reshape(shape)
 
 
 def _bcast(W: np.ndarray, a: np.ndarray) -> np.ndarray:
@@ -119,7 +146,7 @@ class _Residues(ABC):
         rows, cols = C.shape[:2]
         shape = np.broadcast_shapes(C.shape[2:], x.shape[1:])
         out: np.ndarray = np.empty((rows,) + shape, dtype=self.dtype)
-        tmp: np.ndarray = np.empty(shape, dtype=self.dtype)
+        tmp: np.ndarray = scratch("products", shape, self.dtype)
         for r in range(rows):
             acc = out[r, ...]
             for c in range(cols):
@@ -172,7 +199,7 @@ class ModularArithmetic(_Residues):
         if x.ndim == 0:
             x[...] = x % self.prime
             return x
-        q = np.floor_divide(x, self.prime)
+        q = np.floor_divide(x, self.prime, out=scratch("quotients", x.shape, np.int64))
         q *= self.prime
         np.subtract(x, q, out=x)
         return x
@@ -184,7 +211,7 @@ class ModularArithmetic(_Residues):
         if rows * cols > 1024:  # wide: grouped matrix products beat the Python loop
             return self.grouped_matvec(W, x)
         out = np.empty((rows,) + x.shape[1:], dtype=np.int64)
-        tmp = np.empty(x.shape[1:], dtype=np.int64)
+        tmp = scratch("products", x.shape[1:], np.int64)
         Wl = W.tolist()
         for r in range(rows):
             acc = out[r, ...]
@@ -241,9 +268,10 @@ class GaussianArithmetic(_Residues):
         v = x.view(np.float64)
         flat = v.reshape(-1) if v.flags.c_contiguous else None
         if flat is None or flat.size <= _BLOCK:
-            self.field.centre(v)
+            self.field.centre(v, scratch("quotients", v.shape, np.float64))
             return x
-        tmp = np.empty(_BLOCK)  # cache-sized passes: four sweeps over one block at a time
+        # cache-sized passes: four sweeps over one block at a time
+        tmp = scratch("quotients", (_BLOCK,), np.float64)
         for i in range(0, flat.size, _BLOCK):
             blk = flat[i:i + _BLOCK]
             self.field.centre(blk, tmp[:blk.size])

@@ -88,6 +88,18 @@ def _batch_ndim(value: np.ndarray, op: Op) -> int:
     return value.ndim - len(op.shape)
 
 
+def _into(a: np.ndarray, b: np.ndarray, spare: list[bool]) -> np.ndarray | None:
+    """The operand array that can hold the result of an elementwise operation on ``a`` and
+    ``b`` (a spare one with the result's shape and type, writeable), or None for a new one."""
+    for value, free in ((a, spare[0]), (b, spare[1])):
+        other = b if value is a else a
+        if (free and value.flags.writeable and value.dtype == np.result_type(a, b)
+                and value.shape == np.broadcast_shapes(a.shape, b.shape)
+                and not np.may_share_memory(value, other)):
+            return value
+    return None
+
+
 def _pad(value: np.ndarray, components: int, batch: int) -> np.ndarray:
     """``value`` with ``components`` component axes and its batch axes padded on the right
     to ``batch`` axes."""
@@ -144,6 +156,15 @@ class CellRunner:
         self.consts = {op.value: field_array(np.asarray(op.value), field, "a constant of a cell")
                        for op in program.ops if op.kind == "const"}
         self.step_ops = program.ops[:program.step_ops]
+        # how many operations read each value (an update or the output counts as a reader):
+        # a value read once, by an elementwise operation, can hold that operation's result
+        self.uses = [0] * len(program.ops)
+        for op in program.ops:
+            for a in op.args:
+                self.uses[a] += 1
+        for _name, i in program.updates:
+            self.uses[i] += 1
+        self.uses[program.output] += 1
         # a reduced entry is at most `unit` in size; sums and products stay exact up to `limit`
         if field is None:
             self.unit, self.limit = 1, None
@@ -162,17 +183,23 @@ class CellRunner:
         n = len(self.program.ops)
         values: list[Value] = [None] * n
         bounds: list[int] = [self.unit] * n
+        owned = [False] * n  # values[i] is an array of this step that nothing else holds
         for i, op in enumerate(self.step_ops):
-            values[i], bounds[i] = self._run(op, values, bounds, previous.states, x, refs)
-        states = {name: self._reduced(values[i], bounds[i]) for name, i in self.program.updates}
-        return CellValue(states, (values, bounds, x, refs), self)
+            values[i], bounds[i], owned[i] = self._run(op, values, bounds, owned, previous.states,
+                                                       x, refs)
+        states = {}
+        for name, i in self.program.updates:  # reduced once: the output reads them reduced
+            values[i], bounds[i] = self._reduced(values[i], bounds[i]), self.unit
+            states[name] = values[i]
+        return CellValue(states, (values, bounds, owned, x, refs), self)
 
-    def finish(self, values: list[Value], bounds: list[int], x: Value, refs: dict[str, Value]
-               ) -> Value:
+    def finish(self, values: list[Value], bounds: list[int], owned: list[bool], x: Value,
+               refs: dict[str, Value]) -> Value:
         """The output from the values of a step (the operations only the output needs)."""
         program = self.program
         for i in range(program.step_ops, len(program.ops)):
-            values[i], bounds[i] = self._run(program.ops[i], values, bounds, {}, x, refs)
+            values[i], bounds[i], owned[i] = self._run(program.ops[i], values, bounds, owned, {},
+                                                       x, refs)
         out = self._reduced(values[program.output], bounds[program.output])
         if out is not None and not program.ops[program.output].shape:  # a scalar output
             out = out.reshape((1,) + out.shape)
@@ -196,76 +223,84 @@ class CellRunner:
         return self.limit is None or bound <= self.limit
 
     # ------------------------------------------------------------------ operations
-    def _run(self, op: Op, values: Sequence[Value], bounds: Sequence[int],
-             states: dict[str, Value], x: Value, refs: dict[str, Value]) -> tuple[Value, int]:
-        """The value of one operation and the bound on its entries."""
+    def _run(self, op: Op, values: Sequence[Value], bounds: Sequence[int], owned: Sequence[bool],
+             states: dict[str, Value], x: Value, refs: dict[str, Value]) -> tuple[Value, int, bool]:
+        """The value of one operation, the bound on its entries, and whether it is an array of
+        its own (not an operand, a weight, a state or an input)."""
         kind, unit = op.kind, self.unit
         if kind == "input":
-            return x, unit
+            return x, unit, False
         if kind == "state":
-            return states[op.name], unit
+            return states[op.name], unit, False
         if kind == "ref":
-            return refs[op.name], unit
+            return refs[op.name], unit, False
         if kind == "weight":
-            return self.weights[op.name]["W"], unit
+            return self.weights[op.name]["W"], unit, False
         if kind == "const":
-            return (None if op.value == 0 else self.consts[op.value]), unit
+            return (None if op.value == 0 else self.consts[op.value]), unit, False
         args = [values[a] for a in op.args]
         arg_bounds = [bounds[a] for a in op.args]
         ops = self.program.ops
         arg_ops = [ops[a] for a in op.args]
+        # an operand this operation alone reads, whose array may take the result
+        spare = [owned[a] and self.uses[a] == 1 and op.args.count(a) == 1 for a in op.args]
         if kind in ("add", "sub"):
             (a, b), (ba, bb) = args, arg_bounds
             if a is None or b is None:
                 if b is None:
-                    return a, ba
-                return (self._negated(b) if kind == "sub" else b), bb
+                    return a, ba, spare[0]
+                if kind == "sub":
+                    return self._negated(b), bb, True
+                return b, bb, spare[1]
             if not self._fits(ba + bb):
                 a, b, ba, bb = self._reduced(a, ba), self._reduced(b, bb), unit, unit
             a, b = self._aligned(a, arg_ops[0], b, arg_ops[1], op)
-            return (a + b if kind == "add" else a - b), ba + bb
+            ufunc = np.add if kind == "add" else np.subtract
+            return ufunc(a, b, out=_into(a, b, spare)), ba + bb, True
         given = [v for v in args if v is not None]
         if len(given) < len(args):
-            return None, unit  # a product with a zero factor
+            return None, unit, False  # a product with a zero factor
         if kind == "neg":
-            return self._negated(given[0]), arg_bounds[0]
+            return self._negated(given[0]), arg_bounds[0], True
         if kind == "mul":
             a, b = self._aligned(given[0], arg_ops[0], given[1], arg_ops[1], op)
-            return self._product(a, arg_bounds[0], b, arg_bounds[1])
+            return (*self._product(a, arg_bounds[0], b, arg_bounds[1], _into(a, b, spare)), True)
         if kind == "pow":
-            return self._power(given[0], arg_bounds[0], op.value)
+            power, bound = self._power(given[0], arg_bounds[0], op.value)
+            return power, bound, power is not given[0]
         # every other operation sums products of its operands' entries: reduce them first
         given = [self._reduced(v, bv) for v, bv in zip(given, arg_bounds, strict=True)]
-        if kind == "apply":
-            return self._apply(op.name, given[0], transpose=False), unit
-        if kind == "apply_t":
-            return self._apply(op.name, given[0], transpose=True), unit
+        if kind in ("apply", "apply_t"):
+            image = self._apply(op.name, given[0], transpose=kind == "apply_t")
+            return image, unit, image is not given[0]  # an identity returns its operand
         a, b = given[0], given[1]
         batch = max(_batch_ndim(a, arg_ops[0]), _batch_ndim(b, arg_ops[1]))
         a = _pad(a, len(arg_ops[0].shape), batch)
         b = _pad(b, len(arg_ops[1].shape), batch)
         if kind == "outer":
-            return self._product(a.reshape(a.shape[:1] + (1,) + a.shape[1:]), unit,
-                                 b.reshape((1,) + b.shape), unit)
+            return (*self._product(a.reshape(a.shape[:1] + (1,) + a.shape[1:]), unit,
+                                   b.reshape((1,) + b.shape), unit), True)
         if kind == "rows":
-            return self._product(a.reshape(a.shape[:1] + (1,) + a.shape[1:]), unit, b, unit)
+            return (*self._product(a.reshape(a.shape[:1] + (1,) + a.shape[1:]), unit, b, unit),
+                    True)
         if kind == "cols":
-            return self._product(a.reshape((1,) + a.shape), unit, b, unit)
+            return (*self._product(a.reshape((1,) + a.shape), unit, b, unit), True)
         if kind == "matvec":
-            return self.ar.combine(a, b), unit
+            return self.ar.combine(a, b), unit, True
         if kind == "vecmat":
-            return self.ar.combine(np.swapaxes(b, 0, 1), a), unit
+            return self.ar.combine(np.swapaxes(b, 0, 1), a), unit, True
         if kind == "dot":
-            return self.ar.combine(a.reshape((1,) + a.shape), b)[0], unit
+            return self.ar.combine(a.reshape((1,) + a.shape), b)[0], unit, True
         if kind == "bilinear":
-            return self._bilinear(op.name, a, b), unit
+            return self._bilinear(op.name, a, b), unit, True
         raise TnrankError(f"unknown operation {kind!r} in a cell program")  # pragma: no cover
 
-    def _product(self, a: np.ndarray, ba: int, b: np.ndarray, bb: int) -> tuple[np.ndarray, int]:
-        """``a * b`` entrywise, reducing the operands first only when the product could leave
-        the exact range."""
+    def _product(self, a: np.ndarray, ba: int, b: np.ndarray, bb: int,
+                 out: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+        """``a * b`` entrywise (into ``out``, one of the operands' arrays, when given), reducing
+        the operands first only when the product could leave the exact range."""
         if self.limit is None:
-            return a * b, 1
+            return np.multiply(a, b, out=out), 1
         if not self._fits(self.spread * ba * bb):
             if ba >= bb:
                 a, ba = self._reduced(a, ba), self.unit
@@ -273,7 +308,7 @@ class CellRunner:
                 b, bb = self._reduced(b, bb), self.unit
             if not self._fits(self.spread * ba * bb):
                 a, ba = self._reduced(a, ba), self.unit
-        return a * b, self.spread * ba * bb
+        return np.multiply(a, b, out=out), self.spread * ba * bb
 
     def _aligned(self, a: np.ndarray, oa: Op, b: np.ndarray, ob: Op, out: Op
                  ) -> tuple[np.ndarray, np.ndarray]:

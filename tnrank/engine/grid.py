@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from typing import Any
 
 import numpy as np
 
@@ -305,7 +306,11 @@ def _affine_sample(circuit: Circuit, state: State, Kr: int, cols: np.ndarray, E:
     """The sample matrix of a circuit whose output is affine in the states ``h`` at the cut:
     ``y(h, e_j) = d_j + Σ_z h_z c_{z,j}``. The end steps run once per column from each unit
     state and from zero (``Z + 1`` configurations instead of ``K_rows`` rows), giving ``d_j``
-    and ``c_{z,j}`` exactly; every entry is then one product over the ``Z`` state entries."""
+    and ``c_{z,j}`` exactly; every entry is then one product over the ``Z`` state entries.
+
+    The end steps run on wide blocks of columns (their arrays have ``Z + 1`` rows, not
+    ``K_rows``), so their per-operation overhead is shared by many entries; the entries are
+    then written in cache-sized column blocks."""
     ar = circuit.ar
     Kc = cols.shape[0]
     if out is None:
@@ -314,24 +319,53 @@ def _affine_sample(circuit: Circuit, state: State, Kr: int, cols: np.ndarray, E:
         raise TnrankError(f"out must be a {ar.dtype.__name__} array of shape {(Kr, Kc)}, got "
                           f"{out.dtype} {out.shape}")
     H = circuit.state_entries(state)  # (Z, Kr, 1)
-    H = np.broadcast_to(H.reshape(H.shape[:1] + (-1,)), (H.shape[0], Kr))
+    H = np.ascontiguousarray(np.broadcast_to(H.reshape(H.shape[:1] + (-1,)), (H.shape[0], Kr)))
     basis, Z = circuit.basis_state()
-    Hc = np.ascontiguousarray(H).reshape(1, Z, Kr, 1)
-    width = max(Kr, Z + 1) * max(circuit.arch.widths + (circuit.arch.M, Z))
-    chunk = max(1, 8 * _BLOCK // width)
+    chunk = max(1, 2 * _BLOCK // max(Kr, 1))  # an entry block stays in cache while reduced
+    # a few wide blocks per worker: the end steps' arrays stay small, (Z + 1) x block
+    wide = max(chunk, min(_WIDE_COLUMNS, math.ceil(Kc / (4 * max(1, get_threads())))))
+    group = getattr(ar, "group", None)
 
     def column_block(j0: int) -> None:
-        j1 = min(Kc, j0 + chunk)
+        j1 = min(Kc, j0 + wide)
         steps = [np.ascontiguousarray(cols[j0:j1, pos[t], :].T)[:, None, :] for t in E]
         y = circuit.readout(circuit.run(steps, basis))
         y = np.broadcast_to(y, (Z + 1, j1 - j0))
         const = np.ascontiguousarray(y[Z])
         coef = ar.add(np.ascontiguousarray(y[:Z]), circuit.negated(const)[None, :])
-        block = ar.combine(Hc, coef.reshape(Z, 1, j1 - j0))[0]
-        out[:, j0:j1] = ar.add(block, const[None, :])
+        for c0 in range(0, j1 - j0, chunk):
+            c1 = min(j1 - j0, c0 + chunk)
+            _affine_entries(ar, group, H, coef[:, c0:c1], const[c0:c1], out[:, j0 + c0:j0 + c1])
 
-    _in_parallel(column_block, range(0, Kc, chunk), progress)
+    _in_parallel(column_block, range(0, Kc, wide), progress)
     return out
+
+
+#: Most columns whose end steps one block of an affine sample runs at once.
+_WIDE_COLUMNS = 2048
+
+
+def _affine_entries(ar: Any, group: int | None, H: np.ndarray, coef: np.ndarray,
+                    const: np.ndarray, out: np.ndarray) -> None:
+    """``out[i, j] = const[j] + Σ_z H[z, i] coef[z, j]``, reduced, written into ``out``: the
+    products are summed unreduced up to ``group`` of them (the arithmetic's exact range, which
+    leaves room for one reduced residue), so a block costs one reduction."""
+    if H.shape[0] == 0:
+        out[...] = const[None, :]
+        return
+    np.multiply(H[0][:, None], coef[0][None, :], out=out)
+    tmp = np.empty(out.shape, dtype=out.dtype)
+    pending = 1
+    for z in range(1, H.shape[0]):
+        if group is not None and pending == group:
+            ar.reduce(out)
+            pending = 1
+        np.multiply(H[z][:, None], coef[z][None, :], out=tmp)
+        out += tmp
+        pending += 1
+    out += const[None, :]
+    if group is not None:
+        ar.reduce(out)
 
 
 def _in_parallel(work: Callable[[int], None], items: range, progress: CountCallback | None) -> None:
