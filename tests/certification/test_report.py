@@ -167,7 +167,10 @@ def test_bound_reports_and_min_cuts_round_trip(tmp_path):
         path = tmp_path / "bound.json"
         tnrank.save(rep, path)
         assert tnrank.load(path, kind="bound").to_dict() == rep.to_dict()
+        assert tnrank.load(path, kind="bound") == rep and back == rep
         assert len(repr(rep)) < 300
+    other = bound_architecture(Architecture.rac(2, 3, 3), 8)
+    assert other != bound_architecture(Architecture.rac(2, 3, 3), 6)
     cut = min_cut(unroll(Architecture.rac(2, 3, 3), 6), "start-end")
     back = MinCut.from_dict(json.loads(json.dumps(cut.to_dict())))
     assert (back.bound, back.cut_edges, back.start, back.end) == (cut.bound, cut.cut_edges,
@@ -256,3 +259,30 @@ def test_short_reprs(reports):
     assert len(repr(arch)) < 300 and "RAC L=3 R=3 M=3" in repr(arch)
     cut = min_cut(unroll(Architecture.rac(2, 3, 3), 6), "start-end")
     assert repr(cut).startswith("<MinCut 81 = 4 bonds of dim 3")
+
+
+def test_tampered_bound_reports_are_refused():
+    rep = bound_architecture(Architecture.rac(2, 3, 3), 6)
+    data = json.loads(rep.to_json())
+    cases = {
+        "partition step must be a whole number": ("partition", "end", 2, "x"),
+        "start and end do not split the steps": ("partition", "end", 2, 9),
+        "network legs must be a whole number": ("network", "legs", ["a"]),
+        "architecture must be an object": ("architecture", [1]),
+        "separation bound 'input degree' must be at least 1": ("bounds", "separation", "input degree", 0),
+        "cut edge 1 nodes: a bond joins 2 nodes": ("min_cut", "cut_edges", 0, "nodes", ["a"]),
+        "min_cut log2 must be a finite number": ("min_cut", "log2", float("nan")),
+        "theorem kind must be one of upper, lower": ("theorems", 0, "kind", "sideways"),
+    }
+    for message, (*path, value) in cases.items():
+        bad = json.loads(json.dumps(data))
+        target = bad
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+        with pytest.raises(TnrankError, match=re.escape(message)):
+            BoundReport.from_dict(bad)
+    network = json.loads(bound_network(mps(6, bond=3), rank=True).to_json())
+    network["rank"]["value"] = "many"
+    with pytest.raises(TnrankError, match="rank value must be a whole number"):
+        BoundReport.from_dict(network)

@@ -17,6 +17,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from tnrank.certification import report_fields as fields
 from tnrank.certification.bounds import TheoremBound, theorem_bounds, upper_bounds
 from tnrank.certification.report import check_format
 from tnrank.errors import TnrankError
@@ -165,6 +166,12 @@ class BoundReport:
         """
         check_format(data, BOUND_FORMAT, "bound report", source)
         try:
+            _check_fields(data)
+        except TnrankError as exc:
+            raise TnrankError(f"{source}: {exc}") from None
+        except KeyError as exc:
+            raise TnrankError(f"{source}: not a complete bound report (no {exc})") from None
+        try:
             part, mc = data["partition"], data["min_cut"]
             start, end = tuple(part["start"]), tuple(part["end"])
             if "architecture" not in data:
@@ -190,9 +197,22 @@ class BoundReport:
                 separation={k: _big(v) for k, v in data["bounds"]["separation"].items()},
                 theorems=theorems,
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except TnrankError as exc:
+            if str(exc).startswith(source):
+                raise
+            raise TnrankError(f"{source}: {exc}") from None
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError) as exc:
             raise TnrankError(f"{source}: not a complete bound report ({type(exc).__name__}: "
                               f"{exc})") from None
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when their JSON forms are (so a report equals itself loaded back: the node sets
+        of a cut's sides are not written, only its bonds)."""
+        if not isinstance(other, BoundReport):
+            return NotImplemented
+        return self.to_dict() == other.to_dict()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as a dataclass with eq
 
     # ------------------------------------------------------------------ text
     def format(self) -> str:
@@ -393,6 +413,58 @@ def bound_network(
                "summary": network.summary()}
     return BoundReport(start, end, cut.log2, cut.bound, "max-flow", cut=cut, network=summary,
                        rank=info)
+
+
+def _check_fields(data: dict[str, Any]) -> None:
+    """The types and ranges of a bound report's JSON fields (a tampered file is refused)."""
+    part = fields.mapping(data["partition"], "partition")
+    start = [fields.whole(s, "partition step") for s in fields.items(part["start"], "partition start")]
+    end = [fields.whole(s, "partition step") for s in fields.items(part["end"], "partition end")]
+    if Partition(len(start) + len(end), tuple(start)).end != tuple(end):
+        raise TnrankError("partition: start and end do not split the steps 0..T-1")
+    mc = data["min_cut"]
+    if mc is not None:
+        mc = fields.mapping(mc, "min_cut")
+        if mc.get("bound") is not None:
+            fields.whole(mc["bound"], "min_cut bound", 1)
+        fields.number(mc["log2"], "min_cut log2")
+        fields.text(mc["method"], "min_cut method")
+        for i, edge in enumerate(fields.items(mc.get("cut_edges") or [], "min_cut cut_edges"), 1):
+            edge = fields.mapping(edge, f"cut edge {i}")
+            fields.text(edge["bond"], f"cut edge {i} bond")
+            nodes = fields.texts(edge["nodes"], f"cut edge {i} nodes")
+            if len(nodes) != 2:
+                raise TnrankError(f"cut edge {i} nodes: a bond joins 2 nodes, got {len(nodes)}")
+            fields.whole(edge["dim"], f"cut edge {i} dim", 1)
+    net = fields.mapping(data["network"], "network")
+    if "architecture" not in data:
+        for key in ("name", "summary"):
+            if key in net:
+                fields.text(net[key], f"network {key}")
+        if data.get("rank") is not None:
+            rank = fields.mapping(data["rank"], "rank")
+            for key in ("prime", "seed", "value"):
+                fields.whole(rank[key], f"rank {key}")
+        return
+    fields.mapping(data["architecture"], "architecture")
+    for key in ("nodes", "bonds", "legs"):
+        if net.get(key) is not None:
+            fields.whole(net[key], f"network {key}")
+    if net.get("copies") is not None:
+        for c in fields.items(net["copies"], "network copies"):
+            fields.whole(c, "network copies")
+    bounds = fields.mapping(data["bounds"], "bounds")
+    for quantity in fields.QUANTITIES:
+        for name, value in fields.mapping(bounds[quantity], f"bounds {quantity}").items():
+            if value is not None:
+                fields.whole(value, f"{quantity} bound {name!r}", 1)
+    for t in fields.items(data["theorems"], "theorems"):
+        t = fields.mapping(t, "theorem")
+        fields.choice(t["kind"], "theorem kind", fields.BOUND_KINDS)
+        if t["value"] is not None:
+            fields.whole(t["value"], "theorem value", 1)
+        for key in ("name", "statement", "citation"):
+            fields.text(t[key], f"theorem {key}")
 
 
 def _big(value: Any) -> int:
