@@ -1,10 +1,11 @@
-"""Experiment settings, the results file, the table and the plot (no PyTorch).
+"""Experiment settings, the results file, the tables and the plots (no PyTorch).
 
-A results file is one JSON object: the settings that fix what a run means,
-the sweep (depths, task values, seeds), the matched model sizes, the
-memoryless baselines and one record per finished run (learning curve, test
-scores). Runs are saved as they finish, so an interrupted sweep resumes
-where it stopped, and the table and plot are redrawn from the file alone.
+A results file is one JSON object (:mod:`tnrank.files.experiment_file`, read back by
+``tnrank.load``): the settings that fix what a run means, the sweep (depths, task values,
+seeds), the matched model sizes, the memoryless baselines and one record per finished run
+(learning curve, test scores). Runs are saved as they finish, so an interrupted sweep resumes
+where it stopped, and the tables and plots are redrawn from the file alone: this module reads
+them out of the file, :mod:`tnrank.presentation.experiment_plot` draws them.
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ from typing import Any
 
 from tnrank.errors import TnrankError
 from tnrank.experiments.budget import DEFAULT_INIT, DEFAULT_TOLERANCE
-from tnrank.safe_files import parse_json, printable, read_text, write_json
+from tnrank.files.experiment_file import FORMAT as EXPERIMENT_FORMAT
+from tnrank.files.experiment_file import SOLVED, load_experiment, save_experiment
+from tnrank.presentation import experiment_plot
+from tnrank.presentation.experiment_plot import FIGURE_WIDTH, TEXT_PT, Series
 
 __all__ = [
     "ExperimentSpec",
@@ -41,9 +45,6 @@ __all__ = [
     "capacity_figure",
 ]
 
-EXPERIMENT_FORMAT = "tnrank-experiment/1"
-#: Data accuracy at which a run counts as having solved its task.
-SOLVED = 0.99
 #: What the swept value is called, per task.
 VALUE_NAMES = {"copying": "B", "ses": "T"}
 _LONG_NAMES = {"copying": "delay B", "ses": "sequence length T"}
@@ -131,14 +132,16 @@ def hardware() -> dict[str, Any]:
 
 
 def load_experiment_results(path: str | os.PathLike) -> dict[str, Any]:
-    """Read a results file through the safe reader (raises :class:`~tnrank.errors.TnrankError`
-    for anything else: a missing file, a FIFO or device, a file too large or nested too deeply)."""
-    label = printable(os.fspath(path))
-    text = read_text(path, "an experiment results file (.json)")
-    data = parse_json(text, source=f"results file {label}")
-    if not isinstance(data, dict) or data.get("format") != EXPERIMENT_FORMAT:
-        raise TnrankError(f"{label!r} is not a tnrank experiment results file (format {EXPERIMENT_FORMAT})")
-    return data
+    """Read a results file through the safe reader and check every field
+    (:func:`tnrank.files.experiment_file.load_experiment`; the same as ``tnrank.load``).
+
+    Raises
+    ------
+    TnrankError
+        A missing file, a FIFO or device, a file too large or nested too deeply, or a field
+        that is missing or wrong (named in the message).
+    """
+    return load_experiment(path)
 
 
 def save_experiment_results(path: str | os.PathLike, data: dict[str, Any]) -> None:
@@ -149,7 +152,7 @@ def save_experiment_results(path: str | os.PathLike, data: dict[str, Any]) -> No
     except OSError as exc:
         msg = f"cannot create the folder of {str(p)!r} ({exc.strerror}); choose another results file"
         raise TnrankError(msg) from None
-    write_json(p, data, indent=1)
+    save_experiment(p, data)
 
 
 def _runs_at(data: dict[str, Any], depth: int, value: int) -> list[dict[str, Any]]:
@@ -285,34 +288,10 @@ def results_table(data: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
-#: Figures are drawn at the width of the docs' content column (inches; 760 px at 100 dpi,
-#: shown at about their drawn size) ...
-FIGURE_WIDTH = 7.6
-#: ... with every label at the docs' body-text size, 12 pt.
-TEXT_PT = 12
-
-
-def _body_size_text(fig: Any) -> None:
-    """Set every title, axis label, tick label and legend entry of ``fig`` to ``TEXT_PT``."""
-    for ax in fig.axes:
-        for text in (ax.title, ax.xaxis.label, ax.yaxis.label):
-            text.set_fontsize(TEXT_PT)
-        ax.tick_params(labelsize=TEXT_PT)
-        legend = ax.get_legend()
-        if legend is not None:
-            for text in legend.get_texts():
-                text.set_fontsize(TEXT_PT)
-
-
 def plot_results(data: dict[str, Any], path: str | os.PathLike) -> Path:
-    """Draw :func:`results_figure` to ``path``. Deterministic PNG."""
-    return _save(results_figure(data), path)
-
-
-def _save(fig: Any, path: str | os.PathLike) -> Path:
-    out = Path(path)
-    fig.savefig(out, format="png", metadata={"Software": None})
-    return out
+    """Draw :func:`results_figure` to ``path``: SVG, PDF or PNG by its suffix, reproducible
+    byte for byte, written atomically."""
+    return experiment_plot.save_experiment_figure(results_figure(data), path)
 
 
 def results_figure(data: dict[str, Any]) -> Any:
@@ -320,19 +299,10 @@ def results_figure(data: dict[str, Any]) -> Any:
     (with the memoryless baseline and the 99% line), and the validation learning curves at
     the largest value that every depth has run. A matplotlib Figure ``FIGURE_WIDTH`` wide,
     every label ``TEXT_PT``."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
     name = VALUE_NAMES[data["task"]]
     values = data["sweep"]["values"]
     depths = data["sweep"]["depths"]
-    # the docs' column width with body-size type: the two panels one above the other
-    fig = Figure(figsize=(FIGURE_WIDTH, 9.2), dpi=100)
-    FigureCanvasAgg(fig)
-    ax1, ax2 = fig.subplots(2, 1)
+    accuracy = []
     for depth in depths:
         xs, ys = [], []
         for v in values:
@@ -341,29 +311,20 @@ def results_figure(data: dict[str, Any]) -> Any:
                 xs.append(v)
                 ys.append(sum(r["test_accuracy"] for r in runs) / len(runs))
         width = data["models"].get(str(depth), {}).get("width", "?")
-        ax1.plot(xs, ys, marker="o", label=f"depth {depth} (width {width})")
-    ax1.plot(values, [data["baselines"][str(v)]["accuracy"] for v in values], "k--", lw=1,
-             label="memoryless")
-    ax1.axhline(SOLVED, color="grey", lw=0.8, ls=":", label=f"solved ({SOLVED:.0%})")
-    ax1.set_xlabel(_LONG_NAMES[data["task"]])
-    ax1.set_ylabel("test data accuracy")
-    ax1.set_ylim(0, 1.02)
-    ax1.set_title(f"{data['task']}: {data['settings']['cell']}, {data['settings']['macs']:,} MACs/step")
-    ax1.legend(loc="center left")  # between the memoryless line and the accuracies
+        accuracy.append(Series(f"depth {depth} (width {width})", xs, ys))
+    baseline = Series("memoryless", values, [data["baselines"][str(v)]["accuracy"] for v in values])
     common = [v for v in values if all(_runs_at(data, d, v) for d in depths)]
+    curves, curves_title = [], None
     if common:
         v = common[-1]
         for depth in depths:
             run = sorted(_runs_at(data, depth, v), key=lambda r: r["seed"])[0]
-            ax2.plot(run["curve"]["step"], run["curve"]["val_accuracy"], label=f"depth {depth}")
-        ax2.set_title(f"validation curves at {name}={v} (seed {run['seed']})")
-    ax2.set_xlabel("training step")
-    ax2.set_ylabel("validation data accuracy")
-    ax2.set_ylim(0, 1.02)
-    ax2.legend(loc="lower right")
-    _body_size_text(fig)
-    fig.tight_layout()
-    return fig
+            curves.append(Series(f"depth {depth}", run["curve"]["step"], run["curve"]["val_accuracy"]))
+        curves_title = f"validation curves at {name}={v} (seed {run['seed']})"
+    return experiment_plot.accuracy_figure(
+        accuracy, baseline, curves, solved=SOLVED, x_label=_LONG_NAMES[data["task"]],
+        title=f"{data['task']}: {data['settings']['cell']}, {data['settings']['macs']:,} MACs/step",
+        curves_title=curves_title)
 
 
 class _UntestedError(Exception):
@@ -434,28 +395,19 @@ def capacity_table(data: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
 
 
 def plot_capacity(data: dict[str, Any], path: str | os.PathLike) -> Path:
-    """Draw :func:`capacity_figure` to ``path``. Deterministic PNG."""
-    return _save(capacity_figure(data), path)
+    """Draw :func:`capacity_figure` to ``path``: SVG, PDF or PNG by its suffix, reproducible
+    byte for byte, written atomically."""
+    return experiment_plot.save_experiment_figure(capacity_figure(data), path)
 
 
 def capacity_figure(data: dict[str, Any]) -> Any:
     """Fewest MACs per step that solve, against the swept value, one line per depth (open
     markers at the range's top: not solved within it). A matplotlib Figure
     ``FIGURE_WIDTH`` wide, every label ``TEXT_PT``."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    values = data["sweep"]["values"]
-    top = data["settings"]["macs_range"][1]
-    fig = Figure(figsize=(FIGURE_WIDTH, 5.2), dpi=100)
-    FigureCanvasAgg(fig)
-    ax = fig.subplots()
+    lines = []
     for depth in data["sweep"]["depths"]:
         xs, ys, open_x = [], [], []
-        for v in values:
+        for v in data["sweep"]["values"]:
             found, tested = capacity_search(data, depth, v)
             if tested and tested[-1].get("missing"):
                 continue
@@ -464,13 +416,7 @@ def capacity_figure(data: dict[str, Any]) -> Any:
             else:
                 xs.append(v)
                 ys.append(found[1])
-        line = ax.plot(xs, ys, marker="o", label=f"depth {depth}")[0]
-        if open_x:
-            ax.plot(open_x, [top] * len(open_x), marker="o", ls="none", mfc="none", color=line.get_color())
-    ax.set_xlabel(_LONG_NAMES[data["task"]])
-    ax.set_ylabel("fewest MACs per step that solve")
-    ax.set_title(f"{data['task']}: {data['settings']['cell']}, seeds decide by '{data['settings']['rule']}'")
-    ax.legend(loc="upper left")
-    _body_size_text(fig)
-    fig.tight_layout()
-    return fig
+        lines.append(Series(f"depth {depth}", xs, ys, open_x))
+    return experiment_plot.capacity_figure(
+        lines, top=data["settings"]["macs_range"][1], x_label=_LONG_NAMES[data["task"]],
+        title=f"{data['task']}: {data['settings']['cell']}, seeds decide by '{data['settings']['rule']}'")

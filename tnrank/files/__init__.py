@@ -7,7 +7,9 @@ reader and atomic writer of :mod:`tnrank.safe_files`).
 - :mod:`~tnrank.files.results_file`: sweep results files (resumed, merged);
 - :mod:`~tnrank.files.results_rows`: a results file's configuration and rows checked, verdicts
   recomputed;
+- :mod:`~tnrank.files.experiment_file`: experiment results files (checked field by field);
 - :mod:`~tnrank.files.toml_writer`: the one TOML writer.
 """
 
-__all__ = ["formats", "architecture_file", "network_file", "results_file", "results_rows", "toml_writer"]
+__all__ = ["formats", "architecture_file", "network_file", "results_file", "results_rows",
+           "experiment_file", "toml_writer"]

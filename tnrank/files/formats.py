@@ -12,6 +12,7 @@ report (JSON)          ``tnrank-report/1``        :class:`~tnrank.certification.
 bound report (JSON)    ``tnrank-bound/1``         :class:`~tnrank.certification.bound_report.BoundReport`
 fit report (JSON)      ``tnrank-fit/1``           :class:`~tnrank.certification.fit_report.FitReport`
 sweep results (JSON)   ``tnrank-sweep``           the results dict (:mod:`tnrank.files.results_file`)
+experiment (JSON)      ``tnrank-experiment/1``    the results dict (:mod:`tnrank.files.experiment_file`)
 =====================  =========================  ====================================
 
 Giving a file of one kind where another is expected (``kind=``) is refused with a
@@ -30,7 +31,7 @@ from tnrank.certification.bound_report import BoundReport
 from tnrank.certification.fit_report import FitReport
 from tnrank.certification.report import Report
 from tnrank.errors import TnrankError
-from tnrank.files import architecture_file, network_file, results_file
+from tnrank.files import architecture_file, experiment_file, network_file, results_file
 from tnrank.model.architecture import Architecture
 from tnrank.networks.graph import TensorNetwork
 from tnrank.safe_files import MAX_READ_BYTES, atomic_write, parse_json, parse_toml, printable, read_text
@@ -46,12 +47,13 @@ KINDS = {
     "fit": "a fit report of `tnrank fit --json` (load it back with tnrank.load)",
     "sweep": "a sweep results file (replot it with `tnrank sweep --from`, join parts with "
              "`tnrank merge`)",
+    "experiment": "an experiment results file (reprint and replot it with `tnrank experiment plot`)",
 }
 
 
 def file_kind(data: Any) -> str | None:
     """The kind of a parsed file: ``architecture``, ``network``, ``report``, ``bound``, ``fit``,
-    ``sweep`` or None.
+    ``sweep``, ``experiment`` or None.
 
     >>> file_kind({"format": "tnrank-sweep", "rows": []}), file_kind({"M": 2, "layer": []})
     ('sweep', 'architecture')
@@ -62,7 +64,8 @@ def file_kind(data: Any) -> str | None:
     if isinstance(fmt, str):
         for prefix, kind in (("tnrank-architecture", "architecture"), ("tnrank-network", "network"),
                              ("tnrank-report", "report"), ("tnrank-bound", "bound"),
-                             ("tnrank-fit", "fit"), ("tnrank-sweep", "sweep")):
+                             ("tnrank-fit", "fit"), ("tnrank-sweep", "sweep"),
+                             ("tnrank-experiment", "experiment")):
             if fmt.startswith(prefix):
                 return kind
         return None
@@ -86,7 +89,7 @@ def load(path: str | os.PathLike, kind: str | None = None) -> Any:
     ----------
     path : str or path-like
         A ``.toml`` or ``.json`` file.
-    kind : {"architecture", "network", "report", "bound", "fit", "sweep"}, optional
+    kind : {"architecture", "network", "report", "bound", "fit", "sweep", "experiment"}, optional
         The kind expected; another kind is refused with a message naming both.
 
     Returns
@@ -124,6 +127,8 @@ def load(path: str | os.PathLike, kind: str | None = None) -> Any:
         return BoundReport.from_dict(data, source=label)
     if found == "fit":
         return FitReport.from_dict(data, source=label)
+    if found == "experiment":
+        return experiment_file.check_experiment(data, source=label)
     return results_file.SweepResults(results_file.check_results(data, source=label))
 
 
@@ -204,7 +209,7 @@ def check_network_file(path: str | os.PathLike) -> None:
 
 #: The suffixes each kind of file is written under (the first is the one to suggest).
 SUFFIXES = {"architecture": (".toml",), "network": (".json", ".toml"), "report": (".json",),
-            "bound": (".json",), "fit": (".json",), "sweep": (".json",)}
+            "bound": (".json",), "fit": (".json",), "sweep": (".json",), "experiment": (".json",)}
 
 
 def _check_suffix(kind: str, what: str, path: str | os.PathLike) -> None:
@@ -217,11 +222,11 @@ def _check_suffix(kind: str, what: str, path: str | os.PathLike) -> None:
 
 
 def save(obj: Any, path: str | os.PathLike) -> None:
-    """Write an architecture, network, report, bound report, fit report or sweep results dict to
-    ``path`` atomically.
+    """Write an architecture, network, report, bound report, fit report, or sweep or experiment
+    results dict to ``path`` atomically.
 
     Architectures are written as TOML (canonical form), networks as JSON or TOML by
-    the file name's suffix, reports, bound reports and sweep results as JSON. The name
+    the file name's suffix, reports, bound reports and results dicts as JSON. The name
     must end in the suffix of what is written, so that :func:`load` reads it back.
 
     Raises
@@ -253,6 +258,9 @@ def save(obj: Any, path: str | os.PathLike) -> None:
         atomic_write(path, obj.to_json() + "\n")
     elif isinstance(obj, dict) and obj.get("format") == results_file.RESULTS_FORMAT:
         results_file.save_results(path, obj)
+    elif isinstance(obj, dict) and obj.get("format") == experiment_file.FORMAT:
+        _check_suffix("experiment", "an experiment results file", path)
+        experiment_file.save_experiment(path, experiment_file.check_experiment(obj))
     else:
         raise TnrankError(f"tnrank.save writes an Architecture, TensorNetwork, Report, BoundReport, "
-                          f"FitReport or sweep results, not {type(obj).__name__}")
+                          f"FitReport, or sweep or experiment results, not {type(obj).__name__}")

@@ -33,8 +33,27 @@ def check_figure_path(path: str | os.PathLike) -> Path:
     return check_output_path(p, "the figure")
 
 
-def save_figure(fig: Any, path: str | os.PathLike) -> Path:
-    """Save a matplotlib figure reproducibly (no dates, fixed SVG ids)."""
+def save_figure(fig: Any, path: str | os.PathLike, png_dpi: float = 150) -> Path:
+    """Save a matplotlib figure in the format of ``path``'s suffix (SVG, PDF or PNG),
+    reproducibly (no dates, fixed SVG ids) and atomically (a failed write leaves nothing).
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    path : str or path-like
+        Ends in one of :data:`FIGURE_SUFFIXES`.
+    png_dpi : float
+        Pixels per inch of a PNG.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    TnrankError
+        For an unknown suffix or a path that cannot be written.
+    """
     import matplotlib
 
     p = check_figure_path(path)
@@ -45,7 +64,7 @@ def save_figure(fig: Any, path: str | os.PathLike) -> Path:
     with atomic_path(p) as tmp, \
             matplotlib.rc_context({"svg.hashsalt": "tnrank", "svg.fonttype": "path"}):
         fig.savefig(tmp, format=suffix[1:], metadata=metadata,
-                    dpi=150 if suffix == ".png" else "figure")
+                    dpi=png_dpi if suffix == ".png" else "figure")
     return p
 
 
