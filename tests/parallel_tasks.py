@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import numpy  # noqa: F401 - loads BLAS, so threadpoolctl sees it
 from threadpoolctl import threadpool_info
@@ -28,3 +29,13 @@ def without_timings(obj):
     if isinstance(obj, list):
         return [without_timings(v) for v in obj]
     return obj
+
+
+def nap(path: str) -> None:
+    """A worker that says its pid in ``path`` and then computes for two minutes."""
+    with open(path + ".tmp", "w") as f:
+        f.write(str(os.getpid()))
+    os.replace(path + ".tmp", path)
+    end = time.monotonic() + 120
+    while time.monotonic() < end:
+        sum(range(10_000))

@@ -4,6 +4,7 @@ import argparse
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -243,3 +244,66 @@ def gives_up(_item):
 def test_a_task_dask_gave_up_on_is_one_clear_error():
     with pytest.raises(TnrankError, match="the Dask workers computing L=3 M=3 R=3 T=8 died repeatedly"):
         list(map_unordered(gives_up, [0], SyncExecutor(), labels=["L=3 M=3 R=3 T=8"]))
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie waiting to be reaped does not), read from /proc."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except FileNotFoundError:
+        return False
+
+
+POOL_SCRIPT = """
+import sys, time
+from parallel_tasks import nap
+from tnrank.runtime.parallel import local_pool
+with local_pool(2) as pool:
+    futures = [pool.submit(nap, f"{sys.argv[1]}/{i}") for i in range(2)]
+    time.sleep(120)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
+def test_workers_end_with_a_process_killed_by_sigkill(tmp_path):
+    tests = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tests), str(tests.parent)]))
+    proc = subprocess.Popen([sys.executable, "-c", POOL_SCRIPT, str(tmp_path)], env=env,
+                            start_new_session=True)
+    try:
+        pids = []
+        deadline = time.monotonic() + 60
+        while len(pids) < 2 and time.monotonic() < deadline:
+            pids = [int(p.read_text()) for p in tmp_path.iterdir() if p.name in ("0", "1")]
+            time.sleep(0.1)
+        assert len(pids) == 2 and all(map(_running, pids)), "the workers did not start"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        deadline = time.monotonic() + 10  # the workers would compute for two minutes
+        while any(map(_running, pids)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(map(_running, pids)), "a worker outlived the killed process"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for pid in pids:
+            if _running(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+class CancellingExecutor(SyncExecutor):
+    """An executor whose scheduler went away: every future comes back cancelled."""
+
+    def submit(self, fn, *args, **kwargs):
+        fut = Future()
+        fut.cancel()
+        fut.set_running_or_notify_cancel()  # as an executor does with a future cancelled before it ran
+        return fut
+
+
+def test_futures_the_executor_cancelled_are_one_clear_error():
+    with pytest.raises(TnrankError, match=r"the executor cancelled L=1 M=2 R=2 T=4 \(its pool or "
+                       "scheduler shut down\\); the configurations finished before were kept"):
+        list(map_unordered(abs, [1], CancellingExecutor(), labels=["L=1 M=2 R=2 T=4"]))

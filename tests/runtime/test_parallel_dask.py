@@ -6,6 +6,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -150,3 +151,63 @@ def test_a_bad_scheduler_address_is_one_line(capsys, address, fragment):
     code = main(["verify", "-L", "1", "-M", "2", "-R", "2", "-T", "4", "-q", "--scheduler", address])
     err = capsys.readouterr().err
     assert code == 2 and fragment in err and len(err.strip().splitlines()) == 1
+
+
+def test_an_inproc_address_is_refused_before_a_client_is_built(capsys, monkeypatch):
+    # a client built for it fails, and complains again a minute later when it is collected
+    def no_client(*args, **kwargs):
+        raise AssertionError("a client was built")
+
+    monkeypatch.setattr(distributed, "Client", no_client)
+    code = main(["verify", "-L", "1", "-M", "2", "-R", "2", "-T", "4", "-q", "--scheduler", "inproc://x"])
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "--scheduler 'inproc://x': tnrank reaches a running `dask scheduler` over the network" in err
+
+
+def test_a_scheduler_killed_mid_sweep_is_one_line(tmp_path):
+    dask = shutil.which("dask") or pytest.skip("the dask command is not on PATH")
+    file = tmp_path / "scheduler.json"
+    log = open(tmp_path / "log.txt", "w")
+    procs = [_start([dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                     "--scheduler-file", str(file)], log)]
+    sweep_proc = None
+    try:
+        for _ in range(600):
+            if file.exists() and file.stat().st_size:
+                break
+            time.sleep(0.05)
+        procs.append(_start([dask, "worker", "--scheduler-file", str(file), "--nworkers", "1",
+                             "--nthreads", "1", "--no-dashboard"], log))
+        address = json.loads(file.read_text())["address"]
+        with distributed.Client(address, timeout="60s") as c:
+            c.wait_for_workers(1, timeout=120)
+        env = dict(os.environ, PYTHONPATH=str(Path(tnrank.__file__).resolve().parents[1]))
+        # 20 configurations on one worker thread, the later ones seconds each
+        sweep_proc = subprocess.Popen(
+            [sys.executable, "-m", "tnrank", "verify", "-L", "2", "-M", "4", "-R", "3,4", "-T", "2..20",
+             "--no-float", "--scheduler", address], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True, env=env)
+        lines = []
+        for line in sweep_proc.stderr:
+            lines.append(line)
+            if "[2/20]" in line:  # rows are coming back: the scheduler goes away
+                os.killpg(procs[0].pid, signal.SIGKILL)
+                break
+        err = "".join(lines) + sweep_proc.stderr.read()
+        assert sweep_proc.wait(timeout=60) == 2
+        assert err.strip().splitlines()[-1] == (
+            f"tnrank verify: error: lost the Dask scheduler at {address} while it worked; the "
+            "configurations finished before were kept")
+        assert "Traceback" not in err and "CancelledError" not in err
+    finally:
+        if sweep_proc is not None and sweep_proc.poll() is None:
+            sweep_proc.kill()
+            sweep_proc.wait()
+        for proc in procs:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait()
+        log.close()

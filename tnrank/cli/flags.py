@@ -30,6 +30,7 @@ FLAGS = {
     "`storage`": "--storage",
     "`spill`": "--spill",
     "`executor`": "--scheduler",
+    "`scheduler`": "--scheduler",
     "`tile`": "--tile",
 }
 _PATTERN = re.compile("|".join(re.escape(k) for k in sorted(FLAGS, key=len, reverse=True)))

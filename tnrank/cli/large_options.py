@@ -12,8 +12,8 @@ from typing import Any
 
 from tnrank.certification.large import placement
 from tnrank.cli.common import positive_int
-from tnrank.cli.parallel_options import EXTRA_HINT
 from tnrank.field import GAUSSIAN_FIELD
+from tnrank.runtime.scheduler import EXTRA_HINT
 
 __all__ = ["add_large_sample_options", "large_sample_kwargs"]
 

@@ -1,18 +1,16 @@
 """``--jobs``, ``--scheduler`` and ``--threads``: where a command's configurations run.
 
-Without ``--jobs`` or ``--scheduler`` a command runs as it always has, one
-configuration after another in its own process (``--threads`` then caps that
-process). ``--jobs N`` starts N local worker processes sharing the cores;
-``--scheduler ADDRESS`` sends the work to a running Dask scheduler, and needs
-the ``distributed`` extra. Dask is imported only here, and only for
-``--scheduler``.
+Without ``--jobs`` or ``--scheduler`` a command runs one configuration after another in
+its own process (``--threads`` then caps that process). ``--jobs N`` starts N local worker
+processes sharing the cores (:func:`tnrank.runtime.parallel.local_pool`); ``--scheduler
+ADDRESS`` sends the work to a running Dask scheduler (:mod:`tnrank.runtime.scheduler`), and
+needs the ``distributed`` extra.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import socket
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
@@ -20,15 +18,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from tnrank.cli.common import positive_int
-from tnrank.errors import TnrankError
-from tnrank.runtime.parallel import first_line, local_pool, threads_per_worker
+from tnrank.runtime.parallel import local_pool, threads_per_worker
 from tnrank.runtime.progress import Display, progress_display
+from tnrank.runtime.scheduler import EXTRA_HINT, dask_client, dask_slots, scheduler_line
 from tnrank.runtime.threads import ENV_VAR
 
-__all__ = ["add_parallel_options", "parallel_run", "Parallel", "EXTRA_HINT", "connect"]
-
-#: What to install for ``--scheduler``.
-EXTRA_HINT = 'pip install "tnrank[distributed]"'
+__all__ = ["add_parallel_options", "parallel_run", "Parallel"]
 
 
 def add_parallel_options(parser: argparse.ArgumentParser) -> None:
@@ -83,52 +78,6 @@ class Parallel:
             say(line)
 
 
-def _probe(address: str) -> None:
-    """Fail fast, with one line, on an address that is malformed or refuses connections
-    (a Client that cannot connect retries until its timeout and complains again at exit)."""
-    from distributed.comm.addressing import parse_address, parse_host_port
-
-    try:
-        scheme, location = parse_address(address)
-        if scheme not in ("tcp", "tls"):
-            return  # inproc://, ucx://, ...: left to Dask
-        host, port = parse_host_port(location)
-    except (ValueError, TypeError) as exc:
-        raise TnrankError(f"--scheduler {address!r} is not a scheduler address ({first_line(exc)}); "
-                          "write tcp://host:8786") from None
-    try:
-        socket.create_connection((host, port), timeout=10).close()
-    except OSError as exc:
-        raise TnrankError(f"cannot reach the Dask scheduler at {address} ({exc.strerror or exc}); "
-                          "start one with `dask scheduler` or check the address") from None
-
-
-def connect(address: str) -> Any:
-    """A ``distributed.Client`` of the Dask scheduler at ``address``; every failure (Dask
-    missing, an address that is empty, malformed or refuses connections) is one line."""
-    if not address.strip():
-        raise TnrankError("--scheduler needs the address of a running Dask scheduler, such as "
-                          "tcp://host:8786; leave it out to run here")
-    try:
-        from distributed import Client  # the optional extra
-    except ImportError:
-        raise TnrankError(f"--scheduler needs Dask, which is not installed: {EXTRA_HINT}") from None
-    _probe(address)
-    try:
-        return Client(address, timeout="30s", set_as_default=False)
-    except (OSError, TimeoutError, ValueError, TypeError) as exc:
-        raise TnrankError(f"cannot reach the Dask scheduler at {address} ({first_line(exc)}); "
-                          "start one with `dask scheduler` or check the address") from None
-
-
-def _dask_slots(client: Any) -> int | None:
-    try:
-        workers = client.scheduler_info(n_workers=-1)["workers"]
-    except Exception:  # progress counts only; never stop a sweep for them
-        return None
-    return sum(int(w.get("nthreads", 1)) for w in workers.values()) or None
-
-
 @contextmanager
 def parallel_run(args: argparse.Namespace, quiet: bool = False) -> Iterator[Parallel]:
     """The executor chosen by ``--jobs`` / ``--scheduler``, closed at the end.
@@ -146,23 +95,16 @@ def parallel_run(args: argparse.Namespace, quiet: bool = False) -> Iterator[Para
     """
     threads = args.threads
     if args.scheduler is not None:
-        client = connect(args.scheduler)
-        display = None if quiet else progress_display()
-        try:
-            if display is not None:
-                info = client.scheduler_info(n_workers=-1)
-                workers = info.get("workers", {})
-                line = (f"  Dask scheduler {args.scheduler}: {len(workers)} workers, "
-                        f"{sum(int(w.get('nthreads', 1)) for w in workers.values())} threads")
-                if "dashboard" in info.get("services", {}):
-                    line += f"; dashboard {client.dashboard_link}"
-                display.write(line)
-            executor = client.get_executor(pure=False)  # every configuration computed, none reused
-            yield Parallel(executor, threads, lambda: _dask_slots(client), display)
-        finally:
-            if display is not None:
-                display.close()
-            client.close()
+        with dask_client(args.scheduler) as client:
+            display = None if quiet else progress_display()
+            try:
+                if display is not None:
+                    display.write("  " + scheduler_line(client, args.scheduler))
+                executor = client.get_executor(pure=False)  # every configuration computed, none reused
+                yield Parallel(executor, threads, lambda: dask_slots(client), display)
+            finally:
+                if display is not None:
+                    display.close()
     elif args.jobs is not None and args.jobs > 1:
         jobs = args.jobs
         if threads is None and not os.environ.get(ENV_VAR):  # the workers read TNRANK_THREADS

@@ -16,8 +16,8 @@ from tnrank.cli.common import (
     progress_printer,
 )
 from tnrank.cli.large_options import add_large_sample_options, large_sample_kwargs
-from tnrank.cli.parallel_options import connect
 from tnrank.errors import TnrankError
+from tnrank.runtime.scheduler import dask_client
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -46,8 +46,7 @@ def run(args: argparse.Namespace) -> int:
     with ExitStack() as stack:
         client = None
         if args.scheduler is not None:
-            client = connect(args.scheduler)
-            stack.callback(client.close)
+            client = stack.enter_context(dask_client(args.scheduler))
         report = certify(arch, args.T, args.partition, progress=progress_printer(args.quiet),
                          executor=client, **large_sample_kwargs(args), **certify_kwargs(args))
     if args.json:

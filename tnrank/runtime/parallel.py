@@ -20,9 +20,12 @@ The core never imports Dask; :func:`local_pool` builds the process pool behind
 from __future__ import annotations
 
 import concurrent.futures as cf
+import ctypes
 import multiprocessing
 import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
@@ -33,7 +36,7 @@ from tnrank.errors import TnrankError
 from tnrank.runtime.progress import Status
 from tnrank.runtime.threads import ENV_VAR, available_cores, get_threads, limited_threads
 
-__all__ = ["map_unordered", "local_pool", "threads_per_worker", "worker_threads"]
+__all__ = ["map_unordered", "local_pool", "threads_per_worker", "worker_threads", "die_with"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -184,11 +187,15 @@ def map_unordered(
                 yield index[fut], fut.result()
             if failed:
                 pending |= set(failed[1:])  # cancelled below with the rest
-                exc = failed[0].exception() if not failed[0].cancelled() else None
+                if failed[0].cancelled():  # by the executor: a pool or scheduler shut down
+                    raise TnrankError(f"the executor cancelled {names[index[failed[0]]]} (its pool "
+                                      "or scheduler shut down); the configurations finished "
+                                      "before were kept")
+                exc = failed[0].exception()
                 failure = _failure(exc, names[index[failed[0]]]) if exc is not None else None
                 if failure is not None:
                     raise failure from None
-                failed[0].result()  # raises the task's own exception (or CancelledError)
+                failed[0].result()  # raises the task's own exception
             if progress is not None and not finished:
                 progress(status(""))
     finally:
@@ -207,12 +214,59 @@ def _mp_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+#: PR_SET_PDEATHSIG of Linux's prctl(2): a signal for this process when its parent ends.
+_PR_SET_PDEATHSIG = 1
+#: Seconds between a worker's checks that the process that started its pool is alive.
+_WATCH_SECONDS = 0.5
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie, dead but not yet reaped, does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return True  # no /proc: os.kill has answered
+
+
+def _watch(pid: int) -> None:
+    while _alive(pid):
+        time.sleep(_WATCH_SECONDS)
+    os._exit(1)
+
+
+def die_with(pid: int) -> None:
+    """Make this worker process end when process ``pid`` (the one that started its pool) ends,
+    even by SIGKILL: no worker is left computing as an orphan.
+
+    On Linux the kernel sends SIGKILL when the worker's parent ends (``PR_SET_PDEATHSIG``;
+    the parent of a forkserver worker is the server, which ends with ``pid``); everywhere a
+    daemon thread checks every half second that ``pid`` is alive. The initializer of the
+    pools of :func:`local_pool`.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):  # no prctl: the thread below is enough
+            pass
+    if not _alive(pid):  # ended before the signal was asked for
+        os._exit(1)
+    threading.Thread(target=_watch, args=(pid,), daemon=True, name="tnrank-watch-parent").start()
+
+
 @contextmanager
 def local_pool(jobs: int) -> Iterator[cf.ProcessPoolExecutor]:
     """A pool of ``jobs`` worker processes on this machine, stopped at the end.
 
     On an exception (Ctrl-C included) the workers are terminated rather than
-    left to finish configurations nobody will read.
+    left to finish configurations nobody will read; when this process is killed (SIGKILL
+    included) they end with it (:func:`die_with`).
 
     Parameters
     ----------
@@ -225,7 +279,8 @@ def local_pool(jobs: int) -> Iterator[cf.ProcessPoolExecutor]:
     """
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise TnrankError(f"jobs must be a whole number >= 1, got {jobs!r}")
-    pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=_mp_context())
+    pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=_mp_context(), initializer=die_with,
+                                  initargs=(os.getpid(),))
     try:
         yield pool
     except BaseException:
