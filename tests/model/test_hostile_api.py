@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+import tnrank
 from tnrank import Architecture, Layer, Partition, RankResult, Report, TnrankError, random_weights
 from tnrank.model.weights import witness_weights
 
@@ -40,6 +41,9 @@ CALLS = {
     "RankResult.from_dict({})": lambda: RankResult.from_dict({}, "grid"),
     "Report.from_dict(None)": lambda: Report.from_dict(None),
     "Report.from_json(None)": lambda: Report.from_json(None),
+    "tnrank.load(None)": lambda: tnrank.load(None),
+    "tnrank.load(5)": lambda: tnrank.load(5),
+    "tnrank.save(RAC, None)": lambda: tnrank.save(RAC, None),
 }
 
 

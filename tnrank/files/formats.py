@@ -104,6 +104,7 @@ def load(path: str | os.PathLike, kind: str | None = None) -> Any:
     """
     if kind is not None and kind not in KINDS:
         raise TnrankError(f"kind {kind!r} is unknown; use one of {', '.join(KINDS)}")
+    _check_path(path)
     label = printable(os.fspath(path))
     text = read_text(path, "a tnrank file (.toml or .json)", max_bytes=MAX_READ_BYTES)
     toml = Path(os.fspath(path)).suffix.lower() == ".toml"
@@ -221,6 +222,12 @@ def _check_suffix(kind: str, what: str, path: str | os.PathLike) -> None:
                           f"the file {names}, not {printable(os.fspath(path))!r}")
 
 
+def _check_path(path: Any) -> None:
+    """Refuse a path that is not text or a path-like object (None, a number)."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TnrankError(f"a file's path is text or a path-like object, got {type(path).__name__}")
+
+
 def save(obj: Any, path: str | os.PathLike) -> None:
     """Write an architecture, network, report, bound report, fit report, or sweep or experiment
     results dict to ``path`` atomically.
@@ -244,6 +251,7 @@ def save(obj: Any, path: str | os.PathLike) -> None:
     ...
     tnrank.errors.TnrankError: a report is written as JSON; name the file *.json, not '...rep.toml'
     """
+    _check_path(path)
     if isinstance(obj, Architecture):
         _check_suffix("architecture", "an architecture", path)
         architecture_file.dump(obj, path)
