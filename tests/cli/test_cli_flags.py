@@ -147,3 +147,24 @@ def test_an_empty_scheduler_address_is_refused(capsys, monkeypatch, command):
     monkeypatch.setattr("tnrank.cli.rank.certify", no_work)
     code, _, err = run(capsys, *command, "-L", "1", "-R", "2", "-M", "2", "--scheduler", "", "-q")
     assert code == 2 and "--scheduler needs the address of a running Dask scheduler" in err
+
+
+def test_experiment_settings_default_to_the_dataclasses_without_pytorch(monkeypatch):
+    import dataclasses
+    import sys
+
+    monkeypatch.setitem(sys.modules, "torch", None)  # the defaults must not need PyTorch
+    from tnrank.cli.experiment import spec_from_args
+    from tnrank.experiments.presets import preset
+    from tnrank.experiments.results import ExperimentSpec
+    from tnrank.experiments.train_config import TrainConfig
+
+    args = build_parser().parse_args(["experiment", "copying", "--preset", "smoke"])
+    spec = spec_from_args(args)
+    given = preset("copying", "smoke")
+    train = {f.name: f.default for f in dataclasses.fields(TrainConfig)}
+    for key, value in spec.train.items():
+        assert value == given.get(key, train[key]), key
+    for f in dataclasses.fields(ExperimentSpec):
+        if f.default is not dataclasses.MISSING and f.name not in ("macs", "rank_length"):
+            assert getattr(spec, f.name) == given.get(f.name, f.default), f.name

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import MISSING, fields
 from pathlib import Path
 from typing import Any
 
@@ -25,15 +26,24 @@ from tnrank.experiments.results import (
     solved_values,
 )
 from tnrank.experiments.schedule import SCHEDULES
+from tnrank.experiments.train_config import TrainConfig
 from tnrank.formatting import format_table
 from tnrank.presentation.plot import check_figure_path
 from tnrank.safe_files import check_distinct_outputs, check_output_path
 
 _TRAIN_KEYS = ("steps", "batch", "lr", "eval_every", "patience", "schedule", "restore_best")
-_DEFAULTS = {"cell": "eurnn", "capacity": 2, "representation": 0, "batch": 128, "lr": 1e-3,
-             "patience": 3, "tolerance": DEFAULT_TOLERANCE, "eval_every": 100, "schedule": "plateau",
-             "restore_best": True, "init": DEFAULT_INIT, "sweep": "values", "macs_ratio": 1.0,
-             "rule": "best"}
+#: TrainConfig's defaults, read from the dataclass (importable without PyTorch).
+_TRAIN = TrainConfig()
+
+
+def _defaults() -> dict[str, Any]:
+    """The settings an experiment has before its preset and the options given: the defaults
+    of :class:`ExperimentSpec` and of the training fields of :class:`TrainConfig`."""
+    spec = {f.name: f.default for f in fields(ExperimentSpec) if f.default is not MISSING}
+    return spec | {key: getattr(_TRAIN, key) for key in _TRAIN_KEYS}
+
+
+_SPEC = _defaults()
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -67,7 +77,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        "macs: per depth and delay/length, the fewest MACs per step that solve")
         q.add_argument("--macs-ratio", dest="macs_ratio", type=float,
                        help="(--sweep macs) least MAC ratio between candidate widths "
-                       "(default 1: every width)")
+                       f"(default {_SPEC['macs_ratio']:g}: every width)")
         q.add_argument("--rule", choices=RULES,
                        help="(--sweep macs) a width solves when the best seed does (best, default) "
                        "or at least half of them (majority)")
@@ -77,19 +87,21 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         q.add_argument("-n", type=positive_int, help="alphabet size")
         q.add_argument("--steps", type=positive_int, help="training steps per run (most)")
         q.add_argument("--seeds", type=int, nargs="+", help="seeds (initial weights and training data)")
-        q.add_argument("--cell", choices=CELLS, help="recurrent cell (default eurnn)")
-        q.add_argument("--capacity", type=positive_int, help="EURNN capacity: rotation layers (default 2)")
+        q.add_argument("--cell", choices=CELLS, help=f"recurrent cell (default {_SPEC['cell']})")
+        q.add_argument("--capacity", type=positive_int,
+                       help=f"EURNN capacity: rotation layers (default {_SPEC['capacity']})")
         q.add_argument("--representation", type=positive_int,
                        help="RAC representation size M (default: the vocabulary size)")
-        q.add_argument("--batch", type=positive_int, help="batch size (default 128)")
-        q.add_argument("--lr", type=float, help="RMSProp learning rate (default 1e-3)")
+        q.add_argument("--batch", type=positive_int, help=f"batch size (default {_TRAIN.batch})")
+        q.add_argument("--lr", type=float, help=f"RMSProp learning rate (default {_TRAIN.lr:g})")
         q.add_argument("--eval-every", dest="eval_every", type=positive_int,
                        help="training steps between validation evaluations")
         q.add_argument("--patience", type=positive_int,
                        help="evaluations without a 1%% validation-loss improvement before the learning "
-                       "rate drops 10x (default 3)")
+                       f"rate drops 10x (default {_TRAIN.patience})")
         q.add_argument("--schedule", choices=SCHEDULES,
-                       help="learning-rate schedule: plateau (default) or none (constant)")
+                       help="learning-rate schedule: plateau or none (constant; default "
+                       f"{_TRAIN.schedule})")
         q.add_argument("--no-restore-best", dest="restore_best", action="store_false", default=None,
                        help="score the final weights instead of the best validation checkpoint")
         q.add_argument("--init", choices=INITS,
@@ -126,7 +138,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def spec_from_args(args: argparse.Namespace) -> ExperimentSpec:
     """Merge the preset with the options given on the command line."""
-    base: dict[str, Any] = dict(_DEFAULTS) | preset(args.task, args.preset)
+    base: dict[str, Any] = _defaults() | preset(args.task, args.preset)
     given = {k: getattr(args, k) for k in ("values", "depths", "macs", "tolerance", "m", "n", "steps",
                                            "seeds", "cell", "capacity", "representation", "batch", "lr",
                                            "eval_every", "patience", "schedule", "restore_best", "init",
