@@ -21,11 +21,15 @@ from pathlib import Path
 
 import pytest
 from hostile import deadline, fifo, kind, refused
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tnrank
 import tnrank.experiments.runner
 from tnrank.cli import main
 from tnrank.errors import TnrankError
+from tnrank.experiments.results import capacity_figure, results_figure
+from tnrank.files.experiment_file import check_experiment
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "docs" / "results"
@@ -157,6 +161,8 @@ TAMPERED = [
     ("copying-small-2seeds", _set("runs/3/test_accuracy", 7.5), "runs[3].test_accuracy"),
     ("copying-small-2seeds", _set("runs/2/solved", "yes"), "runs[2].solved"),
     ("copying-small-2seeds", _set("runs/2/steps_run", KeyError), "runs[2].steps_run"),
+    ("copying-small-2seeds", _set("runs/2/steps_run", 10**400), "runs[2].steps_run"),
+    ("copying-small-2seeds", _set("runs/2/test_accuracy", 10**400), "runs[2].test_accuracy"),
     ("copying-small-2seeds", _set("runs/1/curve", None), "runs[1].curve"),
     ("copying-small-2seeds", _set("runs/1/curve/step", [0, 1]), "runs[1].curve"),
     ("copying-small-2seeds", _set("runs/4", 3), "runs[4]"),
@@ -228,3 +234,52 @@ def test_save_writes_what_load_reads_and_refuses_a_wrong_suffix(tmp_path):
     with pytest.raises(TnrankError, match=r"runs\[0\]\.solved"):
         tnrank.save(bad, tmp_path / "bad.json")
     assert sorted(os.listdir(tmp_path)) == ["r.json"]
+
+
+# ----------------------------------------------------------------- any field, any value
+FUZZED = {name: json.loads((RESULTS / f"{name}.json").read_text())
+          for name in ("copying-small-2seeds", "copying-capacity", "ses-rac-rank")}
+hostile = st.one_of(
+    st.integers(-(2**70), 2**70), st.sampled_from([0, -1, 1, 2, 10**400, 2**53 + 1, 0.5, 1.5]),
+    st.booleans(), st.none(), st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=6), st.sampled_from([[], {}, [0], [[1, 2]], {"1": []}, "KeyError"]))
+
+
+def _places(obj, path=()):
+    """Every place in a parsed file: each key of each object and each entry of each list."""
+    yield path
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            yield from _places(value, (*path, key))
+    elif isinstance(obj, list):
+        for i, value in enumerate(obj[:3]):  # the first entries stand for the others
+            yield from _places(value, (*path, i))
+
+
+PLACES = [(name, place) for name, data in FUZZED.items() for place in _places(data) if place]
+
+
+@settings(max_examples=150, deadline=None)
+@given(where=st.sampled_from(PLACES), value=hostile)
+def test_any_field_changed_is_refused_or_reads_and_draws(where, value):
+    """Whatever one field of a real file becomes (or if it goes), the file is refused in one
+    TnrankError, or every table and the figure are made from it without another exception."""
+    name, place = where
+    data = copy.deepcopy(FUZZED[name])
+    parent = data
+    for key in place[:-1]:
+        parent = parent[key]
+    if value == "KeyError":
+        del parent[place[-1]]
+    else:
+        parent[place[-1]] = value
+    with deadline(30):
+        try:
+            check_experiment(data, "fuzz.json")
+        except TnrankError as exc:
+            assert "\n" not in str(exc)
+            return
+        from tnrank.cli.experiment import _print_results  # the tables, as the command prints them
+
+        _print_results(data, None)
+        (capacity_figure if data["settings"].get("sweep") == "macs" else results_figure)(data)

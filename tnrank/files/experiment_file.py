@@ -16,6 +16,7 @@ with one line naming the file and the field (``runs[3].solved``).
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 from typing import Any
@@ -34,6 +35,7 @@ SOLVED = 0.99
 TASKS = ("copying", "ses")
 #: Most entries of each list of the sweep (values, depths, seeds) and of a capacity ladder.
 MAX_SWEEP_VALUES = 1000
+_MOST = 2**53  # every count, size and step of a file: exact as a float, so means and plots work
 _SWEEPS = ("values", "macs")
 _RULES = ("best", "majority")
 
@@ -46,7 +48,10 @@ class _FieldError(Exception):
 
 
 def _show(value: Any) -> str:
-    text = printable(repr(value))
+    try:
+        text = printable(repr(value))
+    except ValueError:  # an integer of more digits than Python prints
+        return "a number of more than 4,300 digits"
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -71,19 +76,22 @@ def _list(value: Any, where: str, most: int | None = None) -> list[Any]:
 
 
 def _whole(value: Any, where: str, least: int = 0) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < least:
-        raise _FieldError(where, f"expected a whole number >= {least}, found {_show(value)}")
+    if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= _MOST:
+        raise _FieldError(where, f"expected a whole number from {least} to 2**53, found {_show(value)}")
     return value
 
 
 def _number(value: Any, where: str, low: float | None = None, high: float | None = None) -> float:
     """A number (NaN allowed: a diverged run's score) within ``[low, high]``."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isinf(value) or (
-            not math.isnan(value) and ((low is not None and value < low)
-                                       or (high is not None and value > high))):
+    number = math.inf
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        with contextlib.suppress(OverflowError):
+            number = float(value)
+    if math.isinf(number) or (not math.isnan(number) and (
+            (low is not None and number < low) or (high is not None and number > high))):
         bounds = "" if low is None else f" in [{low:g}, {high:g}]"
         raise _FieldError(where, f"expected a number{bounds}, found {_show(value)}")
-    return float(value)
+    return number
 
 
 def _choice(value: Any, where: str, choices: tuple[str, ...]) -> str:
