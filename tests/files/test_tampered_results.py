@@ -165,3 +165,14 @@ def test_tampered_analysis_files_are_refused_and_kept(tmp_path, capsys):
         assert path.read_bytes() == before, family
         if family == "file label unknown":
             assert "row 1 (elsewhere.toml, T=2): outside the file's configuration" in line
+
+
+def test_the_repr_of_a_huge_sweep_lists_nothing_it_does_not_need():
+    # 1,000 depths × 1,000 values of M × 1,000 lengths: 10^9 points, counted, never listed
+    from tnrank.files.results_file import SweepResults, sweep_config
+
+    config = sweep_config(range(1, 1001), list(range(1, 1001)), 2, list(range(2, 2002, 2)))
+    start = time.perf_counter()
+    text = repr(SweepResults({"config": config, "rows": []}))
+    assert time.perf_counter() - start < 0.5 and len(text) < 300
+    assert f"0 of {1000 ** 3} points" in text and "(1,000 values)" in text

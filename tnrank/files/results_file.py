@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
@@ -171,13 +172,21 @@ class SweepResults(dict):
     def __repr__(self) -> str:
         config = self.get("config", {})
         try:
-            points = str(len(_points(config)))
-            axes = " × ".join(f"{name} {', '.join(map(str, _listed(config[key])))}"
+            points = str(math.prod(len(_listed(config[k])) for k in GRID_KEYS))
+            axes = " × ".join(f"{name} {_few(_listed(config[key]))}"
                               for name, key in (("L", "depths"), ("M", "M"), ("R", "R"), ("T", "T")))
         except (KeyError, TypeError):
             points, axes = "?", "?"
         state = "complete" if self.get("complete") else "incomplete"
         return f"<SweepResults {axes}: {len(self.get('rows', []))} of {points} points ({state})>"
+
+
+def _few(values: list[Any]) -> str:
+    """``1, 2, 3`` or, for many values, ``1, 2, 3, …, 99, 100 (100 values)``."""
+    if len(values) <= 8:
+        return ", ".join(map(str, values))
+    return (", ".join(map(str, values[:3])) + ", …, " + ", ".join(map(str, values[-2:]))
+            + f" ({len(values):,} values)")
 
 
 def ordered(data: dict[str, Any]) -> SweepResults:
