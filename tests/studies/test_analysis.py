@@ -13,7 +13,7 @@ from interrupts import interrupt_on_call
 from oracle import naive_grid, rank_mod_p_naive
 
 import tnrank
-import tnrank.cli.analyze
+import tnrank.studies.analyze
 import tnrank.studies.comparison
 from tnrank import PRIME, Architecture, Partition, certify, min_cut, random_weights, unroll
 from tnrank.cli import main
@@ -192,7 +192,7 @@ def test_bad_files_exit_2_before_any_work(name, tmp_path, capsys, monkeypatch):
         raise AssertionError("computation started despite a bad file")
 
     monkeypatch.setattr(tnrank.studies.comparison, "certify", forbidden)
-    monkeypatch.setattr(tnrank.cli.analyze, "certify", forbidden)
+    monkeypatch.setattr(tnrank.studies.analyze, "certify", forbidden)
     for argv in ([tmp_path / name, "-T", "4"], [good, tmp_path / name, "-T", "4", "6"]):
         code, out, err = run(capsys, "analyze", *argv)
         assert code == 2 and out == ""

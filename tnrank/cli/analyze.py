@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import shlex
 import sys
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
-from tnrank.certification.certify import MAX_SAMPLES, certify
-from tnrank.certification.report import Report
 from tnrank.cli.common import (
     add_certify_options,
     certify_kwargs,
@@ -21,20 +17,16 @@ from tnrank.cli.common import (
     progress_printer,
 )
 from tnrank.cli.parallel_options import add_parallel_options, parallel_run
-from tnrank.engine.grid import MAX_GRID_ENTRIES
 from tnrank.errors import TnrankError
 from tnrank.files.formats import load_architecture
-from tnrank.files.results_file import AnalysisFile
 from tnrank.model.architecture import Architecture
 from tnrank.model.partition import Partition
 from tnrank.networks.mincut import min_cut
-from tnrank.primes import PRIME
-from tnrank.runtime.threads import limited_threads
 from tnrank.safe_files import check_distinct_outputs, check_output_path
 from tnrank.studies.analysis import analysis_dict, format_analysis
+from tnrank.studies.analyze import analyze, in_order, reproduce_command
 from tnrank.studies.comparison import (
     CompareRow,
-    compare,
     comparison_dict,
     format_comparison,
     format_statuses,
@@ -112,21 +104,6 @@ def load_all(paths: list[str]) -> list[tuple[str, Architecture]]:
     return entries
 
 
-def _command(args: argparse.Namespace) -> str:
-    """The command line that reproduces a comparison (options that change numbers only)."""
-    words = ["tnrank", "analyze", *args.files, "-T", *map(str, args.T)]
-    defaults = {"partition": "start-end", "seed": 0, "prime": PRIME, "grid": "auto",
-                "max_entries": MAX_GRID_ENTRIES, "max_samples": MAX_SAMPLES}
-    for key, default in defaults.items():
-        value = getattr(args, key)
-        if value != default:
-            words += [f"--{key.replace('_', '-')}", str(value)]
-    if args.confirm:
-        words.append("--confirm")
-    words.append("--markdown")
-    return shlex.join(words)
-
-
 def _title(files: list[str], n: int) -> str:
     """``graphs/: 10 architecture files`` when one directory was given."""
     if len(files) == 1 and Path(files[0]).is_dir():
@@ -144,29 +121,6 @@ def _figure(args: argparse.Namespace, arch: Architecture) -> str:
     drawing = draw_architecture(arch, args.T[0], args.output, partition=args.partition, highlight=cut)
     drawing.figure.clear()
     return f"{args.output}: {drawing.bound_text}" if drawing.bound_text else str(args.output)
-
-
-def _config(args: argparse.Namespace, entries: list[tuple[str, Architecture]],
-            kwargs: dict[str, Any]) -> dict[str, Any]:
-    """What the results file must agree on to be resumed."""
-    return {"entries": [[label, arch.to_dict()] for label, arch in entries], "T": list(args.T),
-            "partition": args.partition, **kwargs}
-
-
-def _results(args: argparse.Namespace, entries: list[tuple[str, Architecture]],
-             kwargs: dict[str, Any]) -> AbstractContextManager[AnalysisFile | None]:
-    if not args.json_file:
-        return nullcontext(None)
-    return AnalysisFile(args.json_file, _config(args, entries, kwargs))
-
-
-def _saved_rows(results: AnalysisFile | None,
-                entries: list[tuple[str, Architecture]]) -> list[CompareRow]:
-    if results is None:
-        return []
-    arch = dict(entries)
-    return [CompareRow(r["file"], arch[r["file"]], r["T"], Report.from_dict(r["report"]))
-            for r in results.data["rows"]]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -190,24 +144,18 @@ def run(args: argparse.Namespace) -> int:
     rows: list[CompareRow] = []
     interrupted = False
     try:  # Ctrl-C leaves the parallel run first: its workers stop rather than finish
-        with _results(args, entries, kwargs) as results, parallel_run(args, args.quiet) as where:
-            rows = _saved_rows(results, entries)
-            if rows and say is not None:
-                say(f"{args.json_file}: {len(rows)} of {len(entries) * len(args.T)} reports "
-                    "already done")
-            for row in compare(entries, args.T, args.partition, progress=where.progress(say),
-                               skip=[(r.label, r.T) for r in rows], **where.kwargs(), **kwargs):
-                if results is not None:
-                    results.add(row.to_dict())
-                rows.append(row)
+        with parallel_run(args, args.quiet) as where:
+            for row in analyze(entries, args.T, args.partition, path=args.json_file,
+                               progress=where.progress(say), **where.kwargs(), **kwargs):
+                rows.append(row)  # those of an interrupted run are printed too
     except KeyboardInterrupt:
         interrupted = True
-    order = {key: i for i, key in enumerate((label, T) for label, _arch in entries for T in args.T)}
-    rows.sort(key=lambda r: order[(r.label, r.T)])  # a parallel run yields rows as they finish
+    rows = in_order(rows, entries, args.T)
     if args.json:
         print_json(comparison_dict(entries, args.T, rows, args.partition, interrupted))
     elif args.markdown:
-        print(markdown_comparison(entries, args.T, rows, args.partition, _command(args),
+        command = reproduce_command(args.files, args.T, args.partition, kwargs)
+        print(markdown_comparison(entries, args.T, rows, args.partition, command,
                                   _title(args.files, len(entries))), end="")
     elif args.status:
         print(format_statuses(entries, args.T, rows, args.partition))
@@ -232,19 +180,12 @@ def run(args: argparse.Namespace) -> int:
 
 def _run_one(args: argparse.Namespace, entry: tuple[str, Architecture], kwargs: dict[str, Any],
              say: Callable[[str], None] | None) -> int:
-    label, arch = entry
-    figure = _figure(args, arch) if args.output is not None else None
-    with _results(args, [entry], kwargs) as results:
-        saved = _saved_rows(results, [entry])
-        if saved:
-            report = saved[0].report
-            if say is not None:
-                say(f"{args.json_file}: the report is already done")
-        else:
-            with limited_threads(args.threads):  # one report: --jobs and --scheduler have nothing to share
-                report = certify(arch, args.T[0], args.partition, progress=say, **kwargs)
-            if results is not None:
-                results.add(CompareRow(label, arch, args.T[0], report).to_dict())
+    label, _arch = entry
+    figure = _figure(args, entry[1]) if args.output is not None else None
+    # one report: --jobs and --scheduler have nothing to share
+    (row,) = analyze([entry], args.T, args.partition, path=args.json_file, progress=say,
+                     threads=args.threads, **kwargs)
+    report = row.report
     if args.json:
         data = analysis_dict(report, label)
         if figure is not None:
