@@ -24,14 +24,14 @@ from tnrank.cli.common import (
     progress_printer,
 )
 from tnrank.cli.parallel_options import add_parallel_options, parallel_run
-from tnrank.files.results_file import load_results, ordered
+from tnrank.files.results_file import ordered
 from tnrank.safe_files import check_output_path
-from tnrank.studies.sweeps import sweep
 from tnrank.studies.verification import (
     format_verification,
     row_cells,
     sweep_configs,
     verification_dict,
+    verify,
     width_label,
 )
 
@@ -75,24 +75,17 @@ def run(args: argparse.Namespace) -> int:
         check_output_path(args.json_file, "the results file (--json-file)", [".json"])
     say = progress_printer(args.quiet)
     show_rows = not args.json and not args.quiet
-    kwargs = certify_kwargs(args)
-    seed = kwargs.pop("seed")
     rows: list[dict[str, Any]] = []
     interrupted = False
     try:  # Ctrl-C leaves the parallel run first: its workers stop rather than finish
         with parallel_run(args, args.quiet) as where:
-            def shown(row: dict[str, Any]) -> None:
-                rows.append(row)
+            for row in verify(depths, Ms, Rs, Ts, path=args.json_file, architecture=arch,
+                              progress=where.progress(say), **where.kwargs(), **certify_kwargs(args)):
+                rows.append(row.to_dict())  # with those of earlier runs of a resumed file
                 if show_rows:
-                    where.write("  " + " | ".join(row_cells(row)), _stderr_line)
-
-            data = sweep(depths, Ms, Rs, Ts, path=args.json_file, seed=seed, architecture=arch,
-                         progress=where.progress(say), on_row=shown, **where.kwargs(), **kwargs)
-            rows = data["rows"]  # with those of earlier runs of a resumed file
+                    where.write("  " + " | ".join(row_cells(rows[-1])), _stderr_line)
     except KeyboardInterrupt:
         interrupted = True
-        if args.json_file:
-            rows = load_results(args.json_file)["rows"]
     data = ordered({"config": {"depths": depths, "M": Ms, "R": Rs, "T": Ts}, "rows": list(rows)})
     rows = data["rows"]
     violated = any(r["verdict"] == "violated" for r in rows)

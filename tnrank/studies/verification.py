@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor
+from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
 
@@ -180,7 +182,7 @@ def verify_configs(
 def verify(
     depths: Iterable[int],
     Ms: Iterable[int],
-    Rs: Iterable[int],
+    Rs: Iterable[int | str],
     Ts: Iterable[int],
     *,
     seed: int = 0,
@@ -190,6 +192,8 @@ def verify(
     executor: Executor | None = None,
     threads: int | None = None,
     capacity: Callable[[], int | None] | None = None,
+    path: str | os.PathLike | None = None,
+    architecture: Architecture | None = None,
     **certify_options: Any,
 ) -> Iterator[VerifyRow]:
     """Certify every configuration of a sweep, yielding one row at a time.
@@ -226,6 +230,14 @@ def verify(
     capacity : callable, optional
         Configurations the executor runs at once, for the progress counts
         (:func:`tnrank.runtime.parallel.map_unordered`).
+    path : path-like, optional
+        Results file (:mod:`tnrank.files.results_file`, shared with
+        :func:`tnrank.studies.sweeps.sweep`): each row is saved as it finishes, and an
+        existing file of the same sweep is resumed: its rows come first, rebuilt with
+        :meth:`VerifyRow.from_dict`, and only the missing configurations are computed.
+    architecture : Architecture, optional
+        Check this architecture at every ``T`` instead of the RACs of ``depths``, ``Ms``
+        and ``Rs`` (its rows carry its depth, ``M`` and :func:`width_label`).
     **certify_options
         Passed to :func:`tnrank.certify`.
 
@@ -247,10 +259,22 @@ def verify(
     >>> sorted((row.depth, row.verdict) for row in rows)
     [(1, 'tight'), (2, 'holds')]
     """
-    configs = sweep_configs(depths, Ms, Rs, Ts, partition)
+    if path is not None:
+        from tnrank.studies.sweeps import sweep_rows  # sweeps builds on this module
+
+        with closing(sweep_rows(depths, Ms, Rs, Ts, path=path, partition=partition, seed=seed,
+                                confirm=confirm, progress=progress, executor=executor,
+                                threads=threads, capacity=capacity, architecture=architecture,
+                                **certify_options)) as rows:
+            for record, row, config in rows:
+                yield row if row is not None else VerifyRow.from_dict(record, config)
+        return
+    if architecture is not None:
+        depths, Ms, Rs = [architecture.depth], [architecture.M], [width_label(architecture)]
+    configs = sweep_configs(depths, Ms, Rs, Ts, partition, architecture)
     yield from verify_configs(configs, seed=seed, confirm=confirm, partition=partition,
                               progress=progress, executor=executor, threads=threads,
-                              capacity=capacity, **certify_options)
+                              capacity=capacity, architecture=architecture, **certify_options)
 
 
 def _cell(res: dict[str, Any] | None, quantity: str) -> str:
