@@ -72,3 +72,20 @@ def test_save_refuses_a_report_under_toml_and_writes_nothing(tmp_path):
     tnrank.save(report, tmp_path / "rep.json")  # the suffix of what is written loads back
     assert json.loads((tmp_path / "rep.json").read_text())["format"].startswith("tnrank-report")
     assert tnrank.load(tmp_path / "rep.json").separation.rank == report.separation.rank
+
+
+def test_a_directory_of_files_of_other_kinds_lists_each_problem(files, capsys):
+    folder = files / "mixed"
+    folder.mkdir()
+    shutil.copy(files / "rep.toml", folder / "a.toml")
+    shutil.copy(files / "peps-3x3.toml", folder / "b.toml")
+    (folder / "notes.txt").write_text("not read: a directory stands for its .toml files")
+    code, out, err = run(capsys, "analyze", folder, "-T", "4")
+    lines = err.splitlines()
+    assert code == 2 and out == "" and lines[0] == "tnrank analyze: error: 2 of 2 files have problems"
+    assert lines[1].startswith(f"{folder / 'a.toml'} is a report") and "tensor-network" in lines[2]
+    (folder / "a.toml").unlink()
+    (folder / "b.toml").unlink()
+    code, _, err = run(capsys, "analyze", folder, "-T", "4")
+    assert code == 2
+    assert err == f"tnrank analyze: error: {folder}: directory holds no .toml architecture files\n"

@@ -17,8 +17,7 @@ from tnrank.cli.common import (
     progress_printer,
 )
 from tnrank.cli.parallel_options import add_parallel_options, parallel_run
-from tnrank.errors import TnrankError
-from tnrank.files.formats import load_architecture
+from tnrank.files.formats import load_architectures
 from tnrank.model.architecture import Architecture
 from tnrank.model.partition import Partition
 from tnrank.networks.mincut import min_cut
@@ -73,37 +72,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def expand(paths: list[str]) -> list[str]:
-    """Directories become their ``*.toml`` files, sorted by name."""
-    out: list[str] = []
-    for text in paths:
-        path = Path(text)
-        if path.is_dir():
-            found = sorted(str(f) for f in path.glob("*.toml") if f.is_file())
-            if not found:
-                raise TnrankError(f"{text}: directory holds no .toml architecture files")
-            out += found
-        else:
-            out.append(text)
-    return out
-
-
-def load_all(paths: list[str]) -> list[tuple[str, Architecture]]:
-    """Load every file; report the problems of all files together."""
-    entries, problems = [], []
-    for path in paths:
-        try:
-            entries.append((path, load_architecture(path, "analyze")))
-        except TnrankError as exc:
-            problems.append(str(exc))
-    if len(problems) == 1:
-        raise TnrankError(problems[0])
-    if problems:
-        raise TnrankError(f"{len(problems)} of {len(paths)} files have problems\n"
-                          + "\n".join(problems))
-    return entries
-
-
 def _title(files: list[str], n: int) -> str:
     """``graphs/: 10 architecture files`` when one directory was given."""
     if len(files) == 1 and Path(files[0]).is_dir():
@@ -124,7 +92,7 @@ def _figure(args: argparse.Namespace, arch: Architecture) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    entries = load_all(expand(args.files))
+    entries = load_architectures(args.files, "analyze")
     for T in args.T:  # every partition is valid before any work starts
         Partition.parse(args.partition, T)
     kwargs = certify_kwargs(args)

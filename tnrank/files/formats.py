@@ -24,6 +24,7 @@ refused with a message naming the format this version reads.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,8 @@ from tnrank.model.architecture import Architecture
 from tnrank.networks.graph import TensorNetwork
 from tnrank.safe_files import MAX_READ_BYTES, atomic_write, parse_json, parse_toml, printable, read_text
 
-__all__ = ["load", "save", "file_kind", "load_architecture", "check_network_file", "KINDS", "SUFFIXES"]
+__all__ = ["load", "save", "file_kind", "load_architecture", "load_architectures", "architecture_paths",
+           "check_network_file", "KINDS", "SUFFIXES"]
 
 #: The kinds of file :func:`load` reads, and how the command line uses each.
 KINDS = {
@@ -185,6 +187,52 @@ def load_architecture(path: str | os.PathLike, command: str = "analyze") -> Arch
                  else f"`tnrank bound --network {label}` or `tnrank draw --network {label} -o net.svg`")
         raise TnrankError(f"{label} is a tensor-network file, not an architecture file; give it as {where}")
     raise TnrankError(f"{label} is {KINDS[kind]}, not an architecture file")
+
+
+def architecture_paths(paths: Iterable[str | os.PathLike]) -> list[str]:
+    """The files of ``paths``, a directory standing for its ``*.toml`` files sorted by name.
+
+    Raises
+    ------
+    TnrankError
+        For a directory with no ``.toml`` file.
+    """
+    out: list[str] = []
+    for given in paths:
+        path = Path(os.fspath(given))
+        if path.is_dir():
+            found = sorted(str(f) for f in path.glob("*.toml") if f.is_file())
+            if not found:
+                raise TnrankError(f"{printable(os.fspath(given))}: directory holds no .toml "
+                                  "architecture files")
+            out += found
+        else:
+            out.append(os.fspath(given))
+    return out
+
+
+def load_architectures(paths: Iterable[str | os.PathLike],
+                       command: str = "analyze") -> list[tuple[str, Architecture]]:
+    """``(file name, Architecture)`` of every file of :func:`architecture_paths`; the problems
+    of all files are reported together, after a line counting the files that have them.
+
+    Raises
+    ------
+    TnrankError
+        As :func:`load_architecture`, for every file that has problems.
+    """
+    files = architecture_paths(paths)
+    entries, problems = [], []
+    for path in files:
+        try:
+            entries.append((path, load_architecture(path, command)))
+        except TnrankError as exc:
+            problems.append(str(exc))
+    if len(problems) == 1:
+        raise TnrankError(problems[0])
+    if problems:
+        raise TnrankError(f"{len(problems)} of {len(files)} files have problems\n" + "\n".join(problems))
+    return entries
 
 
 def check_network_file(path: str | os.PathLike) -> None:
