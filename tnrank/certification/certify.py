@@ -18,6 +18,7 @@ bound that applies (:mod:`tnrank.certification.bounds`). When they meet, the ran
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import time
@@ -34,6 +35,7 @@ from tnrank.certification.bounds import (
     upper_bounds,
 )
 from tnrank.certification.large import STORAGE_CHOICES, Placement, placement
+from tnrank.certification.limits import check_reach, check_size
 from tnrank.certification.report import FAILURE_CONDITION, RankResult, Report, RunRecord, TheoremCheck
 from tnrank.certification.sampling import (
     FIRST_K,
@@ -52,8 +54,15 @@ from tnrank.certification.sampling import (
     template_draw,
     ticker,
 )
-from tnrank.engine.grid import MAX_GRID_ENTRIES, grid_matrix, grid_size, sample_matrix
-from tnrank.engine.rank import MAX_FLOAT_SVD, rank_float, rank_mod_p
+from tnrank.engine.grid import (
+    MAX_GRID_ENTRIES,
+    evaluation_bytes,
+    grid_bytes,
+    grid_matrix,
+    grid_size,
+    sample_matrix,
+)
+from tnrank.engine.rank import MAX_FLOAT_SVD, FloatRank, rank_float, rank_mod_p
 from tnrank.engine.sample_tiles import SampleSource
 from tnrank.errors import TnrankError
 from tnrank.field import GAUSSIAN_FIELD, Field, as_field
@@ -273,6 +282,7 @@ def certify(
             f"most {MAX_PARAMETERS:,} (memory); reduce the widths"
         )
     part = Partition.parse(partition, T)
+    check_size(architecture, T)
     say: MessageCallback = progress or (lambda _msg: None)
     arch = architecture
 
@@ -290,11 +300,20 @@ def certify(
     for name, value in sep_bounds.items():
         grid_bounds[name] = min(grid_bounds.get(name, value), value)
 
-    caps = _Caps.of(place, field, gfp_bits, confirm)
+    def evaluation(k: int) -> int:
+        return evaluation_bytes(arch.state_size, max(arch.widths + (arch.M,)), arch.M, part.T, k,
+                                GAUSSIAN_FIELD.dtype.itemsize)
+
+    place = dataclasses.replace(place, evaluation=evaluation)
+    caps = _Caps.of(place, field, gfp_bits, confirm, evaluation)
     explicit_cap = max_samples is not None
     memory_cap, last_cap = caps.gfp, caps.last
     if max_samples is None:
         max_samples = memory_cap
+        grid_sides = grid_size(arch.M, part)
+        full_reach = math.prod(grid_sides) <= max_entries and grid in ("auto", "full")
+        if not (full_reach and min(grid_sides) >= _best(sep_bounds)[0]):
+            check_reach(_best(sep_bounds)[0], last_cap, theorem_bounds(arch, part))
     else:  # an explicit cap that cannot fit is refused before any work
         k = min(max_samples, _best(sep_bounds)[0])
         fix = f"use `max_samples` at most {min(last_cap, memory_cap) if confirm else last_cap:,}"
@@ -307,7 +326,7 @@ def certify(
     if grid != "skip" and full_grid:
         rows, cols = grid_size(arch.M, part)
         if rows * cols <= max_entries:
-            check_memory(8 * rows * cols + rank_bytes(rows, cols),
+            check_memory(grid_bytes(arch.state_size, arch.M, part) + rank_bytes(rows, cols),
                          f"the full {rows:,} × {cols:,} grid and its exact rank",
                          "use the sampled grid (`grid='sampled'`) or lower `max_entries`")
     opts = _Options(field, seed, confirm, failure_target, float_check, max_samples, say,
@@ -372,13 +391,21 @@ class _Caps:
     recap: Callable[[int], int]
 
     @classmethod
-    def of(cls, place: Placement, field: Field, gfp_bits: int, confirm: bool) -> _Caps:
+    def of(cls, place: Placement, field: Field, gfp_bits: int, confirm: bool,
+           evaluation: Callable[[int], int]) -> _Caps:
         if not place.tiled:  # 64-bit in memory: one budget for every stage
-            cap = max_samples_for_memory()
-            return cls(cap, cap, sample_bytes, memory_cap_holding)
+            def stage_bytes(k: int) -> int:
+                return sample_bytes(k) + evaluation(k)
+
+            def holding(k: int) -> int:
+                return memory_cap_holding(k, bytes_of=stage_bytes)
+
+            cap = max_samples_for_memory(bytes_of=stage_bytes)
+            return cls(cap, cap, stage_bytes, holding)
 
         def gfp_bytes(k: int) -> int:
-            return sample_bytes_32(k, field) if gfp_bits == 32 else 8 * k * k + rank_bytes(k)
+            matrix = sample_bytes_32(k, field) if gfp_bits == 32 else 8 * k * k + rank_bytes(k)
+            return matrix + evaluation(k)
 
         def last_bytes(k: int) -> int:
             return place.memory_bytes(k, GAUSSIAN_FIELD)
@@ -431,6 +458,16 @@ def _float_decision(side: int, float_check: bool | None) -> tuple[bool, str | No
     if float_check is None and side > FLOAT_AUTO_MAX:
         return False, "float estimate skipped (use `float_check=True`)"
     return True, None
+
+
+def _float_estimate(build: Callable[[], np.ndarray]) -> tuple[FloatRank | None, str | None]:
+    """The float SVD rank of the matrix ``build()`` makes, or why there is none: its entries
+    overflow float64 (deep circuits and long sequences), which numpy would only warn about."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        matrix = build()
+        if not np.all(np.isfinite(matrix)):
+            return None, "float estimate skipped (its entries overflow float64)"
+    return rank_float(matrix), None
 
 
 def _saturation_product(runs: list[RunRecord], r: int) -> float | None:
@@ -521,8 +558,9 @@ def _certify_grid(arch: Architecture, part: Partition, opts: _Options, mode: str
             if i == 0:
                 do, float_skip = _float_decision(min(rows, cols), opts.float_check)
                 if do:
-                    Gf = grid_matrix(random_weights(arch, seed=s), part, max_entries=max_entries)
-                    float_est, compared = rank_float(Gf), r
+                    float_est, float_skip = _float_estimate(lambda: grid_matrix(
+                        random_weights(arch, seed=s), part, max_entries=max_entries))
+                    compared = r if float_est is not None else None
         else:
             w = random_weights(arch, seed=s, prime=field)
             rng = np.random.default_rng([s, 2])
@@ -537,9 +575,9 @@ def _certify_grid(arch: Architecture, part: Partition, opts: _Options, mode: str
                 do, float_skip = _float_decision(k, opts.float_check)
                 if do:
                     starts, ends = growth.drawn()
-                    Yf = sample_matrix(random_weights(arch, seed=s), part,
-                                       starts.astype(float), ends.astype(float))
-                    float_est, compared = rank_float(Yf), r
+                    float_est, float_skip = _float_estimate(lambda: sample_matrix(
+                        random_weights(arch, seed=s), part, starts.astype(float), ends.astype(float)))
+                    compared = r if float_est is not None else None
             del growth
     ranks = [run.rank for run in runs]
     lower = max(ranks)
@@ -645,7 +683,9 @@ def _certify_separation(arch: Architecture, part: Partition, opts: _Options, bou
     if do:
         frng = np.random.default_rng([opts.seed, 3])
         fr, fc = random_draw(arch.M, part, frng, None)(0, k)
-        float_est, compared = rank_float(sample_matrix(random_weights(arch, seed=opts.seed), part, fr, fc)), r
+        float_est, float_skip = _float_estimate(
+            lambda: sample_matrix(random_weights(arch, seed=opts.seed), part, fr, fc))
+        compared = r if float_est is not None else None
     if opts.confirm:
         confirm_runs, _r2, _k2 = sample_run(opts.seed + 1, k, k, handoff=False,
                                             field=opts.other_field(opts.field))

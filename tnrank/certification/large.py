@@ -90,6 +90,9 @@ class Placement:
         A Dask cluster whose workers hold the tiles.
     tile : int, optional
         Rows and columns of a tile (default: :func:`~tnrank.engine.tiles.tile_for` the side).
+    evaluation : callable(int) -> int, optional
+        Bytes of memory the evaluation of a sample of that side takes here beyond its matrix
+        (:func:`~tnrank.engine.grid.evaluation_bytes`; its states grow with the depth).
     """
 
     storage: int = 32
@@ -97,6 +100,7 @@ class Placement:
     client: Any = None
     tile: int | None = None
     _workers: dict[str, Any] = dataclass_field(default_factory=dict, compare=False, repr=False)
+    evaluation: Callable[[int], int] | None = dataclass_field(default=None, compare=False, repr=False)
 
     @property
     def tiled(self) -> bool:
@@ -122,12 +126,13 @@ class Placement:
         if self.client is not None:
             return 0
         lay = self.layout(side, field)
+        evaluation = 0 if self.evaluation is None else self.evaluation(side)
         if self.spill is not None:
-            return lay.working_bytes
+            return lay.working_bytes + evaluation
         before = _gfp_stage_bytes(int(_PROBE_FRACTION * side) + 1)
         if not self.tiled:
-            return max(before, 16 * side * side + rank_memory(side, side, field, in_place=True))
-        return max(before, lay.memory_bytes)
+            return max(before, 16 * side * side + rank_memory(side, side, field, in_place=True)) + evaluation
+        return max(before, lay.memory_bytes) + evaluation
 
     def worker_bytes(self, side: int, field: Field) -> int:
         """Peak bytes on the busiest worker: its row blocks' tiles, twice (a step reads the old

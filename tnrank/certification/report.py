@@ -15,7 +15,7 @@ from tnrank.certification.glossary import GLOSSARY, glossary_lines, terms_used
 from tnrank.engine.rank import FloatRank
 from tnrank.errors import TnrankError
 from tnrank.field import Field
-from tnrank.formatting import format_steps, format_table
+from tnrank.formatting import format_bound, format_steps, format_table, json_int
 from tnrank.model.architecture import TOP_KEYS, Architecture
 from tnrank.model.partition import Partition
 from tnrank.safe_files import parse_json
@@ -216,7 +216,9 @@ class RankResult:
             "failure_bound": self.failure_bound,
             "failure_condition": FAILURE_CONDITION if self.status == "generic-whp" else None,
             "runs": [r.to_dict() for r in self.runs],
-            "bounds": dict(self.bounds),
+            # a bound of thousands of digits cannot be written (JSON readers refuse it), and no
+            # computed rank comes near it
+            "bounds": {k: v for k, v in self.bounds.items() if json_int(v) is not None},
             "samples": self.samples,
             "primes": list(self.primes),
             "confirmations": list(self.confirmations),
@@ -337,18 +339,18 @@ class RankResult:
         q = f"{self.quantity} rank"
         if self.status == "inconsistent":
             return (f"{q}: INCONSISTENT, the proved lower bound {self.lower:,} exceeds the "
-                    f"{self.upper_source} bound {self.upper:,} (please report this)")
+                    f"{self.upper_source} bound {format_bound(self.upper)} (please report this)")
         if self.exact:
             return (f"{q} = {self.lower:,}, proved: lower = upper, lower from the "
                     f"{self.lower_source}, upper from the {self.upper_source} bound")
-        head = (f"{q}: {self.lower:,} ≤ rank ≤ {self.upper:,} proved ({self.upper_source} bound)")
+        head = (f"{q}: {self.lower:,} ≤ rank ≤ {format_bound(self.upper)} proved ({self.upper_source} bound)")
         if self.status == "generic-whp" and self.failure_bound is not None:
             return (f"{head}, and rank = {self.lower:,} for generic weights w.p. ≥ "
                     f"1 - {self.failure_bound:.1e}")
         return f"{head}; no value in between is claimed"
 
     def __repr__(self) -> str:
-        value = f"= {self.lower:,}" if self.exact else f"in [{self.lower:,}, {self.upper:,}]"
+        value = f"= {self.lower:,}" if self.exact else f"in [{self.lower:,}, {format_bound(self.upper)}]"
         extra = f", w.p. ≥ 1 - {self.failure_bound:.1e}" if self.status == "generic-whp" and \
             self.failure_bound is not None else ""
         return (f"<RankResult {self.quantity} rank {value}, {self.status}{extra}; lower from "
@@ -566,7 +568,7 @@ class Report:
 
     def __repr__(self) -> str:
         ranks = "; ".join(f"{r.quantity} {r.lower:,}" + (" exact" if r.exact else
-                                                          f"..{r.upper:,} {r.status}")
+                                                          f"..{format_bound(r.upper)} {r.status}")
                           for r in (self.grid, self.separation) if r is not None)
         name = self.architecture.name or "architecture"
         return (f"<Report {name[:80]}, T={self.T}, {self.partition.name[:40]}: {ranks}; "
@@ -697,7 +699,7 @@ def report_parts(report: Report) -> ReportParts:
         header.append("float64 SVD (estimate)")
     rows = []
     for res in results:
-        row = [res.quantity, f"{res.lower:,}", f"{res.upper:,}", res.status, res.upper_source,
+        row = [res.quantity, f"{res.lower:,}", f"{format_bound(res.upper)}", res.status, res.upper_source,
                res.lower_source]
         if with_float:
             row.append(_float_cell(res))
@@ -722,14 +724,14 @@ def report_parts(report: Report) -> ReportParts:
         for note in res.notes:
             details.append(("note", f"note: {note}"))
     for res in results:
-        bounds = ", ".join(f"{k} {v:,}" for k, v in res.bounds.items())
+        bounds = ", ".join(f"{k} {format_bound(v)}" for k, v in res.bounds.items())
         details.append(("bounds", f"upper bounds ({res.quantity}): {bounds}"))
     if report.theorems:
         theorems = ["paper's bounds (separation rank):"]
         for check in report.theorems:
             b = check.bound
             sign = "≤" if b.kind == "upper" else "≥"
-            theorems.append(f"{b.name}: {b.statement}; sep {sign} {b.value:,} -> {check.verdict}")
+            theorems.append(f"{b.name}: {b.statement}; sep {sign} {format_bound(b.value)} -> {check.verdict}")
     else:
         theorems = [f"paper's bounds: {report.applicability}"]
     parts = ReportParts(heading, header, rows, details, theorems)
@@ -815,10 +817,10 @@ def _lower_how(report: Report, res: RankResult) -> list[str]:
 
 
 def _upper_how(res: RankResult) -> list[str]:
-    others = ", ".join(f"{k} {v:,}" for k, v in sorted(res.bounds.items(), key=lambda kv: kv[1])
+    others = ", ".join(f"{k} {format_bound(v)}" for k, v in sorted(res.bounds.items(), key=lambda kv: kv[1])
                        if k != res.upper_source)
     meaning = GLOSSARY.get(res.upper_source, "given")
-    line = f"  upper {res.upper:,}: the {res.upper_source} bound ({meaning})"
+    line = f"  upper {format_bound(res.upper)}: the {res.upper_source} bound ({meaning})"
     return [line, f"    the smallest of the bounds that apply; the others: {others or 'none'}"]
 
 
@@ -889,11 +891,12 @@ def explain_report(report: Report, terms: bool = True) -> str:
             parts.append(explain_result(report, res))
     if report.theorems:
         sep = report.separation
-        checks = [f"paper's bounds, compared with {sep.lower:,} ≤ separation rank ≤ {sep.upper:,}:"]
+        checks = [f"paper's bounds, compared with {sep.lower:,} ≤ separation rank ≤ "
+                  f"{format_bound(sep.upper)}:"]
         for c in report.theorems:
             b = c.bound
             sign = "≤" if b.kind == "upper" else "≥"
-            checks.append(f"  {b.name} ({b.citation}): {b.statement}; sep {sign} {b.value:,} -> "
+            checks.append(f"  {b.name} ({b.citation}): {b.statement}; sep {sign} {format_bound(b.value)} -> "
                           f"{c.verdict}")
         parts.append("\n".join(checks))
     elif report.applicability:

@@ -11,6 +11,7 @@ most significant); its rank is a lower bound on the separation rank.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any
@@ -18,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from tnrank.engine.cell_evaluation import CellValue
-from tnrank.engine.evaluation import Circuit, State
+from tnrank.engine.evaluation import Circuit, FoldedLayer, State
 from tnrank.engine.symbolic import cut_state_degree
 from tnrank.errors import TnrankError
 from tnrank.model.partition import Partition
@@ -31,6 +32,8 @@ __all__ = [
     "matricize",
     "sample_matrix",
     "grid_size",
+    "grid_bytes",
+    "evaluation_bytes",
     "MAX_GRID_ENTRIES",
 ]
 
@@ -39,6 +42,9 @@ __all__ = [
 MAX_GRID_ENTRIES = 2**25
 # target number of elements of one working array (keeps arrays in cache-sized blocks)
 _BLOCK = 2**15
+# most entries of one block's states, all layers together (a deep circuit gets narrower blocks,
+# so its working memory does not grow with its depth)
+_STATE_BLOCK = 2**20
 # fold an input-only layer across a start-end cut (FoldedLayer); off only to time the
 # unfolded engine as a baseline (benchmarks/bench_core.py)
 _FOLD = True
@@ -63,6 +69,83 @@ def _templates(circuit: Circuit, templates: np.ndarray | None) -> np.ndarray:
 def grid_size(n_templates: int, partition: Partition) -> tuple[int, int]:
     """Shape of the matricization: ``(n^|S|, n^|E|)``."""
     return n_templates ** len(partition.start), n_templates ** len(partition.end)
+
+
+def _workers() -> int:
+    return max(1, min(get_threads(), 4))
+
+
+def _sample_chunk(rows: int, widest: int, state_entries: int) -> int:
+    """Columns of one block of a ``rows``-row sample matrix (:func:`sample_matrix`)."""
+    return max(1, min(8 * _BLOCK // (max(1, rows) * widest),
+                      _STATE_BLOCK // (max(1, rows) * max(1, state_entries))))
+
+
+def evaluation_bytes(state_entries: int, widest: int, M: int, T: int, side: int,
+                     itemsize: int) -> int:
+    """Working memory of building a ``side × side`` sample matrix beyond the matrix itself.
+
+    Counts the inputs of its rows and columns (the drawn halves and their per-step copies,
+    ``3 · side · T · M`` elements), the states of the rows at the cut (``side ×`` the circuit's
+    state entries) and the blocks the workers evaluate at once: for each (row, column) pair of
+    a block, every layer's state before and after a step and a few arrays of the widest layer.
+    A block holds at least one column, so this grows with the depth.
+
+    Parameters
+    ----------
+    state_entries : int
+        Entries of the state carried between steps, all layers together
+        (:attr:`~tnrank.model.architecture.Architecture.state_size`).
+    widest : int
+        The widest layer, or ``M`` if that is larger.
+    M : int
+        Representation functions.
+    T : int
+        Sequence length.
+    side : int
+        Rows and columns of the sample.
+    itemsize : int
+        Bytes of one element (8 for int64 residues, 16 over GF(q²)).
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> deep, shallow = (evaluation_bytes(s, 2, 2, 4, 1000, 8) for s in (2000, 4))
+    >>> deep > shallow  # depth 1,000 against depth 2, width 2
+    True
+    """
+    inputs = 3 * side * T * M
+    rows = side * state_entries
+    in_flight = min(side, _workers() * _sample_chunk(side, widest, state_entries))
+    blocks = (2 * state_entries + 4 * widest) * side * in_flight
+    return itemsize * (inputs + rows + blocks)
+
+
+def grid_bytes(state_entries: int, n: int, partition: Partition, itemsize: int = 8) -> int:
+    """Memory of :func:`grid_matrix`: the matricization, the prefix tree of the steps fixed per
+    block (every prefix's state) and the blocks the workers evaluate at once.
+
+    Examples
+    --------
+    >>> grid_bytes(6, 3, Partition.parse("start-end", 10)) >= 8 * 3**10
+    True
+    """
+    rows, cols = grid_size(n, partition)
+    c = _fixed_steps(n, partition.T, state_entries)
+    prefixes = n**c * state_entries
+    block = n ** (partition.T - c) * state_entries
+    return itemsize * (rows * cols + 2 * prefixes + _workers() * 3 * block)
+
+
+def _fixed_steps(n: int, T: int, width: int) -> int:
+    """Steps fixed one assignment at a time per block of the full grid."""
+    c = 0
+    while c < T - 1 and n ** (T - c) * width > 8 * _BLOCK:
+        c += 1
+    return c
 
 
 def _check_fits(total: int, max_entries: int, what: str) -> None:
@@ -168,11 +251,8 @@ def grid_matrix(
     T = partition.T
     rows, cols = grid_size(n, partition)
     _check_fits(rows * cols, max_entries, "grid")
-    width = sum(circuit.arch.widths)
     # fix the first c steps per block so a block's working arrays stay small
-    c = 0
-    while c < T - 1 and n ** (T - c) * width > 8 * _BLOCK:
-        c += 1
+    c = _fixed_steps(n, T, circuit.arch.state_size)
     out = np.empty((rows, cols), dtype=circuit.ar.dtype)
     free = T - c
     expand = [F.reshape((M,) + (1,) * i + (n,) + (1,) * (free - i - 1)) for i in range(free)]
@@ -189,7 +269,7 @@ def grid_matrix(
     def block_at(i: int) -> None:
         prefix = assignments[i]
         state = [None if h is None else _head(h, prefix, c, shapes[k]) for k, h in enumerate(heads)]
-        block = circuit.readout(circuit.run(expand, state))
+        block = circuit.readout(_run(circuit, expand, state, None, stop))
         block = np.broadcast_to(block, (n,) * free)
         block = np.transpose(block, order).reshape(block_r, block_c)
         r0 = c0 = 0
@@ -200,7 +280,8 @@ def grid_matrix(
                 c0 = c0 * n + d
         out[r0 * block_r:(r0 + 1) * block_r, c0 * block_c:(c0 + 1) * block_c] = block
 
-    _in_parallel(block_at, range(len(assignments)), progress)
+    stop = threading.Event()
+    _in_parallel(block_at, range(len(assignments)), progress, stop)
     return out
 
 
@@ -284,19 +365,19 @@ def sample_matrix(
     elif out.shape != (Kr, Kc) or out.dtype != dtype:
         raise TnrankError(f"out must be a {dtype.__name__} array of shape {(Kr, Kc)}, got "
                           f"{out.dtype} {out.shape}")
-    # a block holds (widest layer) x Kr x chunk entries per array
-    width = max(1, Kr) * max(circuit.arch.widths + (circuit.arch.M,))
-    chunk = max(1, 8 * _BLOCK // width)
+    # a block holds (widest layer) x Kr x chunk entries per array, and every layer's state
+    chunk = _sample_chunk(Kr, max(circuit.arch.widths + (circuit.arch.M,)), circuit.arch.state_size)
 
     def column_block(j0: int) -> None:
         j1 = min(Kc, j0 + chunk)
         col_v = {t: np.ascontiguousarray(cols[j0:j1, pos[t], :].T)[:, None, :] for t in E}
         steps = [col_v[t] if t in col_v else row_v[pos[t]] for t in range(first_col, partition.T)]
         folded = None if fold is None else circuit.fold(state, fold)
-        block = circuit.readout(circuit.run(steps, state, folded), folded)
+        block = circuit.readout(_run(circuit, steps, state, folded, stop), folded)
         out[:, j0:j1] = np.broadcast_to(block, (Kr, j1 - j0))
 
-    _in_parallel(column_block, range(0, Kc, chunk), progress)
+    stop = threading.Event()
+    _in_parallel(column_block, range(0, Kc, chunk), progress, stop)
     return out
 
 
@@ -329,7 +410,7 @@ def _affine_sample(circuit: Circuit, state: State, Kr: int, cols: np.ndarray, E:
     def column_block(j0: int) -> None:
         j1 = min(Kc, j0 + wide)
         steps = [np.ascontiguousarray(cols[j0:j1, pos[t], :].T)[:, None, :] for t in E]
-        y = circuit.readout(circuit.run(steps, basis))
+        y = circuit.readout(_run(circuit, steps, basis, None, stop))
         y = np.broadcast_to(y, (Z + 1, j1 - j0))
         const = np.ascontiguousarray(y[Z])
         coef = ar.add(np.ascontiguousarray(y[:Z]), circuit.negated(const)[None, :])
@@ -337,7 +418,8 @@ def _affine_sample(circuit: Circuit, state: State, Kr: int, cols: np.ndarray, E:
             c1 = min(j1 - j0, c0 + chunk)
             _affine_entries(ar, group, H, coef[:, c0:c1], const[c0:c1], out[:, j0 + c0:j0 + c1])
 
-    _in_parallel(column_block, range(0, Kc, wide), progress)
+    stop = threading.Event()
+    _in_parallel(column_block, range(0, Kc, wide), progress, stop)
     return out
 
 
@@ -368,10 +450,27 @@ def _affine_entries(ar: Any, group: int | None, H: np.ndarray, coef: np.ndarray,
         ar.reduce(out)
 
 
-def _in_parallel(work: Callable[[int], None], items: range, progress: CountCallback | None) -> None:
+class _StoppedError(Exception):
+    """A block left unfinished because the computation was interrupted."""
+
+
+def _run(circuit: Circuit, steps: Sequence[np.ndarray], state: State,
+         folded: FoldedLayer | None, stop: threading.Event) -> State:
+    """:meth:`Circuit.run` that gives up between two steps once ``stop`` is set (Ctrl-C in the
+    caller: a block of thousands of steps ends within one step, not at its end)."""
+    for v in steps:
+        if stop.is_set():
+            raise _StoppedError
+        state = circuit.step(state, v, folded)
+    return state
+
+
+def _in_parallel(work: Callable[[int], None], items: range, progress: CountCallback | None,
+                 stop: threading.Event) -> None:
     """Run independent blocks on all cores (numpy releases the GIL inside its loops).
 
-    Ctrl-C cancels the blocks not yet started and re-raises in the caller.
+    Ctrl-C cancels the blocks not yet started, sets ``stop`` so that the running ones end at
+    their next step, and re-raises in the caller.
     """
     total = len(items)
     workers = min(get_threads(), 4, total)
@@ -390,5 +489,8 @@ def _in_parallel(work: Callable[[int], None], items: range, progress: CountCallb
                 fut.result()
                 if progress is not None:
                     progress(done, total)
+        except BaseException:
+            stop.set()
+            raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)

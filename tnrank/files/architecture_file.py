@@ -32,6 +32,7 @@ writes the *canonical form* — every key, in the order above — so
 from __future__ import annotations
 
 import os
+import re
 
 from tnrank.errors import TnrankError
 from tnrank.files.toml_writer import dumps_toml
@@ -44,12 +45,37 @@ __all__ = [
     "dump",
     "dumps",
     "MAX_FILE_BYTES",
+    "check_size",
 ]
 
 #: Largest architecture file read (bytes); real files take a few hundred.
 MAX_FILE_BYTES = 2**20
 
 _HEADER = "# tnrank architecture file; every key is described in docs/architecture-files.md\n"
+
+
+# what an architecture file has and a network file has not: a [[layer]] table or its format
+# (two searches with a literal start each: fast on megabytes, unlike one alternation)
+_ARCHITECTURE_MARKS = (re.compile(r"\[\[[ \t]*layer[ \t]*\]\]"), re.compile(r"tnrank-architecture"))
+
+
+def check_size(text: str, source: str, declared: bool = False) -> None:
+    """Refuse the text of an architecture file larger than :data:`MAX_FILE_BYTES`, before it is
+    parsed: ``declared`` says it is one; otherwise a TOML text is taken for one when it has a
+    ``[[layer]]`` table or an architecture ``format`` line (a network file has neither).
+
+    >>> big = "M = 2\\n" + "# padding\\n" * 200_000 + "[[layer]]\\nwidth = 2\\n"
+    >>> check_size(big, "big.toml")
+    Traceback (most recent call last):
+    ...
+    tnrank.errors.TnrankError: big.toml: 2,000,026 bytes is larger than an architecture file can be ...
+    """
+    if len(text) <= MAX_FILE_BYTES // 4:  # four bytes per character at most in UTF-8
+        return
+    size = len(text.encode())
+    if size > MAX_FILE_BYTES and (declared or any(mark.search(text) for mark in _ARCHITECTURE_MARKS)):
+        raise TnrankError(f"{source}: {size:,} bytes is larger than an architecture file can be "
+                          f"({MAX_FILE_BYTES:,} bytes); is it the right file?")
 
 
 def loads(text: str, source: str = "<string>") -> Architecture:
@@ -83,6 +109,7 @@ def loads(text: str, source: str = "<string>") -> Architecture:
       - [[layer]] 1: unknown key 'widht'; did you mean 'width'? (allowed: name, width, sources, ...)
       - [[layer]] 1: key 'width' is missing; give the number of hidden channels (1 to 100,000)
     """
+    check_size(text, source, declared=True)
     return Architecture.from_dict(parse_toml(text, source), source)
 
 

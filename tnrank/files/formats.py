@@ -108,8 +108,11 @@ def load(path: str | os.PathLike, kind: str | None = None) -> Any:
         raise TnrankError(f"kind {kind!r} is unknown; use one of {', '.join(KINDS)}")
     _check_path(path)
     label = printable(os.fspath(path))
-    text = read_text(path, "a tnrank file (.toml or .json)", max_bytes=MAX_READ_BYTES)
+    limit = architecture_file.MAX_FILE_BYTES if kind == "architecture" else MAX_READ_BYTES
+    text = read_text(path, "a tnrank file (.toml or .json)", max_bytes=limit)
     toml = Path(os.fspath(path)).suffix.lower() == ".toml"
+    if toml:  # refused by its size before parsing: parsing megabytes of TOML takes seconds
+        architecture_file.check_size(text, label)
     data = parse_toml(text, source=label) if toml else parse_json(text, source=label)
     found = file_kind(data)
     if found is None:
@@ -118,9 +121,7 @@ def load(path: str | os.PathLike, kind: str | None = None) -> Any:
     if kind is not None and found != kind:
         raise TnrankError(f"{label} is {KINDS[found]}, not {KINDS[kind].split(' (')[0]}")
     if found == "architecture":
-        if len(text.encode()) > architecture_file.MAX_FILE_BYTES:
-            raise TnrankError(f"{label} is larger than an architecture file can be "
-                              f"({architecture_file.MAX_FILE_BYTES:,} bytes)")
+        architecture_file.check_size(text, label, declared=True)
         return Architecture.from_dict(data, source=label)
     if found == "network":
         return TensorNetwork.from_dict(data, source=label)

@@ -5,7 +5,8 @@ check their estimated footprint here *before* allocating, so an impossible
 size ends in one clear message instead of a ``MemoryError`` minutes later.
 The available memory is read from ``/proc/meminfo`` (``MemAvailable``) where
 there is one, else from ``os.sysconf``; ``TNRANK_MEMORY`` (bytes, or with a
-``K``/``M``/``G`` suffix) overrides it, for example on a shared node.
+``K``/``M``/``G`` suffix) overrides it, for example on a shared node. A cap on the
+process's address space (``ulimit -v``, ``RLIMIT_AS``) lowers either to what is left of it.
 """
 
 from __future__ import annotations
@@ -53,8 +54,29 @@ def available_memory() -> int:
     True
     """
     env = os.environ.get(ENV_VAR)
+    left = _address_space_left()
     if env not in (None, ""):
-        return _parse_size(env)
+        return min(_parse_size(env), left)
+    return min(_detected_memory(), left)
+
+
+def _address_space_left() -> int:
+    """Bytes the address-space cap (``RLIMIT_AS``) leaves this process, or a huge number."""
+    try:
+        import resource
+
+        soft, _hard = resource.getrlimit(resource.RLIMIT_AS)
+        if soft == resource.RLIM_INFINITY or soft < 0:
+            return 2**62
+        with open("/proc/self/statm", encoding="ascii") as fh:
+            pages = int(fh.read().split()[0])
+        return max(0, soft - pages * os.sysconf("SC_PAGE_SIZE"))
+    except (ImportError, OSError, ValueError, IndexError, AttributeError):
+        return 2**62
+
+
+def _detected_memory() -> int:
+    """The operating system's estimate of the memory available now."""
     try:
         with open("/proc/meminfo", encoding="ascii") as fh:
             for line in fh:
