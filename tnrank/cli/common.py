@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from tnrank.certification.certify import (
-    FAILURE_TARGET,
     FLOAT_AUTO_MAX,
     GRID_MODES,
-    MAX_SAMPLES,
     MIN_PRIME,
     certification_field,
+    certify,
 )
-from tnrank.engine.grid import MAX_GRID_ENTRIES
 from tnrank.engine.rank import MAX_FLOAT_SVD
 from tnrank.errors import TnrankError
 from tnrank.files.formats import load_architecture
 from tnrank.model.architecture import Architecture
-from tnrank.primes import GAUSSIAN_PRIME, PRIME
+from tnrank.primes import GAUSSIAN_PRIME
+
+#: certify's defaults, read from its signature: those of the certification options.
+CERTIFY_DEFAULTS = {name: p.default for name, p in inspect.signature(certify).parameters.items()
+                    if p.default is not inspect.Parameter.empty}
 
 #: ``--prime`` must be at least ``2**MIN_PRIME_BITS`` (certify's MIN_PRIME, see
 #: :func:`~tnrank.certification.certify.certification_field`).
@@ -79,23 +82,25 @@ def rac_from_args(args: argparse.Namespace) -> Architecture:
 def add_certify_options(parser: argparse.ArgumentParser) -> None:
     """Options controlling how ranks are certified."""
     group = parser.add_argument_group("certification")
-    group.add_argument("--seed", type=int, default=0, help="seed of weights and samples (default 0)")
-    group.add_argument("--prime", type=int, default=PRIME,
+    group.add_argument("--seed", type=int, default=CERTIFY_DEFAULTS["seed"],
+                       help=f"seed of weights and samples (default {CERTIFY_DEFAULTS['seed']})")
+    group.add_argument("--prime", type=int, default=CERTIFY_DEFAULTS["prime"],
                        help=f"prime modulus of the growing stages, in [2**{MIN_PRIME_BITS}, 2**30) "
-                       f"(default {PRIME}); the last stage runs over GF(q²), q = {GAUSSIAN_PRIME}")
+                       f"(default {CERTIFY_DEFAULTS['prime']}); the last stage runs over GF(q²), "
+                       f"q = {GAUSSIAN_PRIME}")
     group.add_argument("--confirm", action="store_true",
                        help="repeat with a second prime and seed; keep both ranks")
-    group.add_argument("--grid", choices=GRID_MODES, default="auto",
+    group.add_argument("--grid", choices=GRID_MODES, default=CERTIFY_DEFAULTS["grid"],
                        help="full grid, sampled rows/columns, auto (full when it fits) or skip")
-    group.add_argument("--max-entries", type=positive_int, default=MAX_GRID_ENTRIES,
-                       help=f"largest full grid (entries; default {MAX_GRID_ENTRIES:,})")
-    group.add_argument("--max-samples", type=positive_int, default=MAX_SAMPLES,
+    group.add_argument("--max-entries", type=positive_int, default=CERTIFY_DEFAULTS["max_entries"],
+                       help=f"largest full grid (entries; default {CERTIFY_DEFAULTS['max_entries']:,})")
+    group.add_argument("--max-samples", type=positive_int, default=CERTIFY_DEFAULTS["max_samples"],
                        help="largest side K of sampled matrices (default: the largest that fits "
                        "the available memory)")
-    group.add_argument("--failure-target", type=float, default=FAILURE_TARGET,
+    group.add_argument("--failure-target", type=float, default=CERTIFY_DEFAULTS["failure_target"],
                        help="largest failure probability of a generic value: independent runs "
                        "over GF(q²) are added until their bound is at most this (default "
-                       f"{FAILURE_TARGET:g})")
+                       f"{CERTIFY_DEFAULTS['failure_target']:g})")
     floats = group.add_mutually_exclusive_group()
     floats.add_argument("--float", dest="float_check", action="store_const", const=True, default=None,
                         help=f"float SVD estimate also above {FLOAT_AUTO_MAX}×{FLOAT_AUTO_MAX} "
@@ -122,7 +127,7 @@ def certify_kwargs(args: argparse.Namespace) -> dict[str, Any]:
 def _check_target(value: float) -> float:
     if not 0 < value < 1:
         raise TnrankError(f"--failure-target {value:g} is not a probability in (0, 1); "
-                          f"omit it for {FAILURE_TARGET:g}")
+                          f"omit it for {CERTIFY_DEFAULTS['failure_target']:g}")
     return value
 
 
