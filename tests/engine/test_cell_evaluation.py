@@ -175,3 +175,36 @@ def test_an_output_that_is_identically_zero_gives_zeros():
     arch = Architecture(M=2, layers=[Layer(cell=cell)])
     y = evaluate(random_weights(arch, seed=0, prime=PRIME), np.ones((3, 4, 2), dtype=np.int64))
     assert y.tolist() == [0, 0, 0]
+
+
+REUSE = Cell(state={"h": 2, "c": 2},
+             weights={"A": ("h", "x"), "B": ("h", "h"), "D": CellWeight.diagonal("h"),
+                      "I": CellWeight.identity("h")},
+             terms={"m": "(A @ x) * (B @ h)", "u": "m * m + D @ c", "v": "I @ (m + c)"},
+             update={"c": "(u - m) * c + A @ x", "h": "-(u * (D @ h)) + m + A @ x + v * h"},
+             output="h * c + u * v + (m + c)")
+
+
+@pytest.mark.parametrize("prime", [PRIME, None])
+def test_results_written_into_operands_leave_weights_inputs_and_states_alone(prime):
+    """Values read once take their readers' results in place: the weights, the inputs and
+    the states a later step reads keep their values, so evaluating again gives the same
+    outputs, which equal the oracle's."""
+    arch = Architecture(M=2, layers=[Layer(cell=REUSE)])
+    w = random_weights(arch, seed=3, prime=prime)
+    rng = np.random.default_rng(8)
+    x = rng.integers(0, PRIME, size=(4, 5, 2)) if prime else rng.standard_normal((4, 5, 2))
+    before = ([a.copy() for arrays in w.cell(0).weights.values() for a in arrays], x.copy())
+    first, second = evaluate(w, x), evaluate(w, x)
+    after = [a for arrays in w.cell(0).weights.values() for a in arrays]
+    assert all(np.array_equal(a, b) for a, b in zip(before[0], after, strict=True))
+    assert np.array_equal(before[1], x) and np.array_equal(first, second)
+    if prime is None:
+        np.testing.assert_allclose(first, [CellOracle(w).run(s) for s in x], rtol=1e-9)
+    else:
+        assert first.tolist() == [CellOracle(w, prime).run(s) for s in x]
+    part = Partition.parse("start-end", 4)
+    rows, cols = x[:, :2], x[:, 2:4]
+    if prime is not None:  # a sample matrix: states carried over from the start rows
+        assert sample_matrix(w, part, rows, cols).tolist() == [
+            [CellOracle(w, prime).run(np.concatenate([r, c])) for c in cols] for r in rows]

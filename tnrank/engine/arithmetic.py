@@ -35,7 +35,8 @@ class Arithmetic(Protocol):
 
     dtype: type
 
-    def matvec(self, W: np.ndarray, x: np.ndarray) -> np.ndarray: ...
+    def matvec(self, W: np.ndarray, x: np.ndarray, out: np.ndarray | None = None
+               ) -> np.ndarray: ...
 
     def combine(self, C: np.ndarray, x: np.ndarray) -> np.ndarray: ...
 
@@ -90,8 +91,8 @@ class FloatArithmetic:
     field = None
     prime = None
 
-    def matvec(self, W: np.ndarray, x: np.ndarray) -> np.ndarray:
-        """``W @ x`` over the leading (component) axis of ``x``."""
+    def matvec(self, W: np.ndarray, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """``W @ x`` over the leading (component) axis of ``x`` (``out`` is not used)."""
         return np.tensordot(W, x, axes=(1, 0))
 
     def combine(self, C: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -129,12 +130,15 @@ class _Residues(ABC):
     def reduce(self, x: np.ndarray) -> np.ndarray:
         """Reduce residue sums in place (when writeable) and return them."""
 
-    def grouped_matvec(self, W: np.ndarray, x: np.ndarray) -> np.ndarray:
+    def grouped_matvec(self, W: np.ndarray, x: np.ndarray, out: np.ndarray | None = None
+                       ) -> np.ndarray:
         """``W @ x`` (reduced) over the leading axis of ``x`` as matrix products of at most
-        :attr:`group` columns, each reduced before it is added."""
+        :attr:`group` columns, each reduced before it is added (into ``out``, a contiguous
+        array of the result's shape, when given)."""
         rows, cols = W.shape
         flat = x.reshape(cols, -1)
-        acc = self.reduce(np.matmul(W[:, :self.group], flat[:self.group]))
+        target = None if out is None else out.reshape(rows, -1)
+        acc = self.reduce(np.matmul(W[:, :self.group], flat[:self.group], out=target))
         for c0 in range(self.group, cols, self.group):
             part = self.reduce(np.matmul(W[:, c0:c0 + self.group], flat[c0:c0 + self.group]))
             acc = self.reduce(np.add(acc, part, out=acc))
@@ -204,13 +208,15 @@ class ModularArithmetic(_Residues):
         np.subtract(x, q, out=x)
         return x
 
-    def matvec(self, W: np.ndarray, x: np.ndarray) -> np.ndarray:
-        """``W @ x mod p`` over the leading (component) axis of ``x``."""
+    def matvec(self, W: np.ndarray, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """``W @ x mod p`` over the leading (component) axis of ``x`` (into ``out``, an array of
+        the result's shape, when given)."""
         g = self.group
         rows, cols = W.shape
         if rows * cols > 1024:  # wide: grouped matrix products beat the Python loop
-            return self.grouped_matvec(W, x)
-        out = np.empty((rows,) + x.shape[1:], dtype=np.int64)
+            return self.grouped_matvec(W, x, out)
+        if out is None:
+            out = np.empty((rows,) + x.shape[1:], dtype=np.int64)
         tmp = scratch("products", x.shape[1:], np.int64)
         Wl = W.tolist()
         for r in range(rows):
@@ -277,10 +283,11 @@ class GaussianArithmetic(_Residues):
             self.field.centre(blk, tmp[:blk.size])
         return x
 
-    def matvec(self, W: np.ndarray, x: np.ndarray) -> np.ndarray:
+    def matvec(self, W: np.ndarray, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """``W @ x mod q`` over the leading (component) axis of ``x``: complex GEMMs (one pass
-        over ``x``, faster here than the scalar updates of :class:`ModularArithmetic`)."""
-        return self.grouped_matvec(W, x)
+        over ``x``, faster here than the scalar updates of :class:`ModularArithmetic`), into
+        ``out`` (a contiguous array of the result's shape) when given."""
+        return self.grouped_matvec(W, x, out)
 
     def __repr__(self) -> str:
         return f"GaussianArithmetic({self.field!r})"

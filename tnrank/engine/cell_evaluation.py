@@ -18,10 +18,15 @@ int64 (GF(p)) or float64 (GF(q²)) arithmetic is exact, and a value is reduced o
 matrix product, when a bound would pass that limit, and at the end of a step. A gate times a
 state plus an input term, the update of a state-space layer, then costs one reduction instead
 of three.
+
+Arrays are reused where the program allows: a value that one elementwise operation alone reads
+(and that no state, input or weight holds) receives that operation's result, and a step's
+updated states are reduced once, in place, for the next step and the output alike.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Any, overload
 
@@ -86,6 +91,11 @@ class CellValue:
 
 def _batch_ndim(value: np.ndarray, op: Op) -> int:
     return value.ndim - len(op.shape)
+
+
+#: Smallest array (entries) kept for reuse, and most arrays kept per shape and thread.
+_REUSED = 4096
+_KEPT = 8
 
 
 def _into(a: np.ndarray, b: np.ndarray, spare: list[bool]) -> np.ndarray | None:
@@ -165,6 +175,7 @@ class CellRunner:
         for _name, i in program.updates:
             self.uses[i] += 1
         self.uses[program.output] += 1
+        self._local = threading.local()  # per thread: arrays of finished values, for reuse
         # a reduced entry is at most `unit` in size; sums and products stay exact up to `limit`
         if field is None:
             self.unit, self.limit = 1, None
@@ -184,26 +195,70 @@ class CellRunner:
         values: list[Value] = [None] * n
         bounds: list[int] = [self.unit] * n
         owned = [False] * n  # values[i] is an array of this step that nothing else holds
+        remaining = list(self.uses)  # readers of each value still to run
         for i, op in enumerate(self.step_ops):
             values[i], bounds[i], owned[i] = self._run(op, values, bounds, owned, previous.states,
                                                        x, refs)
+            self._retire(op, i, values, owned, remaining)
         states = {}
         for name, i in self.program.updates:  # reduced once: the output reads them reduced
             values[i], bounds[i] = self._reduced(values[i], bounds[i]), self.unit
             states[name] = values[i]
-        return CellValue(states, (values, bounds, owned, x, refs), self)
+        return CellValue(states, (values, bounds, owned, remaining, x, refs), self)
 
-    def finish(self, values: list[Value], bounds: list[int], owned: list[bool], x: Value,
-               refs: dict[str, Value]) -> Value:
+    def finish(self, values: list[Value], bounds: list[int], owned: list[bool],
+               remaining: list[int], x: Value, refs: dict[str, Value]) -> Value:
         """The output from the values of a step (the operations only the output needs)."""
         program = self.program
         for i in range(program.step_ops, len(program.ops)):
             values[i], bounds[i], owned[i] = self._run(program.ops[i], values, bounds, owned, {},
                                                        x, refs)
+            self._retire(program.ops[i], i, values, owned, remaining)
         out = self._reduced(values[program.output], bounds[program.output])
         if out is not None and not program.ops[program.output].shape:  # a scalar output
             out = out.reshape((1,) + out.shape)
         return out
+
+    # ------------------------------------------------------------------ array reuse
+    def _retire(self, op: Op, i: int, values: list[Value], owned: list[bool],
+                remaining: list[int]) -> None:
+        """After operation ``i``: the arrays of this step's values that no operation reads any
+        more (and that its result does not occupy) are kept for later results."""
+        result = values[i]
+        for a in op.args:
+            remaining[a] -= 1
+        for a in set(op.args):
+            value = values[a]
+            if value is None or not owned[a]:
+                continue
+            if result is not None and np.may_share_memory(value, result):
+                owned[a] = False  # the result holds it (an identity, or written in place)
+                continue
+            if remaining[a]:
+                continue
+            owned[a] = False
+            self._keep(value)
+
+    def _keep(self, value: np.ndarray) -> None:
+        """Keep the array of a value nothing reads any more for a later result."""
+        if value.flags.c_contiguous and value.flags.writeable and value.size >= _REUSED:
+            free = self._local.__dict__.setdefault("free", {})
+            stack = free.setdefault((value.shape, value.dtype), [])
+            if len(stack) < _KEPT:
+                stack.append(value)
+
+    def _new(self, a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
+        """A kept array for the result of an elementwise operation on ``a`` and ``b``, or None
+        (a new one is allocated)."""
+        return self._kept(np.broadcast_shapes(a.shape, b.shape), np.result_type(a, b))
+
+    def _kept(self, shape: tuple[int, ...], dtype: Any) -> np.ndarray | None:
+        """A kept array of this shape and type, or None."""
+        free = self._local.__dict__.get("free")
+        if not free:
+            return None
+        stack = free.get((shape, np.dtype(dtype)))
+        return stack.pop() if stack else None
 
     # ------------------------------------------------------------------ reductions
     @overload
@@ -223,7 +278,7 @@ class CellRunner:
         return self.limit is None or bound <= self.limit
 
     # ------------------------------------------------------------------ operations
-    def _run(self, op: Op, values: Sequence[Value], bounds: Sequence[int], owned: Sequence[bool],
+    def _run(self, op: Op, values: list[Value], bounds: list[int], owned: Sequence[bool],
              states: dict[str, Value], x: Value, refs: dict[str, Value]) -> tuple[Value, int, bool]:
         """The value of one operation, the bound on its entries, and whether it is an array of
         its own (not an operand, a weight, a state or an input)."""
@@ -256,7 +311,8 @@ class CellRunner:
                 a, b, ba, bb = self._reduced(a, ba), self._reduced(b, bb), unit, unit
             a, b = self._aligned(a, arg_ops[0], b, arg_ops[1], op)
             ufunc = np.add if kind == "add" else np.subtract
-            return ufunc(a, b, out=_into(a, b, spare)), ba + bb, True
+            target = _into(a, b, spare)
+            return ufunc(a, b, out=self._new(a, b) if target is None else target), ba + bb, True
         given = [v for v in args if v is not None]
         if len(given) < len(args):
             return None, unit, False  # a product with a zero factor
@@ -264,12 +320,16 @@ class CellRunner:
             return self._negated(given[0]), arg_bounds[0], True
         if kind == "mul":
             a, b = self._aligned(given[0], arg_ops[0], given[1], arg_ops[1], op)
-            return (*self._product(a, arg_bounds[0], b, arg_bounds[1], _into(a, b, spare)), True)
+            target = _into(a, b, spare)
+            return (*self._product(a, arg_bounds[0], b, arg_bounds[1],
+                                   self._new(a, b) if target is None else target), True)
         if kind == "pow":
             power, bound = self._power(given[0], arg_bounds[0], op.value)
             return power, bound, power is not given[0]
         # every other operation sums products of its operands' entries: reduce them first
-        given = [self._reduced(v, bv) for v, bv in zip(given, arg_bounds, strict=True)]
+        for j in set(op.args):  # reduced once for every later reader too
+            values[j], bounds[j] = self._reduced(values[j], bounds[j]), unit
+        given = [v for v in (values[j] for j in op.args) if v is not None]
         if kind in ("apply", "apply_t"):
             image = self._apply(op.name, given[0], transpose=kind == "apply_t")
             return image, unit, image is not given[0]  # an identity returns its operand
@@ -342,14 +402,17 @@ class CellRunner:
         entry = self.weights[self.program.ties.get(name, name)]
         ar = self.ar
         if w.structure == "dense":
-            return ar.matvec(entry["WT"] if transpose else entry["W"], v)
+            W = entry["WT"] if transpose else entry["W"]
+            return ar.matvec(W, v, self._kept((W.shape[0],) + v.shape[1:], v.dtype))
         if w.structure == "diagonal":
             return ar.scale(entry["d"], v)
         if w.structure == "identity":
             return v
-        if transpose:
-            return ar.matvec(entry["VT"], ar.matvec(entry["UT"], v))
-        return ar.matvec(entry["U"], ar.matvec(entry["V"], v))
+        first, second = (entry["UT"], entry["VT"]) if transpose else (entry["V"], entry["U"])
+        inner = ar.matvec(first, v, self._kept((first.shape[0],) + v.shape[1:], v.dtype))
+        image = ar.matvec(second, inner, self._kept((second.shape[0],) + v.shape[1:], v.dtype))
+        self._keep(inner)
+        return image
 
     def _bilinear(self, name: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """``Σ_jk T_ijk a_j b_k``: the operand with the smaller batch is contracted first (a
