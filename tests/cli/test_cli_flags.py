@@ -168,3 +168,15 @@ def test_experiment_settings_default_to_the_dataclasses_without_pytorch(monkeypa
     for f in dataclasses.fields(ExperimentSpec):
         if f.default is not dataclasses.MISSING and f.name not in ("macs", "rank_length"):
             assert getattr(spec, f.name) == given.get(f.name, f.default), f.name
+
+
+@pytest.mark.parametrize("argv, prog, nearest", [
+    (["rnak"], "tnrank", "rank"),
+    (["experiment", "copyng"], "tnrank experiment", "copying"),
+    (["verify", "--grid", "ful"], "tnrank verify", "full"),
+])
+def test_a_mistyped_choice_gets_the_nearest_one(capsys, argv, prog, nearest):
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert err.startswith(f"{prog}: error: ")
+    assert f"invalid choice: '{argv[-1]}' (did you mean {nearest}?" in err

@@ -6,6 +6,7 @@ import argparse
 import difflib
 import importlib
 import os
+import re
 import signal
 import sys
 from collections.abc import Sequence
@@ -25,7 +26,7 @@ COMMANDS = ("rank", "verify", "sweep", "merge", "analyze", "bound", "fit", "draw
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # argparse's own errors: one line, exit 2
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        self.exit(2, f"{self.prog}: error: {with_nearest_choice(message)}\n")
 
     def parse_known_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
                          namespace: argparse.Namespace | None = None,
@@ -36,6 +37,26 @@ class _Parser(argparse.ArgumentParser):
         if extras and self.prog == "tnrank":
             _innermost(self, parsed).error(unrecognized(_innermost(self, parsed), extras))
         return parsed, extras
+
+
+_INVALID_CHOICE = re.compile(r"invalid choice: '(?P<given>[^']*)' \(choose from (?P<choices>.*)\)$")
+
+
+def with_nearest_choice(message: str) -> str:
+    """argparse's "invalid choice" message with the nearest choice, as for a mistyped flag.
+
+    >>> with_nearest_choice("argument COMMAND: invalid choice: 'rnak' (choose from 'rank', 'fit')")
+    "argument COMMAND: invalid choice: 'rnak' (did you mean rank? choose from 'rank', 'fit')"
+    """
+    match = _INVALID_CHOICE.search(message)
+    if match is None:
+        return message
+    choices = re.findall(r"'([^']*)'", match["choices"])
+    near = difflib.get_close_matches(match["given"], choices, n=1, cutoff=0.6)
+    if not near:
+        return message
+    return (message[:match.start()] + f"invalid choice: '{match['given']}' (did you mean {near[0]}? "
+            f"choose from {match['choices']})")
 
 
 def _innermost(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:
