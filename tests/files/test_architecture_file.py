@@ -236,3 +236,28 @@ def test_writing_refuses_what_cannot_be_read_back(tmp_path):
 def test_format_key_is_written_and_checked():
     assert f'format = "{ARCHITECTURE_FORMAT}"' in dumps(Architecture(2, [2]))
     assert loads(f'format = "{ARCHITECTURE_FORMAT}"\nM = 2\n[[layer]]\nwidth = 2\n') == Architecture(2, [2])
+
+
+@pytest.mark.parametrize("via", ["tnrank.load", "rank", "analyze", "bound", "draw"])
+def test_large_files_are_refused_before_parsing_by_every_reader(tmp_path, monkeypatch, capsys, via):
+    # the architecture at the end of several MB of comments: only parsing could tell it is one,
+    # so the size must be checked on the text first (tnrank.load allows 64 MiB for other files)
+    from hostile import refused
+
+    import tnrank
+
+    path = tmp_path / "big.toml"
+    path.write_text("M = 2\n" + "# padding\n" * (3 * 2**20 // 10) + "[[layer]]\nwidth = 2\n")
+    import tomllib
+
+    def never(*_a, **_k):
+        raise AssertionError("the file was parsed")
+
+    monkeypatch.setattr(tomllib, "loads", never)
+    if via == "tnrank.load":
+        with pytest.raises(TnrankError, match=r"big.toml: 3,1\d\d,\d\d\d bytes is larger than an "
+                                              r"architecture file can be \(1,048,576 bytes\)"):
+            tnrank.load(path)
+    else:
+        extra = ["-o", tmp_path / "net.svg"] if via == "draw" else []
+        refused(capsys, via, path, "-T", "4", *extra, fragment="1,048,576 bytes")

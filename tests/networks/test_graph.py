@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import networkx as nx
 import numpy as np
@@ -218,3 +219,55 @@ def test_to_tensornetwork_matches_einsum():
     result = tn.contractors.greedy(list(nodes.values()), output_edge_order=[legs[f"x{i}"] for i in range(3)])
     expected = np.einsum("ax,aby,bz->xyz", tensors["A0"], tensors["A1"], tensors["A2"])
     assert np.allclose(result.tensor, expected)
+
+
+def test_a_network_file_beyond_the_entry_limit_is_refused_before_it_is_built(tmp_path, monkeypatch):
+    # a chain of MAX_FILE_ENTRIES nodes: its bonds take it past the limit, counted on the parsed
+    # lists before a single node is added
+    from tnrank.networks import graph
+
+    n = graph.MAX_FILE_ENTRIES // 2 + 1
+    data = {"format": "tnrank-network/1", "name": "chain", "nodes": [f"n{i}" for i in range(n)],
+            "bonds": [[f"n{i}", f"n{i + 1}", 2] for i in range(n - 1)],
+            "legs": [["n0", 2], [f"n{n - 1}", 2]]}
+    path = tmp_path / "chain.json"
+    path.write_text(json.dumps(data))
+
+    def never(*_a, **_k):
+        raise AssertionError("the network was built")
+
+    monkeypatch.setattr(graph.TensorNetwork, "add_node", never)
+    with pytest.raises(TnrankError, match=rf"chain.json: {2 * n + 1:,} entries \({n:,} nodes, "
+                                          rf"{n - 1:,} bonds, 2 legs\), more than .* limit of 600,000"):
+        network_file.load(path)
+
+
+def test_exact_ranks_of_large_networks_are_refused_in_one_line():
+    from tnrank.networks.contraction import MAX_CONTRACTED_TENSORS, matricization_rank
+
+    # a chain with two open legs: a 2 × 2 matrix, but more tensors than a contraction takes
+    n = MAX_CONTRACTED_TENSORS + 1
+    net = TensorNetwork("chain")
+    for i in range(n):
+        net.add_node(f"n{i}")
+    for i in range(n - 1):
+        net.add_bond(f"n{i}", f"n{i + 1}", 2)
+    net.add_leg("n0", 2, step=0)
+    net.add_leg(f"n{n - 1}", 2, step=1)
+    with pytest.raises(TnrankError, match=f"{n:,} tensors; .* at most {MAX_CONTRACTED_TENSORS:,}"):
+        matricization_rank(net, "start-end")
+    # 5,000 open legs: 2^5000 entries, beyond the 4,300 digits Python prints: said as a power
+    with pytest.raises(TnrankError, match=r"the full tensor has 2\^5,000.0 entries"):
+        matricization_rank(mps(5_000), "start-end")
+
+
+def test_partitions_of_many_legs_are_resolved_in_linear_time():
+    from tnrank.networks.mincut import resolve_partition
+
+    # 50,000 legs: the end side used to rebuild the start side's set for every step (quadratic:
+    # minutes); the sides are the first and second halves of the steps
+    net = mps(50_000)
+    t0 = time.perf_counter()
+    start, end = resolve_partition(net, "start-end")
+    assert time.perf_counter() - t0 < 2
+    assert start == tuple(range(25_000)) and end == tuple(range(25_000, 50_000))

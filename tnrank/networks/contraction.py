@@ -24,6 +24,7 @@ import opt_einsum as oe
 
 from tnrank.engine.rank import rank_mod_p
 from tnrank.errors import TnrankError
+from tnrank.formatting import format_bound
 from tnrank.model.partition import Partition
 from tnrank.networks.graph import TensorNetwork
 from tnrank.networks.mincut import resolve_partition
@@ -49,6 +50,9 @@ Optimize = Any
 BACKENDS = ("opt_einsum", "tensornetwork")
 #: Largest intermediate tensor (entries) a contraction may create.
 MAX_INTERMEDIATE = 2**26
+#: Most tensors whose contraction :func:`matricization_rank` accepts (a chain of 10,000 takes
+#: about two seconds; the path search and the contraction grow faster than the network).
+MAX_CONTRACTED_TENSORS = 10_000
 #: Most operands (tensors and plugged vectors) the ``"dp"`` path search accepts: its
 #: search over connected sub-networks grows exponentially (33 operands take seconds).
 DP_LIMIT = 20
@@ -393,15 +397,21 @@ def matricization_rank(
     >>> matricization_rank(mps(6, bond=3), "start-end")
     3
     """
+    if isinstance(network, TensorNetwork) and len(network.tensors) > MAX_CONTRACTED_TENSORS:
+        raise TnrankError(f"the network has {len(network.tensors):,} tensors; exact matricization "
+                          f"ranks contract at most {MAX_CONTRACTED_TENSORS:,} (the min-cut needs no "
+                          "contraction)")
     s_steps, _e_steps = resolve_partition(network, start, end)
     entries = math.prod(leg.dim for leg in network.legs.values())
     if entries > max_entries:
-        raise TnrankError(f"the full tensor has {entries:,} entries, more than {max_entries:,}; exact "
-                          "matricization ranks need a smaller network (the min-cut needs no tensor)")
+        raise TnrankError(f"the full tensor has {format_bound(entries)} entries, more than "
+                          f"{max_entries:,}; exact matricization ranks need a smaller network (the "
+                          "min-cut needs no tensor)")
     full = contract(network, random_tensors(network, seed, prime), optimize=optimize, prime=prime)
     legs = list(network.legs.values())
-    rows = [i for i, leg in enumerate(legs) if leg.step in set(s_steps)]
-    cols = [i for i, leg in enumerate(legs) if leg.step not in set(s_steps)]
+    start_steps = set(s_steps)
+    rows = [i for i, leg in enumerate(legs) if leg.step in start_steps]
+    cols = [i for i, leg in enumerate(legs) if leg.step not in start_steps]
     n_rows = math.prod(legs[i].dim for i in rows)
     matrix = np.transpose(full, rows + cols).reshape(n_rows, -1)
     return rank_mod_p(matrix, prime)

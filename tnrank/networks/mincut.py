@@ -206,7 +206,8 @@ def resolve_partition(
     legs = {name: leg.step for name, leg in network.legs.items()}
     chosen = Partition.parse(start, n, legs=legs).start
     if end is None:
-        return chosen, tuple(t for t in range(n) if t not in set(chosen))
+        taken = set(chosen)
+        return chosen, tuple(t for t in range(n) if t not in taken)
     items = [tok.strip() for tok in end.split(",") if tok.strip()] if isinstance(end, str) else list(end)
     other = [legs[i] if isinstance(i, str) and i in legs else i for i in items]
     both = sorted(set(chosen) & {o for o in other if isinstance(o, int)})
