@@ -5,6 +5,7 @@ before refusing, or never refused.
 """
 
 import math
+import re
 import signal
 import threading
 import time
@@ -141,3 +142,25 @@ def test_float_estimate_of_a_deep_circuit_is_skipped_without_warnings():
         rep = certify(arch, 40, grid="skip", max_samples=64, float_check=True)
     assert rep.separation.float_estimate is None
     assert "overflow" in rep.separation.float_skipped
+
+
+def test_a_long_run_is_estimated_early_not_only_at_the_calibration_stage():
+    from tnrank.certification.sampling import CALIBRATION_K, Clock, planner
+
+    # 10 µs per entry measured on a 1024 × 1024 stage: growing to 30,000 builds 899 million more
+    # entries, about 9,000 s, before any exact rank
+    clock = Clock()
+    clock.built(1024 * 1024, 1024 * 1024 * 1e-5)
+    clock.ranked(1024, 1.0)
+    lines: list[str] = []
+    plan = planner(lines.append, "separation", 10**6, clock, 30_000)
+    assert "NOT reachable" in lines[0]
+    plan(512)
+    assert len(lines) == 1  # below the first estimate's stage: nothing yet
+    plan(1024)
+    assert len(lines) == 2 and "K = 30,000" in lines[1]
+    hours, minutes = map(int, re.search(r"roughly (\d+) h (\d+) min", lines[1]).groups())
+    assert 3600 * hours + 60 * minutes >= (30_000**2 - 1024**2) * 1e-5 - 60  # the builds alone
+    plan(2048)
+    assert len(lines) == 2  # said once; the plan itself follows at the calibration stage
+    assert CALIBRATION_K > 2048

@@ -38,6 +38,8 @@ Build = Callable[[np.ndarray, np.ndarray, np.ndarray, Progress | None], None]
 PLAN_SECONDS = 30.0
 # the plan is estimated from the first stage at least this large
 CALIBRATION_K = 4096
+# a first, rough estimate of a long run is given from the first stage at least this large
+FIRST_ESTIMATE_K = 1024
 #: Exact ranks of at least this side are timed well enough to extrapolate cubically (up to
 #: twice their side); otherwise the rank time is modelled as :data:`RANK_PER_GEMM` float64
 #: products of the same side.
@@ -475,6 +477,7 @@ def planner(say: MessageCallback, label: str, target: int, clock: Clock, cap: in
     stage mod p (see :func:`grow`); ``describe(side)``, when given, says where the last stage
     lives (tiles, memory, disk)."""
     shown = [False]
+    estimated = [False]
     if target > cap:
         say(f"{label}: the target K = {target:,} (best upper bound) is NOT reachable: K is capped "
             f"at {cap:,} (memory or `max_samples`); the result is a lower bound unless the "
@@ -487,7 +490,15 @@ def planner(say: MessageCallback, label: str, target: int, clock: Clock, cap: in
         if not todo:
             return
         if k < CALIBRATION_K and len(todo) > 1:
-            return  # small stages are dominated by overheads: calibrate on a larger one
+            # small stages are dominated by overheads: calibrate on a larger one, but say early
+            # (roughly: per entry a small stage costs more) that the run is long
+            if k >= FIRST_ESTIMATE_K and not estimated[0]:
+                estimated[0] = True
+                eta = clock.run_time(k, todo, GAUSSIAN_FIELD if handoff else None)
+                if eta >= PLAN_SECONDS:
+                    say(f"{label}: roughly {format_duration(eta)} more to K = {todo[-1]:,} (a first "
+                        f"estimate from the {k}×{k} stage; the plan follows at K = {CALIBRATION_K:,})")
+            return
         shown[0] = True
         eta = clock.run_time(k, todo, GAUSSIAN_FIELD if handoff else None)
         if eta < PLAN_SECONDS:
