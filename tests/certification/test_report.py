@@ -13,7 +13,8 @@ from tnrank import Architecture, Report, TnrankError, certify
 from tnrank.certification.bound_report import BoundReport, bound_architecture, bound_network
 from tnrank.certification.bounds import total_degree
 from tnrank.certification.glossary import GLOSSARY, terms_used
-from tnrank.certification.report import REPORT_FORMAT, REPORT_TERMS, RankResult
+from tnrank.certification.report import REPORT_FORMAT, RankResult
+from tnrank.certification.report_text import REPORT_TERMS
 from tnrank.engine.rank import FloatRank
 from tnrank.networks.examples import mps
 from tnrank.networks.mincut import MinCut, min_cut

@@ -68,7 +68,7 @@ def test_verify_analyze_and_notebook_write_the_same_cells(report, tmp_path, caps
 
 def test_rank_with_explain_prints_the_terms_once_covering_both_texts(capsys):
     from tnrank.certification.glossary import terms_used
-    from tnrank.certification.report import REPORT_TERMS
+    from tnrank.certification.report_text import REPORT_TERMS
     from tnrank.cli import main
 
     # depth 3, R = M = 2, T = 8: a generic-whp separation rank, whose status is a term the
@@ -87,7 +87,7 @@ def test_rank_with_explain_prints_the_terms_once_covering_both_texts(capsys):
 
 def test_several_reports_share_one_list_of_terms():
     from tnrank import Architecture, certify
-    from tnrank.certification.report import terms_text
+    from tnrank.certification.report_text import terms_text
 
     reports = [certify(Architecture.rac(1, 2, 2), 4), certify(Architecture.rac(3, 2, 2), 8)]
     texts = [r.format(terms=False) for r in reports]

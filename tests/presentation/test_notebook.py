@@ -11,7 +11,7 @@ import pytest
 import tnrank
 from tnrank import Architecture, Layer, certify, min_cut, unroll
 from tnrank.certification.bound_report import bound_architecture, bound_network
-from tnrank.certification.report import report_parts
+from tnrank.certification.report_text import report_parts
 from tnrank.networks.examples import mps
 from tnrank.presentation.notebook import (
     FORMATTERS,

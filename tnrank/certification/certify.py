@@ -36,7 +36,8 @@ from tnrank.certification.bounds import (
 )
 from tnrank.certification.large import STORAGE_CHOICES, Placement, placement
 from tnrank.certification.limits import check_reach, check_size
-from tnrank.certification.report import FAILURE_CONDITION, RankResult, Report, RunRecord, TheoremCheck
+from tnrank.certification.report import RankResult, Report, RunRecord, TheoremCheck
+from tnrank.certification.report_text import FAILURE_CONDITION
 from tnrank.certification.sampling import (
     FIRST_K,
     Clock,

@@ -119,7 +119,7 @@ def report_html(report: Any) -> str:
     """A certified report as HTML: everything :meth:`Report.format` says (the table, one
     sentence per rank, the runs, the float estimate when it disagrees, the notes, the
     bounds, the paper's bounds, the terms) and, folded, :meth:`Report.explain`."""
-    from tnrank.certification.report import report_parts
+    from tnrank.certification.report_text import report_parts
 
     parts = report_parts(report)
     out = [f'<div class="tnrank tnrank-report">{_STYLE}',

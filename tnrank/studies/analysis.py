@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tnrank.certification.report import RankResult, Report, architecture_summary, format_report
+from tnrank.certification.report import RankResult, Report, architecture_summary
+from tnrank.certification.report_text import format_report
 from tnrank.formatting import format_table
 from tnrank.model.architecture import Architecture
 
