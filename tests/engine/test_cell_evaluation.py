@@ -208,3 +208,29 @@ def test_results_written_into_operands_leave_weights_inputs_and_states_alone(pri
     if prime is not None:  # a sample matrix: states carried over from the start rows
         assert sample_matrix(w, part, rows, cols).tolist() == [
             [CellOracle(w, prime).run(np.concatenate([r, c])) for c in cols] for r in rows]
+
+
+@pytest.mark.parametrize("prime", [PRIME, None])
+def test_a_constant_update_of_a_zero_state_fills_the_state(prime):
+    """``B @ h + 2`` from h = 0 makes every entry of h equal 2 after the first step (the
+    constant is a scalar, the state a vector): the next step's map reads both entries."""
+    cell = Cell(state={"h": 2}, weights={"B": ("h", "h"), "T": ("h", "h", "h")},
+                update={"h": "B @ h + 2"}, output="bilinear(T, h, h) + B @ h")
+    arch = Architecture(M=2, layers=[Layer(cell=cell)])
+    w = random_weights(arch, seed=2, prime=prime)
+    x = np.random.default_rng(1).integers(0, 5, size=(3, 3, 2))
+    if prime is None:
+        np.testing.assert_allclose(evaluate(w, x), [CellOracle(w).run(s) for s in x], rtol=1e-9)
+    else:
+        assert evaluate(w, x).tolist() == [CellOracle(w, prime).run(s) for s in x]
+
+
+def test_a_term_only_the_output_reads_sees_the_states_before_the_step():
+    """``m`` reads the previous ``h``, which no update reads, and only the output reads ``m``:
+    the output, computed after the update, still reads the state the step started from."""
+    cell = Cell(state={"h": CellState((2,), "state")}, weights={"A": ("h", "x"), "B": ("h", "h")},
+                terms={"m": "B @ h"}, update={"h": "A @ x"}, output="m * h")
+    arch = Architecture(M=2, layers=[Layer(cell=cell)])
+    w = random_weights(arch, seed=6, prime=PRIME)
+    x = np.random.default_rng(2).integers(0, PRIME, size=(3, 3, 2))
+    assert evaluate(w, x).tolist() == [CellOracle(w, PRIME).run(s) for s in x]

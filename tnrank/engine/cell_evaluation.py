@@ -98,6 +98,16 @@ _REUSED = 4096
 _KEPT = 8
 
 
+def _widened(value: Value, arg: Op, op: Op) -> Value:
+    """``value`` of operation ``arg`` with the component axes of ``op``: a scalar operand of a
+    sum whose other operand is zero becomes that scalar in every entry (a read-only view)."""
+    c, ca = len(op.shape), len(arg.shape)
+    if value is None or ca == c:
+        return value
+    padded = value.reshape((1,) * (c - ca) + value.shape)
+    return np.broadcast_to(padded, op.shape + value.shape[ca:])
+
+
 def _into(a: np.ndarray, b: np.ndarray, spare: list[bool]) -> np.ndarray | None:
     """The operand array that can hold the result of an elementwise operation on ``a`` and
     ``b`` (a spare one with the result's shape and type, writeable), or None for a new one."""
@@ -204,15 +214,18 @@ class CellRunner:
         for name, i in self.program.updates:  # reduced once: the output reads them reduced
             values[i], bounds[i] = self._reduced(values[i], bounds[i]), self.unit
             states[name] = values[i]
-        return CellValue(states, (values, bounds, owned, remaining, x, refs), self)
+        return CellValue(states, (values, bounds, owned, remaining, previous.states, x, refs),
+                         self)
 
     def finish(self, values: list[Value], bounds: list[int], owned: list[bool],
-               remaining: list[int], x: Value, refs: dict[str, Value]) -> Value:
-        """The output from the values of a step (the operations only the output needs)."""
+               remaining: list[int], previous: dict[str, Value], x: Value,
+               refs: dict[str, Value]) -> Value:
+        """The output from the values of a step (the operations only the output needs; a term
+        only the output reads may read the states before the step, ``previous``)."""
         program = self.program
         for i in range(program.step_ops, len(program.ops)):
-            values[i], bounds[i], owned[i] = self._run(program.ops[i], values, bounds, owned, {},
-                                                       x, refs)
+            values[i], bounds[i], owned[i] = self._run(program.ops[i], values, bounds, owned,
+                                                       previous, x, refs)
             self._retire(program.ops[i], i, values, owned, remaining)
         out = self._reduced(values[program.output], bounds[program.output])
         if out is not None and not program.ops[program.output].shape:  # a scalar output
@@ -301,12 +314,15 @@ class CellRunner:
         spare = [owned[a] and self.uses[a] == 1 and op.args.count(a) == 1 for a in op.args]
         if kind in ("add", "sub"):
             (a, b), (ba, bb) = args, arg_bounds
-            if a is None or b is None:
+            if a is None or b is None:  # the other operand, with the result's components
                 if b is None:
-                    return a, ba, spare[0]
+                    return _widened(a, arg_ops[0], op), ba, spare[0] and len(arg_ops[0].shape) \
+                        == len(op.shape)
                 if kind == "sub":
-                    return self._negated(b), bb, True
-                return b, bb, spare[1]
+                    return _widened(self._negated(b), arg_ops[1], op), bb, \
+                        len(arg_ops[1].shape) == len(op.shape)
+                return _widened(b, arg_ops[1], op), bb, spare[1] and len(arg_ops[1].shape) \
+                    == len(op.shape)
             if not self._fits(ba + bb):
                 a, b, ba, bb = self._reduced(a, ba), self._reduced(b, bb), unit, unit
             a, b = self._aligned(a, arg_ops[0], b, arg_ops[1], op)
