@@ -194,3 +194,14 @@ def test_the_affine_state_bound_is_a_closed_form_in_the_state_shape():
                          update={"S": "S + outer(K @ x, V @ x)"}, output="(Q @ x) @ S")
         assert bounds.affine_state_bound(arch_of(attention), part) == dk * dv + 1
     assert bounds.affine_state_bound(arch_of(TWO_STATES), part) is None
+
+
+def test_degrees_of_a_term_only_the_output_reads_use_the_states_before_the_step():
+    """``m`` reads the previous ``h``, which no update reads, and only the output reads ``m``:
+    the symbolic run's total degree equals the degree of the expanded polynomial."""
+    cell = Cell(state={"h": CellState((2,), "state")}, weights={"A": ("h", "x"), "B": ("h", "h")},
+                terms={"m": "B @ h"}, update={"h": "A @ x"}, output="m * h")
+    arch = arch_of(cell)
+    for T in (1, 2, 3):
+        assert degrees.total_degree_of(arch, T, random_inputs=True) == \
+            _scaled_degree(arch, T, scale_inputs=True)

@@ -370,8 +370,8 @@ def _cell_step(arch: Architecture, program: Program, alg: Algebra, t: int, previ
     values = _run_program(program, alg, t, previous.states, x, refs, upto=program.step_ops)
     states = {name: values[i] for name, i in program.updates}
 
-    def output() -> np.ndarray:
-        done = _run_program(program, alg, t, {}, x, refs, values=values)
+    def output() -> np.ndarray:  # a term only the output reads may read the previous states
+        done = _run_program(program, alg, t, previous.states, x, refs, values=values)
         out = done[program.output]
         return out.reshape((1,) + out.shape) if not program.ops[program.output].shape else out
 
