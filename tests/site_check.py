@@ -204,8 +204,10 @@ def measure_layout(site: Path, browser: str, widths=LAYOUT_WIDTHS, timeout: floa
     """Lay out every page of ``site`` in headless ``browser`` at each of ``widths`` px.
 
     Returns the script's report: ``overflows`` (one dict per table or code block wider than
-    its column: page, width, kind, need and have in px, its first line), ``checked`` (blocks
-    measured), ``pages`` (page loads) and ``failed`` (pages that could not be measured).
+    its column, and per other element wider than it that holds none such, as a heading of
+    one long word: page, width, kind (the tag), need and have in px, its first line),
+    ``checked`` (blocks measured), ``pages`` (page loads) and ``failed`` (pages that could
+    not be measured).
     """
     import json
     import subprocess

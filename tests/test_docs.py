@@ -322,6 +322,36 @@ def test_layout_checks_catch_blocks_wider_than_the_column(tmp_path):
         assert report["checked"] == 5 and report["overflows"][0]["need"] > 1000
 
 
+
+_WIDE_HEADING_PAGE = """<html><head><link rel="stylesheet" href="{css}"></head><body>
+<article class="bd-article" style="width: 400px"><section id="one">
+<h2>{long_word}<a class="headerlink" href="#one">#</a></h2>
+<div class="highlight-console"><div class="highlight"><pre><span class="go">short  line</span>
+</pre></div></div>
+<table><tr><td>fits</td><td>too</td></tr></table>
+<p>clipped: <span style="display: inline-block; width: 20px; overflow: hidden">
+<span style="display: inline-block; width: 3000px">{long_word}</span></span></p>
+</section></article></body></html>"""
+
+
+def test_layout_check_names_the_element_that_pushes_a_section_wide(tmp_path):
+    """A heading of one long word makes its section wider than the column: the browser check
+    names the heading, not the narrow code block and table of that section, and not content
+    that an element clips (as MathJax clips the extenders of its stretchy brackets)."""
+    import screenshots
+
+    browser = screenshots.find_browser()
+    if browser is None:
+        pytest.skip("no headless browser to lay the page out")
+    word = "tnrank-" + "x" * 150
+    (tmp_path / "page.html").write_text(_WIDE_HEADING_PAGE.format(
+        css=(ROOT / "docs" / "_static" / "tnrank.css").as_uri(), long_word=word))
+    report = site_check.measure_layout(tmp_path, browser, widths=(800,))
+    assert report["checked"] == 2, report
+    [heading] = report["overflows"]
+    assert (heading["kind"], heading["text"]) == ("h2", word[:67] + "..."), report
+    assert heading["have"] <= 400 < 1000 < heading["need"]
+
 def test_findings_tables_are_the_results_files(site):
     """The findings tables hold the numbers of their results files, formatted: the values
     are read here straight from the JSON, independently of the directive's code path."""
