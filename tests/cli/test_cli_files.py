@@ -1,5 +1,5 @@
 """Architecture files wherever an architecture is expected; files of the wrong kind; --explain;
-analyze's results file; the first release's spellings."""
+analyze's results file; deprecated spellings."""
 
 import json
 import math

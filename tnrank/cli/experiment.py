@@ -249,7 +249,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _old_output(args: argparse.Namespace) -> None:
-    """``-o RESULTS.json``, the first release's spelling of ``--json-file``: still accepted."""
+    """``-o RESULTS.json``, a deprecated spelling of ``--json-file``: accepted with a note."""
     if args.output is not None and Path(args.output).suffix.lower() == ".json":
         warn_deprecated("-o RESULTS.json", "--json-file RESULTS.json (-o names the plot)")
         if args.json_file is not None:

@@ -59,8 +59,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="results file, saved after every point; an existing one of the same sweep "
                    "is resumed (replot later with --from, join parts with tnrank merge)")
     p.add_argument("--json", nargs="?", const=True, default=None, metavar="FILE",
-                   help="print the results as one JSON object on stdout (the first release's "
-                   "--json FILE, still accepted with a note, is now --json-file FILE)")
+                   help="print the results as one JSON object on stdout (the deprecated "
+                   "--json FILE is accepted with a note and means --json-file FILE)")
     p.add_argument("--from", dest="source", metavar="FILE",
                    help="replot a JSON results file without computing")
     p.add_argument("--quantity", choices=["separation", "grid"], default="separation",
@@ -118,7 +118,7 @@ def _check_one_curve_set(rows: list[dict[str, Any]]) -> None:
 
 
 def _check_outputs(args: argparse.Namespace) -> None:
-    if isinstance(args.json, str):  # the first release's --json FILE: the results file
+    if isinstance(args.json, str):  # deprecated --json FILE: the results file
         warn_deprecated("--json FILE", "--json-file FILE (--json alone prints JSON on stdout)")
         if args.json_file:
             raise TnrankError("give the results file once, with --json-file")
