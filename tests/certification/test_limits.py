@@ -164,3 +164,31 @@ def test_a_long_run_is_estimated_early_not_only_at_the_calibration_stage():
     plan(2048)
     assert len(lines) == 2  # said once; the plan itself follows at the calibration stage
     assert CALIBRATION_K > 2048
+
+
+def test_the_closed_form_bounds_have_their_own_step_limit(capsys):
+    from tnrank.certification.limits import MAX_BOUND_STEP_LAYERS
+    from tnrank.networks.unrolling import MAX_BLOCKS
+
+    t0 = time.perf_counter()
+    line = refused(capsys, "bound", "-L", "1", "-R", "2", "-M", "2", "-T", "1000000", seconds=20)
+    assert time.perf_counter() - t0 < 3
+    assert "1,000,000 steps × layers" in line and f"{MAX_BOUND_STEP_LAYERS:,}" in line
+    assert MAX_BOUND_STEP_LAYERS == MAX_BLOCKS  # the limit of the unrolled networks too
+
+
+def test_a_file_whose_layers_read_all_earlier_ones_is_refused_by_its_wiring(tmp_path, capsys):
+    # 300 layers, layer i reading the input and layers 0..i-1: 45,150 links, followed by the
+    # degree bounds at every step for every layer
+    lines = ["M = 2"]
+    for i in range(300):
+        sources = ", ".join(['"input"'] + [f'"l{j}"' for j in range(i)])
+        lines += ["[[layer]]", f'name = "l{i}"', "width = 2", f"sources = [{sources}]"]
+    path = tmp_path / "dense.toml"
+    path.write_text("\n".join(lines) + "\n")
+    links = 300 + 300 * 299 // 2
+    for command in ("rank", "bound"):
+        t0 = time.perf_counter()
+        line = refused(capsys, command, path, "-T", "4", seconds=30)
+        assert time.perf_counter() - t0 < 5
+        assert f"4 × {links:,} × 300 = {4 * links * 300:,}" in line

@@ -19,6 +19,7 @@ from typing import Any
 
 from tnrank.certification import report_fields as fields
 from tnrank.certification.bounds import TheoremBound, theorem_bounds, upper_bounds
+from tnrank.certification.limits import check_bound_size
 from tnrank.certification.report import check_format
 from tnrank.errors import TnrankError
 from tnrank.formatting import format_bound, format_steps, format_table, json_int
@@ -339,6 +340,7 @@ def bound_architecture(
     (560.0, True)
     """
     part = Partition.parse(partition, T)
+    check_bound_size(architecture, part.T)
     grid_bounds = upper_bounds(architecture, part, "grid")
     separation_bounds = upper_bounds(architecture, part, "separation")
     theorems = theorem_bounds(architecture, part)

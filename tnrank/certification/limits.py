@@ -14,12 +14,17 @@ from tnrank.certification.bounds import TheoremBound
 from tnrank.errors import TnrankError
 from tnrank.formatting import format_bound
 from tnrank.model.architecture import Architecture
+from tnrank.networks.unrolling import MAX_BLOCKS
 
-__all__ = ["MAX_STEP_LAYERS", "MAX_WIRING_STEPS", "check_size", "check_reach"]
+__all__ = ["MAX_STEP_LAYERS", "MAX_BOUND_STEP_LAYERS", "MAX_WIRING_STEPS", "check_size",
+           "check_bound_size", "check_reach"]
 
 #: Largest ``T × L`` (steps times layers) certify accepts: at this size the bounds take about a
 #: second and one sampled entry runs 5,000 layer steps.
 MAX_STEP_LAYERS = 5_000
+#: Largest ``T × L`` the closed-form bounds and the min-cut accept (``tnrank bound``): the
+#: limit of unrolled networks, :data:`~tnrank.networks.unrolling.MAX_BLOCKS`.
+MAX_BOUND_STEP_LAYERS = MAX_BLOCKS
 #: Largest ``T × links × L`` certify accepts, ``links`` the sources of all layers together: the
 #: degree bounds follow every link at every step with a degree per layer (a depth-1,000 RAC at
 #: ``T = 5`` is at this limit; a wide wiring, every layer reading all earlier ones, reaches it
@@ -51,16 +56,46 @@ def check_size(architecture: Architecture, T: int) -> None:
         raise TnrankError(
             f"T × L = {T:,} × {depth:,} = {T * depth:,} steps × layers, more than tnrank's limit "
             f"of {MAX_STEP_LAYERS:,} for certified ranks (every bound and every sampled entry runs "
-            f"all of them); use T ≤ {most - most % 2:,} at depth {depth:,}, or the min-cut "
-            "bound (tnrank bound), which reaches further"
+            f"all of them); use T ≤ {most - most % 2:,} at depth {depth:,}; the bounds alone "
+            f"(tnrank bound) reach T × L = {MAX_BOUND_STEP_LAYERS:,}"
         )
+    _check_wiring(architecture, T)
+
+
+def check_bound_size(architecture: Architecture, T: int) -> None:
+    """Refuse the closed-form bounds of ``T`` steps above :data:`MAX_BOUND_STEP_LAYERS` steps ×
+    layers or :data:`MAX_WIRING_STEPS` (each bound runs the recurrence's degrees through every
+    step, layer and link).
+
+    Examples
+    --------
+    >>> check_bound_size(Architecture.rac(1, 2, 2), 10**6)
+    Traceback (most recent call last):
+    ...
+    tnrank.errors.TnrankError: T × L = 1,000,000 × 1 = 1,000,000 steps × layers, more than ...
+    """
+    if isinstance(T, bool) or not isinstance(T, int):
+        return
+    depth = architecture.depth
+    if T * depth > MAX_BOUND_STEP_LAYERS:
+        most = MAX_BOUND_STEP_LAYERS // depth
+        raise TnrankError(
+            f"T × L = {T:,} × {depth:,} = {T * depth:,} steps × layers, more than tnrank's limit "
+            f"of {MAX_BOUND_STEP_LAYERS:,} for bounds and min-cuts (each runs all of them); use "
+            f"T ≤ {most - most % 2:,} at depth {depth:,}"
+        )
+    _check_wiring(architecture, T)
+
+
+def _check_wiring(architecture: Architecture, T: int) -> None:
+    depth = architecture.depth
     links = sum(len(layer.sources) for layer in architecture.layers)
     if T * links * depth > MAX_WIRING_STEPS:
         raise TnrankError(
             f"T × links × L = {T:,} × {links:,} × {depth:,} = {T * links * depth:,} (steps, the "
-            f"sources of all layers, layers), more than tnrank's limit of {MAX_WIRING_STEPS:,} for "
-            "certified ranks (the degree bounds follow every link at every step); use fewer "
-            "steps, layers or sources"
+            f"sources of all layers, layers), more than tnrank's limit of {MAX_WIRING_STEPS:,} "
+            "(the degree bounds follow every link at every step); use fewer steps, layers or "
+            "sources"
         )
 
 
