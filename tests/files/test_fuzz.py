@@ -291,3 +291,26 @@ def test_each_hostile_option_alone(command, flag, value, tmp_path, capsys, monke
     assert code in (0, 2), (argv, code, err)
     if code == 2:
         assert err.count("\n") == 1 and err.startswith("tnrank"), (argv, err)
+
+
+# ----------------------------------------------------------------- sizes beyond the work limits
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(L=st.integers(1, 1000), half=st.integers(1, 500_000),
+       command=st.sampled_from(["rank", "verify", "bound"]))
+def test_work_beyond_the_limits_is_refused_at_once(L, half, command, capsys):
+    """Any depth and length past the certified-rank limit (the bounds' limit for bound) is
+    refused in one line naming it, before the bounds or any sample: within seconds."""
+    from hypothesis import assume
+
+    from tnrank.certification.limits import MAX_BOUND_STEP_LAYERS, MAX_STEP_LAYERS
+
+    T = 2 * half
+    limit = MAX_BOUND_STEP_LAYERS if command == "bound" else MAX_STEP_LAYERS
+    assume(T * L > limit)
+    argv = [command, "-L", str(L), "-R", "2", "-M", "2", "-T", str(T)]
+    with deadline(10):
+        code = main(argv + ([] if command == "bound" else ["-q"]))
+    _, err = capsys.readouterr()
+    assert code == 2 and err.count("\n") == 1, (argv, err)
+    assert f"{T * L:,} steps × layers" in err and f"{limit:,}" in err, (argv, err)
