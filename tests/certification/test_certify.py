@@ -178,6 +178,9 @@ def test_grid_rank_is_unchanged_under_relabeling_templates(arch, seed):
         ({"T": 6, "partition": "0,0"}, "more than once"),
         ({"T": 6, "grid": "huge"}, "grid mode 'huge' is unknown"),
         ({"T": 6, "max_samples": 0}, "max_samples must be a positive"),
+        ({"T": 6, "max_entries": -1}, "max_entries must be a positive"),
+        ({"T": 6, "max_entries": 2.5}, "max_entries must be a positive"),
+        ({"T": 6, "confirm": "x"}, "confirm must be True or False"),
         ({"T": 40, "grid": "full"}, "sampled mode"),
     ],
 )

@@ -272,6 +272,10 @@ def certify(
     if max_samples is not None and (isinstance(max_samples, bool) or not isinstance(max_samples, int)
                                     or max_samples < 1):
         raise TnrankError(f"max_samples must be a positive whole number, got {max_samples!r}")
+    if isinstance(max_entries, bool) or not isinstance(max_entries, int) or max_entries < 1:
+        raise TnrankError(f"max_entries must be a positive whole number, got {max_entries!r}")
+    if not isinstance(confirm, bool):
+        raise TnrankError(f"confirm must be True or False, got {confirm!r}")
     if float_check not in (None, True, False):
         raise TnrankError(f"float_check must be None, True or False, got {float_check!r}")
     if (isinstance(failure_target, bool) or not isinstance(failure_target, (int, float))
