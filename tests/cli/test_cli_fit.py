@@ -15,7 +15,6 @@ from tnrank.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPTH3 = str(ROOT / "docs" / "results" / "sep-depth3-R2.json")
-DEPTH4 = str(ROOT / "docs" / "results" / "sep-depth4-R2.json")
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -43,10 +42,14 @@ def test_predict_and_select(capsys):
 
 
 def test_interval_only_values_are_labelled(capsys):
-    code, out, _ = run(capsys, "fit", DEPTH4, "--min-held-out", "1")
+    """A sample capped below the state-degree bound at T = 12 proves only an interval: it is
+    listed, left out of the fit, and the pattern's value there is called undecided."""
+    code, out, _ = run(capsys, "fit", "-L", "3", "-R", "2", "-M", "2", "-T", "4..12",
+                       "--max-samples", "200", "--min-held-out", "1", "-q")
+    bound = state_degree_bound(Architecture.rac(3, 2, 2), Partition.parse("start-end", 12))
     assert code == 0
-    assert "14  7  28,675..39,440  only 28,675..39,440 proved: not fitted" in out
-    assert "no fit: no form of the family" in out
+    assert f"12  6  200..{bound}  only 200..{bound} proved: not fitted" in out
+    assert f"at T = 12: {bound - 4}, undecided (inside the proved 200..{bound})" in out
 
 
 def test_json_round_trip(capsys):
