@@ -1,19 +1,29 @@
-"""Sweeps that check the paper's Theorem 1 and conjecture against certified ranks."""
+"""Sweeps that check the paper's Theorem 1 and conjecture against certified ranks, row by row,
+saved to and resumed from a results file (:func:`sweep_rows`, on which
+:mod:`tnrank.studies.sweeps` builds)."""
 
 from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Executor
 from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
 
-from tnrank.certification.certify import certify
+from tnrank.certification.certify import FAILURE_TARGET, certify
 from tnrank.certification.report import RankResult, Report, TheoremCheck
 from tnrank.certification.report_text import rank_cell
 from tnrank.errors import TnrankError
+from tnrank.files.results_file import (
+    RESULTS_FORMAT,
+    ResultsFile,
+    SweepResults,
+    missing_points,
+    ordered,
+    sweep_config,
+)
 from tnrank.formatting import format_table
 from tnrank.model.architecture import Architecture
 from tnrank.model.partition import NAMES, Partition
@@ -24,7 +34,7 @@ from tnrank.version import __version__
 
 __all__ = ["verify", "verify_configs", "sweep_configs", "config_label", "width_label", "VerifyRow",
            "VERIFY_FORMAT", "VERDICTS", "HEADER", "row_cells", "verdict_counts", "format_verification",
-           "verification_dict"]
+           "verification_dict", "sweep_rows", "PLACEMENT_OPTIONS"]
 
 #: Value of the ``format`` key of the JSON of a verification (``tnrank verify --json``).
 VERIFY_FORMAT = "tnrank-verify/1"
@@ -260,8 +270,6 @@ def verify(
     [(1, 'tight'), (2, 'holds')]
     """
     if path is not None:
-        from tnrank.studies.sweeps import sweep_rows  # sweeps builds on this module
-
         with closing(sweep_rows(depths, Ms, Rs, Ts, path=path, partition=partition, seed=seed,
                                 confirm=confirm, progress=progress, executor=executor,
                                 threads=threads, capacity=capacity, architecture=architecture,
@@ -336,3 +344,89 @@ def verification_dict(rows: Sequence[dict[str, Any]], configurations: int,
         "interrupted": interrupted,
         "violated": any(r["verdict"] == "violated" for r in rows),
     }
+
+
+#: certify options that say where the samples over GF(q²) live, not what is computed: passed
+#: on, never recorded in a results file (a file computed in memory is resumed on disk).
+PLACEMENT_OPTIONS = ("storage", "spill", "tile")
+
+#: What :func:`sweep_rows` yields: a results row, its VerifyRow when it was computed now (None
+#: for a row read from the results file), and the results file's settings.
+Point = tuple[dict[str, Any], VerifyRow | None, dict[str, Any]]
+
+
+def sweep_rows(
+    depths: Iterable[int],
+    M: int | Iterable[int],
+    R: int | str | Iterable[int | str],
+    Ts: Iterable[int],
+    *,
+    path: str | os.PathLike | None = None,
+    partition: str = "start-end",
+    seed: int = 0,
+    progress: Callable[[Any], None] | None = None,
+    executor: Executor | None = None,
+    threads: int | None = None,
+    capacity: Callable[[], int | None] | None = None,
+    architecture: Architecture | None = None,
+    **certify_options: Any,
+) -> Generator[Point, None, SweepResults]:
+    """The rows of :func:`tnrank.studies.sweeps.sweep` one at a time: those of a resumed
+    results file first, then each computed one once it is saved; the generator returns the
+    results (rows in order).
+
+    Parameters are those of :func:`tnrank.studies.sweeps.sweep`. Each item is ``(row, verify_row, config)``:
+    the row as the results file holds it, the :class:`VerifyRow` computed now (None for a row
+    read from the file) and the file's settings (to rebuild a row with
+    :meth:`VerifyRow.from_dict`).
+
+    Examples
+    --------
+    >>> [(row["T"], fresh is not None) for row, fresh, _ in sweep_rows([1], 2, 2, [2, 4])]
+    [(2, True), (4, True)]
+    """
+    depths, Ts = list(depths), list(Ts)
+    Ms = [M] if isinstance(M, int) else list(M)
+    Rs: list[Any] = [R] if isinstance(R, int) else list(R)
+    if architecture is not None:
+        depths, Ms, Rs = [architecture.depth], [architecture.M], [width_label(architecture)]
+    sweep_configs(depths, Ms, Rs, Ts, partition, architecture)  # validate before any work
+    where = {key: certify_options.pop(key) for key in PLACEMENT_OPTIONS if key in certify_options}
+    config = sweep_config(depths, Ms, Rs, Ts, partition=partition, seed=seed, **certify_options)
+    if architecture is not None:
+        config["architecture"] = architecture.to_dict()
+    if path is None:
+        data: dict[str, Any] = {"format": RESULTS_FORMAT, "config": config, "rows": [], "complete": False}
+        yield from _computed(data, data["rows"].append, progress, executor, threads, capacity, where)
+        return ordered(data)
+    with ResultsFile(path, config) as results:
+        saved = list(results.data["rows"])
+        if saved and progress is not None:
+            total = len(depths) * len(Ms) * len(Rs) * len(Ts)
+            rest = f"computing the other {total - len(saved)}" if len(saved) < total else "nothing to compute"
+            progress(f"{path}: {len(saved)} of {total} points already done; {rest}")
+        for record in saved:
+            yield record, None, results.data["config"]
+        yield from _computed(results.data, results.add, progress, executor, threads, capacity, where)
+        return ordered(results.data)
+
+
+def _computed(data: dict[str, Any], store: Callable[[dict[str, Any]], None],
+              progress: Callable[[Any], None] | None, executor: Executor | None,
+              threads: int | None, capacity: Callable[[], int | None] | None,
+              where: dict[str, Any]) -> Iterator[Point]:
+    """The missing points of ``data``, each stored before it is yielded."""
+    config = data["config"]
+    options = {k: config[k] for k in ("prime", "grid", "max_entries", "max_samples", "float_check")}
+    options.update(where)
+    options["failure_target"] = config.get("failure_target", FAILURE_TARGET)
+    todo = missing_points(data)
+    arch = config.get("architecture")
+    for row in verify_configs(todo, seed=config["seed"], confirm=config["confirm"],
+                              partition=config["partition"], progress=progress, executor=executor,
+                              threads=threads, capacity=capacity,
+                              architecture=None if arch is None else Architecture.from_dict(arch),
+                              **options):
+        record = row.to_dict()
+        store(record)
+        yield record, row, config
