@@ -16,7 +16,11 @@ Writing
     with ``O_EXCL``, so no planted file or link is followed), is flushed to disk,
     then renamed over the destination (``os.replace`` is atomic on POSIX and
     Windows). An interrupted or killed run therefore leaves either the old file or
-    the complete new one, never a partial one. Only a regular file (or a new path)
+    the complete new one, never a partial one. A killed writer (``SIGKILL``, a
+    power cut) cannot remove its temporary file; the file's name carries the
+    writer's host and process id (``.NAME.tnrank-HOST-PID-XXXX.tmp.SUFFIX``) and
+    the next tnrank write to ``NAME`` removes those whose process has ended. Only a
+    regular file (or a new path)
     is replaced: a device, a FIFO, a socket or a directory at the destination is
     refused, and a symbolic link there is replaced by the new file, its target
     left untouched. A failed write (a full disk, a read-only folder) is one
@@ -41,8 +45,10 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import json
 import os
+import socket
 import stat
 import tempfile
 import tomllib
@@ -234,9 +240,10 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     label = printable(os.fspath(path))
     _check_replaceable(dest, label)
     folder = dest.parent if str(dest.parent) else Path(".")
+    _remove_stale_temporaries(dest, folder)
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=f".tmp{dest.suffix}",
-                                        dir=folder)
+        fd, tmp_name = tempfile.mkstemp(prefix=f"{_temporary_prefix(dest)}{os.getpid()}-",
+                                        suffix=f".tmp{dest.suffix}", dir=folder)
     except OSError as exc:
         raise TnrankError(f"{label}: cannot be written ({exc.strerror or exc})") from None
     os.close(fd)
@@ -257,6 +264,61 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+
+
+def _temporary_prefix(dest: Path) -> str:
+    """The start of the temporary names of ``dest`` written from this host: the
+    process id and a random part follow."""
+    host = hashlib.sha256(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:8]
+    return f".{dest.name}.tnrank-{host}-"
+
+
+def _remove_stale_temporaries(dest: Path, folder: Path) -> None:
+    """Remove the temporary files that killed writers of ``dest`` on this host left.
+
+    A temporary file is stale when the process named in it has ended; files of
+    running processes, of other hosts (a shared folder) and anything but a regular
+    file are left alone. Each destination is looked at once per process.
+    """
+    key = os.path.abspath(dest)
+    if key in _swept:
+        return
+    _swept.add(key)
+    prefix, suffix = _temporary_prefix(dest), f".tmp{dest.suffix}"
+    try:
+        names = [entry.name for entry in os.scandir(folder)
+                 if entry.name.startswith(prefix) and entry.name.endswith(suffix)]
+    except OSError:
+        return
+    for name in names:
+        pid_text = name[len(prefix):].split("-", 1)[0]
+        if not pid_text.isdigit() or _process_running(int(pid_text)):
+            continue
+        stale = folder / name
+        with contextlib.suppress(OSError):
+            if stat.S_ISREG(os.lstat(stale).st_mode):
+                stale.unlink()
+
+
+_swept: set[str] = set()
+
+
+def _process_running(pid: int) -> bool:
+    """Whether process ``pid`` may still be running on this host.
+
+    Only a POSIX ``kill(pid, 0)`` that finds no such process says no; a process of
+    another user, an odd id or another platform (where signal 0 is not a probe)
+    counts as running, so its file is kept.
+    """
+    if pid == os.getpid() or os.name != "posix":
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (OSError, OverflowError, ValueError):
+        return True
+    return True
 
 
 def _check_replaceable(dest: Path, label: str) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -83,13 +84,22 @@ def test_killed_run_leaves_a_valid_file_and_resumes_to_the_same_runs(after, refe
     out = tmp_path / "results.json"
     code = run(out, kill_after=after, sig=signal.SIGKILL)
     assert code in (0, -signal.SIGKILL)
-    leftovers = [p.name for p in tmp_path.iterdir() if p.name != out.name]
-    assert not [name for name in leftovers if not name.endswith(".lock")], leftovers
+    # Nothing can be removed after SIGKILL: a write cut short leaves its temporary file,
+    # named for the killed writer, and nothing else besides the lock.
+    temporary = re.compile(r"\.results\.json\.tnrank-[0-9a-f]{8}-[0-9]+-\w+\.tmp\.json")
+    leftovers = others(tmp_path, out)
+    assert all(temporary.fullmatch(name) for name in leftovers), leftovers
     if out.exists():  # never a partial file: it parses, and every run in it is a finished one
         saved = runs_of(out)
         assert all(reference[key] == value for key, value in saved.items())
     run(out)
     assert runs_of(out) == reference
+    assert others(tmp_path, out) == [], "the next write removes a killed writer's temporary file"
+
+
+def others(folder: Path, out: Path) -> list[str]:
+    """The files beside ``out`` other than itself and its lock."""
+    return sorted(p.name for p in folder.iterdir() if p.name not in (out.name, out.name + ".lock"))
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])

@@ -205,3 +205,35 @@ def test_atomic_write_failure_keeps_the_old_file(tmp_path, monkeypatch):
     with pytest.raises(TnrankError, match="r.json: cannot be written"):
         atomic_write(path, "new\n")
     assert path.read_text() == "old\n" and os.listdir(tmp_path) == ["r.json"]
+
+
+def _ended_pid() -> int:
+    """The id of a process that has ended (and been reaped)."""
+    import subprocess
+    import sys
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_a_killed_writers_temporary_is_removed_by_the_next_write(tmp_path, victim):
+    path = tmp_path / "r.json"
+    prefix = safe_files._temporary_prefix(path)
+    dead, alive = _ended_pid(), os.getppid()
+    stale = tmp_path / f"{prefix}{dead}-abcd1234.tmp.json"
+    stale.write_text('{"partial": ')
+    running = tmp_path / f"{prefix}{alive}-abcd1234.tmp.json"  # a writer still at work
+    running.write_text("{")
+    elsewhere = tmp_path / f".r.json.tnrank-00000000-{dead}-abcd1234.tmp.json"  # another host
+    elsewhere.write_text("{")
+    planted = tmp_path / f"{prefix}{dead}-link1234.tmp.json"  # only regular files go
+    planted.symlink_to(victim)
+    other = tmp_path / f"{safe_files._temporary_prefix(tmp_path / 's.json')}{dead}-x.tmp.json"
+    other.write_text("{")  # another destination's temporary
+    atomic_write(path, "{}\n")
+    assert path.read_text() == "{}\n"
+    assert not stale.exists()
+    assert running.exists() and elsewhere.exists() and other.exists()
+    assert planted.is_symlink() and victim.read_text() == SECRET
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp.json")) == sorted(
+        [running.name, elsewhere.name, planted.name, other.name])
