@@ -48,18 +48,9 @@ def check_size(architecture: Architecture, T: int) -> None:
     ...
     tnrank.errors.TnrankError: T × L = 1,000,000 × 1 = 1,000,000 steps × layers, more than ...
     """
-    if isinstance(T, bool) or not isinstance(T, int):
-        return  # the partition reports a T that is not a whole number
-    depth = architecture.depth
-    if T * depth > MAX_STEP_LAYERS:
-        most = MAX_STEP_LAYERS // depth
-        raise TnrankError(
-            f"T × L = {T:,} × {depth:,} = {T * depth:,} steps × layers, more than tnrank's limit "
-            f"of {MAX_STEP_LAYERS:,} for certified ranks (every bound and every sampled entry runs "
-            f"all of them); use T ≤ {most - most % 2:,} at depth {depth:,}; the bounds alone "
-            f"(tnrank bound) reach T × L = {MAX_BOUND_STEP_LAYERS:,}"
-        )
-    _check_wiring(architecture, T)
+    _check_steps(architecture, T, MAX_STEP_LAYERS,
+                 "for certified ranks (every bound and every sampled entry runs all of them)",
+                 f"; the bounds alone (tnrank bound) reach T × L = {MAX_BOUND_STEP_LAYERS:,}")
 
 
 def check_bound_size(architecture: Architecture, T: int) -> None:
@@ -74,15 +65,23 @@ def check_bound_size(architecture: Architecture, T: int) -> None:
     ...
     tnrank.errors.TnrankError: T × L = 1,000,000 × 1 = 1,000,000 steps × layers, more than ...
     """
+    _check_steps(architecture, T, MAX_BOUND_STEP_LAYERS,
+                 "for bounds and min-cuts (each runs all of them)")
+
+
+def _check_steps(architecture: Architecture, T: int, limit: int, what: str,
+                 hint: str = "") -> None:
+    """Refuse ``T × L`` above ``limit`` (``what`` says whose limit it is and why; ``hint`` ends
+    the line), then the wiring above :data:`MAX_WIRING_STEPS`. A ``T`` that is not a whole
+    number is left to the partition, which names it."""
     if isinstance(T, bool) or not isinstance(T, int):
         return
     depth = architecture.depth
-    if T * depth > MAX_BOUND_STEP_LAYERS:
-        most = MAX_BOUND_STEP_LAYERS // depth
+    if T * depth > limit:
+        most = limit // depth
         raise TnrankError(
             f"T × L = {T:,} × {depth:,} = {T * depth:,} steps × layers, more than tnrank's limit "
-            f"of {MAX_BOUND_STEP_LAYERS:,} for bounds and min-cuts (each runs all of them); use "
-            f"T ≤ {most - most % 2:,} at depth {depth:,}"
+            f"of {limit:,} {what}; use T ≤ {most - most % 2:,} at depth {depth:,}{hint}"
         )
     _check_wiring(architecture, T)
 
