@@ -126,12 +126,19 @@ def test_ctrl_c_stops_a_sample_build_within_two_seconds():
     rows = rng.integers(0, PRIME, size=(side, 1, 3))
     cols = rng.integers(0, PRIME, size=(256, T - 1, 3))
     timer = threading.Timer(1.0, signal.pthread_kill, (threading.main_thread().ident, signal.SIGINT))
-    with limited_threads(2):
-        t0 = time.perf_counter()
-        timer.start()
-        with pytest.raises(KeyboardInterrupt):
-            sample_matrix(w, part, rows, cols)
-            time.sleep(10)  # finished before the timer: let the interrupt land here
+    # Python's own Ctrl-C handler, whatever this process inherited (a shell starts background
+    # jobs with SIGINT ignored, and then Python keeps ignoring it)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with limited_threads(2):
+            t0 = time.perf_counter()
+            timer.start()
+            with pytest.raises(KeyboardInterrupt):
+                sample_matrix(w, part, rows, cols)
+                time.sleep(10)  # finished before the timer: let the interrupt land here
+    finally:
+        timer.cancel()
+        signal.signal(signal.SIGINT, previous)
     assert time.perf_counter() - t0 < 1.0 + 2.0
 
 
