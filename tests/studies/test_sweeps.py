@@ -246,3 +246,22 @@ def test_rows_load_back_as_verify_rows_with_their_reports():
             assert back.report.architecture == fresh.architecture
             assert back.report.separation.lower == fresh.separation.lower
             assert back.verdict == fresh.verdict
+
+
+def test_a_sequential_sweep_shows_each_points_own_progress_under_it(capsys):
+    # the lines `tnrank rank` prints for each point (its grid, its stages, plans and elimination
+    # steps) follow the point's line, indented: a point of an hour shows its progress
+    assert main(["sweep", "-L", "2", "-R", "2", "-M", "2", "-T", "6", "8", "--json"]) == 0
+    lines = capsys.readouterr().err.splitlines()
+    second = lines.index("  [2/2] L=2 M=2 R=2 T=8")
+    point = ["-L", "2", "-R", "2", "-M", "2", "-T"]
+    assert lines[:second] == ["  [1/2] L=2 M=2 R=2 T=6"] + _rank_progress(point + ["6"])
+    assert lines[second + 1:-1] == _rank_progress(point + ["8"])
+    assert "    grid: building the full 16×16 matricization mod 1073741789" in lines
+
+
+def _rank_progress(argv):
+    """The progress lines of ``tnrank rank`` for one point, indented as under a sweep's line."""
+    proc = subprocess.run([sys.executable, "-m", "tnrank", "rank", *argv], capture_output=True,
+                          text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)), check=True)
+    return [f"  {line}" for line in proc.stderr.splitlines()]

@@ -176,11 +176,15 @@ def verify_configs(
     configuration certifies it at its ``T`` (``L``, ``M``, ``R`` label it).
     """
     if executor is None:
+        # the configuration's own lines (stages, plans, elimination steps) under its own: a
+        # point of an hour shows its plan and progress as `tnrank rank` does
+        options = certify_options if progress is None else {
+            **certify_options, "progress": lambda line: progress(f"  {line}")}
         for i, config in enumerate(configs, start=1):
             if progress is not None:
                 progress(f"[{i}/{len(configs)}] {config_label(config)}")
             with limited_threads(threads):
-                rep = _certify_config((config, partition, seed, confirm, certify_options, architecture))
+                rep = _certify_config((config, partition, seed, confirm, options, architecture))
             yield VerifyRow(*config, rep)
         return
     jobs = [(config, partition, seed, confirm, certify_options, architecture) for config in configs]
@@ -226,7 +230,9 @@ def verify(
         ``"start-end"`` (the paper's theorems apply; every ``T`` even) or any
         named partition.
     progress : callable, optional
-        Sequentially: one line (str) per configuration. On an executor: a
+        Sequentially: one line (str) per configuration, then the lines of its
+        certification (stages, plans, elimination steps), indented by two spaces. On an
+        executor: a
         :class:`tnrank.runtime.progress.Status` after each finished configuration and
         every second (``tnrank.runtime.progress.progress_display()`` shows either).
     executor : concurrent.futures.Executor, optional
