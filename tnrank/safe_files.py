@@ -18,7 +18,7 @@ Writing
     Windows). An interrupted or killed run therefore leaves either the old file or
     the complete new one, never a partial one. A killed writer (``SIGKILL``, a
     power cut) cannot remove its temporary file; the file's name carries the
-    writer's host and process id (``.NAME.tnrank-HOST-PID-XXXX.tmp.SUFFIX``) and
+    writer's host and process id (``.NAME.tnrank-HOST-PID-RANDOM.tmp.SUFFIX``) and
     the next tnrank write to ``NAME`` removes those whose process has ended. Only a
     regular file (or a new path)
     is replaced: a device, a FIFO, a socket or a directory at the destination is
@@ -31,6 +31,8 @@ second tnrank process is refused instead of interleaving its writes. The lock
 file is opened without following links (``O_NOFOLLOW``), and anything at its
 path but a plain file of tnrank's own is refused, so a planted link or FIFO
 never makes tnrank write elsewhere or block.
+:func:`process_running` says whether the process of a writer (or of a worker
+pool's parent) still runs.
 
 Output paths are checked before any long computation by
 :func:`check_output_path` (folder exists and a file can be created in it, not a
@@ -77,6 +79,7 @@ __all__ = [
     "printable",
     "write_json",
     "exclusive",
+    "process_running",
 ]
 
 #: Deepest nesting of arrays and tables accepted in a JSON or TOML file.
@@ -240,10 +243,11 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     label = printable(os.fspath(path))
     _check_replaceable(dest, label)
     folder = dest.parent if str(dest.parent) else Path(".")
-    _remove_stale_temporaries(dest, folder)
+    prefix, suffix = _temporary_prefix(dest), f".tmp{dest.suffix}"
+    _remove_stale_temporaries(dest, folder, prefix, suffix)
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f"{_temporary_prefix(dest)}{os.getpid()}-",
-                                        suffix=f".tmp{dest.suffix}", dir=folder)
+        fd, tmp_name = tempfile.mkstemp(prefix=f"{prefix}{os.getpid()}-", suffix=suffix,
+                                        dir=folder)
     except OSError as exc:
         raise TnrankError(f"{label}: cannot be written ({exc.strerror or exc})") from None
     os.close(fd)
@@ -273,8 +277,9 @@ def _temporary_prefix(dest: Path) -> str:
     return f".{dest.name}.tnrank-{host}-"
 
 
-def _remove_stale_temporaries(dest: Path, folder: Path) -> None:
-    """Remove the temporary files that killed writers of ``dest`` on this host left.
+def _remove_stale_temporaries(dest: Path, folder: Path, prefix: str, suffix: str) -> None:
+    """Remove the temporary files that killed writers of ``dest`` on this host left (the
+    names in ``folder`` between ``prefix`` and ``suffix``, the writer's process id first).
 
     A temporary file is stale when the process named in it has ended; files of
     running processes, of other hosts (a shared folder) and anything but a regular
@@ -284,7 +289,6 @@ def _remove_stale_temporaries(dest: Path, folder: Path) -> None:
     if key in _swept:
         return
     _swept.add(key)
-    prefix, suffix = _temporary_prefix(dest), f".tmp{dest.suffix}"
     try:
         names = [entry.name for entry in os.scandir(folder)
                  if entry.name.startswith(prefix) and entry.name.endswith(suffix)]
@@ -292,7 +296,7 @@ def _remove_stale_temporaries(dest: Path, folder: Path) -> None:
         return
     for name in names:
         pid_text = name[len(prefix):].split("-", 1)[0]
-        if not pid_text.isdigit() or _process_running(int(pid_text)):
+        if not pid_text.isdigit() or process_running(int(pid_text)):
             continue
         stale = folder / name
         with contextlib.suppress(OSError):
@@ -303,22 +307,27 @@ def _remove_stale_temporaries(dest: Path, folder: Path) -> None:
 _swept: set[str] = set()
 
 
-def _process_running(pid: int) -> bool:
-    """Whether process ``pid`` may still be running on this host.
+def process_running(pid: int) -> bool:
+    """Whether process ``pid`` runs on this host.
 
-    Only a POSIX ``kill(pid, 0)`` that finds no such process says no; a process of
-    another user, an odd id or another platform (where signal 0 is not a probe)
-    counts as running, so its file is kept.
+    A process that has ended does not, nor does a zombie (ended, not yet reaped); a
+    process of another user does. Where ``kill(pid, 0)`` is no probe (not POSIX) every
+    process counts as running. Used for the temporary files of killed writers and by
+    worker processes that end with their parent.
     """
-    if pid == os.getpid() or os.name != "posix":
+    if os.name != "posix":
         return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except (OSError, OverflowError, ValueError):
+    except (OSError, OverflowError, ValueError):  # another user's, or not a process id
         return True
-    return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return True  # no /proc: kill has answered
 
 
 def _check_replaceable(dest: Path, label: str) -> None:

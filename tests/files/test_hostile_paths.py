@@ -237,3 +237,17 @@ def test_a_killed_writers_temporary_is_removed_by_the_next_write(tmp_path, victi
     assert planted.is_symlink() and victim.read_text() == SECRET
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp.json")) == sorted(
         [running.name, elsewhere.name, planted.name, other.name])
+
+
+def test_process_running_says_no_for_ended_and_zombie_processes():
+    import subprocess
+    import sys
+    import time
+    zombie = subprocess.Popen([sys.executable, "-c", "pass"])  # not reaped until wait()
+    deadline = time.monotonic() + 30
+    while safe_files.process_running(zombie.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not safe_files.process_running(zombie.pid)
+    assert zombie.poll() == 0  # it had ended: now reaped
+    assert not safe_files.process_running(_ended_pid())
+    assert safe_files.process_running(os.getpid()) and safe_files.process_running(os.getppid())

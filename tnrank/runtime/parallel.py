@@ -35,6 +35,7 @@ from typing import TypeVar
 from tnrank.errors import TnrankError
 from tnrank.runtime.progress import Status
 from tnrank.runtime.threads import ENV_VAR, available_cores, get_threads, limited_threads
+from tnrank.safe_files import process_running
 
 __all__ = ["map_unordered", "local_pool", "threads_per_worker", "worker_threads", "die_with"]
 
@@ -220,23 +221,8 @@ _PR_SET_PDEATHSIG = 1
 _WATCH_SECONDS = 0.5
 
 
-def _alive(pid: int) -> bool:
-    """Whether process ``pid`` runs (a zombie, dead but not yet reaped, does not)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            return f.read().rsplit(b")", 1)[1].split()[0] != b"Z"
-    except (OSError, IndexError):
-        return True  # no /proc: os.kill has answered
-
-
 def _watch(pid: int) -> None:
-    while _alive(pid):
+    while process_running(pid):
         time.sleep(_WATCH_SECONDS)
     os._exit(1)
 
@@ -255,7 +241,7 @@ def die_with(pid: int) -> None:
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
         except (OSError, AttributeError):  # no prctl: the thread below is enough
             pass
-    if not _alive(pid):  # ended before the signal was asked for
+    if not process_running(pid):  # ended before the signal was asked for
         os._exit(1)
     threading.Thread(target=_watch, args=(pid,), daemon=True, name="tnrank-watch-parent").start()
 
