@@ -11,6 +11,9 @@ from __future__ import annotations
 import errno
 import json
 import os
+import subprocess
+import sys
+import time
 
 import pytest
 from hostile import deadline, device_node, fifo, kind, refused
@@ -240,13 +243,10 @@ def test_a_killed_writers_temporary_is_removed_by_the_next_write(tmp_path, victi
 
 
 def test_process_running_says_no_for_ended_and_zombie_processes():
-    import subprocess
-    import sys
-    import time
     zombie = subprocess.Popen([sys.executable, "-c", "pass"])  # not reaped until wait()
-    deadline = time.monotonic() + 30
-    while safe_files.process_running(zombie.pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    with deadline(30):  # until it has ended
+        while safe_files.process_running(zombie.pid):
+            time.sleep(0.05)
     assert not safe_files.process_running(zombie.pid)
     assert zombie.poll() == 0  # it had ended: now reaped
     assert not safe_files.process_running(_ended_pid())

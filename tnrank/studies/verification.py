@@ -232,9 +232,8 @@ def verify(
     progress : callable, optional
         Sequentially: one line (str) per configuration, then the lines of its
         certification (stages, plans, elimination steps), indented by two spaces. On an
-        executor: a
-        :class:`tnrank.runtime.progress.Status` after each finished configuration and
-        every second (``tnrank.runtime.progress.progress_display()`` shows either).
+        executor: a :class:`tnrank.runtime.progress.Status` after each finished
+        configuration and every second (``tnrank.runtime.progress.progress_display()`` shows either).
     executor : concurrent.futures.Executor, optional
         Where to run the configurations: a ``ProcessPoolExecutor``, loky's
         executor, or ``distributed.Client(...).get_executor()``. None: one
